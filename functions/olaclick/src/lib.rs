@@ -1,0 +1,220 @@
+//! OlaClick: the whole story of receiving its order webhooks.
+//!
+//! - Auth: the "Webhook Header" registered with OlaClick (name from config, value from the
+//!   secret's `auth_header_value`), compared in constant time; optionally also
+//!   `X-OlaClick-Signature: sha256=<hex HMAC-SHA256(signing_secret, body)>`.
+//! - Events: `order_created`, `order_updated`, `order_deleted`, deduplicated on `event_id`.
+//! - Merchant: `merchant_id` must be one this deployment serves.
+//! - Money: decimal major units → exact minor units; times: local, in the merchant's zone.
+//! - Ack: `sync` (the 2xx body is the acknowledgement) or `async` (the ack worker calls
+//!   back later); see README, the doc is cut off here.
+
+pub mod map;
+pub mod wire;
+
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+use ordergate_shared::error::{parse_json, parse_json_at};
+use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus};
+use ordergate_shared::secrets::Secrets;
+use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
+use ordergate_shared::{ApiError, Provider};
+use serde_json::json;
+
+use wire::{Envelope, EventType, OrderData, OrderRef};
+
+pub const SIGNATURE_HEADER: &str = "x-olaclick-signature";
+/// Secret keys (in the JSON secret).
+pub const AUTH_HEADER_VALUE: &str = "auth_header_value";
+pub const SIGNING_SECRET: &str = "signing_secret";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckMode {
+    /// The 2xx response acknowledges the event.
+    Sync,
+    /// Answer at once; the ack worker POSTs the acknowledgement later.
+    Async,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Name of the registered "Webhook Header" OlaClick sends with every call.
+    pub auth_header: String,
+    /// Merchant ids this deployment serves; `None` serves any (`*`).
+    pub merchants: Option<Vec<String>>,
+    pub default_timezone: Tz,
+    pub merchant_timezones: HashMap<String, Tz>,
+    pub ack_mode: AckMode,
+}
+
+impl Config {
+    /// `OLACLICK_AUTH_HEADER`, `OLACLICK_MERCHANT_IDS` (comma list or `*`),
+    /// `OLACLICK_TIMEZONE`, `OLACLICK_MERCHANT_TIMEZONES` (`id=Zone,...`), `OLACLICK_ACK_MODE`.
+    pub fn from_env() -> Result<Config, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let merchants = var("OLACLICK_MERCHANT_IDS")
+            .ok_or("OLACLICK_MERCHANT_IDS is required (comma-separated merchant ids, or *)")?;
+        Ok(Config {
+            auth_header: var("OLACLICK_AUTH_HEADER").unwrap_or_else(|| "x-ordergate-token".into()),
+            merchants: parse_merchants(&merchants),
+            default_timezone: parse_tz(&var("OLACLICK_TIMEZONE").unwrap_or_else(|| "America/Lima".into()))?,
+            merchant_timezones: var("OLACLICK_MERCHANT_TIMEZONES")
+                .map(|v| parse_merchant_timezones(&v))
+                .transpose()?
+                .unwrap_or_default(),
+            ack_mode: match var("OLACLICK_ACK_MODE").as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("sync") => AckMode::Sync,
+                Some("async") => AckMode::Async,
+                Some(other) => return Err(format!("OLACLICK_ACK_MODE={other}: expected sync or async")),
+            },
+        })
+    }
+
+    fn timezone(&self, merchant_id: &str) -> Tz {
+        *self.merchant_timezones.get(merchant_id).unwrap_or(&self.default_timezone)
+    }
+}
+
+pub fn parse_merchants(list: &str) -> Option<Vec<String>> {
+    if list.trim() == "*" {
+        return None;
+    }
+    Some(list.split(',').map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect())
+}
+
+fn parse_tz(name: &str) -> Result<Tz, String> {
+    name.trim().parse().map_err(|_| format!("'{name}' is not an IANA time zone"))
+}
+
+pub fn parse_merchant_timezones(list: &str) -> Result<HashMap<String, Tz>, String> {
+    list.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|pair| {
+            let (id, zone) = pair.split_once('=').ok_or_else(|| format!("'{pair}': expected merchant=Zone"))?;
+            Ok((id.trim().to_owned(), parse_tz(zone)?))
+        })
+        .collect()
+}
+
+pub struct OlaClick {
+    config: Config,
+}
+
+impl OlaClick {
+    pub fn new(config: Config) -> Self {
+        OlaClick { config }
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        Config::from_env().map(OlaClick::new)
+    }
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::Unauthorized(message.to_owned())
+}
+
+impl Provider for OlaClick {
+    const NAME: &'static str = "olaclick";
+
+    fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
+        let header_value = secrets.get(AUTH_HEADER_VALUE);
+        let signing_secret = secrets.get(SIGNING_SECRET);
+        if header_value.is_none() && signing_secret.is_none() {
+            // Fail closed: an unconfigured receiver must not accept anyone's orders.
+            tracing::error!("olaclick secret has neither auth_header_value nor signing_secret");
+            return Err(unauthorized("receiver has no credentials configured"));
+        }
+        if let Some(expected) = header_value {
+            let given = delivery.header(&self.config.auth_header)?.ok_or_else(|| unauthorized("missing webhook header"))?;
+            if !secure_eq(given.as_bytes(), expected.as_bytes()) {
+                return Err(unauthorized("wrong webhook header"));
+            }
+        }
+        if let Some(key) = signing_secret {
+            let given = delivery.header(SIGNATURE_HEADER)?.ok_or_else(|| unauthorized("missing X-OlaClick-Signature"))?;
+            let hex = given.trim().strip_prefix("sha256=").ok_or_else(|| unauthorized("signature must be sha256=<hex>"))?;
+            if !verify_hmac_sha256_hex(key.as_bytes(), delivery.body, hex) {
+                return Err(unauthorized("signature does not match the body"));
+            }
+        }
+        Ok(())
+    }
+
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
+        let envelope: Envelope = parse_json(delivery.body)?;
+        let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
+            let shown: String = envelope.event_type.chars().take(64).collect();
+            ApiError::bad_request(
+                "unknown_event_type",
+                format!("event_type '{shown}' is not order_created, order_updated or order_deleted"),
+            )
+        })?;
+        if let Some(merchants) = &self.config.merchants {
+            if !merchants.iter().any(|m| *m == envelope.merchant_id) {
+                return Err(ApiError::Forbidden {
+                    code: "unknown_merchant",
+                    message: "merchant_id is not served by this endpoint".into(),
+                });
+            }
+        }
+        let tz = self.config.timezone(&envelope.merchant_id);
+        let data = envelope.data.get().as_bytes();
+        let (order_id, status, order, warnings) = match kind {
+            EventType::OrderCreated | EventType::OrderUpdated => {
+                let (order, warnings) = map::order(&parse_json_at::<OrderData>(data, "data")?, tz, None)?;
+                (order.order_id.clone(), order.status, Some(order), warnings)
+            }
+            // A deletion may carry the whole order or only its id.
+            EventType::OrderDeleted => match parse_json_at::<OrderData>(data, "data") {
+                Ok(full) => {
+                    let (order, warnings) = map::order(&full, tz, Some((OrderStatus::Cancelled, "deleted")))?;
+                    (order.order_id.clone(), OrderStatus::Cancelled, Some(order), warnings)
+                }
+                Err(_) => {
+                    let r: OrderRef = parse_json_at(data, "data")?;
+                    (r.order_id, OrderStatus::Cancelled, None, Vec::new())
+                }
+            },
+        };
+        let ack = match self.config.ack_mode {
+            AckMode::Sync => json!({ "mode": "sync" }),
+            AckMode::Async => json!({
+                "mode": "async",
+                "event_id": envelope.event_id,
+                "event_type": kind.as_str(),
+                "merchant_id": envelope.merchant_id,
+                "order_id": order_id,
+            }),
+        };
+        Ok(Normalized {
+            dedupe_key: DedupeKey(envelope.event_id),
+            event_type: kind.as_str().to_owned(),
+            location_id: Some(envelope.merchant_id),
+            occurred_at: None,
+            change: Some(OrderChange {
+                order_id,
+                status,
+                stage: match kind {
+                    EventType::OrderCreated => 0,
+                    EventType::OrderUpdated => 1,
+                    EventType::OrderDeleted => 2,
+                },
+                order,
+            }),
+            ack,
+            warnings,
+        })
+    }
+
+    /// In sync mode this body is OlaClick's acknowledgement of `event_id`.
+    fn success_body(&self, event: &CanonicalEvent) -> serde_json::Value {
+        json!({
+            "status": "received",
+            "provider": Self::NAME,
+            "event_id": event.dedupe_key,
+            "acknowledged": self.config.ack_mode == AckMode::Sync,
+        })
+    }
+}

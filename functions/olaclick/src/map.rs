@@ -1,0 +1,259 @@
+//! OlaClick order → canonical order. Amounts are converted exactly from major units;
+//! sums that do not add up are stored as sent, with a warning.
+
+use std::collections::BTreeMap;
+
+use chrono_tz::Tz;
+use ordergate_shared::model::{Adjustment, Customer, Item, Order, OrderStatus, OrderType, Payment, Totals};
+use ordergate_shared::money::{Currency, MajorAmount, MinorUnits, MoneyError};
+use ordergate_shared::time::Timestamp;
+use ordergate_shared::ApiError;
+
+use crate::wire::{OrderData, OrderDetail, Topping};
+
+/// OlaClick's status words. Only `pending` appears in its doc; the rest are the words its
+/// panel uses (ASSUMPTION, see README). Anything else is kept as `unknown`.
+pub fn status(raw: &str) -> OrderStatus {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "pending" | "new" | "created" => OrderStatus::Placed,
+        "accepted" | "confirmed" => OrderStatus::Accepted,
+        "preparing" | "in_progress" | "cooking" => OrderStatus::Preparing,
+        "ready" | "prepared" => OrderStatus::Ready,
+        "picked_up" => OrderStatus::PickedUp,
+        "on_the_way" | "dispatched" | "in_delivery" | "sent" => OrderStatus::InDelivery,
+        "delivered" => OrderStatus::Delivered,
+        "completed" | "finished" | "closed" => OrderStatus::Completed,
+        "cancelled" | "canceled" | "rejected" | "deleted" => OrderStatus::Cancelled,
+        _ => OrderStatus::Unknown,
+    }
+}
+
+pub fn order_type(raw: Option<&str>) -> OrderType {
+    let Some(raw) = raw else {
+        return OrderType::Other(String::new());
+    };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "delivery" => OrderType::Delivery,
+        "pickup" | "takeaway" | "take_away" | "takeout" => OrderType::Pickup,
+        "dine_in" | "dinein" | "table" | "eat_in" | "onsite" => OrderType::DineIn,
+        "curbside" => OrderType::Curbside,
+        _ => OrderType::Other(raw.to_owned()),
+    }
+}
+
+/// Converts amounts to minor units of one currency, noting any that had to be rounded.
+struct Money {
+    currency: Currency,
+    warnings: Vec<String>,
+}
+
+impl Money {
+    fn minor(&mut self, field: &str, amount: &MajorAmount) -> Result<MinorUnits, ApiError> {
+        let converted = amount.to_minor(self.currency).map_err(|e: MoneyError| {
+            ApiError::bad_request("invalid_amount", format!("{field}: {e}"))
+        })?;
+        if converted.rounded {
+            self.warnings
+                .push(format!("{field} has more decimals than {} allows; rounded", self.currency));
+        }
+        Ok(converted.minor)
+    }
+
+    fn opt(&mut self, field: &str, amount: Option<&MajorAmount>) -> Result<Option<MinorUnits>, ApiError> {
+        amount.map(|a| self.minor(field, a)).transpose()
+    }
+}
+
+fn non_zero(m: Option<MinorUnits>) -> Option<MinorUnits> {
+    m.filter(|m| m.0 != 0)
+}
+
+fn sum(parts: impl IntoIterator<Item = MinorUnits>) -> Option<MinorUnits> {
+    parts.into_iter().try_fold(MinorUnits(0), MinorUnits::checked_add)
+}
+
+fn topping(money: &mut Money, path: &str, t: &Topping) -> Result<Item, ApiError> {
+    Ok(Item {
+        name: t.name.clone(),
+        sku: t.sku.clone(),
+        quantity: t.quantity,
+        unit_price: money.minor(&format!("{path}.unit_price"), &t.unit_price)?,
+        unit_regular_price: money.opt(&format!("{path}.unit_regular_price"), t.unit_regular_price.as_ref())?,
+        unit_discount: non_zero(money.opt(&format!("{path}.discount"), t.discount.as_ref())?),
+        ..Item::default()
+    })
+}
+
+fn line(money: &mut Money, i: usize, d: &OrderDetail) -> Result<Item, ApiError> {
+    let path = format!("data.order_details[{i}]");
+    let p = &d.product;
+    let modifiers = p
+        .toppings
+        .iter()
+        .enumerate()
+        .map(|(j, t)| topping(money, &format!("{path}.product.toppings[{j}]"), t))
+        .collect::<Result<_, _>>()?;
+    Ok(Item {
+        name: p.name.clone(),
+        sku: p.sku.clone(),
+        quantity: d.quantity,
+        unit_price: money.minor(&format!("{path}.product.unit_price"), &p.unit_price)?,
+        unit_regular_price: money.opt(&format!("{path}.product.unit_regular_price"), p.unit_regular_price.as_ref())?,
+        unit_discount: non_zero(money.opt(&format!("{path}.product.unit_discount"), p.unit_discount.as_ref())?),
+        line_total: money.opt(&format!("{path}.total"), d.total.as_ref())?,
+        modifiers_total: money.opt(&format!("{path}.product.toppings_price"), p.toppings_price.as_ref())?,
+        notes: d.comment.clone(),
+        modifiers,
+    })
+}
+
+/// Maps one OlaClick order; `status_override` is used for `order_deleted`.
+pub fn order(data: &OrderData, tz: Tz, status_override: Option<(OrderStatus, &str)>) -> Result<(Order, Vec<String>), ApiError> {
+    let c = &data.cost_details;
+    let mut money = Money { currency: c.currency, warnings: Vec::new() };
+    let items: Vec<Item> = data
+        .order_details
+        .iter()
+        .enumerate()
+        .map(|(i, d)| line(&mut money, i, d))
+        .collect::<Result<_, _>>()?;
+
+    let mut amount = |name: &str, a: &Option<MajorAmount>| money.opt(&format!("data.cost_details.{name}"), a.as_ref());
+    let products = amount("products_price", &c.products_price)?;
+    let toppings = amount("toppings_price", &c.toppings_price)?;
+    let tip = amount("tip", &c.tip)?;
+    let tendered = amount("amount_received", &c.amount_received)?;
+    let mut discounts = Vec::new();
+    for (kind, a) in [
+        ("coupon", &c.coupon_discount),
+        ("products", &c.products_discount),
+        ("toppings", &c.toppings_discount),
+    ] {
+        if let Some(amount) = non_zero(amount(&format!("{kind}_discount"), a)?) {
+            let code = (kind == "coupon").then(|| data.coupon.as_ref().and_then(|c| c.code.clone())).flatten();
+            discounts.push(Adjustment { kind: kind.into(), code, amount });
+        }
+    }
+    let mut fees = Vec::new();
+    for (kind, a) in [("delivery", &c.delivery_price), ("packaging", &c.packaging_price)] {
+        if let Some(amount) = non_zero(amount(&format!("{kind}_price"), a)?) {
+            fees.push(Adjustment { kind: kind.into(), code: None, amount });
+        }
+    }
+    let total = money.minor("data.cost_details.total", &c.total)?;
+    let subtotal = match (products, toppings) {
+        (None, None) => None,
+        (p, t) => sum([p.unwrap_or_default(), t.unwrap_or_default()]),
+    };
+    let totals = Totals {
+        subtotal,
+        discount_total: sum(discounts.iter().map(|d| d.amount)).filter(|m| m.0 != 0),
+        fee_total: sum(fees.iter().map(|f| f.amount)).filter(|m| m.0 != 0),
+        tax_total: None,
+        tip,
+        total,
+    };
+    check_sums(&mut money.warnings, &items, &totals);
+
+    let mut attributes = BTreeMap::new();
+    if let Some(t) = &data.last_product_added_at {
+        attributes.insert("last_product_added_at".into(), t.clone());
+    }
+    if let Some(coupon) = &data.coupon {
+        for (name, value) in [
+            ("coupon.discount_type", &coupon.discount_type),
+            ("coupon.start_date", &coupon.start_date),
+            ("coupon.end_date", &coupon.end_date),
+        ] {
+            if let Some(v) = value {
+                attributes.insert(name.into(), v.clone());
+            }
+        }
+        if let Some(v) = coupon.value.as_ref().filter(|v| !v.0.is_zero()) {
+            attributes.insert("coupon.value".into(), v.0.to_string());
+        }
+    }
+
+    let status_raw = data.status.clone().unwrap_or_default();
+    let (status, status_raw) = match status_override {
+        Some((s, raw)) => (s, raw.to_owned()),
+        None => (status(&status_raw), status_raw),
+    };
+    let order = Order {
+        order_id: data.order_id.clone(),
+        display_id: Some(data.order_id.clone()),
+        status,
+        status_raw,
+        order_type: order_type(data.order_type.as_deref()),
+        currency: c.currency,
+        items,
+        discounts,
+        fees,
+        totals,
+        customer: data.client.as_ref().map(|cl| Customer {
+            name: cl.name.clone(),
+            phone: cl.phone_number.as_ref().map(|p| match &cl.country_calling_code {
+                Some(cc) if !cc.is_empty() => format!("+{} {p}", cc.trim_start_matches('+')),
+                _ => p.clone(),
+            }),
+            email: cl.email.clone(),
+            address: cl.address.clone(),
+            latitude: cl.latitude,
+            longitude: cl.longitude,
+            notes: None,
+        }),
+        payment: Some(Payment {
+            method: data.payment_method.clone(),
+            status: data.payment_status.clone(),
+            amount_tendered: non_zero(tendered),
+            ..Payment::default()
+        }),
+        notes: data.comment.clone(),
+        table: data.table_number.clone(),
+        source: data.source.clone(),
+        created_at: data.created_at.as_deref().map(|t| Timestamp::local(t, tz)),
+        updated_at: None,
+        attributes,
+    };
+    Ok((order, money.warnings))
+}
+
+/// OlaClick's own sums are not always consistent; say so, never reject.
+fn check_sums(warnings: &mut Vec<String>, items: &[Item], totals: &Totals) {
+    let lines = sum(items.iter().filter_map(|i| i.line_total));
+    if let (Some(lines), Some(subtotal)) = (lines, totals.subtotal) {
+        if lines != subtotal && items.iter().all(|i| i.line_total.is_some()) {
+            warnings.push(format!(
+                "line totals add up to {} but products_price + toppings_price is {}",
+                lines.0, subtotal.0
+            ));
+        }
+    }
+    let expected = sum([
+        totals.subtotal.unwrap_or_default(),
+        totals.fee_total.unwrap_or_default(),
+        totals.tip.unwrap_or_default(),
+        MinorUnits(-totals.discount_total.unwrap_or_default().0),
+    ]);
+    if expected.is_some_and(|e| e != totals.total) {
+        warnings.push(format!(
+            "total {} differs from subtotal + fees + tip - discounts ({})",
+            totals.total.0,
+            expected.unwrap_or_default().0
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_words_map_and_unknown_is_kept() {
+        assert_eq!(status("pending"), OrderStatus::Placed);
+        assert_eq!(status("Cancelled"), OrderStatus::Cancelled);
+        assert_eq!(status("teleported"), OrderStatus::Unknown);
+        assert_eq!(order_type(Some("delivery")), OrderType::Delivery);
+        assert_eq!(order_type(Some("drone")), OrderType::Other("drone".into()));
+    }
+}

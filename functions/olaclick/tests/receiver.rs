@@ -1,0 +1,348 @@
+//! OlaClick through the whole pipeline with in-memory store and queue: every sample event,
+//! authentication, and every kind of bad input.
+
+use std::sync::atomic::Ordering;
+
+use hmac::{Hmac, KeyInit, Mac};
+use lambda_http::{Body, Response};
+use olaclick::{AckMode, Config, OlaClick};
+use ordergate_shared::fixtures::{api_event, payload, request, with_body, with_payload};
+use ordergate_shared::model::{OrderStatus, OrderType};
+use ordergate_shared::money::MinorUnits;
+use ordergate_shared::queue::MemoryQueue;
+use ordergate_shared::secrets::{SecretSource, Secrets};
+use ordergate_shared::store::{EventStore, MemoryStore};
+use ordergate_shared::{Limits, Pipeline};
+use serde_json::{json, Value};
+
+const CREATED: &str = "olaclick/order_created.json";
+const UPDATED: &str = "olaclick/order_updated.json";
+const DELETED: &str = "olaclick/order_deleted.json";
+const DELETED_ID_ONLY: &str = "olaclick/order_deleted_id_only.json";
+const ORDER_ID: &str = "PE-7222853393";
+
+fn config(ack_mode: AckMode) -> Config {
+    Config {
+        auth_header: "x-ordergate-token".into(),
+        merchants: olaclick::parse_merchants("777,abc"),
+        default_timezone: chrono_tz::America::Lima,
+        merchant_timezones: Default::default(),
+        ack_mode,
+    }
+}
+
+type Receiver = Pipeline<OlaClick, MemoryStore, MemoryQueue>;
+
+fn receiver_with(secrets: Value, ack_mode: AckMode) -> Receiver {
+    Pipeline::new(
+        OlaClick::new(config(ack_mode)),
+        MemoryStore::default(),
+        MemoryQueue::default(),
+        SecretSource::fixed(Secrets::from_json(&secrets.to_string()).unwrap()),
+        Limits::default(),
+    )
+}
+
+fn receiver() -> Receiver {
+    receiver_with(json!({ "auth_header_value": "local-olaclick-token" }), AckMode::Sync)
+}
+
+fn body(r: &Response<Body>) -> Value {
+    match r.body() {
+        Body::Text(t) => serde_json::from_str(t).unwrap(),
+        other => panic!("expected a text body, got {other:?}"),
+    }
+}
+
+async fn send(rx: &Receiver, event: &Value) -> Response<Body> {
+    rx.handle(request(event)).await
+}
+
+async fn expect_error(rx: &Receiver, event: &Value, status: u16, code: &str) -> Value {
+    let r = send(rx, event).await;
+    let b = body(&r);
+    assert_eq!(r.status(), status, "body: {b}");
+    assert_eq!(b["error"], code, "body: {b}");
+    assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(rx.store().event_count(), 0, "nothing may be stored for a rejected delivery");
+    assert!(rx.queue().jobs().is_empty());
+    b
+}
+
+#[tokio::test]
+async fn order_created_sample_is_stored_with_exact_money_and_utc_times() {
+    let rx = receiver();
+    let r = rx.handle(api_event(CREATED)).await;
+    assert_eq!(r.status(), 200, "{:?}", body(&r));
+    assert_eq!(
+        body(&r),
+        json!({"status": "received", "provider": "olaclick",
+               "event_id": "7573920b-5558-4455-ae73-d8628aba6609", "acknowledged": true})
+    );
+
+    let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+    let state = view.state.expect("order state");
+    assert_eq!(state.status, OrderStatus::Placed);
+    assert_eq!(state.location_id.as_deref(), Some("777"));
+    let order = state.order.expect("full snapshot");
+    assert_eq!(order.currency.code(), "PEN");
+    assert_eq!(order.status_raw, "pending");
+    assert_eq!(order.order_type, OrderType::Delivery);
+    assert_eq!(order.totals.total, MinorUnits(8000));
+    assert_eq!(order.totals.subtotal, Some(MinorUnits(7000)));
+    assert_eq!(order.totals.tip, Some(MinorUnits(700)));
+    assert_eq!(order.totals.fee_total, Some(MinorUnits(1300)));
+    assert_eq!(order.totals.discount_total, Some(MinorUnits(1000)));
+    assert_eq!(order.fees.iter().map(|f| (f.kind.as_str(), f.amount.0)).collect::<Vec<_>>(), [("delivery", 700), ("packaging", 600)]);
+    assert_eq!(order.discounts.len(), 1);
+    assert_eq!((order.discounts[0].kind.as_str(), order.discounts[0].amount), ("products", MinorUnits(1000)));
+
+    assert_eq!(order.items.len(), 2);
+    let burger = &order.items[0];
+    assert_eq!((burger.name.as_str(), burger.sku.as_deref(), burger.quantity), ("Hamburguesa", Some("123456"), 1));
+    assert_eq!(burger.unit_price, MinorUnits(2500));
+    assert_eq!(burger.unit_regular_price, Some(MinorUnits(3000)));
+    assert_eq!(burger.unit_discount, Some(MinorUnits(500)));
+    assert_eq!(burger.line_total, Some(MinorUnits(4000)));
+    assert_eq!(burger.modifiers_total, Some(MinorUnits(1500)));
+    let toppings: Vec<_> = burger.modifiers.iter().map(|m| (m.name.as_str(), m.quantity, m.unit_price.0)).collect();
+    assert_eq!(toppings, [("Bien cocida", 1, 500), ("Ketchup", 2, 200), ("Ají", 2, 300)]);
+    assert_eq!(order.items[1].sku, None, "null sku stays absent");
+
+    let created = order.created_at.expect("created_at");
+    assert_eq!(created.raw, "2022-03-02 22:41:00");
+    assert_eq!(created.utc.unwrap().to_rfc3339(), "2022-03-03T03:41:00+00:00");
+    assert_eq!(order.attributes["last_product_added_at"], "2022-03-02 22:41:46");
+    let customer = order.customer.expect("customer");
+    assert_eq!(customer.phone.as_deref(), Some("+51 123456"));
+    assert_eq!(customer.email, None);
+    assert_eq!(order.payment.as_ref().and_then(|p| p.method.as_deref()), Some("card"));
+
+    assert_eq!(view.trail.len(), 1);
+    let warnings = &view.trail[0].warnings;
+    assert!(warnings.iter().any(|w| w.contains("line totals add up to 6000")), "{warnings:?}");
+
+    let jobs = rx.queue().jobs();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].order_id.as_deref(), Some(ORDER_ID));
+    assert_eq!(jobs[0].ack, json!({"mode": "sync"}));
+}
+
+#[tokio::test]
+async fn order_updated_converts_half_units_exactly() {
+    let rx = receiver();
+    assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
+    let order = rx.store().order("olaclick", ORDER_ID).await.unwrap().state.unwrap().order.unwrap();
+    assert_eq!(order.status, OrderStatus::Accepted);
+    assert_eq!(order.totals.tip, Some(MinorUnits(750)), "7.5 PEN is 750 céntimos");
+    assert_eq!(order.totals.total, MinorUnits(8050));
+    assert_eq!(order.notes.as_deref(), Some("sin cebolla"));
+}
+
+#[tokio::test]
+async fn deletions_cancel_the_order_with_or_without_a_full_body() {
+    for sample in [DELETED, DELETED_ID_ONLY] {
+        let rx = receiver();
+        assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
+        assert_eq!(rx.handle(api_event(sample)).await.status(), 200, "{sample}");
+        let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+        let state = view.state.unwrap();
+        assert_eq!(state.status, OrderStatus::Cancelled, "{sample}");
+        assert_eq!(state.last_event_type, "order_deleted");
+        assert!(state.order.is_some(), "{sample}: the last full snapshot is kept");
+        assert_eq!(view.trail.len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn out_of_order_events_never_roll_the_order_back() {
+    let rx = receiver();
+    assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
+    assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
+    let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+    let state = view.state.unwrap();
+    assert_eq!(state.status, OrderStatus::Accepted);
+    assert_eq!(state.last_event_type, "order_updated");
+    assert_eq!(view.trail.len(), 2, "the older event is still on the trail");
+}
+
+#[tokio::test]
+async fn a_duplicate_gets_the_same_answer_and_is_stored_once() {
+    let rx = receiver();
+    let first = rx.handle(api_event(CREATED)).await;
+    let second = rx.handle(api_event(CREATED)).await;
+    assert_eq!(second.status(), first.status());
+    assert_eq!(body(&second), body(&first));
+    assert_eq!(second.headers()["x-ordergate-duplicate"], "true");
+    assert_eq!(rx.store().event_count(), 1);
+    // The job is re-enqueued while the ack is pending; SQS FIFO dedupe and the worker
+    // absorb the repeat (the emulator tests prove one message).
+    assert!(rx.queue().jobs().iter().all(|j| j.dedupe_key.0 == "7573920b-5558-4455-ae73-d8628aba6609"));
+}
+
+#[tokio::test]
+async fn async_mode_answers_without_acknowledging_and_queues_the_callback() {
+    let rx = receiver_with(json!({ "auth_header_value": "local-olaclick-token" }), AckMode::Async);
+    let r = rx.handle(api_event(CREATED)).await;
+    assert_eq!(body(&r)["acknowledged"], false);
+    let job = &rx.queue().jobs()[0];
+    assert_eq!(
+        job.ack,
+        json!({"mode": "async", "event_id": "7573920b-5558-4455-ae73-d8628aba6609",
+               "event_type": "order_created", "merchant_id": "777", "order_id": ORDER_ID})
+    );
+}
+
+#[tokio::test]
+async fn webhook_header_is_required_and_must_match() {
+    let rx = receiver();
+    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    event["headers"]["x-ordergate-token"] = json!("wrong-token");
+    expect_error(&rx, &event, 401, "unauthorized").await;
+    event["headers"]["x-ordergate-token"] = json!("local-olaclick-token-and-more");
+    expect_error(&rx, &event, 401, "unauthorized").await;
+    event["headers"].as_object_mut().unwrap().remove("x-ordergate-token");
+    expect_error(&rx, &event, 401, "unauthorized").await;
+    // Header names are case-insensitive.
+    event["headers"]["X-Ordergate-Token"] = json!("local-olaclick-token");
+    assert_eq!(send(&rx, &event).await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_unconfigured_receiver_fails_closed() {
+    let rx = receiver_with(json!({}), AckMode::Sync);
+    expect_error(&rx, &ordergate_shared::fixtures::api_event_json(CREATED), 401, "unauthorized").await;
+}
+
+fn sign(secret: &str, body: &str) -> String {
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+#[tokio::test]
+async fn optional_hmac_signature_is_enforced_when_configured() {
+    let rx = receiver_with(
+        json!({ "auth_header_value": "local-olaclick-token", "signing_secret": "olaclick-signing" }),
+        AckMode::Sync,
+    );
+    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    let raw = event["body"].as_str().unwrap().to_owned();
+    expect_error(&rx, &event, 401, "unauthorized").await;
+    event["headers"]["x-olaclick-signature"] = json!(sign("another-secret", &raw));
+    expect_error(&rx, &event, 401, "unauthorized").await;
+    event["headers"]["x-olaclick-signature"] = json!(sign("olaclick-signing", &raw).replace("sha256=", ""));
+    expect_error(&rx, &event, 401, "unauthorized").await;
+    event["headers"]["x-olaclick-signature"] = json!(sign("olaclick-signing", &raw));
+    let mut tampered = event.clone();
+    tampered["body"] = json!(raw.replace("\"total\": 80", "\"total\": 8"));
+    expect_error(&rx, &tampered, 401, "unauthorized").await;
+    assert_eq!(send(&rx, &event).await.status(), 200);
+}
+
+#[tokio::test]
+async fn signature_alone_is_enough_when_no_header_value_is_set() {
+    let rx = receiver_with(json!({ "signing_secret": "olaclick-signing" }), AckMode::Sync);
+    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    event["headers"].as_object_mut().unwrap().remove("x-ordergate-token");
+    let raw = event["body"].as_str().unwrap().to_owned();
+    event["headers"]["x-olaclick-signature"] = json!(sign("olaclick-signing", &raw));
+    assert_eq!(send(&rx, &event).await.status(), 200);
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_4xx_and_nothing_is_stored() {
+    let rx = receiver();
+    let sample = payload(CREATED);
+
+    expect_error(&rx, &with_body(CREATED, "{\"event_type\": \"order_cr"), 400, "invalid_json").await;
+    expect_error(&rx, &with_body(CREATED, ""), 400, "empty_body").await;
+    expect_error(&rx, &with_body(CREATED, "[]"), 400, "invalid_payload").await;
+
+    let mut p = sample.clone();
+    p["event_type"] = json!("order_teleported");
+    let b = expect_error(&rx, &with_payload(CREATED, &p), 400, "unknown_event_type").await;
+    assert!(b["message"].as_str().unwrap().contains("order_teleported"));
+
+    let mut p = sample.clone();
+    p.as_object_mut().unwrap().remove("event_id");
+    expect_error(&rx, &with_payload(CREATED, &p), 400, "invalid_payload").await;
+
+    let mut p = sample.clone();
+    p["data"]["cost_details"].as_object_mut().unwrap().remove("currency");
+    let b = expect_error(&rx, &with_payload(CREATED, &p), 400, "invalid_field").await;
+    assert!(b["message"].as_str().unwrap().starts_with("data.cost_details"), "{b}");
+
+    let mut p = sample.clone();
+    p["data"]["order_details"][0]["quantity"] = json!(-1);
+    let b = expect_error(&rx, &with_payload(CREATED, &p), 400, "invalid_field").await;
+    assert!(b["message"].as_str().unwrap().starts_with("data.order_details[0].quantity"), "{b}");
+
+    let mut p = sample.clone();
+    p["data"]["cost_details"]["total"] = json!("eighty");
+    expect_error(&rx, &with_payload(CREATED, &p), 400, "invalid_field").await;
+
+    let mut p = sample.clone();
+    p["data"]["cost_details"]["currency"] = json!("SOLES");
+    expect_error(&rx, &with_payload(CREATED, &p), 400, "invalid_field").await;
+
+    let mut p = sample.clone();
+    p["event_id"] = json!("");
+    expect_error(&rx, &with_payload(CREATED, &p), 400, "missing_id").await;
+
+    let mut p = sample.clone();
+    p["merchant_id"] = json!("999");
+    expect_error(&rx, &with_payload(CREATED, &p), 403, "unknown_merchant").await;
+
+    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    event["headers"]["content-type"] = json!("text/plain");
+    expect_error(&rx, &event, 415, "unsupported_media_type").await;
+
+    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    event["requestContext"]["http"]["method"] = json!("GET");
+    expect_error(&rx, &event, 405, "method_not_allowed").await;
+
+    let huge = format!("{{\"pad\": \"{}\"}}", "x".repeat(Limits::default().max_body_bytes));
+    expect_error(&rx, &with_body(CREATED, &huge), 413, "payload_too_large").await;
+}
+
+#[tokio::test]
+async fn merchant_ids_may_be_numbers_and_zones_are_per_merchant() {
+    let mut cfg = config(AckMode::Sync);
+    cfg.merchant_timezones = olaclick::parse_merchant_timezones("777=America/Bogota").unwrap();
+    let rx = Pipeline::new(
+        OlaClick::new(cfg),
+        MemoryStore::default(),
+        MemoryQueue::default(),
+        SecretSource::fixed(Secrets::from_json(r#"{"auth_header_value":"local-olaclick-token"}"#).unwrap()),
+        Limits::default(),
+    );
+    let mut p = payload(CREATED);
+    p["merchant_id"] = json!(777);
+    assert_eq!(send(&rx, &with_payload(CREATED, &p)).await.status(), 200);
+    let order = rx.store().order("olaclick", ORDER_ID).await.unwrap().state.unwrap().order.unwrap();
+    // Bogotá is UTC-5 all year, like Lima; the zone is applied, not the default.
+    assert_eq!(order.created_at.unwrap().utc.unwrap().to_rfc3339(), "2022-03-03T03:41:00+00:00");
+    assert!(olaclick::parse_merchant_timezones("777=Mars/Olympus").is_err());
+}
+
+#[tokio::test]
+async fn store_failure_is_503_and_a_queue_failure_is_repaired_by_the_retry() {
+    let rx = receiver();
+    rx.store().fail.store(true, Ordering::SeqCst);
+    let r = rx.handle(api_event(CREATED)).await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(body(&r)["error"], "unavailable");
+    rx.store().fail.store(false, Ordering::SeqCst);
+    assert_eq!(rx.store().event_count(), 0);
+
+    rx.queue().fail.store(true, Ordering::SeqCst);
+    assert_eq!(rx.handle(api_event(CREATED)).await.status(), 503);
+    assert_eq!(rx.store().event_count(), 1, "stored before the enqueue failed");
+    assert!(rx.queue().jobs().is_empty());
+    rx.queue().fail.store(false, Ordering::SeqCst);
+    let retry = rx.handle(api_event(CREATED)).await;
+    assert_eq!(retry.status(), 200);
+    assert_eq!(rx.store().event_count(), 1);
+    assert_eq!(rx.queue().jobs().len(), 1, "the retry enqueued the job that was missing");
+}

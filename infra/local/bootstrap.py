@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Create template.yaml's tables, queues and secrets in the local emulator.
+
+The template is the single source of truth: key schema, TTL, FIFO and redrive settings are
+read from it, so the local stack and the tests run against the resources SAM deploys.
+Prints a JSON object {LogicalId: name, url or arn} for the scripts and tests that use them.
+"""
+import argparse
+import json
+import pathlib
+import sys
+
+import boto3
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Ref, !GetAtt, !Sub ...) as plain data."""
+
+
+def _cfn_tag(loader, suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {suffix: value}
+
+
+CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def resources_of(kind, template):
+    return {k: v.get("Properties", {}) for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--prefix", default="ordergate-local")
+    ap.add_argument("--secrets", default=str(ROOT / "infra/local/secrets.json"),
+                    help="JSON file {SecretLogicalId: {key: value}} with local secret values")
+    args = ap.parse_args()
+
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+    session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
+                                    region_name="us-east-1")
+    ddb = session.client("dynamodb", endpoint_url=args.endpoint)
+    sqs = session.client("sqs", endpoint_url=args.endpoint)
+    sm = session.client("secretsmanager", endpoint_url=args.endpoint)
+    out = {}
+
+    for logical, p in resources_of("AWS::DynamoDB::Table", template).items():
+        name = f"{args.prefix}-{logical}"
+        try:
+            ddb.create_table(TableName=name, AttributeDefinitions=p["AttributeDefinitions"],
+                             KeySchema=p["KeySchema"], BillingMode=p["BillingMode"])
+        except ddb.exceptions.ResourceInUseException:
+            pass
+        ttl = p.get("TimeToLiveSpecification")
+        if ttl:
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        out[logical] = name
+
+    queues = resources_of("AWS::SQS::Queue", template)
+    # Dead-letter queues first: the others' redrive policies point at them.
+    for logical, p in sorted(queues.items(), key=lambda kv: "RedrivePolicy" in kv[1]):
+        fifo = p.get("FifoQueue", False)
+        name = f"{args.prefix}-{logical}" + (".fifo" if fifo else "")
+        attrs = {k: str(p[k]).lower() if isinstance(p[k], bool) else str(p[k])
+                 for k in ("FifoQueue", "ContentBasedDeduplication", "VisibilityTimeout",
+                           "MessageRetentionPeriod") if k in p}
+        if "RedrivePolicy" in p:
+            target = p["RedrivePolicy"]["deadLetterTargetArn"]["GetAtt"].split(".")[0]
+            arn = sqs.get_queue_attributes(QueueUrl=out[target], AttributeNames=["QueueArn"])
+            attrs["RedrivePolicy"] = json.dumps({
+                "deadLetterTargetArn": arn["Attributes"]["QueueArn"],
+                "maxReceiveCount": str(p["RedrivePolicy"]["maxReceiveCount"]),
+            })
+        out[logical] = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
+
+    local_secrets = json.loads(pathlib.Path(args.secrets).read_text())
+    for logical in resources_of("AWS::SecretsManager::Secret", template):
+        name = f"{args.prefix}/{logical}"
+        value = json.dumps(local_secrets.get(logical, {}))
+        try:
+            out[logical] = sm.create_secret(Name=name, SecretString=value)["ARN"]
+        except sm.exceptions.ResourceExistsException:
+            out[logical] = sm.put_secret_value(SecretId=name, SecretString=value)["ARN"]
+
+    json.dump(out, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()

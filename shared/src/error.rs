@@ -1,0 +1,148 @@
+//! One error type for everything a delivery can run into, mapped to HTTP in one place.
+//! Platforms retry 5xx (Deliverect only 502/503/504), so only transient trouble is a 5xx.
+
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed or unacceptable input: retrying the same bytes will never succeed.
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but for a merchant or location this deployment does not serve.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("only POST is accepted")]
+    MethodNotAllowed,
+    #[error("body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("content-type must be application/json")]
+    UnsupportedMediaType,
+    /// A dependency (DynamoDB, SQS, Secrets Manager) failed or timed out: retry later.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Stable machine-readable code: the `error` field of the JSON body and of the logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. } | ApiError::Forbidden { code, .. } => code,
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Unavailable(_) => "unavailable",
+        }
+    }
+
+    /// The message the caller sees. Internal causes of a 503 stay in the logs.
+    fn public_message(&self) -> String {
+        match self {
+            ApiError::Unavailable(_) => "temporarily unavailable, please retry".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn to_response(&self) -> Response<Body> {
+        let body = json!({ "error": self.code(), "message": self.public_message() });
+        let mut builder = Response::builder()
+            .status(self.status())
+            .header(header::CONTENT_TYPE, "application/json");
+        if matches!(self, ApiError::Unavailable(_)) {
+            builder = builder.header(header::RETRY_AFTER, "1");
+        }
+        builder
+            .body(Body::Text(body.to_string()))
+            .expect("static response parts are valid")
+    }
+}
+
+/// Deserializes a JSON document, naming the failing field in the error.
+pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+    parse_json_at(bytes, "")
+}
+
+/// [`parse_json`] for a document nested at `prefix` (e.g. `data`), so errors name the
+/// field's full path.
+pub fn parse_json_at<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8], prefix: &str) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = match (prefix, e.path().to_string()) {
+            ("", path) => path,
+            (prefix, path) if path == "." => prefix.to_owned(),
+            (prefix, path) => format!("{prefix}.{path}"),
+        };
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::bad_request("invalid_json", format!("body is not valid JSON: {inner}"))
+        } else if path == "." {
+            ApiError::bad_request("invalid_payload", inner.to_string())
+        } else {
+            ApiError::bad_request("invalid_field", format!("{path}: {inner}"))
+        }
+    })?;
+    de.end()
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Doc {
+        a: Inner,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Inner {
+        n: u32,
+    }
+
+    #[test]
+    fn parse_errors_name_the_field() {
+        let e = parse_json::<Doc>(br#"{"a":{"n":-1}}"#).unwrap_err();
+        assert_eq!(e.code(), "invalid_field");
+        assert!(e.to_string().starts_with("a.n:"), "{e}");
+        assert_eq!(parse_json::<Doc>(br#"{"a":"#).unwrap_err().code(), "invalid_json");
+        assert_eq!(parse_json::<Doc>(br#"{"a":{"n":1}} x"#).unwrap_err().code(), "invalid_json");
+        assert_eq!(parse_json::<Doc>(br#"{}"#).unwrap_err().code(), "invalid_payload");
+    }
+
+    #[test]
+    fn responses_are_json_with_the_right_status() {
+        let r = ApiError::Unavailable("dynamodb: timeout".into()).to_response();
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()["retry-after"], "1");
+        let Body::Text(t) = r.body() else { panic!("text body") };
+        let v: serde_json::Value = serde_json::from_str(t).unwrap();
+        assert_eq!(v["error"], "unavailable");
+        assert!(!t.contains("dynamodb"), "internal cause must not leak: {t}");
+        assert_eq!(ApiError::PayloadTooLarge { limit: 1 }.to_response().status(), 413);
+    }
+}

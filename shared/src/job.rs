@@ -1,0 +1,46 @@
+//! The acknowledgement job put on the queue after an event is durably stored.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CanonicalEvent, DedupeKey, SCHEMA_VERSION};
+use crate::verify::sha256_hex;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AckJob {
+    pub schema: u32,
+    pub provider: String,
+    pub dedupe_key: DedupeKey,
+    pub event_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    /// What the worker must do, in the provider's own terms.
+    pub ack: serde_json::Value,
+}
+
+impl AckJob {
+    pub fn for_event(event: &CanonicalEvent, ack: serde_json::Value) -> AckJob {
+        AckJob {
+            schema: SCHEMA_VERSION,
+            provider: event.provider.clone(),
+            dedupe_key: event.dedupe_key.clone(),
+            event_type: event.event_type.clone(),
+            order_id: event.change.as_ref().map(|c| c.order_id.clone()),
+            location_id: event.location_id.clone(),
+            ack,
+        }
+    }
+
+    /// FIFO deduplication id: the same event enqueued twice within SQS's 5-minute window
+    /// is one message (SQS allows 128 characters; a SHA-256 hex is 64).
+    pub fn deduplication_id(&self) -> String {
+        sha256_hex(format!("{}#{}", self.provider, self.dedupe_key.0).as_bytes())
+    }
+
+    /// FIFO group: jobs of one order are processed in the order they were stored.
+    pub fn group_id(&self) -> String {
+        let subject = self.order_id.as_deref().unwrap_or(&self.dedupe_key.0);
+        sha256_hex(format!("{}#{}", self.provider, subject).as_bytes())
+    }
+}

@@ -1,0 +1,23 @@
+//! ordergate's common crate: the canonical order model and the one webhook pipeline that
+//! every platform's receiver runs. No platform is named here; each lives in its own crate
+//! under `functions/` and plugs in through [`provider::Provider`].
+
+pub mod aws;
+pub mod error;
+pub mod fixtures;
+pub mod job;
+pub mod model;
+pub mod money;
+pub mod pipeline;
+pub mod provider;
+pub mod queue;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;
+pub mod time;
+pub mod verify;
+pub mod wire;
+
+pub use error::ApiError;
+pub use pipeline::{run, Limits, Pipeline};
+pub use provider::Provider;

@@ -1,0 +1,313 @@
+//! The canonical model every platform is normalized into. Stored in DynamoDB as JSON and
+//! read by downstream consumers, so field names are part of the contract (`schema`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::{Currency, MinorUnits};
+use crate::time::Timestamp;
+
+/// Version of the canonical JSON shape written to the table and the queue.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The platform's own id for one delivery: the unit of idempotency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DedupeKey(pub String);
+
+/// Lifecycle status, ordered by how far an order has progressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// A status code or word the platform has not documented; kept, never rejected.
+    Unknown,
+    Placed,
+    Accepted,
+    Preparing,
+    Ready,
+    PickedUp,
+    InDelivery,
+    Delivered,
+    Completed,
+    Cancelled,
+    Failed,
+}
+
+impl OrderStatus {
+    /// Progression rank: an event whose rank is lower than the stored one is older and
+    /// must not overwrite the order. Unknown ranks lowest so it never hides a known state.
+    pub fn rank(self) -> u8 {
+        match self {
+            OrderStatus::Unknown => 0,
+            OrderStatus::Placed => 10,
+            OrderStatus::Accepted => 20,
+            OrderStatus::Preparing => 30,
+            OrderStatus::Ready => 40,
+            OrderStatus::PickedUp => 50,
+            OrderStatus::InDelivery => 60,
+            OrderStatus::Delivered => 70,
+            OrderStatus::Completed => 80,
+            OrderStatus::Cancelled => 90,
+            OrderStatus::Failed => 95,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Unknown => "unknown",
+            OrderStatus::Placed => "placed",
+            OrderStatus::Accepted => "accepted",
+            OrderStatus::Preparing => "preparing",
+            OrderStatus::Ready => "ready",
+            OrderStatus::PickedUp => "picked_up",
+            OrderStatus::InDelivery => "in_delivery",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Where a platform's change sits in the order's life, so that state is applied in order:
+/// compared first by status rank, then by the platform's own stage, then by event time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Precedence {
+    pub status: OrderStatus,
+    /// Platform-specific tie-break within one status (e.g. created = 0 < updated = 1).
+    pub stage: u8,
+    /// When the platform says the change happened, if it says.
+    pub occurred_ms: Option<i64>,
+}
+
+impl Precedence {
+    /// One number that orders the same way, for a single DynamoDB condition (`<=`).
+    pub fn version(&self) -> i64 {
+        const MS_SPAN: i64 = 1_000_000_000_000_000; // beyond year 33,000 in ms
+        let ms = self.occurred_ms.unwrap_or(0).clamp(0, MS_SPAN - 1);
+        i64::from(self.status.rank()) * 10 * MS_SPAN + i64::from(self.stage.min(9)) * MS_SPAN + ms
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "raw")]
+pub enum OrderType {
+    Delivery,
+    Pickup,
+    DineIn,
+    Curbside,
+    /// Anything else, with the platform's word for it.
+    Other(String),
+}
+
+/// One line or modifier. Modifiers nest to any depth (bundles, combos, options of options).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Item {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    pub quantity: u32,
+    /// Price of one unit as charged, before the line's quantity.
+    pub unit_price: MinorUnits,
+    /// Regular (list) price of one unit, when the platform shows a markdown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_regular_price: Option<MinorUnits>,
+    /// Discount on one unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_discount: Option<MinorUnits>,
+    /// The line total as the platform sent it (not recomputed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_total: Option<MinorUnits>,
+    /// What the platform says this line's modifiers add per unit, when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modifiers_total: Option<MinorUnits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modifiers: Vec<Item>,
+}
+
+/// A discount or a fee: a named amount with the platform's kind for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adjustment {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Always positive: discounts reduce, fees add.
+    pub amount: MinorUnits,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Totals {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subtotal: Option<MinorUnits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_total: Option<MinorUnits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee_total: Option<MinorUnits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_total: Option<MinorUnits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tip: Option<MinorUnits>,
+    pub total: MinorUnits,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Customer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Payment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_paid: Option<MinorUnits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_due: Option<MinorUnits>,
+    /// Cash handed over by the customer (change owed is this minus the total).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_tendered: Option<MinorUnits>,
+}
+
+/// A full order snapshot as of one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub order_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_id: Option<String>,
+    pub status: OrderStatus,
+    /// The platform's own status word or code.
+    pub status_raw: String,
+    pub order_type: OrderType,
+    pub currency: Currency,
+    pub items: Vec<Item>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub discounts: Vec<Adjustment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fees: Vec<Adjustment>,
+    pub totals: Totals,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Customer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
+    /// Platform facts with no canonical field, kept verbatim under the platform's own name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+/// What one delivery says about an order: which order, how far along, and (for platforms
+/// that send full orders) the order itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderChange {
+    pub order_id: String,
+    pub status: OrderStatus,
+    #[serde(skip)]
+    pub stage: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<Order>,
+}
+
+/// A provider's reading of one delivery, before the pipeline stamps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalized {
+    pub dedupe_key: DedupeKey,
+    pub event_type: String,
+    /// The platform's id of the restaurant (merchant, location, store).
+    pub location_id: Option<String>,
+    pub occurred_at: Option<Timestamp>,
+    pub change: Option<OrderChange>,
+    /// Provider-defined instructions for the ack worker.
+    pub ack: serde_json::Value,
+    /// Things that look wrong but are stored as sent (e.g. totals that do not add up).
+    pub warnings: Vec<String>,
+}
+
+/// The stored canonical event: one per dedupe key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanonicalEvent {
+    pub schema: u32,
+    pub provider: String,
+    pub dedupe_key: DedupeKey,
+    pub event_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<Timestamp>,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<OrderChange>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// SHA-256 of the raw body, to spot a re-used id carrying different content.
+    pub body_sha256: String,
+    /// Where the raw body is kept (the event record's key).
+    pub raw_body_ref: String,
+}
+
+impl CanonicalEvent {
+    pub fn precedence(&self) -> Option<Precedence> {
+        self.change.as_ref().map(|c| Precedence {
+            status: c.status,
+            stage: c.stage,
+            occurred_ms: self.occurred_at.as_ref().and_then(Timestamp::millis),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(status: OrderStatus, stage: u8, ms: Option<i64>) -> i64 {
+        Precedence {
+            status,
+            stage,
+            occurred_ms: ms,
+        }
+        .version()
+    }
+
+    #[test]
+    fn version_orders_by_status_then_stage_then_time() {
+        assert!(p(OrderStatus::Accepted, 0, None) > p(OrderStatus::Placed, 9, Some(i64::MAX)));
+        assert!(p(OrderStatus::Placed, 1, None) > p(OrderStatus::Placed, 0, Some(1_700_000_000_000)));
+        assert!(p(OrderStatus::Placed, 1, Some(2)) > p(OrderStatus::Placed, 1, Some(1)));
+        assert!(p(OrderStatus::Unknown, 9, Some(5)) < p(OrderStatus::Placed, 0, None));
+        assert!(p(OrderStatus::Failed, 9, Some(i64::MAX)) < i64::MAX);
+    }
+
+    #[test]
+    fn statuses_rank_in_lifecycle_order() {
+        use OrderStatus::*;
+        let order = [Unknown, Placed, Accepted, Preparing, Ready, PickedUp, InDelivery, Delivered, Completed, Cancelled, Failed];
+        assert!(order.windows(2).all(|w| w[0].rank() < w[1].rank()));
+        for s in order {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+}

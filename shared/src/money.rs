@@ -1,0 +1,201 @@
+//! Money as integer minor units of an ISO 4217 currency. Platforms that send decimal major
+//! units are converted from the JSON number's own text, never through binary floating point.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
+
+/// An amount in the smallest unit of its currency (cents for EUR, yen for JPY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MinorUnits(pub i64);
+
+impl MinorUnits {
+    pub fn checked_add(self, other: MinorUnits) -> Option<MinorUnits> {
+        self.0.checked_add(other.0).map(MinorUnits)
+    }
+}
+
+/// An ISO 4217 alphabetic code, validated as three upper-case ASCII letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency([u8; 3]);
+
+/// Currencies whose minor unit is not 1/100 (ISO 4217 list of exponents).
+const EXPONENTS: &[(&str, u32)] = &[
+    ("BIF", 0), ("CLP", 0), ("DJF", 0), ("GNF", 0), ("ISK", 0), ("JPY", 0), ("KMF", 0),
+    ("KRW", 0), ("PYG", 0), ("RWF", 0), ("UGX", 0), ("UYI", 0), ("VND", 0), ("VUV", 0),
+    ("XAF", 0), ("XOF", 0), ("XPF", 0),
+    ("BHD", 3), ("IQD", 3), ("JOD", 3), ("KWD", 3), ("LYD", 3), ("OMR", 3), ("TND", 3),
+    ("CLF", 4), ("UYW", 4),
+];
+
+impl Currency {
+    pub fn code(&self) -> &str {
+        // Constructed only from ASCII letters.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// Number of decimal places of the minor unit.
+    pub fn exponent(&self) -> u32 {
+        EXPONENTS
+            .iter()
+            .find(|(code, _)| *code == self.code())
+            .map_or(2, |(_, exp)| *exp)
+    }
+}
+
+impl FromStr for Currency {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Self, MoneyError> {
+        let bytes = s.trim().as_bytes();
+        match bytes {
+            [a, b, c] if bytes.iter().all(u8::is_ascii_alphabetic) => Ok(Currency([
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+                c.to_ascii_uppercase(),
+            ])),
+            _ => Err(MoneyError::Currency(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("'{0}' is not an ISO 4217 currency code")]
+    Currency(String),
+    #[error("'{0}' is not a decimal amount")]
+    NotANumber(String),
+    #[error("amount {0} is out of range")]
+    OutOfRange(String),
+}
+
+/// A decimal amount in major units exactly as the platform wrote it, e.g. `7.5` or `"10"`.
+/// Deserializes from the raw JSON text (number or numeric string) so no digit is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MajorAmount(pub Decimal);
+
+/// An amount converted to minor units, with whether it had to be rounded to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Converted {
+    pub minor: MinorUnits,
+    pub rounded: bool,
+}
+
+impl MajorAmount {
+    pub fn parse(text: &str) -> Result<Self, MoneyError> {
+        let t = text.trim();
+        let parsed = if t.contains(['e', 'E']) {
+            Decimal::from_scientific(t)
+        } else {
+            Decimal::from_str(t)
+        };
+        parsed
+            .map(MajorAmount)
+            .map_err(|_| MoneyError::NotANumber(t.chars().take(40).collect()))
+    }
+
+    /// Major units → minor units of `currency` (half-even rounding if more digits were sent).
+    pub fn to_minor(self, currency: Currency) -> Result<Converted, MoneyError> {
+        let out_of_range = || MoneyError::OutOfRange(self.0.to_string());
+        let scaled = self
+            .0
+            .checked_mul(Decimal::from(10_i64.pow(currency.exponent())))
+            .ok_or_else(out_of_range)?;
+        let rounded = scaled.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven);
+        let minor = rounded.to_i64().ok_or_else(out_of_range)?;
+        Ok(Converted {
+            minor: MinorUnits(minor),
+            rounded: rounded != scaled,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for MajorAmount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        let text = raw.get();
+        let text = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(text);
+        MajorAmount::parse(text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cur(s: &str) -> Currency {
+        s.parse().unwrap()
+    }
+
+    fn minor(json: &str, currency: &str) -> Converted {
+        serde_json::from_str::<MajorAmount>(json)
+            .unwrap()
+            .to_minor(cur(currency))
+            .unwrap()
+    }
+
+    #[test]
+    fn major_units_convert_exactly() {
+        assert_eq!(minor("7.5", "PEN").minor, MinorUnits(750));
+        assert_eq!(minor("80", "PEN").minor, MinorUnits(8000));
+        assert_eq!(minor("19.99", "EUR").minor, MinorUnits(1999));
+        assert_eq!(minor("0.1", "USD").minor, MinorUnits(10));
+        assert_eq!(minor("1e2", "USD").minor, MinorUnits(10000));
+        assert_eq!(minor("\"10\"", "USD").minor, MinorUnits(1000));
+        assert_eq!(minor("-5.25", "USD").minor, MinorUnits(-525));
+        assert!(!minor("7.5", "PEN").rounded);
+    }
+
+    #[test]
+    fn exponent_follows_iso_4217() {
+        assert_eq!(minor("1500", "JPY").minor, MinorUnits(1500));
+        assert_eq!(minor("1.234", "KWD").minor, MinorUnits(1234));
+        assert_eq!(cur("pen").code(), "PEN");
+        assert_eq!(cur("CLF").exponent(), 4);
+    }
+
+    #[test]
+    fn extra_digits_round_half_even_and_say_so() {
+        let c = minor("0.125", "USD");
+        assert_eq!(c.minor, MinorUnits(12));
+        assert!(c.rounded);
+        assert_eq!(minor("0.135", "USD").minor, MinorUnits(14));
+    }
+
+    #[test]
+    fn rejects_non_numbers_and_overflow() {
+        assert!(serde_json::from_str::<MajorAmount>("\"ten\"").is_err());
+        assert!(serde_json::from_str::<MajorAmount>("true").is_err());
+        assert!(serde_json::from_str::<MajorAmount>("1e40").is_err());
+        let huge = MajorAmount::parse("99999999999999999999").unwrap();
+        assert!(huge.to_minor(cur("USD")).is_err());
+        assert!("EURO".parse::<Currency>().is_err());
+        assert!("E1R".parse::<Currency>().is_err());
+    }
+}

@@ -1,0 +1,281 @@
+//! THE pipeline: size/content-type check → verify → parse + normalize → idempotent store →
+//! enqueue → response. Every platform runs exactly this; a platform only supplies a
+//! [`Provider`].
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lambda_http::http::{header, Method};
+use lambda_http::request::RequestContext;
+use lambda_http::{service_fn, Body, Request, RequestExt, Response};
+
+use crate::error::ApiError;
+use crate::job::AckJob;
+use crate::model::{CanonicalEvent, Normalized, SCHEMA_VERSION};
+use crate::provider::Provider;
+use crate::queue::{JobQueue, SqsQueue};
+use crate::secrets::SecretSource;
+use crate::store::{keys, DynamoStore, EventStore, NewEvent, Recorded};
+use crate::verify::{sha256_hex, Delivery};
+
+/// Ids longer than this are refused: they become DynamoDB key parts (2 KB max).
+const MAX_ID_LEN: usize = 256;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Larger bodies are refused with 413 (API Gateway itself stops at 10 MB).
+    pub max_body_bytes: usize,
+    /// How long event records (the dedupe window) are kept before DynamoDB TTL removes them.
+    pub event_ttl: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 128 * 1024,
+            event_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+impl Limits {
+    pub fn from_env() -> Result<Self, String> {
+        let mut limits = Limits::default();
+        if let Some(v) = optional_env("MAX_BODY_BYTES")? {
+            limits.max_body_bytes = v;
+        }
+        if let Some(days) = optional_env::<u64>("EVENT_TTL_DAYS")? {
+            limits.event_ttl = Duration::from_secs(days * 24 * 3600);
+        }
+        Ok(limits)
+    }
+}
+
+fn optional_env<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().map(Some).map_err(|_| format!("{name}={v} is not a number")),
+        Err(_) => Ok(None),
+    }
+}
+
+pub fn required_env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("environment variable {name} is required"))
+}
+
+/// What happened to one delivery, for the response and the log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Stored,
+    Duplicate,
+}
+
+pub struct Pipeline<P, S = DynamoStore, Q = SqsQueue> {
+    provider: P,
+    store: S,
+    queue: Q,
+    secrets: SecretSource,
+    limits: Limits,
+}
+
+impl<P: Provider> Pipeline<P> {
+    /// Builds the AWS clients once per cold start from the environment:
+    /// `TABLE_NAME`, `QUEUE_URL`, `<PROVIDER>_SECRET_ID` or `<PROVIDER>_SECRET_JSON`.
+    pub async fn from_env(provider: P) -> Result<Self, String> {
+        let sdk = crate::aws::sdk_config().await;
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), required_env("TABLE_NAME")?);
+        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), required_env("QUEUE_URL")?);
+        let secrets = SecretSource::from_env(&P::NAME.to_uppercase(), &sdk)?;
+        Ok(Pipeline::new(provider, store, queue, secrets, Limits::from_env()?))
+    }
+}
+
+impl<P: Provider, S: EventStore, Q: JobQueue> Pipeline<P, S, Q> {
+    pub fn new(provider: P, store: S, queue: Q, secrets: SecretSource, limits: Limits) -> Self {
+        Pipeline { provider, store, queue, secrets, limits }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn queue(&self) -> &Q {
+        &self.queue
+    }
+
+    /// Handles one HTTP delivery. Never fails: every error is a JSON response.
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let started = Instant::now();
+        let result = self.process(&req).await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let request_id = request_id(&req);
+        match result {
+            Ok((outcome, event)) => {
+                tracing::info!(
+                    request_id,
+                    provider = P::NAME,
+                    event_key = %event.dedupe_key.0,
+                    event_type = %event.event_type,
+                    outcome = if outcome == Outcome::Stored { "stored" } else { "duplicate" },
+                    status = 200,
+                    latency_ms,
+                    "delivery accepted"
+                );
+                let body = self.provider.success_body(&event);
+                Response::builder()
+                    .status(200)
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header("x-ordergate-duplicate", (outcome == Outcome::Duplicate).to_string())
+                    .body(Body::Text(body.to_string()))
+                    .expect("static response parts are valid")
+            }
+            Err(error) => {
+                let status = error.status().as_u16();
+                // Only 503 causes are logged in full: 4xx messages may quote the body.
+                let cause = matches!(error, ApiError::Unavailable(_)).then(|| error.to_string());
+                tracing::warn!(
+                    request_id,
+                    provider = P::NAME,
+                    outcome = if status == 503 { "unavailable" } else { "rejected" },
+                    error = error.code(),
+                    cause,
+                    status,
+                    latency_ms,
+                    "delivery not accepted"
+                );
+                error.to_response()
+            }
+        }
+    }
+
+    async fn process(&self, req: &Request) -> Result<(Outcome, CanonicalEvent), ApiError> {
+        if req.method() != Method::POST {
+            return Err(ApiError::MethodNotAllowed);
+        }
+        check_content_type(req)?;
+        let body = req.body().as_ref();
+        if body.len() > self.limits.max_body_bytes {
+            return Err(ApiError::PayloadTooLarge { limit: self.limits.max_body_bytes });
+        }
+        let delivery = Delivery {
+            headers: req.headers(),
+            body,
+            received_at: chrono::Utc::now(),
+        };
+        let secrets = self.secrets.get().await?;
+        self.provider.verify(&delivery, &secrets)?;
+        let raw_body = std::str::from_utf8(body)
+            .map_err(|_| ApiError::bad_request("invalid_utf8", "body is not valid UTF-8"))?;
+        if raw_body.trim().is_empty() {
+            return Err(ApiError::bad_request("empty_body", "body is empty"));
+        }
+        let normalized = self.provider.normalize(&delivery)?;
+        let (event, ack) = stamp(P::NAME, normalized, &delivery)?;
+        let job = AckJob::for_event(&event, ack);
+        let expires_at = delivery.received_at.timestamp() + self.limits.event_ttl.as_secs() as i64;
+        let recorded = self
+            .store
+            .record(NewEvent { event: &event, raw_body, job: &job, expires_at })
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let (outcome, enqueue) = match recorded {
+            Recorded::New { .. } => (Outcome::Stored, true),
+            Recorded::Duplicate { ack_pending, same_body } => {
+                if !same_body {
+                    tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, "re-used event id with a different body; first one kept");
+                }
+                (Outcome::Duplicate, ack_pending)
+            }
+        };
+        // After the durable write: if this fails the platform retries, the retry is a
+        // duplicate whose ack is still pending, and the job is enqueued then.
+        if enqueue {
+            self.queue
+                .enqueue(&job)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        }
+        Ok((outcome, event))
+    }
+}
+
+/// Turns a provider's reading into the stored canonical event.
+fn stamp(
+    provider: &str,
+    n: Normalized,
+    delivery: &Delivery<'_>,
+) -> Result<(CanonicalEvent, serde_json::Value), ApiError> {
+    check_id("event id", &n.dedupe_key.0)?;
+    if let Some(change) = &n.change {
+        check_id("order id", &change.order_id)?;
+    }
+    let event = CanonicalEvent {
+        schema: SCHEMA_VERSION,
+        provider: provider.to_owned(),
+        raw_body_ref: keys::event_pk(provider, &n.dedupe_key.0),
+        dedupe_key: n.dedupe_key,
+        event_type: n.event_type,
+        location_id: n.location_id,
+        occurred_at: n.occurred_at,
+        received_at: delivery.received_at,
+        change: n.change,
+        warnings: n.warnings,
+        body_sha256: sha256_hex(delivery.body),
+    };
+    Ok((event, n.ack))
+}
+
+fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
+    if id.trim().is_empty() {
+        return Err(ApiError::bad_request("missing_id", format!("{what} is empty")));
+    }
+    if id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "invalid_id",
+            format!("{what} must be at most {MAX_ID_LEN} bytes of printable text"),
+        ));
+    }
+    Ok(())
+}
+
+/// A declared content type must be JSON; an absent one is tolerated (the body is still
+/// parsed as JSON, and rejected if it is not).
+fn check_content_type(req: &Request) -> Result<(), ApiError> {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return Ok(());
+    };
+    let essence = value
+        .to_str()
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json")) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+fn request_id(req: &Request) -> Option<String> {
+    if let Some(ctx) = req.lambda_context_ref() {
+        return Some(ctx.request_id.clone());
+    }
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+        _ => None,
+    }
+}
+
+/// The whole `main` of a receiver: JSON logs, clients built once, then serve.
+pub async fn run<P: Provider>(provider: P) -> Result<(), lambda_http::Error> {
+    crate::telemetry::init();
+    let pipeline = Arc::new(Pipeline::from_env(provider).await?);
+    lambda_http::run(service_fn(move |req| {
+        let pipeline = pipeline.clone();
+        async move { Ok::<_, Infallible>(pipeline.handle(req).await) }
+    }))
+    .await
+}

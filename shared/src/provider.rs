@@ -1,0 +1,27 @@
+//! What a platform plugs into the pipeline: how to verify, how to read, what to answer.
+
+use crate::error::ApiError;
+use crate::model::{CanonicalEvent, Normalized};
+use crate::secrets::Secrets;
+use crate::verify::Delivery;
+
+pub trait Provider: Send + Sync + 'static {
+    /// Lower-case platform name: part of every key, log line and queue message.
+    const NAME: &'static str;
+
+    /// Authenticates the delivery before its body is parsed. Failures are 401.
+    fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError>;
+
+    /// Parses the platform's wire format and maps it to the canonical model.
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError>;
+
+    /// JSON body of the 2xx answer. Must depend only on the stored event, so a duplicate
+    /// delivery gets the same answer as the first.
+    fn success_body(&self, event: &CanonicalEvent) -> serde_json::Value {
+        serde_json::json!({
+            "status": "received",
+            "provider": Self::NAME,
+            "event_id": event.dedupe_key,
+        })
+    }
+}

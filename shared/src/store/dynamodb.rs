@@ -1,0 +1,268 @@
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+
+use super::{keys, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, StoredEvent, ACK_PENDING};
+use crate::model::CanonicalEvent;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Concurrent transactions on one key can be refused with `TransactionConflict`; the
+/// loser retries briefly and then finds the winner's record (a duplicate).
+const CONFLICT_RETRIES: u32 = 5;
+
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> AttributeValue {
+    s(serde_json::to_string(v).expect("canonical types serialize"))
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+fn get_n(item: &Item, name: &str) -> Option<i64> {
+    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T, StoreError> {
+    let text = get_s(item, name).ok_or_else(|| StoreError(format!("item has no {name}")))?;
+    serde_json::from_str(text).map_err(|e| StoreError(format!("stored {name} is unreadable: {e}")))
+}
+
+fn unavailable<E: std::error::Error + 'static>(what: &str, e: &aws_sdk_dynamodb::error::SdkError<E>) -> StoreError
+where
+    E: std::fmt::Debug,
+{
+    StoreError(format!("dynamodb {what}: {}", DisplayErrorContext(e)))
+}
+
+impl DynamoStore {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        DynamoStore { client, table: table.into() }
+    }
+
+    fn event_put(&self, new: &NewEvent<'_>) -> TransactWriteItem {
+        let e = new.event;
+        let mut item: Item = HashMap::from([
+            ("pk".into(), s(keys::event_pk(&e.provider, &e.dedupe_key.0))),
+            ("sk".into(), s(keys::EVENT_SK)),
+            ("kind".into(), s("event")),
+            ("provider".into(), s(&e.provider)),
+            ("dedupe_key".into(), s(&e.dedupe_key.0)),
+            ("event_type".into(), s(&e.event_type)),
+            ("received_at".into(), s(e.received_at.to_rfc3339())),
+            ("body_sha256".into(), s(&e.body_sha256)),
+            ("raw_body".into(), s(new.raw_body)),
+            ("event".into(), json(e)),
+            ("job".into(), json(new.job)),
+            ("ack_status".into(), s(ACK_PENDING)),
+            ("ack_attempts".into(), n(0)),
+            ("expires_at".into(), n(new.expires_at)),
+        ]);
+        if let Some(change) = &e.change {
+            item.insert("order_id".into(), s(&change.order_id));
+        }
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .expect("table, item and condition are set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    fn history_put(&self, e: &CanonicalEvent, order_id: &str) -> TransactWriteItem {
+        let item: Item = HashMap::from([
+            ("pk".into(), s(keys::order_pk(&e.provider, order_id))),
+            ("sk".into(), s(keys::history_sk(&e.received_at, &e.dedupe_key.0))),
+            ("kind".into(), s("history")),
+            ("event_type".into(), s(&e.event_type)),
+            ("dedupe_key".into(), s(&e.dedupe_key.0)),
+            ("event".into(), json(e)),
+        ]);
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("table, item and condition are set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    /// Moves the order's state forward unless a newer event already did (`version`).
+    fn state_update(&self, e: &CanonicalEvent, order_id: &str, version: i64) -> Option<TransactWriteItem> {
+        let change = e.change.as_ref()?;
+        let mut sets = vec![
+            "#kind = :kind",
+            "#status = :status",
+            "#version = :version",
+            "last_event_type = :event_type",
+            "last_dedupe_key = :dedupe_key",
+            "updated_at = :now",
+        ];
+        let mut values: Item = HashMap::from([
+            (":kind".into(), s("state")),
+            (":status".into(), s(change.status.as_str())),
+            (":version".into(), n(version)),
+            (":event_type".into(), s(&e.event_type)),
+            (":dedupe_key".into(), s(&e.dedupe_key.0)),
+            (":now".into(), s(e.received_at.to_rfc3339())),
+        ]);
+        if let Some(order) = &change.order {
+            sets.push("#order = :order");
+            values.insert(":order".into(), json(order));
+        }
+        if let Some(location) = &e.location_id {
+            sets.push("location_id = :location");
+            values.insert(":location".into(), s(location));
+        }
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(keys::order_pk(&e.provider, order_id)))
+            .key("sk", s(keys::STATE_SK))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression("attribute_not_exists(pk) OR #version <= :version")
+            .expression_attribute_names("#kind", "kind")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#version", "version")
+            .set_expression_attribute_values(Some(values));
+        if change.order.is_some() {
+            update = update.expression_attribute_names("#order", "order");
+        }
+        let update = update.build().expect("table, key and expression are set");
+        Some(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn items(&self, new: &NewEvent<'_>, with_state: bool) -> Vec<TransactWriteItem> {
+        let e = new.event;
+        let mut items = vec![self.event_put(new)];
+        if let (Some(change), Some(precedence)) = (&e.change, e.precedence()) {
+            items.push(self.history_put(e, &change.order_id));
+            if with_state {
+                items.extend(self.state_update(e, &change.order_id, precedence.version()));
+            }
+        }
+        items
+    }
+}
+
+fn is_condition_failure(r: Option<&CancellationReason>) -> bool {
+    r.and_then(CancellationReason::code) == Some("ConditionalCheckFailed")
+}
+
+impl EventStore for DynamoStore {
+    async fn record(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
+        let mut with_state = new.event.change.is_some();
+        let mut conflicts = 0;
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(self.items(&new, with_state)))
+                .send()
+                .await;
+            let err = match result {
+                Ok(_) => return Ok(Recorded::New { state_applied: with_state }),
+                Err(err) => err,
+            };
+            let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error() else {
+                return Err(unavailable("transact_write_items", &err));
+            };
+            let reasons = cancel.cancellation_reasons();
+            if is_condition_failure(reasons.first()) || is_condition_failure(reasons.get(1)) {
+                let old = reasons.first().and_then(CancellationReason::item);
+                return Ok(Recorded::Duplicate {
+                    // Without the old item (history clash) assume pending: re-enqueue is safe.
+                    ack_pending: old.and_then(|i| get_s(i, "ack_status")).is_none_or(|a| a == ACK_PENDING),
+                    same_body: old
+                        .and_then(|i| get_s(i, "body_sha256"))
+                        .is_none_or(|h| h == new.event.body_sha256),
+                });
+            }
+            if with_state && is_condition_failure(reasons.get(2)) {
+                // A newer event already moved the order: store this one in history only.
+                with_state = false;
+                continue;
+            }
+            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) && conflicts < CONFLICT_RETRIES {
+                conflicts += 1;
+                tokio::time::sleep(Duration::from_millis(10 * 2_u64.pow(conflicts))).await;
+                continue;
+            }
+            return Err(unavailable("transact_write_items", &err));
+        }
+    }
+
+    async fn event(&self, provider: &str, dedupe_key: &str) -> Result<Option<StoredEvent>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::event_pk(provider, dedupe_key)))
+            .key("sk", s(keys::EVENT_SK))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("get_item", &e))?;
+        let Some(item) = out.item else { return Ok(None) };
+        Ok(Some(StoredEvent {
+            event: get_json(&item, "event")?,
+            raw_body: get_s(&item, "raw_body").unwrap_or_default().to_owned(),
+            job: get_json(&item, "job")?,
+            ack_status: get_s(&item, "ack_status").unwrap_or_default().to_owned(),
+            expires_at: get_n(&item, "expires_at").unwrap_or_default(),
+        }))
+    }
+
+    async fn order(&self, provider: &str, order_id: &str) -> Result<OrderView, StoreError> {
+        let mut view = OrderView::default();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(keys::order_pk(provider, order_id)))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| unavailable("query", &e))?;
+            if get_s(&item, "sk") == Some(keys::STATE_SK) {
+                view.state = Some(OrderState {
+                    status: serde_json::from_value(serde_json::Value::String(
+                        get_s(&item, "status").unwrap_or("unknown").to_owned(),
+                    ))
+                    .map_err(|e| StoreError(format!("stored status is unreadable: {e}")))?,
+                    version: get_n(&item, "version").unwrap_or_default(),
+                    last_event_type: get_s(&item, "last_event_type").unwrap_or_default().to_owned(),
+                    last_dedupe_key: get_s(&item, "last_dedupe_key").unwrap_or_default().to_owned(),
+                    location_id: get_s(&item, "location_id").map(str::to_owned),
+                    order: item.contains_key("order").then(|| get_json(&item, "order")).transpose()?,
+                });
+            } else {
+                view.trail.push(get_json(&item, "event")?);
+            }
+        }
+        Ok(view)
+    }
+}

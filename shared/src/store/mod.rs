@@ -1,0 +1,109 @@
+//! The durable, idempotent record of every delivery and the order state it implies.
+//!
+//! One write per delivery stores, atomically: the event record (unique per dedupe key), the
+//! order's history entry, and the order's current state if this event is not older than
+//! what is stored. Never read-then-write: uniqueness and ordering are write conditions.
+
+mod dynamodb;
+mod memory;
+
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+pub use dynamodb::DynamoStore;
+pub use memory::MemoryStore;
+
+use crate::job::AckJob;
+use crate::model::{CanonicalEvent, Order, OrderStatus};
+
+/// Everything written for one new delivery.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub event: &'a CanonicalEvent,
+    pub raw_body: &'a str,
+    pub job: &'a AckJob,
+    /// Unix seconds after which the event record may be deleted (DynamoDB TTL).
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// First time this dedupe key was seen; `state_applied` is false when a newer event
+    /// already moved the order further.
+    New { state_applied: bool },
+    /// Seen before. `ack_pending` says the job may not have been enqueued or processed yet,
+    /// so it is enqueued again (SQS and the worker drop the repeat). `same_body` is false
+    /// when the platform re-used an id for different content (the first one is kept).
+    Duplicate { ack_pending: bool, same_body: bool },
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("store unavailable: {0}")]
+pub struct StoreError(pub String);
+
+/// Ack status of a stored event, written by the ack worker.
+pub const ACK_PENDING: &str = "pending";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub event: CanonicalEvent,
+    pub raw_body: String,
+    pub job: AckJob,
+    pub ack_status: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderState {
+    pub status: OrderStatus,
+    pub version: i64,
+    pub last_event_type: String,
+    pub last_dedupe_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    /// The latest full snapshot; thin events move the status and keep the snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<Order>,
+}
+
+/// An order and its trail of events, oldest first: what one query returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct OrderView {
+    pub state: Option<OrderState>,
+    pub trail: Vec<CanonicalEvent>,
+}
+
+pub trait EventStore: Send + Sync {
+    fn record(&self, new: NewEvent<'_>) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
+    fn event(
+        &self,
+        provider: &str,
+        dedupe_key: &str,
+    ) -> impl Future<Output = Result<Option<StoredEvent>, StoreError>> + Send;
+    fn order(
+        &self,
+        provider: &str,
+        order_id: &str,
+    ) -> impl Future<Output = Result<OrderView, StoreError>> + Send;
+}
+
+/// Key layout, shared by every implementation and by operators reading the table.
+pub mod keys {
+    pub const EVENT_SK: &str = "EVENT";
+    pub const STATE_SK: &str = "STATE";
+
+    pub fn event_pk(provider: &str, dedupe_key: &str) -> String {
+        format!("EVENT#{provider}#{dedupe_key}")
+    }
+    pub fn order_pk(provider: &str, order_id: &str) -> String {
+        format!("ORDER#{provider}#{order_id}")
+    }
+    /// History entries sort by arrival time, then key, before the STATE item.
+    pub fn history_sk(received_at: &chrono::DateTime<chrono::Utc>, dedupe_key: &str) -> String {
+        format!(
+            "EVENT#{}#{dedupe_key}",
+            received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        )
+    }
+}
