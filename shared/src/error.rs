@@ -130,7 +130,10 @@ mod tests {
         assert_eq!(e.code(), "invalid_field");
         assert!(e.to_string().starts_with("a.n:"), "{e}");
         assert_eq!(parse_json::<Doc>(br#"{"a":"#).unwrap_err().code(), "invalid_json");
-        assert_eq!(parse_json::<Doc>(br#"{"a":{"n":1}} x"#).unwrap_err().code(), "invalid_json");
+        assert_eq!(
+            parse_json::<Doc>(br#"{"a":{"n":1}} x"#).unwrap_err().code(),
+            "invalid_json"
+        );
         assert_eq!(parse_json::<Doc>(br#"{}"#).unwrap_err().code(), "invalid_payload");
     }
 
@@ -139,7 +142,9 @@ mod tests {
         let r = ApiError::Unavailable("dynamodb: timeout".into()).to_response();
         assert_eq!(r.status(), 503);
         assert_eq!(r.headers()["retry-after"], "1");
-        let Body::Text(t) = r.body() else { panic!("text body") };
+        let Body::Text(t) = r.body() else {
+            panic!("text body")
+        };
         let v: serde_json::Value = serde_json::from_str(t).unwrap();
         assert_eq!(v["error"], "unavailable");
         assert!(!t.contains("dynamodb"), "internal cause must not leak: {t}");

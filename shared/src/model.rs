@@ -304,7 +304,10 @@ mod tests {
     #[test]
     fn statuses_rank_in_lifecycle_order() {
         use OrderStatus::*;
-        let order = [Unknown, Placed, Accepted, Preparing, Ready, PickedUp, InDelivery, Delivered, Completed, Cancelled, Failed];
+        let order = [
+            Unknown, Placed, Accepted, Preparing, Ready, PickedUp, InDelivery, Delivered, Completed,
+            Cancelled, Failed,
+        ];
         assert!(order.windows(2).all(|w| w[0].rank() < w[1].rank()));
         for s in order {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());

@@ -54,7 +54,11 @@ impl Limits {
 
 fn optional_env<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
     match std::env::var(name) {
-        Ok(v) => v.trim().parse().map(Some).map_err(|_| format!("{name}={v} is not a number")),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("{name}={v} is not a number")),
         Err(_) => Ok(None),
     }
 }
@@ -86,13 +90,25 @@ impl<P: Provider> Pipeline<P> {
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), required_env("TABLE_NAME")?);
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), required_env("QUEUE_URL")?);
         let secrets = SecretSource::from_env(&P::NAME.to_uppercase(), &sdk)?;
-        Ok(Pipeline::new(provider, store, queue, secrets, Limits::from_env()?))
+        Ok(Pipeline::new(
+            provider,
+            store,
+            queue,
+            secrets,
+            Limits::from_env()?,
+        ))
     }
 }
 
 impl<P: Provider, S: EventStore, Q: JobQueue> Pipeline<P, S, Q> {
     pub fn new(provider: P, store: S, queue: Q, secrets: SecretSource, limits: Limits) -> Self {
-        Pipeline { provider, store, queue, secrets, limits }
+        Pipeline {
+            provider,
+            store,
+            queue,
+            secrets,
+            limits,
+        }
     }
 
     pub fn store(&self) -> &S {
@@ -125,7 +141,10 @@ impl<P: Provider, S: EventStore, Q: JobQueue> Pipeline<P, S, Q> {
                 Response::builder()
                     .status(200)
                     .header(header::CONTENT_TYPE, "application/json")
-                    .header("x-ordergate-duplicate", (outcome == Outcome::Duplicate).to_string())
+                    .header(
+                        "x-ordergate-duplicate",
+                        (outcome == Outcome::Duplicate).to_string(),
+                    )
                     .body(Body::Text(body.to_string()))
                     .expect("static response parts are valid")
             }
@@ -155,7 +174,9 @@ impl<P: Provider, S: EventStore, Q: JobQueue> Pipeline<P, S, Q> {
         check_content_type(req)?;
         let body = req.body().as_ref();
         if body.len() > self.limits.max_body_bytes {
-            return Err(ApiError::PayloadTooLarge { limit: self.limits.max_body_bytes });
+            return Err(ApiError::PayloadTooLarge {
+                limit: self.limits.max_body_bytes,
+            });
         }
         let delivery = Delivery {
             headers: req.headers(),
@@ -175,12 +196,20 @@ impl<P: Provider, S: EventStore, Q: JobQueue> Pipeline<P, S, Q> {
         let expires_at = delivery.received_at.timestamp() + self.limits.event_ttl.as_secs() as i64;
         let recorded = self
             .store
-            .record(NewEvent { event: &event, raw_body, job: &job, expires_at })
+            .record(NewEvent {
+                event: &event,
+                raw_body,
+                job: &job,
+                expires_at,
+            })
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         let (outcome, enqueue) = match recorded {
             Recorded::New { .. } => (Outcome::Stored, true),
-            Recorded::Duplicate { ack_pending, same_body } => {
+            Recorded::Duplicate {
+                ack_pending,
+                same_body,
+            } => {
                 if !same_body {
                     tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, "re-used event id with a different body; first one kept");
                 }

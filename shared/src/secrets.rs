@@ -42,14 +42,21 @@ impl SecretSource {
         SecretSource::Static(Arc::new(secrets))
     }
 
+    pub fn secrets_manager(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
+        SecretSource::SecretsManager {
+            client,
+            secret_id: secret_id.into(),
+            cached: Mutex::new(None),
+        }
+    }
+
     /// `<PREFIX>_SECRET_ID` (Secrets Manager) wins over `<PREFIX>_SECRET_JSON` (inline).
     pub fn from_env(prefix: &str, sdk: &aws_config::SdkConfig) -> Result<Self, String> {
         if let Ok(secret_id) = std::env::var(format!("{prefix}_SECRET_ID")) {
-            return Ok(SecretSource::SecretsManager {
-                client: aws_sdk_secretsmanager::Client::new(sdk),
+            return Ok(Self::secrets_manager(
+                aws_sdk_secretsmanager::Client::new(sdk),
                 secret_id,
-                cached: Mutex::new(None),
-            });
+            ));
         }
         let inline = std::env::var(format!("{prefix}_SECRET_JSON")).unwrap_or_else(|_| "{}".into());
         Secrets::from_json(&inline).map(Self::fixed)
@@ -58,7 +65,11 @@ impl SecretSource {
     pub async fn get(&self) -> Result<Arc<Secrets>, ApiError> {
         let (client, secret_id, cached) = match self {
             SecretSource::Static(s) => return Ok(s.clone()),
-            SecretSource::SecretsManager { client, secret_id, cached } => (client, secret_id, cached),
+            SecretSource::SecretsManager {
+                client,
+                secret_id,
+                cached,
+            } => (client, secret_id, cached),
         };
         let mut cached = cached.lock().await;
         if let Some((at, s)) = cached.as_ref() {

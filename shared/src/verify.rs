@@ -29,9 +29,10 @@ impl<'a> Delivery<'a> {
                 format!("header {name} appears more than once"),
             ));
         }
-        first.to_str().map(Some).map_err(|_| {
-            ApiError::bad_request("invalid_header", format!("header {name} is not valid text"))
-        })
+        first
+            .to_str()
+            .map(Some)
+            .map_err(|_| ApiError::bad_request("invalid_header", format!("header {name} is not valid text")))
     }
 }
 
@@ -75,9 +76,21 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         let sig = "5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843";
-        assert!(verify_hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?", sig));
-        assert!(!verify_hmac_sha256_hex(b"Jefe", b"what do ya want for nothing!", sig));
-        assert!(!verify_hmac_sha256_hex(b"jefe", b"what do ya want for nothing?", sig));
+        assert!(verify_hmac_sha256_hex(
+            b"Jefe",
+            b"what do ya want for nothing?",
+            sig
+        ));
+        assert!(!verify_hmac_sha256_hex(
+            b"Jefe",
+            b"what do ya want for nothing!",
+            sig
+        ));
+        assert!(!verify_hmac_sha256_hex(
+            b"jefe",
+            b"what do ya want for nothing?",
+            sig
+        ));
         assert!(!verify_hmac_sha256_hex(b"Jefe", b"x", "not-hex"));
         assert!(!verify_hmac_sha256_hex(b"Jefe", b"x", ""));
     }
@@ -86,11 +99,19 @@ mod tests {
     fn headers_are_case_insensitive_and_single() {
         let mut h = HeaderMap::new();
         h.insert("X-Token", "a".parse().unwrap());
-        let d = Delivery { headers: &h, body: b"", received_at: chrono::Utc::now() };
+        let d = Delivery {
+            headers: &h,
+            body: b"",
+            received_at: chrono::Utc::now(),
+        };
         assert_eq!(d.header("x-token").unwrap(), Some("a"));
         assert_eq!(d.header("x-other").unwrap(), None);
         h.append("x-token", "b".parse().unwrap());
-        let d = Delivery { headers: &h, body: b"", received_at: chrono::Utc::now() };
+        let d = Delivery {
+            headers: &h,
+            body: b"",
+            received_at: chrono::Utc::now(),
+        };
         assert_eq!(d.header("X-TOKEN").unwrap_err().code(), "duplicate_header");
         assert!(secure_eq(b"abc", b"abc") && !secure_eq(b"abc", b"abd") && !secure_eq(b"ab", b"abc"));
     }

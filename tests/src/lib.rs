@@ -1,1 +1,190 @@
+//! Harness for the workspace integration tests: a fresh set of the template's resources
+//! (table, queues, secrets) in the local emulator for every test, created by the same
+//! bootstrap script `make dev` uses, and AWS SDK clients pointed at it.
+//!
+//! The emulator's address comes from `ORDERGATE_TEST_ENDPOINT`, which `make test` sets
+//! after starting it (`infra/local/emulator.sh`).
 
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use ordergate_shared::job::AckJob;
+use ordergate_shared::queue::SqsQueue;
+use ordergate_shared::secrets::{SecretSource, Secrets};
+use ordergate_shared::store::DynamoStore;
+use ordergate_shared::{Limits, Pipeline, Provider};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn endpoint() -> String {
+    std::env::var("ORDERGATE_TEST_ENDPOINT").expect(
+        "ORDERGATE_TEST_ENDPOINT is not set: run the suite with `make test`, which starts the emulator",
+    )
+}
+
+/// SDK config for `endpoint` with dummy credentials. Timeouts are generous: the emulator
+/// is one Python process shared by tests running in parallel.
+pub async fn sdk_for(endpoint: &str) -> SdkConfig {
+    ordergate_shared::aws::loader(Duration::from_secs(20))
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "ordergate-tests"))
+        .load()
+        .await
+}
+
+pub struct Stack {
+    pub sdk: SdkConfig,
+    pub table: String,
+    pub queue_url: String,
+    pub dead_letter_url: String,
+    pub resources: serde_json::Value,
+}
+
+impl Stack {
+    /// Creates this test's own resources (unique prefix), so tests run in parallel.
+    pub async fn new() -> Stack {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let prefix = format!(
+            "t{}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            chrono::Utc::now().timestamp_micros() % 1_000_000_000
+        );
+        let endpoint = endpoint();
+        let out = Command::new(root().join(".venv/bin/python"))
+            .arg(root().join("infra/local/bootstrap.py"))
+            .args(["--endpoint", &endpoint, "--prefix", &prefix])
+            .output()
+            .expect("run infra/local/bootstrap.py (make test installs .venv)");
+        assert!(
+            out.status.success(),
+            "bootstrap failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let resources: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("bootstrap prints JSON");
+        let name = |k: &str| {
+            resources[k]
+                .as_str()
+                .unwrap_or_else(|| panic!("bootstrap made no {k}"))
+                .to_owned()
+        };
+        Stack {
+            sdk: sdk_for(&endpoint).await,
+            table: name("OrdersTable"),
+            queue_url: name("AckQueue"),
+            dead_letter_url: name("AckDeadLetterQueue"),
+            resources,
+        }
+    }
+
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+    }
+
+    pub fn sqs(&self) -> aws_sdk_sqs::Client {
+        aws_sdk_sqs::Client::new(&self.sdk)
+    }
+
+    pub fn store(&self) -> DynamoStore {
+        DynamoStore::new(self.dynamodb(), &self.table)
+    }
+
+    pub fn queue(&self) -> SqsQueue {
+        SqsQueue::new(self.sqs(), &self.queue_url)
+    }
+
+    pub fn pipeline<P: Provider>(&self, provider: P, secrets: &str) -> Pipeline<P> {
+        Pipeline::new(
+            provider,
+            self.store(),
+            self.queue(),
+            SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
+            Limits::default(),
+        )
+    }
+
+    /// Every item in the table as (pk, sk), sorted.
+    pub async fn keys(&self) -> Vec<(String, String)> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .dynamodb()
+            .scan()
+            .table_name(&self.table)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.expect("scan");
+            let s = |k: &str| item[k].as_s().expect("string key").clone();
+            keys.push((s("pk"), s("sk")));
+        }
+        keys.sort();
+        keys
+    }
+
+    /// Number of event records (one per dedupe key).
+    pub async fn event_records(&self) -> usize {
+        self.keys()
+            .await
+            .iter()
+            .filter(|(pk, sk)| pk.starts_with("EVENT#") && sk == "EVENT")
+            .count()
+    }
+
+    /// Messages in the ack queue (visible plus in flight).
+    pub async fn queue_depth(&self) -> usize {
+        depth(&self.sqs(), &self.queue_url).await
+    }
+
+    /// Receives every visible job (FIFO hands out one order's jobs together).
+    pub async fn receive_jobs(&self) -> Vec<AckJob> {
+        let mut jobs = Vec::new();
+        loop {
+            let out = self
+                .sqs()
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .visibility_timeout(60)
+                .send()
+                .await
+                .expect("receive_message");
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return jobs;
+            }
+            for m in messages {
+                jobs.push(serde_json::from_str(m.body().expect("message body")).expect("an AckJob"));
+            }
+        }
+    }
+}
+
+pub async fn depth(sqs: &aws_sdk_sqs::Client, url: &str) -> usize {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(A::ApproximateNumberOfMessages)
+        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .expect("get_queue_attributes")
+        .attributes
+        .unwrap_or_default();
+    [
+        A::ApproximateNumberOfMessages,
+        A::ApproximateNumberOfMessagesNotVisible,
+    ]
+    .iter()
+    .map(|a| attrs.get(a).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0))
+    .sum()
+}

@@ -63,7 +63,11 @@ impl Config {
                 .map(|v| parse_merchant_timezones(&v))
                 .transpose()?
                 .unwrap_or_default(),
-            ack_mode: match var("OLACLICK_ACK_MODE").as_deref().map(str::to_ascii_lowercase).as_deref() {
+            ack_mode: match var("OLACLICK_ACK_MODE")
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
                 None | Some("sync") => AckMode::Sync,
                 Some("async") => AckMode::Async,
                 Some(other) => return Err(format!("OLACLICK_ACK_MODE={other}: expected sync or async")),
@@ -72,7 +76,10 @@ impl Config {
     }
 
     fn timezone(&self, merchant_id: &str) -> Tz {
-        *self.merchant_timezones.get(merchant_id).unwrap_or(&self.default_timezone)
+        *self
+            .merchant_timezones
+            .get(merchant_id)
+            .unwrap_or(&self.default_timezone)
     }
 }
 
@@ -80,18 +87,27 @@ pub fn parse_merchants(list: &str) -> Option<Vec<String>> {
     if list.trim() == "*" {
         return None;
     }
-    Some(list.split(',').map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect())
+    Some(
+        list.split(',')
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty())
+            .collect(),
+    )
 }
 
 fn parse_tz(name: &str) -> Result<Tz, String> {
-    name.trim().parse().map_err(|_| format!("'{name}' is not an IANA time zone"))
+    name.trim()
+        .parse()
+        .map_err(|_| format!("'{name}' is not an IANA time zone"))
 }
 
 pub fn parse_merchant_timezones(list: &str) -> Result<HashMap<String, Tz>, String> {
     list.split(',')
         .filter(|p| !p.trim().is_empty())
         .map(|pair| {
-            let (id, zone) = pair.split_once('=').ok_or_else(|| format!("'{pair}': expected merchant=Zone"))?;
+            let (id, zone) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("'{pair}': expected merchant=Zone"))?;
             Ok((id.trim().to_owned(), parse_tz(zone)?))
         })
         .collect()
@@ -127,14 +143,21 @@ impl Provider for OlaClick {
             return Err(unauthorized("receiver has no credentials configured"));
         }
         if let Some(expected) = header_value {
-            let given = delivery.header(&self.config.auth_header)?.ok_or_else(|| unauthorized("missing webhook header"))?;
+            let given = delivery
+                .header(&self.config.auth_header)?
+                .ok_or_else(|| unauthorized("missing webhook header"))?;
             if !secure_eq(given.as_bytes(), expected.as_bytes()) {
                 return Err(unauthorized("wrong webhook header"));
             }
         }
         if let Some(key) = signing_secret {
-            let given = delivery.header(SIGNATURE_HEADER)?.ok_or_else(|| unauthorized("missing X-OlaClick-Signature"))?;
-            let hex = given.trim().strip_prefix("sha256=").ok_or_else(|| unauthorized("signature must be sha256=<hex>"))?;
+            let given = delivery
+                .header(SIGNATURE_HEADER)?
+                .ok_or_else(|| unauthorized("missing X-OlaClick-Signature"))?;
+            let hex = given
+                .trim()
+                .strip_prefix("sha256=")
+                .ok_or_else(|| unauthorized("signature must be sha256=<hex>"))?;
             if !verify_hmac_sha256_hex(key.as_bytes(), delivery.body, hex) {
                 return Err(unauthorized("signature does not match the body"));
             }
@@ -152,7 +175,7 @@ impl Provider for OlaClick {
             )
         })?;
         if let Some(merchants) = &self.config.merchants {
-            if !merchants.iter().any(|m| *m == envelope.merchant_id) {
+            if !merchants.contains(&envelope.merchant_id) {
                 return Err(ApiError::Forbidden {
                     code: "unknown_merchant",
                     message: "merchant_id is not served by this endpoint".into(),
@@ -170,7 +193,12 @@ impl Provider for OlaClick {
             EventType::OrderDeleted => match parse_json_at::<OrderData>(data, "data") {
                 Ok(full) => {
                     let (order, warnings) = map::order(&full, tz, Some((OrderStatus::Cancelled, "deleted")))?;
-                    (order.order_id.clone(), OrderStatus::Cancelled, Some(order), warnings)
+                    (
+                        order.order_id.clone(),
+                        OrderStatus::Cancelled,
+                        Some(order),
+                        warnings,
+                    )
                 }
                 Err(_) => {
                     let r: OrderRef = parse_json_at(data, "data")?;

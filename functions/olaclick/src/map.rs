@@ -49,12 +49,14 @@ struct Money {
 
 impl Money {
     fn minor(&mut self, field: &str, amount: &MajorAmount) -> Result<MinorUnits, ApiError> {
-        let converted = amount.to_minor(self.currency).map_err(|e: MoneyError| {
-            ApiError::bad_request("invalid_amount", format!("{field}: {e}"))
-        })?;
+        let converted = amount
+            .to_minor(self.currency)
+            .map_err(|e: MoneyError| ApiError::bad_request("invalid_amount", format!("{field}: {e}")))?;
         if converted.rounded {
-            self.warnings
-                .push(format!("{field} has more decimals than {} allows; rounded", self.currency));
+            self.warnings.push(format!(
+                "{field} has more decimals than {} allows; rounded",
+                self.currency
+            ));
         }
         Ok(converted.minor)
     }
@@ -78,7 +80,10 @@ fn topping(money: &mut Money, path: &str, t: &Topping) -> Result<Item, ApiError>
         sku: t.sku.clone(),
         quantity: t.quantity,
         unit_price: money.minor(&format!("{path}.unit_price"), &t.unit_price)?,
-        unit_regular_price: money.opt(&format!("{path}.unit_regular_price"), t.unit_regular_price.as_ref())?,
+        unit_regular_price: money.opt(
+            &format!("{path}.unit_regular_price"),
+            t.unit_regular_price.as_ref(),
+        )?,
         unit_discount: non_zero(money.opt(&format!("{path}.discount"), t.discount.as_ref())?),
         ..Item::default()
     })
@@ -98,19 +103,34 @@ fn line(money: &mut Money, i: usize, d: &OrderDetail) -> Result<Item, ApiError> 
         sku: p.sku.clone(),
         quantity: d.quantity,
         unit_price: money.minor(&format!("{path}.product.unit_price"), &p.unit_price)?,
-        unit_regular_price: money.opt(&format!("{path}.product.unit_regular_price"), p.unit_regular_price.as_ref())?,
-        unit_discount: non_zero(money.opt(&format!("{path}.product.unit_discount"), p.unit_discount.as_ref())?),
+        unit_regular_price: money.opt(
+            &format!("{path}.product.unit_regular_price"),
+            p.unit_regular_price.as_ref(),
+        )?,
+        unit_discount: non_zero(
+            money.opt(&format!("{path}.product.unit_discount"), p.unit_discount.as_ref())?,
+        ),
         line_total: money.opt(&format!("{path}.total"), d.total.as_ref())?,
-        modifiers_total: money.opt(&format!("{path}.product.toppings_price"), p.toppings_price.as_ref())?,
+        modifiers_total: money.opt(
+            &format!("{path}.product.toppings_price"),
+            p.toppings_price.as_ref(),
+        )?,
         notes: d.comment.clone(),
         modifiers,
     })
 }
 
 /// Maps one OlaClick order; `status_override` is used for `order_deleted`.
-pub fn order(data: &OrderData, tz: Tz, status_override: Option<(OrderStatus, &str)>) -> Result<(Order, Vec<String>), ApiError> {
+pub fn order(
+    data: &OrderData,
+    tz: Tz,
+    status_override: Option<(OrderStatus, &str)>,
+) -> Result<(Order, Vec<String>), ApiError> {
     let c = &data.cost_details;
-    let mut money = Money { currency: c.currency, warnings: Vec::new() };
+    let mut money = Money {
+        currency: c.currency,
+        warnings: Vec::new(),
+    };
     let items: Vec<Item> = data
         .order_details
         .iter()
@@ -118,7 +138,8 @@ pub fn order(data: &OrderData, tz: Tz, status_override: Option<(OrderStatus, &st
         .map(|(i, d)| line(&mut money, i, d))
         .collect::<Result<_, _>>()?;
 
-    let mut amount = |name: &str, a: &Option<MajorAmount>| money.opt(&format!("data.cost_details.{name}"), a.as_ref());
+    let mut amount =
+        |name: &str, a: &Option<MajorAmount>| money.opt(&format!("data.cost_details.{name}"), a.as_ref());
     let products = amount("products_price", &c.products_price)?;
     let toppings = amount("toppings_price", &c.toppings_price)?;
     let tip = amount("tip", &c.tip)?;
@@ -130,14 +151,24 @@ pub fn order(data: &OrderData, tz: Tz, status_override: Option<(OrderStatus, &st
         ("toppings", &c.toppings_discount),
     ] {
         if let Some(amount) = non_zero(amount(&format!("{kind}_discount"), a)?) {
-            let code = (kind == "coupon").then(|| data.coupon.as_ref().and_then(|c| c.code.clone())).flatten();
-            discounts.push(Adjustment { kind: kind.into(), code, amount });
+            let code = (kind == "coupon")
+                .then(|| data.coupon.as_ref().and_then(|c| c.code.clone()))
+                .flatten();
+            discounts.push(Adjustment {
+                kind: kind.into(),
+                code,
+                amount,
+            });
         }
     }
     let mut fees = Vec::new();
     for (kind, a) in [("delivery", &c.delivery_price), ("packaging", &c.packaging_price)] {
         if let Some(amount) = non_zero(amount(&format!("{kind}_price"), a)?) {
-            fees.push(Adjustment { kind: kind.into(), code: None, amount });
+            fees.push(Adjustment {
+                kind: kind.into(),
+                code: None,
+                amount,
+            });
         }
     }
     let total = money.minor("data.cost_details.total", &c.total)?;

@@ -44,7 +44,10 @@ fn receiver_with(secrets: Value, ack_mode: AckMode) -> Receiver {
 }
 
 fn receiver() -> Receiver {
-    receiver_with(json!({ "auth_header_value": "local-olaclick-token" }), AckMode::Sync)
+    receiver_with(
+        json!({ "auth_header_value": "local-olaclick-token" }),
+        AckMode::Sync,
+    )
 }
 
 fn body(r: &Response<Body>) -> Value {
@@ -64,7 +67,11 @@ async fn expect_error(rx: &Receiver, event: &Value, status: u16, code: &str) -> 
     assert_eq!(r.status(), status, "body: {b}");
     assert_eq!(b["error"], code, "body: {b}");
     assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert_eq!(rx.store().event_count(), 0, "nothing may be stored for a rejected delivery");
+    assert_eq!(
+        rx.store().event_count(),
+        0,
+        "nothing may be stored for a rejected delivery"
+    );
     assert!(rx.queue().jobs().is_empty());
     b
 }
@@ -93,20 +100,40 @@ async fn order_created_sample_is_stored_with_exact_money_and_utc_times() {
     assert_eq!(order.totals.tip, Some(MinorUnits(700)));
     assert_eq!(order.totals.fee_total, Some(MinorUnits(1300)));
     assert_eq!(order.totals.discount_total, Some(MinorUnits(1000)));
-    assert_eq!(order.fees.iter().map(|f| (f.kind.as_str(), f.amount.0)).collect::<Vec<_>>(), [("delivery", 700), ("packaging", 600)]);
+    assert_eq!(
+        order
+            .fees
+            .iter()
+            .map(|f| (f.kind.as_str(), f.amount.0))
+            .collect::<Vec<_>>(),
+        [("delivery", 700), ("packaging", 600)]
+    );
     assert_eq!(order.discounts.len(), 1);
-    assert_eq!((order.discounts[0].kind.as_str(), order.discounts[0].amount), ("products", MinorUnits(1000)));
+    assert_eq!(
+        (order.discounts[0].kind.as_str(), order.discounts[0].amount),
+        ("products", MinorUnits(1000))
+    );
 
     assert_eq!(order.items.len(), 2);
     let burger = &order.items[0];
-    assert_eq!((burger.name.as_str(), burger.sku.as_deref(), burger.quantity), ("Hamburguesa", Some("123456"), 1));
+    assert_eq!(
+        (burger.name.as_str(), burger.sku.as_deref(), burger.quantity),
+        ("Hamburguesa", Some("123456"), 1)
+    );
     assert_eq!(burger.unit_price, MinorUnits(2500));
     assert_eq!(burger.unit_regular_price, Some(MinorUnits(3000)));
     assert_eq!(burger.unit_discount, Some(MinorUnits(500)));
     assert_eq!(burger.line_total, Some(MinorUnits(4000)));
     assert_eq!(burger.modifiers_total, Some(MinorUnits(1500)));
-    let toppings: Vec<_> = burger.modifiers.iter().map(|m| (m.name.as_str(), m.quantity, m.unit_price.0)).collect();
-    assert_eq!(toppings, [("Bien cocida", 1, 500), ("Ketchup", 2, 200), ("Ají", 2, 300)]);
+    let toppings: Vec<_> = burger
+        .modifiers
+        .iter()
+        .map(|m| (m.name.as_str(), m.quantity, m.unit_price.0))
+        .collect();
+    assert_eq!(
+        toppings,
+        [("Bien cocida", 1, 500), ("Ketchup", 2, 200), ("Ají", 2, 300)]
+    );
     assert_eq!(order.items[1].sku, None, "null sku stays absent");
 
     let created = order.created_at.expect("created_at");
@@ -116,11 +143,17 @@ async fn order_created_sample_is_stored_with_exact_money_and_utc_times() {
     let customer = order.customer.expect("customer");
     assert_eq!(customer.phone.as_deref(), Some("+51 123456"));
     assert_eq!(customer.email, None);
-    assert_eq!(order.payment.as_ref().and_then(|p| p.method.as_deref()), Some("card"));
+    assert_eq!(
+        order.payment.as_ref().and_then(|p| p.method.as_deref()),
+        Some("card")
+    );
 
     assert_eq!(view.trail.len(), 1);
     let warnings = &view.trail[0].warnings;
-    assert!(warnings.iter().any(|w| w.contains("line totals add up to 6000")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.contains("line totals add up to 6000")),
+        "{warnings:?}"
+    );
 
     let jobs = rx.queue().jobs();
     assert_eq!(jobs.len(), 1);
@@ -132,7 +165,15 @@ async fn order_created_sample_is_stored_with_exact_money_and_utc_times() {
 async fn order_updated_converts_half_units_exactly() {
     let rx = receiver();
     assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
-    let order = rx.store().order("olaclick", ORDER_ID).await.unwrap().state.unwrap().order.unwrap();
+    let order = rx
+        .store()
+        .order("olaclick", ORDER_ID)
+        .await
+        .unwrap()
+        .state
+        .unwrap()
+        .order
+        .unwrap();
     assert_eq!(order.status, OrderStatus::Accepted);
     assert_eq!(order.totals.tip, Some(MinorUnits(750)), "7.5 PEN is 750 céntimos");
     assert_eq!(order.totals.total, MinorUnits(8050));
@@ -177,12 +218,19 @@ async fn a_duplicate_gets_the_same_answer_and_is_stored_once() {
     assert_eq!(rx.store().event_count(), 1);
     // The job is re-enqueued while the ack is pending; SQS FIFO dedupe and the worker
     // absorb the repeat (the emulator tests prove one message).
-    assert!(rx.queue().jobs().iter().all(|j| j.dedupe_key.0 == "7573920b-5558-4455-ae73-d8628aba6609"));
+    assert!(rx
+        .queue()
+        .jobs()
+        .iter()
+        .all(|j| j.dedupe_key.0 == "7573920b-5558-4455-ae73-d8628aba6609"));
 }
 
 #[tokio::test]
 async fn async_mode_answers_without_acknowledging_and_queues_the_callback() {
-    let rx = receiver_with(json!({ "auth_header_value": "local-olaclick-token" }), AckMode::Async);
+    let rx = receiver_with(
+        json!({ "auth_header_value": "local-olaclick-token" }),
+        AckMode::Async,
+    );
     let r = rx.handle(api_event(CREATED)).await;
     assert_eq!(body(&r)["acknowledged"], false);
     let job = &rx.queue().jobs()[0];
@@ -201,7 +249,10 @@ async fn webhook_header_is_required_and_must_match() {
     expect_error(&rx, &event, 401, "unauthorized").await;
     event["headers"]["x-ordergate-token"] = json!("local-olaclick-token-and-more");
     expect_error(&rx, &event, 401, "unauthorized").await;
-    event["headers"].as_object_mut().unwrap().remove("x-ordergate-token");
+    event["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("x-ordergate-token");
     expect_error(&rx, &event, 401, "unauthorized").await;
     // Header names are case-insensitive.
     event["headers"]["X-Ordergate-Token"] = json!("local-olaclick-token");
@@ -211,7 +262,13 @@ async fn webhook_header_is_required_and_must_match() {
 #[tokio::test]
 async fn an_unconfigured_receiver_fails_closed() {
     let rx = receiver_with(json!({}), AckMode::Sync);
-    expect_error(&rx, &ordergate_shared::fixtures::api_event_json(CREATED), 401, "unauthorized").await;
+    expect_error(
+        &rx,
+        &ordergate_shared::fixtures::api_event_json(CREATED),
+        401,
+        "unauthorized",
+    )
+    .await;
 }
 
 fn sign(secret: &str, body: &str) -> String {
@@ -244,7 +301,10 @@ async fn optional_hmac_signature_is_enforced_when_configured() {
 async fn signature_alone_is_enough_when_no_header_value_is_set() {
     let rx = receiver_with(json!({ "signing_secret": "olaclick-signing" }), AckMode::Sync);
     let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
-    event["headers"].as_object_mut().unwrap().remove("x-ordergate-token");
+    event["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("x-ordergate-token");
     let raw = event["body"].as_str().unwrap().to_owned();
     event["headers"]["x-olaclick-signature"] = json!(sign("olaclick-signing", &raw));
     assert_eq!(send(&rx, &event).await.status(), 200);
@@ -255,7 +315,13 @@ async fn bad_input_is_a_clear_4xx_and_nothing_is_stored() {
     let rx = receiver();
     let sample = payload(CREATED);
 
-    expect_error(&rx, &with_body(CREATED, "{\"event_type\": \"order_cr"), 400, "invalid_json").await;
+    expect_error(
+        &rx,
+        &with_body(CREATED, "{\"event_type\": \"order_cr"),
+        400,
+        "invalid_json",
+    )
+    .await;
     expect_error(&rx, &with_body(CREATED, ""), 400, "empty_body").await;
     expect_error(&rx, &with_body(CREATED, "[]"), 400, "invalid_payload").await;
 
@@ -269,14 +335,26 @@ async fn bad_input_is_a_clear_4xx_and_nothing_is_stored() {
     expect_error(&rx, &with_payload(CREATED, &p), 400, "invalid_payload").await;
 
     let mut p = sample.clone();
-    p["data"]["cost_details"].as_object_mut().unwrap().remove("currency");
+    p["data"]["cost_details"]
+        .as_object_mut()
+        .unwrap()
+        .remove("currency");
     let b = expect_error(&rx, &with_payload(CREATED, &p), 400, "invalid_field").await;
-    assert!(b["message"].as_str().unwrap().starts_with("data.cost_details"), "{b}");
+    assert!(
+        b["message"].as_str().unwrap().starts_with("data.cost_details"),
+        "{b}"
+    );
 
     let mut p = sample.clone();
     p["data"]["order_details"][0]["quantity"] = json!(-1);
     let b = expect_error(&rx, &with_payload(CREATED, &p), 400, "invalid_field").await;
-    assert!(b["message"].as_str().unwrap().starts_with("data.order_details[0].quantity"), "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("data.order_details[0].quantity"),
+        "{b}"
+    );
 
     let mut p = sample.clone();
     p["data"]["cost_details"]["total"] = json!("eighty");
@@ -302,7 +380,10 @@ async fn bad_input_is_a_clear_4xx_and_nothing_is_stored() {
     event["requestContext"]["http"]["method"] = json!("GET");
     expect_error(&rx, &event, 405, "method_not_allowed").await;
 
-    let huge = format!("{{\"pad\": \"{}\"}}", "x".repeat(Limits::default().max_body_bytes));
+    let huge = format!(
+        "{{\"pad\": \"{}\"}}",
+        "x".repeat(Limits::default().max_body_bytes)
+    );
     expect_error(&rx, &with_body(CREATED, &huge), 413, "payload_too_large").await;
 }
 
@@ -320,9 +401,20 @@ async fn merchant_ids_may_be_numbers_and_zones_are_per_merchant() {
     let mut p = payload(CREATED);
     p["merchant_id"] = json!(777);
     assert_eq!(send(&rx, &with_payload(CREATED, &p)).await.status(), 200);
-    let order = rx.store().order("olaclick", ORDER_ID).await.unwrap().state.unwrap().order.unwrap();
+    let order = rx
+        .store()
+        .order("olaclick", ORDER_ID)
+        .await
+        .unwrap()
+        .state
+        .unwrap()
+        .order
+        .unwrap();
     // Bogotá is UTC-5 all year, like Lima; the zone is applied, not the default.
-    assert_eq!(order.created_at.unwrap().utc.unwrap().to_rfc3339(), "2022-03-03T03:41:00+00:00");
+    assert_eq!(
+        order.created_at.unwrap().utc.unwrap().to_rfc3339(),
+        "2022-03-03T03:41:00+00:00"
+    );
     assert!(olaclick::parse_merchant_timezones("777=Mars/Olympus").is_err());
 }
 
@@ -344,5 +436,9 @@ async fn store_failure_is_503_and_a_queue_failure_is_repaired_by_the_retry() {
     let retry = rx.handle(api_event(CREATED)).await;
     assert_eq!(retry.status(), 200);
     assert_eq!(rx.store().event_count(), 1);
-    assert_eq!(rx.queue().jobs().len(), 1, "the retry enqueued the job that was missing");
+    assert_eq!(
+        rx.queue().jobs().len(),
+        1,
+        "the retry enqueued the job that was missing"
+    );
 }

@@ -7,7 +7,9 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 
-use super::{keys, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, StoredEvent, ACK_PENDING};
+use super::{
+    keys, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, StoredEvent, ACK_PENDING,
+};
 use crate::model::CanonicalEvent;
 
 type Item = HashMap<String, AttributeValue>;
@@ -39,7 +41,9 @@ fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 }
 
 fn get_n(item: &Item, name: &str) -> Option<i64> {
-    item.get(name).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
 }
 
 fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T, StoreError> {
@@ -47,16 +51,19 @@ fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T
     serde_json::from_str(text).map_err(|e| StoreError(format!("stored {name} is unreadable: {e}")))
 }
 
-fn unavailable<E: std::error::Error + 'static>(what: &str, e: &aws_sdk_dynamodb::error::SdkError<E>) -> StoreError
-where
-    E: std::fmt::Debug,
-{
+fn unavailable<E: std::error::Error + 'static>(
+    what: &str,
+    e: &aws_sdk_dynamodb::error::SdkError<E>,
+) -> StoreError {
     StoreError(format!("dynamodb {what}: {}", DisplayErrorContext(e)))
 }
 
 impl DynamoStore {
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
     }
 
     fn event_put(&self, new: &NewEvent<'_>) -> TransactWriteItem {
@@ -181,10 +188,15 @@ impl EventStore for DynamoStore {
                 .send()
                 .await;
             let err = match result {
-                Ok(_) => return Ok(Recorded::New { state_applied: with_state }),
+                Ok(_) => {
+                    return Ok(Recorded::New {
+                        state_applied: with_state,
+                    })
+                }
                 Err(err) => err,
             };
-            let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error() else {
+            let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error()
+            else {
                 return Err(unavailable("transact_write_items", &err));
             };
             let reasons = cancel.cancellation_reasons();
@@ -192,7 +204,9 @@ impl EventStore for DynamoStore {
                 let old = reasons.first().and_then(CancellationReason::item);
                 return Ok(Recorded::Duplicate {
                     // Without the old item (history clash) assume pending: re-enqueue is safe.
-                    ack_pending: old.and_then(|i| get_s(i, "ack_status")).is_none_or(|a| a == ACK_PENDING),
+                    ack_pending: old
+                        .and_then(|i| get_s(i, "ack_status"))
+                        .is_none_or(|a| a == ACK_PENDING),
                     same_body: old
                         .and_then(|i| get_s(i, "body_sha256"))
                         .is_none_or(|h| h == new.event.body_sha256),
@@ -203,7 +217,8 @@ impl EventStore for DynamoStore {
                 with_state = false;
                 continue;
             }
-            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) && conflicts < CONFLICT_RETRIES {
+            if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) && conflicts < CONFLICT_RETRIES
+            {
                 conflicts += 1;
                 tokio::time::sleep(Duration::from_millis(10 * 2_u64.pow(conflicts))).await;
                 continue;
@@ -257,7 +272,10 @@ impl EventStore for DynamoStore {
                     last_event_type: get_s(&item, "last_event_type").unwrap_or_default().to_owned(),
                     last_dedupe_key: get_s(&item, "last_dedupe_key").unwrap_or_default().to_owned(),
                     location_id: get_s(&item, "location_id").map(str::to_owned),
-                    order: item.contains_key("order").then(|| get_json(&item, "order")).transpose()?,
+                    order: item
+                        .contains_key("order")
+                        .then(|| get_json(&item, "order"))
+                        .transpose()?,
                 });
             } else {
                 view.trail.push(get_json(&item, "event")?);

@@ -1,7 +1,9 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use super::{keys, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, StoredEvent, ACK_PENDING};
+use super::{
+    keys, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, StoredEvent, ACK_PENDING,
+};
 use crate::model::CanonicalEvent;
 
 /// In-process store with the same semantics as DynamoStore, for unit tests of providers
@@ -59,7 +61,10 @@ impl EventStore for MemoryStore {
         };
         let order_pk = keys::order_pk(&e.provider, &change.order_id);
         inner.history.insert(
-            (order_pk.clone(), keys::history_sk(&e.received_at, &e.dedupe_key.0)),
+            (
+                order_pk.clone(),
+                keys::history_sk(&e.received_at, &e.dedupe_key.0),
+            ),
             e.clone(),
         );
         let version = precedence.version();
@@ -67,8 +72,14 @@ impl EventStore for MemoryStore {
         if previous.is_some_and(|s| s.version > version) {
             return Ok(Recorded::New { state_applied: false });
         }
-        let order = change.order.clone().or_else(|| previous.and_then(|s| s.order.clone()));
-        let location_id = e.location_id.clone().or_else(|| previous.and_then(|s| s.location_id.clone()));
+        let order = change
+            .order
+            .clone()
+            .or_else(|| previous.and_then(|s| s.order.clone()));
+        let location_id = e
+            .location_id
+            .clone()
+            .or_else(|| previous.and_then(|s| s.location_id.clone()));
         inner.states.insert(
             order_pk,
             OrderState {

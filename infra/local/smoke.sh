@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The local stack as a user runs it: emulator + `cargo lambda watch` serving the real
+# function binaries, the events/ samples sent over HTTP and with `cargo lambda invoke`, and
+# the stored order read back. Ports are picked free; everything is stopped at the end.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+export PATH="$root/.venv/bin:$PATH"
+py="$root/.venv/bin/python"
+state="$root/.local"
+mkdir -p "$state"
+
+endpoint="$(infra/local/emulator.sh start smoke 0)"
+port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+envfile="$(infra/local/env.sh "$endpoint" ordergate-smoke)"
+# Logs go outside the workspace: cargo lambda watch reloads on file changes under it.
+log="$(mktemp -t ordergate-smoke-watch.XXXXXX)"
+cargo lambda watch --ignore-changes --env-file "$envfile" -A 127.0.0.1 -P "$port" > "$log" 2>&1 &
+watch_pid=$!
+cleanup() {
+  kill -INT "$watch_pid" 2>/dev/null || true
+  wait "$watch_pid" 2>/dev/null || true
+  infra/local/emulator.sh stop smoke
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+check() { # check NAME COMMAND... : the command must succeed
+  local name="$1"; shift
+  if out="$("$@" 2>&1)"; then
+    passed=$((passed + 1)); echo "  ok    $name"
+  else
+    failed=$((failed + 1)); echo "  FAIL  $name"; echo "$out" | sed 's/^/        /'
+  fi
+}
+send() { "$py" infra/local/send.py --url "http://127.0.0.1:$port/lambda-url/$1/webhooks/$1" "${@:2}"; }
+expect() { # expect JSON_FIELD VALUE COMMAND... : the command prints JSON whose field equals VALUE
+  local field="$1" want="$2"; shift 2
+  local got
+  got="$("$@" | "$py" -c 'import json,sys; d=json.load(sys.stdin); v=d
+for k in sys.argv[1].split("."): v=v[int(k)] if isinstance(v,list) else v[k]
+print(v)' "$field")"
+  [[ "$got" == "$want" ]] || { echo "$field: expected $want, got $got"; return 1; }
+}
+fails() { ! "$@"; }
+
+echo "smoke: building and starting the functions (cargo lambda watch on :$port)"
+for _ in $(seq 1 600); do
+  grep -q "starting Runtime server" "$log" && break
+  sleep 0.5
+done
+check "order_created is stored (HTTP)" expect status 200 send olaclick events/olaclick/order_created.json
+check "the same delivery again is a duplicate" expect duplicate true send olaclick events/olaclick/order_created.json
+check "order_updated via cargo lambda invoke" expect statusCode 200 \
+  cargo lambda invoke olaclick -A 127.0.0.1 -P "$port" --data-file events/olaclick/order_updated.json
+check "a wrong webhook header is refused" fails send olaclick events/olaclick/order_deleted.json --header x-ordergate-token=wrong
+check "the order shows the newest state" expect state.status accepted \
+  "$py" infra/local/show.py olaclick PE-7222853393 --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
+check "the trail has both events" expect trail.1.event_type order_updated \
+  "$py" infra/local/show.py olaclick PE-7222853393 --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
+
+if (( failed > 0 )); then
+  echo "--- cargo lambda watch log"; tail -50 "$log"
+fi
+rm -f "$log"
+echo "smoke: $passed passed, $failed failed"
+(( failed == 0 ))

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `make test`: everything CI runs, on a fresh machine too. Installs the tooling it needs,
+# checks formatting, lints (clippy, SAM, cfn-lint), runs every Rust test against a private
+# emulator instance, then the local-stack smoke test.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
+
+step() { echo; echo "==> $*"; }
+
+step "tooling (.venv)"
+infra/local/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "sam validate --lint, cfn-lint"
+.venv/bin/sam validate --lint --template template.yaml
+.venv/bin/cfn-lint template.yaml
+
+step "cargo test (emulator on 127.0.0.1)"
+endpoint="$(infra/local/emulator.sh start test 0)"
+trap 'infra/local/emulator.sh stop test' EXIT
+ORDERGATE_TEST_ENDPOINT="$endpoint" cargo test --workspace
+infra/local/emulator.sh stop test
+
+step "local stack smoke test"
+infra/local/smoke.sh

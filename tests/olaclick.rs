@@ -1,0 +1,240 @@
+//! OlaClick end to end through the real AWS SDK against the emulated DynamoDB and SQS.
+
+use futures::future::join_all;
+use lambda_http::{Body, Response};
+use olaclick::{AckMode, Config, OlaClick};
+use ordergate_shared::fixtures::{api_event, api_event_json, payload, request, with_payload};
+use ordergate_shared::model::OrderStatus;
+use ordergate_shared::queue::SqsQueue;
+use ordergate_shared::secrets::SecretSource;
+use ordergate_shared::store::{DynamoStore, EventStore};
+use ordergate_shared::{Limits, Pipeline};
+use ordergate_tests::{sdk_for, Stack};
+use serde_json::{json, Value};
+
+const CREATED: &str = "olaclick/order_created.json";
+const UPDATED: &str = "olaclick/order_updated.json";
+const EVENT_ID: &str = "7573920b-5558-4455-ae73-d8628aba6609";
+const ORDER_ID: &str = "PE-7222853393";
+const SECRET: &str = r#"{"auth_header_value": "local-olaclick-token"}"#;
+/// Nothing listens here: a dependency that is down.
+const DEAD_ENDPOINT: &str = "http://127.0.0.1:1";
+
+fn olaclick() -> OlaClick {
+    OlaClick::new(Config {
+        auth_header: "x-ordergate-token".into(),
+        merchants: olaclick::parse_merchants("777"),
+        default_timezone: chrono_tz::America::Lima,
+        merchant_timezones: Default::default(),
+        ack_mode: AckMode::Async,
+    })
+}
+
+fn body(r: &Response<Body>) -> Value {
+    match r.body() {
+        Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+        other => panic!("expected a text body, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_new_event_is_stored_with_its_trail_and_one_job_is_enqueued() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(olaclick(), SECRET);
+    let r = rx.handle(api_event(CREATED)).await;
+    assert_eq!(r.status(), 200, "{}", body(&r));
+
+    let keys = stack.keys().await;
+    assert_eq!(
+        keys.len(),
+        3,
+        "event record, history entry, order state: {keys:?}"
+    );
+    assert!(keys.contains(&(format!("EVENT#olaclick#{EVENT_ID}"), "EVENT".into())));
+    assert!(keys.contains(&(format!("ORDER#olaclick#{ORDER_ID}"), "STATE".into())));
+
+    let stored = stack
+        .store()
+        .event("olaclick", EVENT_ID)
+        .await
+        .unwrap()
+        .expect("event record");
+    assert_eq!(stored.ack_status, "pending");
+    assert_eq!(stored.raw_body, payload_text(CREATED));
+    assert_eq!(stored.event.event_type, "order_created");
+    let ttl_days = (stored.expires_at - chrono::Utc::now().timestamp()) as f64 / 86400.0;
+    assert!((29.9..=30.1).contains(&ttl_days), "TTL {ttl_days} days");
+
+    let view = stack.store().order("olaclick", ORDER_ID).await.unwrap();
+    assert_eq!(view.state.as_ref().unwrap().status, OrderStatus::Placed);
+    assert_eq!(view.state.unwrap().order.unwrap().totals.total.0, 8000);
+    assert_eq!(view.trail.len(), 1);
+    assert_eq!(view.trail[0].dedupe_key.0, EVENT_ID);
+
+    let jobs = stack.receive_jobs().await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].provider, "olaclick");
+    assert_eq!(jobs[0].dedupe_key.0, EVENT_ID);
+    assert_eq!(jobs[0].ack["mode"], "async");
+    assert_eq!(jobs[0].ack["order_id"], ORDER_ID);
+}
+
+fn payload_text(path: &str) -> String {
+    api_event_json(path)["body"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_duplicate_gets_the_same_answer_one_record_and_one_job() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(olaclick(), SECRET);
+    let first = rx.handle(api_event(CREATED)).await;
+    let again = rx.handle(api_event(CREATED)).await;
+    assert_eq!((first.status().as_u16(), again.status().as_u16()), (200, 200));
+    assert_eq!(body(&first), body(&again));
+    assert_eq!(again.headers()["x-ordergate-duplicate"], "true");
+    assert_eq!(stack.keys().await.len(), 3);
+    assert_eq!(stack.queue_depth().await, 1, "FIFO dedupe keeps one job");
+}
+
+#[tokio::test]
+async fn sixty_concurrent_deliveries_of_one_event_store_exactly_one_record() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(olaclick(), SECRET);
+    let responses = join_all((0..60).map(|_| rx.handle(api_event(CREATED)))).await;
+    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let duplicates = responses
+        .iter()
+        .filter(|r| r.headers()["x-ordergate-duplicate"] == "true")
+        .count();
+    assert_eq!(duplicates, 59, "exactly one delivery was the first");
+    assert_eq!(stack.event_records().await, 1);
+    assert_eq!(stack.keys().await.len(), 3, "one history entry, one state");
+    assert_eq!(stack.queue_depth().await, 1);
+}
+
+#[tokio::test]
+async fn an_older_event_arriving_late_never_overwrites_newer_state() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(olaclick(), SECRET);
+    assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
+    assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
+    let view = stack.store().order("olaclick", ORDER_ID).await.unwrap();
+    let state = view.state.unwrap();
+    assert_eq!(state.status, OrderStatus::Accepted);
+    assert_eq!(state.last_event_type, "order_updated");
+    assert_eq!(state.order.unwrap().totals.tip.unwrap().0, 750);
+    let mut trail: Vec<_> = view.trail.iter().map(|e| e.event_type.as_str()).collect();
+    trail.sort();
+    assert_eq!(trail, ["order_created", "order_updated"]);
+    assert_eq!(stack.queue_depth().await, 2, "both events are acknowledged");
+}
+
+#[tokio::test]
+async fn dynamodb_unreachable_is_503_and_nothing_is_stored() {
+    let stack = Stack::new().await;
+    let dead = sdk_for(DEAD_ENDPOINT).await;
+    let rx = Pipeline::new(
+        olaclick(),
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&dead), &stack.table),
+        stack.queue(),
+        SecretSource::fixed(ordergate_shared::secrets::Secrets::from_json(SECRET).unwrap()),
+        Limits::default(),
+    );
+    let r = rx.handle(api_event(CREATED)).await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(body(&r)["error"], "unavailable");
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert!(stack.keys().await.is_empty());
+    assert_eq!(stack.queue_depth().await, 0);
+}
+
+#[tokio::test]
+async fn sqs_failure_after_the_write_is_repaired_by_the_platform_retry() {
+    let stack = Stack::new().await;
+    let dead = sdk_for(DEAD_ENDPOINT).await;
+    let broken = Pipeline::new(
+        olaclick(),
+        stack.store(),
+        SqsQueue::new(aws_sdk_sqs::Client::new(&dead), &stack.queue_url),
+        SecretSource::fixed(ordergate_shared::secrets::Secrets::from_json(SECRET).unwrap()),
+        Limits::default(),
+    );
+    assert_eq!(broken.handle(api_event(CREATED)).await.status(), 503);
+    assert_eq!(
+        stack.event_records().await,
+        1,
+        "the event was durably stored first"
+    );
+    assert_eq!(stack.queue_depth().await, 0);
+
+    let healthy = stack.pipeline(olaclick(), SECRET);
+    for _ in 0..2 {
+        let r = healthy.handle(api_event(CREATED)).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["x-ordergate-duplicate"], "true");
+    }
+    assert_eq!(stack.event_records().await, 1);
+    assert_eq!(
+        stack.queue_depth().await,
+        1,
+        "the retry enqueued the missing job, once"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_4xx_and_leaves_the_table_empty() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(olaclick(), SECRET);
+    let mut wrong_token = api_event_json(CREATED);
+    wrong_token["headers"]["x-ordergate-token"] = json!("nope");
+    let mut unknown_type = payload(CREATED);
+    unknown_type["event_type"] = json!("order_exploded");
+    let mut unknown_merchant = payload(CREATED);
+    unknown_merchant["merchant_id"] = json!("778");
+    let cases = [
+        (wrong_token, 401),
+        (with_payload(CREATED, &unknown_type), 400),
+        (with_payload(CREATED, &unknown_merchant), 403),
+        (ordergate_shared::fixtures::with_body(CREATED, "{not json"), 400),
+    ];
+    for (event, status) in cases {
+        let r = rx.handle(request(&event)).await;
+        assert_eq!(r.status(), status, "{}", body(&r));
+        assert!(body(&r)["error"].is_string());
+    }
+    assert!(stack.keys().await.is_empty());
+    assert_eq!(stack.queue_depth().await, 0);
+}
+
+#[tokio::test]
+async fn the_table_has_ttl_on_event_records() {
+    let stack = Stack::new().await;
+    let ttl = stack
+        .dynamodb()
+        .describe_time_to_live()
+        .table_name(&stack.table)
+        .send()
+        .await
+        .unwrap();
+    let d = ttl.time_to_live_description.unwrap();
+    assert_eq!(d.attribute_name(), Some("expires_at"));
+    assert_eq!(d.time_to_live_status().map(|s| s.as_str()), Some("ENABLED"));
+}
+
+#[tokio::test]
+async fn credentials_are_read_from_secrets_manager() {
+    let stack = Stack::new().await;
+    let secret_arn = stack.resources["OlaClickSecret"].as_str().unwrap();
+    let rx = Pipeline::new(
+        olaclick(),
+        stack.store(),
+        stack.queue(),
+        SecretSource::secrets_manager(aws_sdk_secretsmanager::Client::new(&stack.sdk), secret_arn),
+        Limits::default(),
+    );
+    assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
+    let mut wrong = api_event_json(CREATED);
+    wrong["headers"]["x-ordergate-token"] = json!("local-olaclick-token-x");
+    assert_eq!(rx.handle(request(&wrong)).await.status(), 401);
+}
