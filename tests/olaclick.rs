@@ -1,15 +1,13 @@
 //! OlaClick end to end through the real AWS SDK against the emulated DynamoDB and SQS.
 
-use futures::future::join_all;
 use lambda_http::{Body, Response};
 use olaclick::{AckMode, Config, OlaClick};
 use ordergate_shared::fixtures::{api_event, api_event_json, payload, request, with_payload};
 use ordergate_shared::model::OrderStatus;
-use ordergate_shared::queue::SqsQueue;
 use ordergate_shared::secrets::SecretSource;
-use ordergate_shared::store::{DynamoStore, EventStore};
+use ordergate_shared::store::EventStore;
 use ordergate_shared::{Limits, Pipeline};
-use ordergate_tests::{sdk_for, Stack};
+use ordergate_tests::Stack;
 use serde_json::{json, Value};
 
 const CREATED: &str = "olaclick/order_created.json";
@@ -17,8 +15,6 @@ const UPDATED: &str = "olaclick/order_updated.json";
 const EVENT_ID: &str = "7573920b-5558-4455-ae73-d8628aba6609";
 const ORDER_ID: &str = "PE-7222853393";
 const SECRET: &str = r#"{"auth_header_value": "local-olaclick-token"}"#;
-/// Nothing listens here: a dependency that is down.
-const DEAD_ENDPOINT: &str = "http://127.0.0.1:1";
 
 fn olaclick() -> OlaClick {
     OlaClick::new(Config {
@@ -100,17 +96,8 @@ async fn a_duplicate_gets_the_same_answer_one_record_and_one_job() {
 async fn sixty_concurrent_deliveries_of_one_event_store_exactly_one_record() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(olaclick(), SECRET);
-    let responses = join_all((0..60).map(|_| rx.handle(api_event(CREATED)))).await;
-    let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
-    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let duplicates = responses
-        .iter()
-        .filter(|r| r.headers()["x-ordergate-duplicate"] == "true")
-        .count();
-    assert_eq!(duplicates, 59, "exactly one delivery was the first");
-    assert_eq!(stack.event_records().await, 1);
+    stack.assert_concurrent_copies_store_once(&rx, CREATED, 60).await;
     assert_eq!(stack.keys().await.len(), 3, "one history entry, one state");
-    assert_eq!(stack.queue_depth().await, 1);
 }
 
 #[tokio::test]
@@ -133,33 +120,15 @@ async fn an_older_event_arriving_late_never_overwrites_newer_state() {
 #[tokio::test]
 async fn dynamodb_unreachable_is_503_and_nothing_is_stored() {
     let stack = Stack::new().await;
-    let dead = sdk_for(DEAD_ENDPOINT).await;
-    let rx = Pipeline::new(
-        olaclick(),
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(&dead), &stack.table),
-        stack.queue(),
-        SecretSource::fixed(ordergate_shared::secrets::Secrets::from_json(SECRET).unwrap()),
-        Limits::default(),
-    );
-    let r = rx.handle(api_event(CREATED)).await;
-    assert_eq!(r.status(), 503);
-    assert_eq!(body(&r)["error"], "unavailable");
-    assert_eq!(r.headers()["retry-after"], "1");
-    assert!(stack.keys().await.is_empty());
-    assert_eq!(stack.queue_depth().await, 0);
+    stack
+        .assert_store_outage_is_503(olaclick(), SECRET, CREATED)
+        .await;
 }
 
 #[tokio::test]
 async fn sqs_failure_after_the_write_is_repaired_by_the_platform_retry() {
     let stack = Stack::new().await;
-    let dead = sdk_for(DEAD_ENDPOINT).await;
-    let broken = Pipeline::new(
-        olaclick(),
-        stack.store(),
-        SqsQueue::new(aws_sdk_sqs::Client::new(&dead), &stack.queue_url),
-        SecretSource::fixed(ordergate_shared::secrets::Secrets::from_json(SECRET).unwrap()),
-        Limits::default(),
-    );
+    let broken = stack.pipeline_with_dead_queue(olaclick(), SECRET).await;
     assert_eq!(broken.handle(api_event(CREATED)).await.status(), 503);
     assert_eq!(
         stack.event_records().await,

@@ -59,6 +59,13 @@ check "the order shows the newest state" expect state.status accepted \
   "$py" infra/local/show.py olaclick PE-7222853393 --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
 check "the trail has both events" expect trail.1.event_type order_updated \
   "$py" infra/local/show.py olaclick PE-7222853393 --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
+check "deliverect new order is stored" expect status 200 send deliverect events/deliverect/new_order.json
+check "deliverect cancel via cargo lambda invoke" expect statusCode 200 \
+  cargo lambda invoke deliverect -A 127.0.0.1 -P "$port" --data-file events/deliverect/cancel.json
+check "a tampered deliverect signature is refused" fails send deliverect events/deliverect/accepted.json \
+  --header x-server-authorization-hmac-sha256=00
+check "the deliverect order is cancelled" expect state.status cancelled \
+  "$py" infra/local/show.py deliverect 6438f1a2c9e77d0012ab34cd --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
 
 if (( failed > 0 )); then
   echo "--- cargo lambda watch log"; tail -50 "$log"

@@ -41,3 +41,69 @@ pub fn with_body(path: &str, body: &str) -> serde_json::Value {
     event["body"] = serde_json::Value::String(body.to_owned());
     event
 }
+
+/// A pipeline over the in-memory store and queue, for provider unit tests.
+pub type MemoryPipeline<P> = crate::Pipeline<P, crate::store::MemoryStore, crate::queue::MemoryQueue>;
+
+pub fn memory_pipeline<P: crate::Provider>(provider: P, secrets: &serde_json::Value) -> MemoryPipeline<P> {
+    crate::Pipeline::new(
+        provider,
+        crate::store::MemoryStore::default(),
+        crate::queue::MemoryQueue::default(),
+        crate::secrets::SecretSource::fixed(
+            crate::secrets::Secrets::from_json(&secrets.to_string()).expect("secret JSON"),
+        ),
+        crate::Limits::default(),
+    )
+}
+
+/// The JSON body of a response.
+pub fn json_body(r: &lambda_http::Response<lambda_http::Body>) -> serde_json::Value {
+    match r.body() {
+        lambda_http::Body::Text(t) => serde_json::from_str(t).expect("JSON body"),
+        other => panic!("expected a text body, got {other:?}"),
+    }
+}
+
+/// Sends `event` and checks it is refused with `status` and error `code`, with nothing
+/// stored or enqueued. Returns the error body.
+pub async fn expect_rejected<P: crate::Provider>(
+    rx: &MemoryPipeline<P>,
+    event: &serde_json::Value,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
+    let r = rx.handle(request(event)).await;
+    let b = json_body(&r);
+    assert_eq!(r.status(), status, "body: {b}");
+    assert_eq!(b["error"], code, "body: {b}");
+    assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()), "body: {b}");
+    assert_eq!(
+        rx.store().event_count(),
+        0,
+        "nothing may be stored for a rejected delivery"
+    );
+    assert!(
+        rx.queue().jobs().is_empty(),
+        "nothing may be enqueued for a rejected delivery"
+    );
+    b
+}
+
+/// Hex HMAC-SHA256 of `body` under `key`, as signing platforms send it.
+pub fn hmac_hex(key: &str, body: &str) -> String {
+    hex::encode(crate::verify::hmac_sha256(key.as_bytes(), &[body.as_bytes()]))
+}
+
+/// The latest full snapshot stored for an order (panics if there is none).
+pub async fn stored_order<S: crate::store::EventStore>(
+    store: &S,
+    provider: &str,
+    order_id: &str,
+) -> crate::model::Order {
+    let view = store.order(provider, order_id).await.expect("store reachable");
+    view.state
+        .expect("order state")
+        .order
+        .expect("a full order snapshot")
+}

@@ -124,12 +124,17 @@ pub struct Item {
     pub notes: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modifiers: Vec<Item>,
+    /// Platform facts about the line with no canonical field (e.g. bundle membership).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub attributes: std::collections::BTreeMap<String, String>,
 }
 
 /// A discount or a fee: a named amount with the platform's kind for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Adjustment {
     pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Always positive: discounts reduce, fees add.
@@ -184,6 +189,52 @@ pub struct Payment {
     pub amount_tendered: Option<MinorUnits>,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Address {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Courier {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Who delivers: the restaurant's own staff or the platform's courier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered_by: Option<String>,
+}
+
+/// When and where the order leaves the kitchen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Fulfilment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pickup_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliver_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asap: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub courier: Option<Courier>,
+}
+
 /// A full order snapshot as of one event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
@@ -200,6 +251,8 @@ pub struct Order {
     pub discounts: Vec<Adjustment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fees: Vec<Adjustment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub taxes: Vec<Adjustment>,
     pub totals: Totals,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer: Option<Customer>,
@@ -208,6 +261,8 @@ pub struct Order {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub fulfilment: Option<Fulfilment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -215,6 +270,9 @@ pub struct Order {
     pub created_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// A platform test order: store it, but the kitchen should not cook it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub test: bool,
     /// Platform facts with no canonical field, kept verbatim under the platform's own name.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub attributes: std::collections::BTreeMap<String, String>,

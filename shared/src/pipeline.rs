@@ -63,10 +63,6 @@ fn optional_env<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
     }
 }
 
-pub fn required_env(name: &str) -> Result<String, String> {
-    std::env::var(name).map_err(|_| format!("environment variable {name} is required"))
-}
-
 /// What happened to one delivery, for the response and the log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
@@ -87,8 +83,14 @@ impl<P: Provider> Pipeline<P> {
     /// `TABLE_NAME`, `QUEUE_URL`, `<PROVIDER>_SECRET_ID` or `<PROVIDER>_SECRET_JSON`.
     pub async fn from_env(provider: P) -> Result<Self, String> {
         let sdk = crate::aws::sdk_config().await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), required_env("TABLE_NAME")?);
-        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), required_env("QUEUE_URL")?);
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            crate::config::required("TABLE_NAME")?,
+        );
+        let queue = SqsQueue::new(
+            aws_sdk_sqs::Client::new(&sdk),
+            crate::config::required("QUEUE_URL")?,
+        );
         let secrets = SecretSource::from_env(&P::NAME.to_uppercase(), &sdk)?;
         Ok(Pipeline::new(
             provider,

@@ -30,6 +30,29 @@ pub fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<St
     Option::<StrOrNum>::deserialize(d).map(|o| o.map(StrOrNum::into_string))
 }
 
+/// A list that may be `null` or absent (→ empty). Errors inside keep their field path.
+/// Use with `#[serde(default, deserialize_with = "list_or_null")]`.
+pub fn list_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Option::<Vec<T>>::deserialize(d).map(Option::unwrap_or_default)
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    Many(Vec<T>),
+    One(T),
+}
+
+/// A list that may arrive as an array, a single object, `null` or not at all.
+/// Use with `#[serde(default, deserialize_with = "one_or_many")]`.
+pub fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(match Option::<OneOrMany<T>>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::Many(v)) => v,
+        Some(OneOrMany::One(t)) => vec![t],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[derive(serde::Deserialize)]
@@ -38,6 +61,22 @@ mod tests {
         id: String,
         #[serde(default, deserialize_with = "super::opt_string_or_number")]
         opt: Option<String>,
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct L {
+        #[serde(default, deserialize_with = "super::one_or_many")]
+        v: Vec<u32>,
+    }
+
+    #[test]
+    fn lists_may_be_one_many_null_or_absent() {
+        let v = |s: &str| serde_json::from_str::<L>(s).map(|l| l.v);
+        assert_eq!(v(r#"{"v": [1, 2]}"#).unwrap(), [1, 2]);
+        assert_eq!(v(r#"{"v": 3}"#).unwrap(), [3]);
+        assert_eq!(v(r#"{"v": null}"#).unwrap(), Vec::<u32>::new());
+        assert_eq!(v(r#"{}"#).unwrap(), Vec::<u32>::new());
+        assert!(v(r#"{"v": "x"}"#).is_err());
     }
 
     #[test]

@@ -188,3 +188,66 @@ pub async fn depth(sqs: &aws_sdk_sqs::Client, url: &str) -> usize {
     .map(|a| attrs.get(a).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0))
     .sum()
 }
+
+/// Nothing listens here: a dependency that is down.
+pub const DEAD_ENDPOINT: &str = "http://127.0.0.1:1";
+
+impl Stack {
+    /// A pipeline whose DynamoDB is unreachable (the queue and table are this stack's).
+    pub async fn pipeline_with_dead_store<P: Provider>(&self, provider: P, secrets: &str) -> Pipeline<P> {
+        let dead = sdk_for(DEAD_ENDPOINT).await;
+        Pipeline::new(
+            provider,
+            DynamoStore::new(aws_sdk_dynamodb::Client::new(&dead), &self.table),
+            self.queue(),
+            SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
+            Limits::default(),
+        )
+    }
+
+    /// A pipeline whose SQS is unreachable (the table is this stack's).
+    pub async fn pipeline_with_dead_queue<P: Provider>(&self, provider: P, secrets: &str) -> Pipeline<P> {
+        let dead = sdk_for(DEAD_ENDPOINT).await;
+        Pipeline::new(
+            provider,
+            self.store(),
+            SqsQueue::new(aws_sdk_sqs::Client::new(&dead), &self.queue_url),
+            SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
+            Limits::default(),
+        )
+    }
+
+    /// Sends one sample `copies` times at once and checks the race left exactly one event
+    /// record, one job, and a 200 for every copy, exactly one of them the first.
+    pub async fn assert_concurrent_copies_store_once<P: Provider>(
+        &self,
+        rx: &Pipeline<P>,
+        sample: &str,
+        copies: usize,
+    ) {
+        let responses = futures::future::join_all(
+            (0..copies).map(|_| rx.handle(ordergate_shared::fixtures::api_event(sample))),
+        )
+        .await;
+        let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+        let firsts = responses
+            .iter()
+            .filter(|r| r.headers()["x-ordergate-duplicate"] == "false")
+            .count();
+        assert_eq!(firsts, 1, "exactly one delivery was the first");
+        assert_eq!(self.event_records().await, 1);
+        assert_eq!(self.queue_depth().await, 1);
+    }
+
+    /// A delivery while DynamoDB is down is a 503 that leaves the table and queue empty.
+    pub async fn assert_store_outage_is_503<P: Provider>(&self, provider: P, secrets: &str, sample: &str) {
+        let rx = self.pipeline_with_dead_store(provider, secrets).await;
+        let r = rx.handle(ordergate_shared::fixtures::api_event(sample)).await;
+        assert_eq!(r.status(), 503);
+        assert_eq!(ordergate_shared::fixtures::json_body(&r)["error"], "unavailable");
+        assert_eq!(r.headers()["retry-after"], "1");
+        assert!(self.keys().await.is_empty());
+        assert_eq!(self.queue_depth().await, 0);
+    }
+}

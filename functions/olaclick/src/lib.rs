@@ -15,6 +15,7 @@ pub mod wire;
 use std::collections::HashMap;
 
 use chrono_tz::Tz;
+use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus};
 use ordergate_shared::secrets::Secrets;
@@ -52,7 +53,7 @@ impl Config {
     /// `OLACLICK_AUTH_HEADER`, `OLACLICK_MERCHANT_IDS` (comma list or `*`),
     /// `OLACLICK_TIMEZONE`, `OLACLICK_MERCHANT_TIMEZONES` (`id=Zone,...`), `OLACLICK_ACK_MODE`.
     pub fn from_env() -> Result<Config, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let var = config::var;
         let merchants = var("OLACLICK_MERCHANT_IDS")
             .ok_or("OLACLICK_MERCHANT_IDS is required (comma-separated merchant ids, or *)")?;
         Ok(Config {
@@ -102,15 +103,7 @@ fn parse_tz(name: &str) -> Result<Tz, String> {
 }
 
 pub fn parse_merchant_timezones(list: &str) -> Result<HashMap<String, Tz>, String> {
-    list.split(',')
-        .filter(|p| !p.trim().is_empty())
-        .map(|pair| {
-            let (id, zone) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("'{pair}': expected merchant=Zone"))?;
-            Ok((id.trim().to_owned(), parse_tz(zone)?))
-        })
-        .collect()
+    config::key_values(list, parse_tz)
 }
 
 pub struct OlaClick {

@@ -117,6 +117,7 @@ fn line(money: &mut Money, i: usize, d: &OrderDetail) -> Result<Item, ApiError> 
         )?,
         notes: d.comment.clone(),
         modifiers,
+        attributes: BTreeMap::new(),
     })
 }
 
@@ -156,6 +157,7 @@ pub fn order(
                 .flatten();
             discounts.push(Adjustment {
                 kind: kind.into(),
+                name: None,
                 code,
                 amount,
             });
@@ -166,6 +168,7 @@ pub fn order(
         if let Some(amount) = non_zero(amount(&format!("{kind}_price"), a)?) {
             fees.push(Adjustment {
                 kind: kind.into(),
+                name: None,
                 code: None,
                 amount,
             });
@@ -220,6 +223,7 @@ pub fn order(
         items,
         discounts,
         fees,
+        taxes: Vec::new(),
         totals,
         customer: data.client.as_ref().map(|cl| Customer {
             name: cl.name.clone(),
@@ -240,10 +244,12 @@ pub fn order(
             ..Payment::default()
         }),
         notes: data.comment.clone(),
+        fulfilment: None,
         table: data.table_number.clone(),
         source: data.source.clone(),
         created_at: data.created_at.as_deref().map(|t| Timestamp::local(t, tz)),
         updated_at: None,
+        test: false,
         attributes,
     };
     Ok((order, money.warnings))

@@ -3,16 +3,16 @@
 
 use std::sync::atomic::Ordering;
 
-use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::{Body, Response};
 use olaclick::{AckMode, Config, OlaClick};
-use ordergate_shared::fixtures::{api_event, payload, request, with_body, with_payload};
+use ordergate_shared::fixtures::{
+    api_event, expect_rejected, hmac_hex, json_body as body, memory_pipeline, payload, request, stored_order,
+    with_body, with_payload, MemoryPipeline,
+};
 use ordergate_shared::model::{OrderStatus, OrderType};
 use ordergate_shared::money::MinorUnits;
-use ordergate_shared::queue::MemoryQueue;
-use ordergate_shared::secrets::{SecretSource, Secrets};
-use ordergate_shared::store::{EventStore, MemoryStore};
-use ordergate_shared::{Limits, Pipeline};
+use ordergate_shared::store::EventStore;
+use ordergate_shared::Limits;
 use serde_json::{json, Value};
 
 const CREATED: &str = "olaclick/order_created.json";
@@ -31,16 +31,10 @@ fn config(ack_mode: AckMode) -> Config {
     }
 }
 
-type Receiver = Pipeline<OlaClick, MemoryStore, MemoryQueue>;
+type Receiver = MemoryPipeline<OlaClick>;
 
 fn receiver_with(secrets: Value, ack_mode: AckMode) -> Receiver {
-    Pipeline::new(
-        OlaClick::new(config(ack_mode)),
-        MemoryStore::default(),
-        MemoryQueue::default(),
-        SecretSource::fixed(Secrets::from_json(&secrets.to_string()).unwrap()),
-        Limits::default(),
-    )
+    memory_pipeline(OlaClick::new(config(ack_mode)), &secrets)
 }
 
 fn receiver() -> Receiver {
@@ -50,30 +44,12 @@ fn receiver() -> Receiver {
     )
 }
 
-fn body(r: &Response<Body>) -> Value {
-    match r.body() {
-        Body::Text(t) => serde_json::from_str(t).unwrap(),
-        other => panic!("expected a text body, got {other:?}"),
-    }
-}
-
 async fn send(rx: &Receiver, event: &Value) -> Response<Body> {
     rx.handle(request(event)).await
 }
 
 async fn expect_error(rx: &Receiver, event: &Value, status: u16, code: &str) -> Value {
-    let r = send(rx, event).await;
-    let b = body(&r);
-    assert_eq!(r.status(), status, "body: {b}");
-    assert_eq!(b["error"], code, "body: {b}");
-    assert!(b["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert_eq!(
-        rx.store().event_count(),
-        0,
-        "nothing may be stored for a rejected delivery"
-    );
-    assert!(rx.queue().jobs().is_empty());
-    b
+    expect_rejected(rx, event, status, code).await
 }
 
 #[tokio::test]
@@ -165,15 +141,7 @@ async fn order_created_sample_is_stored_with_exact_money_and_utc_times() {
 async fn order_updated_converts_half_units_exactly() {
     let rx = receiver();
     assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
-    let order = rx
-        .store()
-        .order("olaclick", ORDER_ID)
-        .await
-        .unwrap()
-        .state
-        .unwrap()
-        .order
-        .unwrap();
+    let order = stored_order(rx.store(), "olaclick", ORDER_ID).await;
     assert_eq!(order.status, OrderStatus::Accepted);
     assert_eq!(order.totals.tip, Some(MinorUnits(750)), "7.5 PEN is 750 céntimos");
     assert_eq!(order.totals.total, MinorUnits(8050));
@@ -272,9 +240,7 @@ async fn an_unconfigured_receiver_fails_closed() {
 }
 
 fn sign(secret: &str, body: &str) -> String {
-    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(body.as_bytes());
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    format!("sha256={}", hmac_hex(secret, body))
 }
 
 #[tokio::test]
@@ -391,25 +357,14 @@ async fn bad_input_is_a_clear_4xx_and_nothing_is_stored() {
 async fn merchant_ids_may_be_numbers_and_zones_are_per_merchant() {
     let mut cfg = config(AckMode::Sync);
     cfg.merchant_timezones = olaclick::parse_merchant_timezones("777=America/Bogota").unwrap();
-    let rx = Pipeline::new(
+    let rx = memory_pipeline(
         OlaClick::new(cfg),
-        MemoryStore::default(),
-        MemoryQueue::default(),
-        SecretSource::fixed(Secrets::from_json(r#"{"auth_header_value":"local-olaclick-token"}"#).unwrap()),
-        Limits::default(),
+        &json!({"auth_header_value": "local-olaclick-token"}),
     );
     let mut p = payload(CREATED);
     p["merchant_id"] = json!(777);
     assert_eq!(send(&rx, &with_payload(CREATED, &p)).await.status(), 200);
-    let order = rx
-        .store()
-        .order("olaclick", ORDER_ID)
-        .await
-        .unwrap()
-        .state
-        .unwrap()
-        .order
-        .unwrap();
+    let order = stored_order(rx.store(), "olaclick", ORDER_ID).await;
     // Bogotá is UTC-5 all year, like Lima; the zone is applied, not the default.
     assert_eq!(
         order.created_at.unwrap().utc.unwrap().to_rfc3339(),

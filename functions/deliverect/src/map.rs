@@ -1,0 +1,450 @@
+//! Deliverect order → canonical order. Amounts arrive in minor units of `decimalDigits`
+//! and are rescaled to the configured currency's ISO 4217 exponent.
+
+use std::collections::BTreeMap;
+
+use ordergate_shared::model::{
+    Address, Adjustment, Courier, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Payment, Totals,
+};
+use ordergate_shared::money::{Currency, MinorUnits};
+use ordergate_shared::time::Timestamp;
+
+use crate::wire;
+
+/// Deliverect's documented status codes → canonical status and a stage that orders codes
+/// sharing one canonical status (printed after accepted, canceled after cancel, …).
+pub fn status(code: i64) -> (OrderStatus, u8) {
+    match code {
+        10 => (OrderStatus::Placed, 0),
+        20 => (OrderStatus::Accepted, 0),
+        40 => (OrderStatus::Accepted, 1),
+        50 => (OrderStatus::Preparing, 0),
+        60 => (OrderStatus::Ready, 0),
+        70 => (OrderStatus::Ready, 1),
+        80..=89 => (OrderStatus::InDelivery, (code - 80) as u8),
+        90 => (OrderStatus::Completed, 0),
+        95 => (OrderStatus::Completed, 1),
+        100 => (OrderStatus::Cancelled, 0),
+        110 => (OrderStatus::Cancelled, 1),
+        120 => (OrderStatus::Failed, 0),
+        // Undocumented (the sample itself carries 1 and 4): kept, never rejected.
+        _ => (OrderStatus::Unknown, 0),
+    }
+}
+
+pub fn order_type(code: Option<i64>) -> OrderType {
+    match code {
+        Some(1) => OrderType::Pickup,
+        Some(2) => OrderType::Delivery,
+        Some(3) => OrderType::DineIn,
+        Some(4) => OrderType::Curbside,
+        Some(other) => OrderType::Other(other.to_string()),
+        None => OrderType::Other(String::new()),
+    }
+}
+
+/// Why an order that parsed cannot be turned into a canonical order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MapError(pub String);
+
+/// Rescales `decimalDigits` minor units to the currency's, noting any rounding.
+struct Money {
+    digits: u32,
+    currency: Currency,
+    warnings: Vec<String>,
+}
+
+impl Money {
+    fn minor(&mut self, field: &str, amount: i64) -> Result<MinorUnits, MapError> {
+        let exp = self.currency.exponent();
+        let overflow = || MapError(format!("{field}: amount {amount} is out of range"));
+        let value = i128::from(amount);
+        let scaled = if exp >= self.digits {
+            value
+                .checked_mul(10_i128.pow(exp - self.digits))
+                .ok_or_else(overflow)?
+        } else {
+            let div = 10_i128.pow(self.digits - exp);
+            let (q, r) = (value.div_euclid(div), value.rem_euclid(div));
+            if r != 0 {
+                self.warnings.push(format!(
+                    "{field} has more digits than {} allows; rounded",
+                    self.currency
+                ));
+            }
+            // Half to even.
+            match (2 * r).cmp(&div) {
+                std::cmp::Ordering::Greater => q + 1,
+                std::cmp::Ordering::Equal if q % 2 != 0 => q + 1,
+                _ => q,
+            }
+        };
+        i64::try_from(scaled).map(MinorUnits).map_err(|_| overflow())
+    }
+
+    fn opt(&mut self, field: &str, amount: Option<i64>) -> Result<Option<MinorUnits>, MapError> {
+        amount.map(|a| self.minor(field, a)).transpose()
+    }
+}
+
+fn text(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn put(attrs: &mut BTreeMap<String, String>, name: &str, value: Option<impl ToString>) {
+    if let Some(v) = value.map(|v| v.to_string()).filter(|v| !v.is_empty()) {
+        attrs.insert(name.to_owned(), v);
+    }
+}
+
+fn json_list<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, list: &[T]) {
+    if !list.is_empty() {
+        attrs.insert(
+            name.to_owned(),
+            serde_json::to_string(list).expect("plain JSON values"),
+        );
+    }
+}
+
+/// A line and its sub-items; `value` is the price of one unit including sub-items.
+fn item(money: &mut Money, path: &str, i: &wire::Item) -> Result<(Item, i128), MapError> {
+    let mut modifiers = Vec::with_capacity(i.sub_items.len());
+    let mut value = i128::from(i.price);
+    for (n, sub) in i.sub_items.iter().enumerate() {
+        let (m, sub_value) = item(money, &format!("{path}.subItems[{n}]"), sub)?;
+        value += sub_value * i128::from(sub.quantity);
+        modifiers.push(m);
+    }
+    let mut attributes = BTreeMap::new();
+    put(&mut attributes, "sort_order", i.sort_order);
+    put(&mut attributes, "product_type", i.product_type);
+    put(&mut attributes, "is_combo", i.is_combo.filter(|b| *b));
+    put(&mut attributes, "in_bundle", i.in_bundle.filter(|b| *b));
+    json_list(&mut attributes, "product_tags", &i.product_tags);
+    Ok((
+        Item {
+            name: i.name.clone(),
+            sku: text(&i.plu),
+            quantity: i.quantity,
+            unit_price: money.minor(&format!("{path}.price"), i.price)?,
+            notes: text(&i.remark),
+            modifiers,
+            attributes,
+            ..Item::default()
+        },
+        value,
+    ))
+}
+
+fn adjustment(
+    money: &mut Money,
+    field: &str,
+    kind: &str,
+    amount: Option<i64>,
+) -> Result<Option<Adjustment>, MapError> {
+    Ok(money
+        .opt(field, amount)?
+        .filter(|m| m.0 != 0)
+        .map(|amount| Adjustment {
+            kind: kind.into(),
+            name: None,
+            code: None,
+            amount: MinorUnits(amount.0.abs()),
+        }))
+}
+
+fn ts(raw: &Option<String>) -> Option<Timestamp> {
+    text(raw).map(|t| Timestamp::rfc3339(&t))
+}
+
+pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>), MapError> {
+    let digits = o.decimal_digits.unwrap_or(2);
+    if digits > 9 {
+        return Err(MapError(format!("decimalDigits {digits} is not supported")));
+    }
+    let mut money = Money {
+        digits,
+        currency,
+        warnings: Vec::new(),
+    };
+
+    let mut items = Vec::with_capacity(o.items.len());
+    let mut subtotal: i128 = 0;
+    for (n, i) in o.items.iter().enumerate() {
+        let (line, value) = item(&mut money, &format!("items[{n}]"), i)?;
+        subtotal += value * i128::from(i.quantity);
+        items.push(line);
+    }
+    let subtotal = i64::try_from(subtotal).map_err(|_| MapError("items add up out of range".into()))?;
+    let subtotal = money.minor("items", subtotal)?;
+
+    let mut discounts = Vec::new();
+    for (n, d) in o.discounts.iter().enumerate() {
+        if let Some(mut a) = adjustment(
+            &mut money,
+            &format!("discounts[{n}].amount"),
+            "discount",
+            d.amount,
+        )? {
+            a.kind = text(&d.kind).unwrap_or_else(|| "discount".into());
+            a.name = text(&d.name);
+            a.code = text(&d.channel_discount_code).or_else(|| text(&d.reference_id));
+            discounts.push(a);
+        }
+    }
+    let discount_total = match o.discount_total {
+        Some(t) => Some(MinorUnits(money.minor("discountTotal", t)?.0.abs())),
+        None => discounts
+            .iter()
+            .try_fold(MinorUnits(0), |acc, d| acc.checked_add(d.amount)),
+    }
+    .filter(|m| m.0 != 0);
+
+    let mut fees = Vec::new();
+    for (field, kind, amount) in [
+        ("deliveryCost", "delivery", o.delivery_cost),
+        ("serviceCharge", "service", o.service_charge),
+        ("bagFee", "bag", o.bag_fee),
+    ] {
+        fees.extend(adjustment(&mut money, field, kind, amount)?);
+    }
+    let mut taxes = Vec::new();
+    for (n, t) in o.taxes.iter().enumerate() {
+        if let Some(mut a) = adjustment(&mut money, &format!("taxes[{n}].total"), "tax", t.total)? {
+            a.name = text(&t.name);
+            a.code = t.tax_class_id.map(|c| c.to_string());
+            taxes.push(a);
+        }
+    }
+    let tip = money.opt("tip", o.tip)?.unwrap_or_default().0
+        + money.opt("driverTip", o.driver_tip)?.unwrap_or_default().0;
+    let sum = |list: &[Adjustment]| list.iter().map(|a| a.amount.0).sum::<i64>();
+    let expected = subtotal.0 - discount_total.unwrap_or_default().0 + sum(&fees) + tip;
+    let payment = o.payment.as_ref();
+    let paid = money.opt("payment.amount", payment.and_then(|p| p.amount))?;
+    let total = paid.unwrap_or(MinorUnits(expected));
+    if total.0 != expected {
+        money.warnings.push(format!(
+            "payment.amount {} differs from items - discounts + fees + tips ({expected})",
+            total.0
+        ));
+    }
+    let totals = Totals {
+        subtotal: Some(subtotal),
+        discount_total,
+        fee_total: Some(MinorUnits(sum(&fees))).filter(|m| m.0 != 0),
+        tax_total: Some(MinorUnits(sum(&taxes))).filter(|m| m.0 != 0),
+        tip: Some(MinorUnits(tip)).filter(|m| m.0 != 0),
+        total,
+    };
+
+    let address = o.delivery_address.as_ref().map(|a| {
+        let point = a
+            .coordinates
+            .as_ref()
+            .map(|c| c.coordinates.as_slice())
+            .unwrap_or_default();
+        Address {
+            street: text(&a.street),
+            city: text(&a.city),
+            postal_code: text(&a.postal_code),
+            area: text(&a.area),
+            country: text(&a.country),
+            notes: text(&a.extra_address_info),
+            longitude: point.first().copied(),
+            latitude: point.get(1).copied(),
+        }
+    });
+    let courier = o.courier.as_ref().map(|c| Courier {
+        name: text(&Some(format!(
+            "{} {}",
+            c.first_name.as_deref().unwrap_or(""),
+            c.last_name.as_deref().unwrap_or("")
+        ))),
+        phone: text(&c.phone_number),
+        delivered_by: text(&c.delivery_by),
+    });
+
+    let mut attributes = BTreeMap::new();
+    put(&mut attributes, "by", text(&o.by));
+    put(&mut attributes, "pos", o.pos);
+    put(&mut attributes, "date", o.date.as_ref());
+    put(&mut attributes, "tags", Some(o.tags.join(",")));
+    put(&mut attributes, "pos_id", text(&o.pos_id));
+    put(&mut attributes, "recent", o.recent);
+    put(&mut attributes, "account", text(&o.account));
+    put(&mut attributes, "brand_id", text(&o.brand_id));
+    put(&mut attributes, "channel", o.channel);
+    put(&mut attributes, "channel_link", text(&o.channel_link));
+    put(&mut attributes, "channel_order_id", text(&o.channel_order_id));
+    put(
+        &mut attributes,
+        "channel_order_raw_id",
+        text(&o.channel_order_raw_id),
+    );
+    put(
+        &mut attributes,
+        "channel_order_history_raw_ids",
+        Some(o.channel_order_history_raw_ids.join(",")),
+    );
+    put(&mut attributes, "timezone", text(&o.timezone));
+    put(&mut attributes, "resolved_by", text(&o.resolved_by));
+    put(&mut attributes, "pos_receipt_id", text(&o.pos_receipt_id));
+    put(&mut attributes, "pos_location_id", text(&o.pos_location_id));
+    put(&mut attributes, "number_of_customers", o.number_of_customers);
+    put(
+        &mut attributes,
+        "include_cutlery",
+        o.packaging.as_ref().and_then(|p| p.include_cutlery),
+    );
+    put(&mut attributes, "decimal_digits", Some(digits));
+    put(&mut attributes, "tip", o.tip.filter(|t| *t != 0));
+    put(&mut attributes, "driver_tip", o.driver_tip.filter(|t| *t != 0));
+    put(&mut attributes, "payment.rebate", payment.and_then(|p| p.rebate));
+    put(
+        &mut attributes,
+        "payment.commission_type",
+        payment.and_then(|p| text(&p.commission_type)),
+    );
+    if let Some(c) = &o.customer {
+        put(&mut attributes, "customer.company_name", text(&c.company_name));
+        put(&mut attributes, "customer.tin", text(&c.tin));
+        put(
+            &mut attributes,
+            "customer.phone_access_code",
+            text(&c.phone_access_code),
+        );
+    }
+    for (n, d) in o.discounts.iter().enumerate() {
+        put(
+            &mut attributes,
+            &format!("discounts[{n}].provider"),
+            text(&d.provider),
+        );
+        put(&mut attributes, &format!("discounts[{n}].value"), d.value);
+    }
+    json_list(&mut attributes, "status_history", &o.status_history);
+    json_list(
+        &mut attributes,
+        "courier_update_history",
+        &o.courier_update_history,
+    );
+    json_list(&mut attributes, "capacity_usages", &o.capacity_usages);
+    json_list(&mut attributes, "rating", &o.rating);
+
+    let (status, _) = status(o.status);
+    let order = Order {
+        order_id: o.id.clone(),
+        display_id: text(&o.channel_order_display_id),
+        status,
+        status_raw: o.status.to_string(),
+        order_type: order_type(o.order_type),
+        currency,
+        items,
+        discounts,
+        fees,
+        taxes,
+        totals,
+        customer: o.customer.as_ref().map(|c| Customer {
+            name: text(&c.name),
+            phone: text(&c.phone_number),
+            email: text(&c.email),
+            notes: text(&c.note),
+            ..Customer::default()
+        }),
+        payment: payment.map(|p| Payment {
+            method: p.kind.map(|k| k.to_string()),
+            status: o
+                .order_is_already_paid
+                .map(|paid| if paid { "paid" } else { "unpaid" }.to_owned()),
+            amount_paid: paid,
+            amount_due: money.opt("payment.due", p.due).ok().flatten(),
+            amount_tendered: None,
+        }),
+        notes: text(&o.note),
+        fulfilment: Some(Fulfilment {
+            pickup_at: ts(&o.pickup_time),
+            deliver_at: ts(&o.delivery_time),
+            asap: o.delivery_is_asap,
+            address,
+            courier,
+        }),
+        table: None,
+        source: o.channel.map(|c| format!("channel:{c}")),
+        created_at: ts(&o.created),
+        updated_at: ts(&o.updated),
+        test: o.test_order.unwrap_or(false),
+        attributes,
+    };
+    Ok((order, money.warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_status_code_maps_and_others_are_unknown() {
+        for (code, want) in [
+            (10, OrderStatus::Placed),
+            (20, OrderStatus::Accepted),
+            (40, OrderStatus::Accepted),
+            (50, OrderStatus::Preparing),
+            (60, OrderStatus::Ready),
+            (70, OrderStatus::Ready),
+            (80, OrderStatus::InDelivery),
+            (85, OrderStatus::InDelivery),
+            (89, OrderStatus::InDelivery),
+            (90, OrderStatus::Completed),
+            (95, OrderStatus::Completed),
+            (100, OrderStatus::Cancelled),
+            (110, OrderStatus::Cancelled),
+            (120, OrderStatus::Failed),
+            (1, OrderStatus::Unknown),
+            (4, OrderStatus::Unknown),
+            (999, OrderStatus::Unknown),
+        ] {
+            assert_eq!(status(code).0, want, "code {code}");
+        }
+        // Within one canonical status the later code wins.
+        assert!(status(110).1 > status(100).1 && status(70).1 > status(60).1 && status(95).1 > status(90).1);
+    }
+
+    #[test]
+    fn decimal_digits_rescale_to_the_currency() {
+        let mut m = Money {
+            digits: 2,
+            currency: "JPY".parse().unwrap(),
+            warnings: vec![],
+        };
+        assert_eq!(m.minor("x", 150_000).unwrap(), MinorUnits(1500));
+        assert_eq!(
+            m.minor("x", 150).unwrap(),
+            MinorUnits(2),
+            "1.50 JPY rounds half-even to 2"
+        );
+        assert_eq!(
+            m.minor("x", 250).unwrap(),
+            MinorUnits(2),
+            "2.50 JPY rounds half-even to 2"
+        );
+        assert_eq!(m.warnings.len(), 2);
+        let mut m = Money {
+            digits: 2,
+            currency: "KWD".parse().unwrap(),
+            warnings: vec![],
+        };
+        assert_eq!(m.minor("x", 650).unwrap(), MinorUnits(6500));
+        assert!(m.minor("x", i64::MAX).is_err());
+        let mut m = Money {
+            digits: 2,
+            currency: "EUR".parse().unwrap(),
+            warnings: vec![],
+        };
+        assert_eq!(m.minor("x", -50).unwrap(), MinorUnits(-50));
+    }
+}

@@ -1,0 +1,39 @@
+//! Reading function configuration from the environment (set by template.yaml).
+
+use std::collections::HashMap;
+
+/// A set, non-blank environment variable.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+pub fn required(name: &str) -> Result<String, String> {
+    var(name).ok_or_else(|| format!("environment variable {name} is required"))
+}
+
+/// A `key=value,key=value` list (e.g. per-merchant time zones), each value parsed.
+pub fn key_values<T>(
+    list: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<HashMap<String, T>, String> {
+    list.split(',')
+        .filter(|pair| !pair.trim().is_empty())
+        .map(|pair| {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("'{pair}': expected key=value"))?;
+            Ok((key.trim().to_owned(), parse(value.trim())?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn key_value_lists_parse_each_value() {
+        let m = super::key_values("a=1, b = 2,", |v| v.parse::<u8>().map_err(|e| e.to_string())).unwrap();
+        assert_eq!((m["a"], m["b"], m.len()), (1, 2, 2));
+        assert!(super::key_values("a", |v| Ok(v.to_owned())).is_err());
+        assert!(super::key_values("a=x", |v| v.parse::<u8>().map_err(|e| e.to_string())).is_err());
+    }
+}
