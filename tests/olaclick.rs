@@ -56,7 +56,7 @@ async fn a_new_event_is_stored_with_its_trail_and_one_job_is_enqueued() {
         .unwrap()
         .expect("event record");
     assert_eq!(stored.ack_status, "pending");
-    assert_eq!(stored.raw_body, payload_text(CREATED));
+    assert_eq!(stored.raw_body, Some(payload_text(CREATED)));
     assert_eq!(stored.event.event_type, "order_created");
     let ttl_days = (stored.expires_at - chrono::Utc::now().timestamp()) as f64 / 86400.0;
     assert!((29.9..=30.1).contains(&ttl_days), "TTL {ttl_days} days");
@@ -199,6 +199,7 @@ async fn credentials_are_read_from_secrets_manager() {
         olaclick(),
         stack.store(),
         stack.queue(),
+        stack.blobs(),
         SecretSource::secrets_manager(aws_sdk_secretsmanager::Client::new(&stack.sdk), secret_arn),
         Limits::default(),
     );

@@ -82,6 +82,15 @@ def main():
             })
         out[logical] = sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"]
 
+    s3 = session.client("s3", endpoint_url=args.endpoint)
+    for logical in resources_of("AWS::S3::Bucket", template):
+        name = f"{args.prefix}-{logical}".lower()
+        try:
+            s3.create_bucket(Bucket=name)
+        except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+            pass
+        out[logical] = name
+
     local_secrets = json.loads(pathlib.Path(args.secrets).read_text())
     for logical in resources_of("AWS::SecretsManager::Secret", template):
         name = f"{args.prefix}/{logical}"

@@ -16,6 +16,7 @@ AWS_SECRET_ACCESS_KEY=test
 RUST_LOG=info
 TABLE_NAME=$(get OrdersTable)
 QUEUE_URL=$(get AckQueue)
+BLOB_BUCKET=$(get BlobBucket)
 OLACLICK_SECRET_ID=$(get OlaClickSecret)
 OLACLICK_MERCHANT_IDS=777
 OLACLICK_ACK_MODE=sync

@@ -43,13 +43,15 @@ pub fn with_body(path: &str, body: &str) -> serde_json::Value {
 }
 
 /// A pipeline over the in-memory store and queue, for provider unit tests.
-pub type MemoryPipeline<P> = crate::Pipeline<P, crate::store::MemoryStore, crate::queue::MemoryQueue>;
+pub type MemoryPipeline<P> =
+    crate::Pipeline<P, crate::store::MemoryStore, crate::queue::MemoryQueue, crate::blob::MemoryBlobs>;
 
 pub fn memory_pipeline<P: crate::Provider>(provider: P, secrets: &serde_json::Value) -> MemoryPipeline<P> {
     crate::Pipeline::new(
         provider,
         crate::store::MemoryStore::default(),
         crate::queue::MemoryQueue::default(),
+        crate::blob::MemoryBlobs::default(),
         crate::secrets::SecretSource::fixed(
             crate::secrets::Secrets::from_json(&secrets.to_string()).expect("secret JSON"),
         ),

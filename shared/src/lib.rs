@@ -3,6 +3,7 @@
 //! under `functions/` and plugs in through [`provider::Provider`].
 
 pub mod aws;
+pub mod blob;
 pub mod config;
 pub mod error;
 pub mod fixtures;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::blob::{Blob, BlobRef};
 use crate::money::{Currency, MinorUnits};
 use crate::time::Timestamp;
 
@@ -283,7 +284,10 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderChange {
     pub order_id: String,
-    pub status: OrderStatus,
+    /// `None` for events that are recorded on the order's trail without moving its state
+    /// (e.g. a rider's progress).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<OrderStatus>,
     #[serde(skip)]
     pub stage: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -299,6 +303,10 @@ pub struct Normalized {
     pub location_id: Option<String>,
     pub occurred_at: Option<Timestamp>,
     pub change: Option<OrderChange>,
+    /// Typed facts beyond the order (a refund, a proof of delivery).
+    pub detail: Option<EventDetail>,
+    /// Attachments to keep in the blob store (referenced from `detail`).
+    pub blobs: Vec<Blob>,
     /// Provider-defined instructions for the ack worker.
     pub ack: serde_json::Value,
     /// Things that look wrong but are stored as sent (e.g. totals that do not add up).
@@ -319,19 +327,78 @@ pub struct CanonicalEvent {
     pub received_at: chrono::DateTime<chrono::Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<OrderChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<EventDetail>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// SHA-256 of the raw body, to spot a re-used id carrying different content.
     pub body_sha256: String,
-    /// Where the raw body is kept (the event record's key).
-    pub raw_body_ref: String,
+    /// Where the raw body is kept: on the event record, or in the blob store when large.
+    pub raw_body: RawBodyRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stored", rename_all = "snake_case")]
+pub enum RawBodyRef {
+    /// In the event record's `raw_body` attribute (until the record's TTL).
+    Inline,
+    Blob(BlobRef),
+}
+
+/// Typed facts an event carries beyond the order itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventDetail {
+    Refund(Refund),
+    /// A proof-of-delivery image, kept in the blob store.
+    ProofOfDelivery {
+        image: BlobRef,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refund {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub currency: Currency,
+    /// What the delivery partner adjusts on its invoice.
+    pub rider_total: MinorUnits,
+    /// What the restaurant owes its customers.
+    pub partner_total: MinorUnits,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<RefundItem>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fees: Vec<Adjustment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub rider_amount: MinorUnits,
+    pub partner_amount: MinorUnits,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party_at_fault: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<RefundedProduct>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundedProduct {
+    pub name: String,
+    pub quantity: u32,
 }
 
 impl CanonicalEvent {
+    /// `None` when the event does not move the order's state.
     pub fn precedence(&self) -> Option<Precedence> {
-        self.change.as_ref().map(|c| Precedence {
-            status: c.status,
-            stage: c.stage,
+        let change = self.change.as_ref()?;
+        change.status.map(|status| Precedence {
+            status,
+            stage: change.stage,
             occurred_ms: self.occurred_at.as_ref().and_then(Timestamp::millis),
         })
     }

@@ -10,22 +10,28 @@ use lambda_http::http::{header, Method};
 use lambda_http::request::RequestContext;
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 
+use crate::blob::{Blob, BlobStore, S3Blobs};
 use crate::error::ApiError;
 use crate::job::AckJob;
-use crate::model::{CanonicalEvent, Normalized, SCHEMA_VERSION};
+use crate::model::{CanonicalEvent, Normalized, RawBodyRef, SCHEMA_VERSION};
 use crate::provider::Provider;
 use crate::queue::{JobQueue, SqsQueue};
 use crate::secrets::SecretSource;
-use crate::store::{keys, DynamoStore, EventStore, NewEvent, Recorded};
+use crate::store::{DynamoStore, EventStore, NewEvent, Recorded};
 use crate::verify::{sha256_hex, Delivery};
 
 /// Ids longer than this are refused: they become DynamoDB key parts (2 KB max).
 const MAX_ID_LEN: usize = 256;
 
+/// A stored event (canonical JSON) over this is refused: DynamoDB items stop at 400 KB.
+const MAX_EVENT_JSON: usize = 300 * 1024;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Larger bodies are refused with 413 (API Gateway itself stops at 10 MB).
+    /// Larger bodies are refused with 413 (Lambda's synchronous payload limit is 6 MB).
     pub max_body_bytes: usize,
+    /// Bodies up to this size are kept on the event record; larger ones in the blob store.
+    pub inline_body_bytes: usize,
     /// How long event records (the dedupe window) are kept before DynamoDB TTL removes them.
     pub event_ttl: Duration,
 }
@@ -33,7 +39,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_body_bytes: 128 * 1024,
+            max_body_bytes: 5 * 1024 * 1024,
+            inline_body_bytes: 64 * 1024,
             event_ttl: Duration::from_secs(30 * 24 * 3600),
         }
     }
@@ -70,17 +77,19 @@ enum Outcome {
     Duplicate,
 }
 
-pub struct Pipeline<P, S = DynamoStore, Q = SqsQueue> {
+pub struct Pipeline<P, S = DynamoStore, Q = SqsQueue, B = S3Blobs> {
     provider: P,
     store: S,
     queue: Q,
+    blobs: B,
     secrets: SecretSource,
     limits: Limits,
 }
 
 impl<P: Provider> Pipeline<P> {
     /// Builds the AWS clients once per cold start from the environment:
-    /// `TABLE_NAME`, `QUEUE_URL`, `<PROVIDER>_SECRET_ID` or `<PROVIDER>_SECRET_JSON`.
+    /// `TABLE_NAME`, `QUEUE_URL`, `BLOB_BUCKET`, `<PROVIDER>_SECRET_ID` or
+    /// `<PROVIDER>_SECRET_JSON`.
     pub async fn from_env(provider: P) -> Result<Self, String> {
         let sdk = crate::aws::sdk_config().await;
         let store = DynamoStore::new(
@@ -91,26 +100,36 @@ impl<P: Provider> Pipeline<P> {
             aws_sdk_sqs::Client::new(&sdk),
             crate::config::required("QUEUE_URL")?,
         );
+        let blobs = S3Blobs::new(
+            aws_sdk_s3::Client::new(&sdk),
+            crate::config::required("BLOB_BUCKET")?,
+        );
         let secrets = SecretSource::from_env(&P::NAME.to_uppercase(), &sdk)?;
         Ok(Pipeline::new(
             provider,
             store,
             queue,
+            blobs,
             secrets,
             Limits::from_env()?,
         ))
     }
 }
 
-impl<P: Provider, S: EventStore, Q: JobQueue> Pipeline<P, S, Q> {
-    pub fn new(provider: P, store: S, queue: Q, secrets: SecretSource, limits: Limits) -> Self {
+impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B> {
+    pub fn new(provider: P, store: S, queue: Q, blobs: B, secrets: SecretSource, limits: Limits) -> Self {
         Pipeline {
             provider,
             store,
             queue,
+            blobs,
             secrets,
             limits,
         }
+    }
+
+    pub fn blobs(&self) -> &B {
+        &self.blobs
     }
 
     pub fn store(&self) -> &S {
@@ -192,15 +211,35 @@ impl<P: Provider, S: EventStore, Q: JobQueue> Pipeline<P, S, Q> {
         if raw_body.trim().is_empty() {
             return Err(ApiError::bad_request("empty_body", "body is empty"));
         }
-        let normalized = self.provider.normalize(&delivery)?;
-        let (event, ack) = stamp(P::NAME, normalized, &delivery)?;
+        let mut normalized = self.provider.normalize(&delivery)?;
+        // Large bodies and attachments go to the blob store first; their keys derive from
+        // the event key, so a retry after a failure below rewrites the same objects.
+        let raw_blob = (body.len() > self.limits.inline_body_bytes).then(|| {
+            Blob::for_event(
+                P::NAME,
+                &normalized.dedupe_key.0,
+                "body.json",
+                "application/json",
+                body.to_vec(),
+            )
+        });
+        let blobs = std::mem::take(&mut normalized.blobs);
+        for blob in raw_blob.iter().chain(&blobs) {
+            self.blobs
+                .put(blob)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        }
+        let raw_ref = raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference));
+        let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
+        let (event, ack) = stamp(P::NAME, normalized, &delivery, raw_ref)?;
         let job = AckJob::for_event(&event, ack);
         let expires_at = delivery.received_at.timestamp() + self.limits.event_ttl.as_secs() as i64;
         let recorded = self
             .store
             .record(NewEvent {
                 event: &event,
-                raw_body,
+                raw_body: inline_body,
                 job: &job,
                 expires_at,
             })
@@ -235,6 +274,7 @@ fn stamp(
     provider: &str,
     n: Normalized,
     delivery: &Delivery<'_>,
+    raw_body: RawBodyRef,
 ) -> Result<(CanonicalEvent, serde_json::Value), ApiError> {
     check_id("event id", &n.dedupe_key.0)?;
     if let Some(change) = &n.change {
@@ -243,16 +283,23 @@ fn stamp(
     let event = CanonicalEvent {
         schema: SCHEMA_VERSION,
         provider: provider.to_owned(),
-        raw_body_ref: keys::event_pk(provider, &n.dedupe_key.0),
         dedupe_key: n.dedupe_key,
         event_type: n.event_type,
         location_id: n.location_id,
         occurred_at: n.occurred_at,
         received_at: delivery.received_at,
         change: n.change,
+        detail: n.detail,
         warnings: n.warnings,
         body_sha256: sha256_hex(delivery.body),
+        raw_body,
     };
+    let size = serde_json::to_vec(&event).map(|v| v.len()).unwrap_or(usize::MAX);
+    if size > MAX_EVENT_JSON {
+        return Err(ApiError::PayloadTooLarge {
+            limit: MAX_EVENT_JSON,
+        });
+    }
     Ok((event, n.ack))
 }
 

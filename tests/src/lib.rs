@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
+use ordergate_shared::blob::S3Blobs;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::queue::SqsQueue;
 use ordergate_shared::secrets::{SecretSource, Secrets};
@@ -44,6 +45,7 @@ pub struct Stack {
     pub table: String,
     pub queue_url: String,
     pub dead_letter_url: String,
+    pub bucket: String,
     pub resources: serde_json::Value,
 }
 
@@ -81,6 +83,7 @@ impl Stack {
             table: name("OrdersTable"),
             queue_url: name("AckQueue"),
             dead_letter_url: name("AckDeadLetterQueue"),
+            bucket: name("BlobBucket"),
             resources,
         }
     }
@@ -101,11 +104,16 @@ impl Stack {
         SqsQueue::new(self.sqs(), &self.queue_url)
     }
 
+    pub fn blobs(&self) -> S3Blobs {
+        S3Blobs::new(aws_sdk_s3::Client::new(&self.sdk), &self.bucket)
+    }
+
     pub fn pipeline<P: Provider>(&self, provider: P, secrets: &str) -> Pipeline<P> {
         Pipeline::new(
             provider,
             self.store(),
             self.queue(),
+            self.blobs(),
             SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
             Limits::default(),
         )
@@ -200,6 +208,7 @@ impl Stack {
             provider,
             DynamoStore::new(aws_sdk_dynamodb::Client::new(&dead), &self.table),
             self.queue(),
+            self.blobs(),
             SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
             Limits::default(),
         )
@@ -212,6 +221,7 @@ impl Stack {
             provider,
             self.store(),
             SqsQueue::new(aws_sdk_sqs::Client::new(&dead), &self.queue_url),
+            self.blobs(),
             SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
             Limits::default(),
         )

@@ -165,9 +165,11 @@ impl Provider for Deliverect {
             location_id: order.location.clone(),
             occurred_at,
             ack: ack_for(&order.id, order.status, failure.as_deref()),
+            detail: None,
+            blobs: Vec::new(),
             change: Some(OrderChange {
                 order_id: order.id.clone(),
-                status,
+                status: Some(status),
                 stage,
                 order: snapshot,
             }),

@@ -190,7 +190,10 @@ async fn an_older_status_arriving_late_never_rolls_back() {
     assert_eq!(view.state.unwrap().status, OrderStatus::Cancelled);
     assert_eq!(view.trail.len(), 4, "every status change is on the trail");
     let unknown = view.trail.iter().find(|e| e.event_type == "status_77").unwrap();
-    assert_eq!(unknown.change.as_ref().unwrap().status, OrderStatus::Unknown);
+    assert_eq!(
+        unknown.change.as_ref().unwrap().status,
+        Some(OrderStatus::Unknown)
+    );
     assert_eq!(rx.queue().jobs().last().unwrap().ack["action"], "none");
 }
 

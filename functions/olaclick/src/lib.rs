@@ -216,7 +216,7 @@ impl Provider for OlaClick {
             occurred_at: None,
             change: Some(OrderChange {
                 order_id,
-                status,
+                status: Some(status),
                 stage: match kind {
                     EventType::OrderCreated => 0,
                     EventType::OrderUpdated => 1,
@@ -224,6 +224,8 @@ impl Provider for OlaClick {
                 },
                 order,
             }),
+            detail: None,
+            blobs: Vec::new(),
             ack,
             warnings,
         })

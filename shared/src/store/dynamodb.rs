@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 use super::{
     keys, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, StoredEvent, ACK_PENDING,
 };
-use crate::model::CanonicalEvent;
+use crate::model::{CanonicalEvent, Precedence};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -77,7 +77,6 @@ impl DynamoStore {
             ("event_type".into(), s(&e.event_type)),
             ("received_at".into(), s(e.received_at.to_rfc3339())),
             ("body_sha256".into(), s(&e.body_sha256)),
-            ("raw_body".into(), s(new.raw_body)),
             ("event".into(), json(e)),
             ("job".into(), json(new.job)),
             ("ack_status".into(), s(ACK_PENDING)),
@@ -86,6 +85,9 @@ impl DynamoStore {
         ]);
         if let Some(change) = &e.change {
             item.insert("order_id".into(), s(&change.order_id));
+        }
+        if let Some(body) = new.raw_body {
+            item.insert("raw_body".into(), s(body));
         }
         let put = Put::builder()
             .table_name(&self.table)
@@ -116,8 +118,9 @@ impl DynamoStore {
     }
 
     /// Moves the order's state forward unless a newer event already did (`version`).
-    fn state_update(&self, e: &CanonicalEvent, order_id: &str, version: i64) -> Option<TransactWriteItem> {
+    fn state_update(&self, e: &CanonicalEvent, precedence: Precedence) -> Option<TransactWriteItem> {
         let change = e.change.as_ref()?;
+        let (order_id, version) = (&change.order_id, precedence.version());
         let mut sets = vec![
             "#kind = :kind",
             "#status = :status",
@@ -128,7 +131,7 @@ impl DynamoStore {
         ];
         let mut values: Item = HashMap::from([
             (":kind".into(), s("state")),
-            (":status".into(), s(change.status.as_str())),
+            (":status".into(), s(precedence.status.as_str())),
             (":version".into(), n(version)),
             (":event_type".into(), s(&e.event_type)),
             (":dedupe_key".into(), s(&e.dedupe_key.0)),
@@ -162,11 +165,11 @@ impl DynamoStore {
     fn items(&self, new: &NewEvent<'_>, with_state: bool) -> Vec<TransactWriteItem> {
         let e = new.event;
         let mut items = vec![self.event_put(new)];
-        if let (Some(change), Some(precedence)) = (&e.change, e.precedence()) {
+        if let Some(change) = &e.change {
             items.push(self.history_put(e, &change.order_id));
-            if with_state {
-                items.extend(self.state_update(e, &change.order_id, precedence.version()));
-            }
+        }
+        if let (true, Some(precedence)) = (with_state, e.precedence()) {
+            items.extend(self.state_update(e, precedence));
         }
         items
     }
@@ -178,7 +181,7 @@ fn is_condition_failure(r: Option<&CancellationReason>) -> bool {
 
 impl EventStore for DynamoStore {
     async fn record(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
-        let mut with_state = new.event.change.is_some();
+        let mut with_state = new.event.precedence().is_some();
         let mut conflicts = 0;
         loop {
             let result = self
@@ -241,7 +244,7 @@ impl EventStore for DynamoStore {
         let Some(item) = out.item else { return Ok(None) };
         Ok(Some(StoredEvent {
             event: get_json(&item, "event")?,
-            raw_body: get_s(&item, "raw_body").unwrap_or_default().to_owned(),
+            raw_body: get_s(&item, "raw_body").map(str::to_owned),
             job: get_json(&item, "job")?,
             ack_status: get_s(&item, "ack_status").unwrap_or_default().to_owned(),
             expires_at: get_n(&item, "expires_at").unwrap_or_default(),

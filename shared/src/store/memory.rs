@@ -50,7 +50,7 @@ impl EventStore for MemoryStore {
             event_pk,
             StoredEvent {
                 event: e.clone(),
-                raw_body: new.raw_body.to_owned(),
+                raw_body: new.raw_body.map(str::to_owned),
                 job: new.job.clone(),
                 ack_status: ACK_PENDING.to_owned(),
                 expires_at: new.expires_at,
@@ -83,7 +83,7 @@ impl EventStore for MemoryStore {
         inner.states.insert(
             order_pk,
             OrderState {
-                status: change.status,
+                status: precedence.status,
                 version,
                 last_event_type: e.event_type.clone(),
                 last_dedupe_key: e.dedupe_key.0.clone(),

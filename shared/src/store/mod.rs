@@ -21,7 +21,8 @@ use crate::model::{CanonicalEvent, Order, OrderStatus};
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
     pub event: &'a CanonicalEvent,
-    pub raw_body: &'a str,
+    /// The body, when small enough to keep on the record (else it is in the blob store).
+    pub raw_body: Option<&'a str>,
     pub job: &'a AckJob,
     /// Unix seconds after which the event record may be deleted (DynamoDB TTL).
     pub expires_at: i64,
@@ -48,7 +49,7 @@ pub const ACK_PENDING: &str = "pending";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
     pub event: CanonicalEvent,
-    pub raw_body: String,
+    pub raw_body: Option<String>,
     pub job: AckJob,
     pub ack_status: String,
     pub expires_at: i64,

@@ -1,0 +1,62 @@
+//! Large content that must not go into DynamoDB (items max 400 KB): raw bodies over the
+//! inline limit and decoded attachments such as proof-of-delivery images, kept in S3.
+//! Keys are derived from the event key, so a retried delivery overwrites the same object
+//! with the same bytes: the upload is idempotent and never orphans a second copy.
+
+mod memory;
+mod s3;
+
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+pub use memory::MemoryBlobs;
+pub use s3::S3Blobs;
+
+use crate::verify::sha256_hex;
+
+/// Content to store next to an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob {
+    pub reference: BlobRef,
+    pub bytes: Vec<u8>,
+}
+
+/// Where a blob is, and enough to check it: stored on the event instead of the bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobRef {
+    pub key: String,
+    pub content_type: String,
+    pub size: usize,
+    pub sha256: String,
+}
+
+impl Blob {
+    /// A blob named `name` belonging to one event of `provider`.
+    pub fn for_event(
+        provider: &str,
+        dedupe_key: &str,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Blob {
+        Blob {
+            reference: BlobRef {
+                key: format!("events/{provider}/{}/{name}", sha256_hex(dedupe_key.as_bytes())),
+                content_type: content_type.to_owned(),
+                size: bytes.len(),
+                sha256: sha256_hex(&bytes),
+            },
+            bytes,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("blob store unavailable: {0}")]
+pub struct BlobError(pub String);
+
+pub trait BlobStore: Send + Sync {
+    fn put(&self, blob: &Blob) -> impl Future<Output = Result<(), BlobError>> + Send;
+    fn get(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>, BlobError>> + Send;
+}
