@@ -7,7 +7,7 @@ use ordergate_shared::model::OrderStatus;
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::store::EventStore;
 use ordergate_shared::{Limits, Pipeline};
-use ordergate_tests::Stack;
+use ordergate_tests::{Outage, Stack};
 use serde_json::{json, Value};
 
 const CREATED: &str = "olaclick/order_created.json";
@@ -128,7 +128,7 @@ async fn dynamodb_unreachable_is_503_and_nothing_is_stored() {
 #[tokio::test]
 async fn sqs_failure_after_the_write_is_repaired_by_the_platform_retry() {
     let stack = Stack::new().await;
-    let broken = stack.pipeline_with_dead_queue(olaclick(), SECRET).await;
+    let broken = stack.pipeline_during(Outage::Queue, olaclick(), SECRET).await;
     assert_eq!(broken.handle(api_event(CREATED)).await.status(), 503);
     assert_eq!(
         stack.event_records().await,

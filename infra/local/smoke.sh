@@ -66,6 +66,13 @@ check "a tampered deliverect signature is refused" fails send deliverect events/
   --header x-server-authorization-hmac-sha256=00
 check "the deliverect order is cancelled" expect state.status cancelled \
   "$py" infra/local/show.py deliverect 6438f1a2c9e77d0012ab34cd --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
+check "ordatic order-accepted is stored" expect status 200 send ordatic events/ordatic/order-accepted.json
+check "a 3 MB ordatic proof of delivery is stored" expect status 200 \
+  send ordatic events/ordatic/rider-proof-delivery-large.json
+check "ordatic order-served via cargo lambda invoke" expect statusCode 200 \
+  cargo lambda invoke ordatic -A 127.0.0.1 -P "$port" --data-file events/ordatic/order-served.json
+check "the ordatic order is completed" expect state.status completed \
+  "$py" infra/local/show.py ordatic ord-8d41a7e2-1c3b --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
 
 if (( failed > 0 )); then
   echo "--- cargo lambda watch log"; tail -50 "$log"

@@ -138,6 +138,11 @@ impl MajorAmount {
             .map_err(|_| MoneyError::NotANumber(t.chars().take(40).collect()))
     }
 
+    /// An amount given in units with `digits` decimals (e.g. cents: 2), as major units.
+    pub fn from_minor(amount: Decimal, digits: u32) -> MajorAmount {
+        MajorAmount(amount / Decimal::from(10_i64.pow(digits.min(18))))
+    }
+
     /// Major units → minor units of `currency` (half-even rounding if more digits were sent).
     pub fn to_minor(self, currency: Currency) -> Result<Converted, MoneyError> {
         let out_of_range = || MoneyError::OutOfRange(self.0.to_string());
@@ -207,6 +212,21 @@ mod tests {
         assert_eq!(c.minor, MinorUnits(12));
         assert!(c.rounded);
         assert_eq!(minor("0.135", "USD").minor, MinorUnits(14));
+    }
+
+    #[test]
+    fn minor_units_of_one_scale_rescale_to_the_currency() {
+        let cents = |n: i64, cur: &str| {
+            MajorAmount::from_minor(Decimal::from(n), 2)
+                .to_minor(cur.parse().unwrap())
+                .unwrap()
+        };
+        assert_eq!(cents(650, "EUR").minor, MinorUnits(650));
+        assert_eq!(cents(650, "KWD").minor, MinorUnits(6500));
+        assert_eq!(cents(150_000, "JPY").minor, MinorUnits(1500));
+        let rounded = cents(250, "JPY");
+        assert_eq!((rounded.minor, rounded.rounded), (MinorUnits(2), true));
+        assert_eq!(cents(-50, "EUR").minor, MinorUnits(-50));
     }
 
     #[test]

@@ -197,31 +197,41 @@ pub async fn depth(sqs: &aws_sdk_sqs::Client, url: &str) -> usize {
     .sum()
 }
 
+/// Which dependency is down in [`Stack::pipeline_during`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    Store,
+    Queue,
+    Blobs,
+}
+
 /// Nothing listens here: a dependency that is down.
 pub const DEAD_ENDPOINT: &str = "http://127.0.0.1:1";
 
 impl Stack {
-    /// A pipeline whose DynamoDB is unreachable (the queue and table are this stack's).
-    pub async fn pipeline_with_dead_store<P: Provider>(&self, provider: P, secrets: &str) -> Pipeline<P> {
+    /// A pipeline on this stack with one dependency unreachable.
+    pub async fn pipeline_during<P: Provider>(
+        &self,
+        outage: Outage,
+        provider: P,
+        secrets: &str,
+    ) -> Pipeline<P> {
         let dead = sdk_for(DEAD_ENDPOINT).await;
+        let live_or_dead = |down: bool| if down { &dead } else { &self.sdk };
         Pipeline::new(
             provider,
-            DynamoStore::new(aws_sdk_dynamodb::Client::new(&dead), &self.table),
-            self.queue(),
-            self.blobs(),
-            SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
-            Limits::default(),
-        )
-    }
-
-    /// A pipeline whose SQS is unreachable (the table is this stack's).
-    pub async fn pipeline_with_dead_queue<P: Provider>(&self, provider: P, secrets: &str) -> Pipeline<P> {
-        let dead = sdk_for(DEAD_ENDPOINT).await;
-        Pipeline::new(
-            provider,
-            self.store(),
-            SqsQueue::new(aws_sdk_sqs::Client::new(&dead), &self.queue_url),
-            self.blobs(),
+            DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(live_or_dead(outage == Outage::Store)),
+                &self.table,
+            ),
+            SqsQueue::new(
+                aws_sdk_sqs::Client::new(live_or_dead(outage == Outage::Queue)),
+                &self.queue_url,
+            ),
+            S3Blobs::new(
+                aws_sdk_s3::Client::new(live_or_dead(outage == Outage::Blobs)),
+                &self.bucket,
+            ),
             SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
             Limits::default(),
         )
@@ -252,7 +262,7 @@ impl Stack {
 
     /// A delivery while DynamoDB is down is a 503 that leaves the table and queue empty.
     pub async fn assert_store_outage_is_503<P: Provider>(&self, provider: P, secrets: &str, sample: &str) {
-        let rx = self.pipeline_with_dead_store(provider, secrets).await;
+        let rx = self.pipeline_during(Outage::Store, provider, secrets).await;
         let r = rx.handle(ordergate_shared::fixtures::api_event(sample)).await;
         assert_eq!(r.status(), 503);
         assert_eq!(ordergate_shared::fixtures::json_body(&r)["error"], "unavailable");

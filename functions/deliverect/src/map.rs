@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use ordergate_shared::model::{
     Address, Adjustment, Courier, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Payment, Totals,
 };
-use ordergate_shared::money::{Currency, MinorUnits};
+use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
 use ordergate_shared::time::Timestamp;
 
 use crate::wire;
@@ -57,30 +57,16 @@ struct Money {
 
 impl Money {
     fn minor(&mut self, field: &str, amount: i64) -> Result<MinorUnits, MapError> {
-        let exp = self.currency.exponent();
-        let overflow = || MapError(format!("{field}: amount {amount} is out of range"));
-        let value = i128::from(amount);
-        let scaled = if exp >= self.digits {
-            value
-                .checked_mul(10_i128.pow(exp - self.digits))
-                .ok_or_else(overflow)?
-        } else {
-            let div = 10_i128.pow(self.digits - exp);
-            let (q, r) = (value.div_euclid(div), value.rem_euclid(div));
-            if r != 0 {
-                self.warnings.push(format!(
-                    "{field} has more digits than {} allows; rounded",
-                    self.currency
-                ));
-            }
-            // Half to even.
-            match (2 * r).cmp(&div) {
-                std::cmp::Ordering::Greater => q + 1,
-                std::cmp::Ordering::Equal if q % 2 != 0 => q + 1,
-                _ => q,
-            }
-        };
-        i64::try_from(scaled).map(MinorUnits).map_err(|_| overflow())
+        let converted = MajorAmount::from_minor(amount.into(), self.digits)
+            .to_minor(self.currency)
+            .map_err(|e| MapError(format!("{field}: {e}")))?;
+        if converted.rounded {
+            self.warnings.push(format!(
+                "{field} has more digits than {} allows; rounded",
+                self.currency
+            ));
+        }
+        Ok(converted.minor)
     }
 
     fn opt(&mut self, field: &str, amount: Option<i64>) -> Result<Option<MinorUnits>, MapError> {

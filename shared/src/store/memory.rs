@@ -56,7 +56,7 @@ impl EventStore for MemoryStore {
                 expires_at: new.expires_at,
             },
         );
-        let (Some(change), Some(precedence)) = (&e.change, e.precedence()) else {
+        let Some(change) = &e.change else {
             return Ok(Recorded::New { state_applied: false });
         };
         let order_pk = keys::order_pk(&e.provider, &change.order_id);
@@ -67,6 +67,9 @@ impl EventStore for MemoryStore {
             ),
             e.clone(),
         );
+        let Some(precedence) = e.precedence() else {
+            return Ok(Recorded::New { state_applied: false });
+        };
         let version = precedence.version();
         let previous = inner.states.get(&order_pk);
         if previous.is_some_and(|s| s.version > version) {

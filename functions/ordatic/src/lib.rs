@@ -1,0 +1,137 @@
+//! Ordatic: the whole story of receiving its order and rider webhooks.
+//!
+//! - Auth: no signature; Ordatic sends the configured secret verbatim in `Authorization`,
+//!   compared in constant time.
+//! - 13 thin events `{eventType, storeId, data{orderId}}`: the 6 order events advance the
+//!   order's status, the 7 rider events are recorded on its trail. Dedupe key:
+//!   `storeId:orderId:eventType`, plus a body hash for rider events (they repeat with new
+//!   content). Ordatic retries non-2xx up to 3 times.
+//! - `rider-proof-delivery`: the base64 image is decoded and kept in S3, the event holds a
+//!   reference. `rider-refund`: typed refund, cents → canonical money.
+//! - Every job asks the ack worker to fetch the full order (the events carry only ids).
+
+pub mod map;
+pub mod wire;
+
+use ordergate_shared::config;
+use ordergate_shared::error::{parse_json, parse_json_at};
+use ordergate_shared::model::{DedupeKey, EventDetail, Normalized, OrderChange};
+use ordergate_shared::money::Currency;
+use ordergate_shared::secrets::Secrets;
+use ordergate_shared::verify::{secure_eq, sha256_hex, Delivery};
+use ordergate_shared::{ApiError, Provider};
+use serde_json::json;
+
+use wire::{Envelope, EventType, OrderRef, ProofData, RefundData};
+
+/// Secret key (in the JSON secret): the exact `Authorization` header value Ordatic sends.
+pub const AUTHORIZATION: &str = "authorization";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Currency of refund amounts (sent in cents, without a currency).
+    pub currency: Currency,
+}
+
+impl Config {
+    /// `ORDATIC_CURRENCY` (ISO 4217, default EUR).
+    pub fn from_env() -> Result<Config, String> {
+        let code = config::var("ORDATIC_CURRENCY").unwrap_or_else(|| "EUR".into());
+        Ok(Config {
+            currency: code
+                .parse()
+                .map_err(|e: ordergate_shared::money::MoneyError| e.to_string())?,
+        })
+    }
+}
+
+pub struct Ordatic {
+    config: Config,
+}
+
+impl Ordatic {
+    pub fn new(config: Config) -> Self {
+        Ordatic { config }
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        Config::from_env().map(Ordatic::new)
+    }
+}
+
+impl Provider for Ordatic {
+    const NAME: &'static str = "ordatic";
+
+    fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
+        let Some(expected) = secrets.get(AUTHORIZATION) else {
+            tracing::error!("ordatic secret has no authorization value");
+            return Err(ApiError::Unauthorized(
+                "receiver has no credentials configured".into(),
+            ));
+        };
+        let given = delivery
+            .header("authorization")?
+            .ok_or_else(|| ApiError::Unauthorized("missing Authorization header".into()))?;
+        if secure_eq(given.as_bytes(), expected.as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized("wrong Authorization header".into()))
+        }
+    }
+
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
+        let envelope: Envelope = parse_json(delivery.body)?;
+        let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
+            let shown: String = envelope.event_type.chars().take(64).collect();
+            ApiError::bad_request(
+                "unknown_event_type",
+                format!("eventType '{shown}' is not an Ordatic event"),
+            )
+        })?;
+        let data = envelope.data.get().as_bytes();
+        let order: OrderRef = parse_json_at(data, "data")?;
+        let mut key = format!("{}:{}:{}", envelope.store_id, order.order_id, kind.as_str());
+        if kind.is_rider() {
+            key = format!("{key}:{}", &sha256_hex(delivery.body)[..16]);
+        }
+        let (detail, blobs) = match kind {
+            EventType::RiderProofDelivery => {
+                let proof: ProofData = parse_json_at(data, "data")?;
+                let blob = map::proof(Self::NAME, &key, &proof.proof_delivery)?;
+                (
+                    Some(EventDetail::ProofOfDelivery {
+                        image: blob.reference.clone(),
+                    }),
+                    vec![blob],
+                )
+            }
+            EventType::RiderRefund => {
+                let refund: RefundData = parse_json_at(data, "data")?;
+                (
+                    Some(EventDetail::Refund(map::refund(
+                        &refund.refund,
+                        self.config.currency,
+                    )?)),
+                    Vec::new(),
+                )
+            }
+            _ => (None, Vec::new()),
+        };
+        Ok(Normalized {
+            dedupe_key: DedupeKey(key),
+            event_type: kind.as_str().to_owned(),
+            location_id: Some(envelope.store_id.clone()),
+            occurred_at: None,
+            change: Some(OrderChange {
+                order_id: order.order_id.clone(),
+                status: map::status(kind),
+                stage: 0,
+                order: None,
+            }),
+            detail,
+            blobs,
+            ack: json!({"action": "fetch_order", "store_id": envelope.store_id, "order_id": order.order_id}),
+            warnings: Vec::new(),
+        })
+    }
+}

@@ -1,0 +1,151 @@
+//! Ordatic events → canonical status changes, refunds and proof-of-delivery blobs.
+
+use base64::Engine;
+use ordergate_shared::blob::Blob;
+use ordergate_shared::model::{Adjustment, OrderStatus, Refund, RefundItem, RefundedProduct};
+use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
+use ordergate_shared::time::Timestamp;
+use ordergate_shared::ApiError;
+
+use crate::wire::{self, EventType};
+
+/// Order events move the order; rider events are recorded on its trail only.
+pub fn status(event: EventType) -> Option<OrderStatus> {
+    match event {
+        EventType::OrderAccepted => Some(OrderStatus::Accepted),
+        EventType::OrderInKitchen => Some(OrderStatus::Preparing),
+        EventType::OrderReadyToPickUp => Some(OrderStatus::Ready),
+        EventType::OrderPickedUp => Some(OrderStatus::PickedUp),
+        EventType::OrderServed => Some(OrderStatus::Completed),
+        EventType::OrderCanceled => Some(OrderStatus::Cancelled),
+        _ => None,
+    }
+}
+
+/// Cents (number or numeric string) → minor units of `currency`.
+fn cents(field: &str, amount: Option<&MajorAmount>, currency: Currency) -> Result<MinorUnits, ApiError> {
+    let Some(amount) = amount else {
+        return Ok(MinorUnits(0));
+    };
+    MajorAmount::from_minor(amount.0, 2)
+        .to_minor(currency)
+        .map(|c| c.minor)
+        .map_err(|e| ApiError::bad_request("invalid_amount", format!("{field}: {e}")))
+}
+
+pub fn refund(r: &wire::Refund, currency: Currency) -> Result<Refund, ApiError> {
+    let path = "data.refund";
+    let items = r
+        .refund_items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let at = |f: &str| format!("{path}.refundItems[{n}].{f}");
+            Ok(RefundItem {
+                reason: i.reason.clone(),
+                rider_amount: cents(&at("riderAmount"), i.rider_amount.as_ref(), currency)?,
+                partner_amount: cents(&at("partnerAmount"), i.partner_amount.as_ref(), currency)?,
+                party_at_fault: i.party_at_fault.clone(),
+                products: i
+                    .items
+                    .iter()
+                    .map(|p| RefundedProduct {
+                        name: p.name.clone(),
+                        quantity: p.qty,
+                    })
+                    .collect(),
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    let fees = r
+        .refund_fees
+        .iter()
+        .enumerate()
+        .map(|(n, f)| {
+            Ok(Adjustment {
+                kind: "refund_fee".into(),
+                name: f.name.clone(),
+                code: f.code.clone(),
+                amount: cents(
+                    &format!("{path}.refundFees[{n}].amount"),
+                    f.amount.as_ref(),
+                    currency,
+                )?,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Refund {
+        id: r.id.clone(),
+        date: r.date.as_deref().map(Timestamp::rfc3339),
+        reason: r.reason.clone(),
+        currency,
+        rider_total: cents(
+            &format!("{path}.totalRiderRefund"),
+            r.total_rider_refund.as_ref(),
+            currency,
+        )?,
+        partner_total: cents(
+            &format!("{path}.totalPartnerRefund"),
+            r.total_partner_refund.as_ref(),
+            currency,
+        )?,
+        items,
+        fees,
+    })
+}
+
+/// Decodes the proof image (plain base64 or a `data:` URI) into a blob for the event.
+pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Blob, ApiError> {
+    let payload = match encoded.split_once(";base64,") {
+        Some((prefix, data)) if prefix.starts_with("data:") => data,
+        _ => encoded,
+    };
+    let compact: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| {
+            ApiError::bad_request("invalid_proof", format!("data.proofDelivery is not base64: {e}"))
+        })?;
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_proof",
+            "data.proofDelivery is empty",
+        ));
+    }
+    let (name, content_type) = match bytes.as_slice() {
+        [0x89, b'P', b'N', b'G', ..] => ("proof.png", "image/png"),
+        [0xFF, 0xD8, 0xFF, ..] => ("proof.jpg", "image/jpeg"),
+        _ => ("proof.bin", "application/octet-stream"),
+    };
+    Ok(Blob::for_event(provider, dedupe_key, name, content_type, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_order_events_move_the_status() {
+        for e in EventType::ALL {
+            assert_eq!(status(e).is_some(), !e.is_rider(), "{}", e.as_str());
+        }
+        assert_eq!(status(EventType::OrderServed), Some(OrderStatus::Completed));
+    }
+
+    #[test]
+    fn proofs_decode_from_plain_base64_or_data_uris() {
+        let png = proof("p", "k", "iVBORw0KGgo=").unwrap();
+        assert_eq!(
+            (png.reference.content_type.as_str(), png.bytes.len()),
+            ("image/png", 8)
+        );
+        assert!(png.reference.key.ends_with("/proof.png"));
+        let uri = proof("p", "k", "data:image/png;base64,iVBORw0K\nGgo=").unwrap();
+        assert_eq!(uri.bytes, png.bytes);
+        assert_eq!(
+            proof("p", "k", "not base64!").unwrap_err().code(),
+            "invalid_proof"
+        );
+        assert_eq!(proof("p", "k", "").unwrap_err().code(), "invalid_proof");
+    }
+}
