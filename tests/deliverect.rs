@@ -59,7 +59,9 @@ async fn a_repeated_delivery_is_one_record_and_one_job() {
 async fn fifty_concurrent_copies_store_exactly_once() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(deliverect(), SECRET);
-    stack.assert_concurrent_copies_store_once(&rx, NEW, 50).await;
+    stack
+        .assert_concurrent_copies_store_once(&rx, &api_event_json(NEW), 50)
+        .await;
 }
 
 #[tokio::test]

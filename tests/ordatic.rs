@@ -77,7 +77,7 @@ async fn fifty_concurrent_copies_store_exactly_once() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(ordatic(), SECRET);
     stack
-        .assert_concurrent_copies_store_once(&rx, "ordatic/order-accepted.json", 50)
+        .assert_concurrent_copies_store_once(&rx, &api_event_json("ordatic/order-accepted.json"), 50)
         .await;
 }
 

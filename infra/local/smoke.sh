@@ -73,6 +73,17 @@ check "ordatic order-served via cargo lambda invoke" expect statusCode 200 \
   cargo lambda invoke ordatic -A 127.0.0.1 -P "$port" --data-file events/ordatic/order-served.json
 check "the ordatic order is completed" expect state.status completed \
   "$py" infra/local/show.py ordatic ord-8d41a7e2-1c3b --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
+check "oolio order (re-signed with the svix library) is stored" expect status 200 \
+  send oolio events/oolio/order_created.json
+check "oolio retry of the same svix message is a duplicate" expect duplicate true \
+  send oolio events/oolio/order_created.json
+resigned="$(mktemp -t ordergate-smoke-oolio.XXXXXX)"
+"$py" infra/local/sign.py events/oolio/order_completed.json > "$resigned"
+check "oolio order_completed via cargo lambda invoke" expect statusCode 200 \
+  cargo lambda invoke oolio -A 127.0.0.1 -P "$port" --data-file "$resigned"
+rm -f "$resigned"
+check "the oolio order is completed" expect state.status completed \
+  "$py" infra/local/show.py oolio 91b969ea-2e4d-46ac-b727-3a7528e5306b --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
 
 if (( failed > 0 )); then
   echo "--- cargo lambda watch log"; tail -50 "$log"

@@ -30,6 +30,36 @@ pub fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<St
     Option::<StrOrNum>::deserialize(d).map(|o| o.map(StrOrNum::into_string))
 }
 
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IntOrText<'a> {
+    Int(i64),
+    Float(f64),
+    Text(std::borrow::Cow<'a, str>),
+}
+
+/// An integer amount sent as a number or as numeric text (`10` or `"10"`); `null` → `None`.
+/// Fractions are refused: these fields are whole minor units.
+pub fn opt_lenient_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error;
+    let whole = |f: f64| {
+        (f.fract() == 0.0 && f.abs() < 9.0e15)
+            .then_some(f as i64)
+            .ok_or_else(|| D::Error::custom(format!("{f} is not a whole amount")))
+    };
+    match Option::<IntOrText>::deserialize(d)? {
+        None => Ok(None),
+        Some(IntOrText::Int(i)) => Ok(Some(i)),
+        Some(IntOrText::Float(f)) => whole(f).map(Some),
+        Some(IntOrText::Text(t)) => t.trim().parse::<i64>().map(Some).map_err(|_| {
+            D::Error::custom(format!(
+                "'{}' is not a whole amount",
+                t.chars().take(40).collect::<String>()
+            ))
+        }),
+    }
+}
+
 /// A list that may be `null` or absent (→ empty). Errors inside keep their field path.
 /// Use with `#[serde(default, deserialize_with = "list_or_null")]`.
 pub fn list_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
@@ -67,6 +97,25 @@ mod tests {
     struct L {
         #[serde(default, deserialize_with = "super::one_or_many")]
         v: Vec<u32>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct A {
+        #[serde(default, deserialize_with = "super::opt_lenient_int")]
+        a: Option<i64>,
+    }
+
+    #[test]
+    fn amounts_may_be_numbers_or_numeric_text() {
+        let a = |s: &str| serde_json::from_str::<A>(s).map(|x| x.a);
+        assert_eq!(a(r#"{"a": 10}"#).unwrap(), Some(10));
+        assert_eq!(a(r#"{"a": "10"}"#).unwrap(), Some(10));
+        assert_eq!(a(r#"{"a": 10.0}"#).unwrap(), Some(10));
+        assert_eq!(a(r#"{"a": null}"#).unwrap(), None);
+        assert_eq!(a(r#"{}"#).unwrap(), None);
+        assert!(a(r#"{"a": "ten"}"#).is_err());
+        assert!(a(r#"{"a": 10.5}"#).is_err());
+        assert!(a(r#"{"a": 1e300}"#).is_err());
     }
 
     #[test]

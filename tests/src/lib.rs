@@ -237,16 +237,17 @@ impl Stack {
         )
     }
 
-    /// Sends one sample `copies` times at once and checks the race left exactly one event
-    /// record, one job, and a 200 for every copy, exactly one of them the first.
+    /// Sends one event (an API Gateway event value) `copies` times at once and checks the
+    /// race left exactly one event record, one job, and a 200 for every copy, exactly one of
+    /// them the first.
     pub async fn assert_concurrent_copies_store_once<P: Provider>(
         &self,
         rx: &Pipeline<P>,
-        sample: &str,
+        event: &serde_json::Value,
         copies: usize,
     ) {
         let responses = futures::future::join_all(
-            (0..copies).map(|_| rx.handle(ordergate_shared::fixtures::api_event(sample))),
+            (0..copies).map(|_| rx.handle(ordergate_shared::fixtures::request(event))),
         )
         .await;
         let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
@@ -270,4 +271,22 @@ impl Stack {
         assert!(self.keys().await.is_empty());
         assert_eq!(self.queue_depth().await, 0);
     }
+}
+
+/// A Svix sample event signed for now by the official Svix library (Python), as Oolio's
+/// sender would sign it; `secret` defaults to the local one.
+pub fn svix_signed(sample: &str, secret: Option<&str>) -> serde_json::Value {
+    let mut cmd = Command::new(root().join(".venv/bin/python"));
+    cmd.arg(root().join("infra/local/sign.py"))
+        .arg(ordergate_shared::fixtures::events_dir().join(sample));
+    if let Some(secret) = secret {
+        cmd.arg(secret);
+    }
+    let out = cmd.output().expect("run infra/local/sign.py");
+    assert!(
+        out.status.success(),
+        "sign.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("sign.py prints the event")
 }

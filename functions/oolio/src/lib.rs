@@ -1,0 +1,253 @@
+//! Oolio: the whole story of receiving its webhooks, delivered through Svix.
+//!
+//! - Auth: Svix signatures (`svix-id`, `svix-timestamp`, `svix-signature`), any of several
+//!   `whsec_` secrets (rotation), timestamps within 5 minutes; see [`svix`].
+//! - Dedupe key: `svix-id`, the same on every retry of one message.
+//! - Event types: routed on `type` when present, else classified by shape. Anything still
+//!   unrecognised is stored as `unclassified` and answered 2xx: Svix disables endpoints that
+//!   keep failing, and a message we cannot read today must not be lost.
+//! - Orders (accepted / cancelled / completed / created / rejected) map to the canonical
+//!   model and move the order's state forward only. The 2xx is Svix's acknowledgement.
+
+pub mod map;
+pub mod svix;
+pub mod wire;
+
+use ordergate_shared::config;
+use ordergate_shared::error::{parse_json, parse_json_at};
+use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus};
+use ordergate_shared::money::Currency;
+use ordergate_shared::secrets::Secrets;
+use ordergate_shared::time::Timestamp;
+use ordergate_shared::verify::Delivery;
+use ordergate_shared::{ApiError, Provider};
+use serde_json::json;
+
+use wire::Probe;
+
+/// Secret key (in the JSON secret): `whsec_...` signing secrets, space or comma separated.
+pub const SIGNING_SECRETS: &str = "signing_secrets";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    LocationConnected,
+    LocationDisconnected,
+    LocationUpdated,
+    ReservationsPartnerConnected,
+    ReservationsPartnerDisconnected,
+    ReservationUpdated,
+    WalkInCreated,
+    Order(OrderStatus),
+    ProductsAvailability,
+    Unclassified,
+}
+
+impl Kind {
+    pub fn event_type(self) -> &'static str {
+        match self {
+            Kind::LocationConnected => "location.connected",
+            Kind::LocationDisconnected => "location.disconnected",
+            Kind::LocationUpdated => "location.updated",
+            Kind::ReservationsPartnerConnected => "reservations.partner.connected",
+            Kind::ReservationsPartnerDisconnected => "reservations.partner.disconnected",
+            Kind::ReservationUpdated => "reservation.updated",
+            Kind::WalkInCreated => "reservation.walkin.created",
+            Kind::Order(OrderStatus::Placed) => "order.created",
+            Kind::Order(OrderStatus::Accepted) => "order.accepted",
+            Kind::Order(OrderStatus::Completed) => "order.completed",
+            Kind::Order(OrderStatus::Cancelled) => "order.cancelled",
+            Kind::Order(_) => "order.updated",
+            Kind::ProductsAvailability => "products.availability",
+            Kind::Unclassified => "unclassified",
+        }
+    }
+}
+
+/// Oolio's `type` names (and the spellings its docs and Svix event catalogue use).
+fn from_type(kind: &str) -> Option<Kind> {
+    let k = kind.trim().to_ascii_lowercase().replace(['_', '-'], ".");
+    Some(match k.as_str() {
+        "location.connected" => Kind::LocationConnected,
+        "location.disconnected" => Kind::LocationDisconnected,
+        "location.updated" | "location.update" => Kind::LocationUpdated,
+        "reservations.partner.connected" | "reservation.partner.connected" => {
+            Kind::ReservationsPartnerConnected
+        }
+        "reservations.partner.disconnected" | "reservation.partner.disconnected" => {
+            Kind::ReservationsPartnerDisconnected
+        }
+        "reservation.updated" | "reservations.updated" => Kind::ReservationUpdated,
+        "reservation.walkin.created"
+        | "walkin.created"
+        | "walk.in.created"
+        | "reservation.walk.in.created" => Kind::WalkInCreated,
+        "order.accepted" => Kind::Order(OrderStatus::Accepted),
+        "order.cancelled" | "order.canceled" => Kind::Order(OrderStatus::Cancelled),
+        "order.completed" | "order.complete" => Kind::Order(OrderStatus::Completed),
+        "order.created" => Kind::Order(OrderStatus::Placed),
+        "order.rejected" => Kind::Order(OrderStatus::Cancelled),
+        "products.availability" | "product.availability" => Kind::ProductsAvailability,
+        _ => return None,
+    })
+}
+
+/// Classifies a delivery: by `type`, else by shape; never fails.
+pub fn classify(probe: &Probe<'_>) -> Kind {
+    if let Some(kind) = probe.kind.as_deref() {
+        return from_type(kind).unwrap_or(Kind::Unclassified);
+    }
+    if let Some(active) = probe.is_active {
+        return if active {
+            Kind::ReservationsPartnerConnected
+        } else {
+            Kind::ReservationsPartnerDisconnected
+        };
+    }
+    if probe.walk_in == Some(true) || probe.is_walk_in == Some(true) {
+        return Kind::WalkInCreated;
+    }
+    if probe.reservation.is_some() {
+        return Kind::ReservationUpdated;
+    }
+    if let Some(data) = probe.data {
+        #[derive(serde::Deserialize)]
+        struct Shape {
+            id: Option<serde_json::Value>,
+            items: Option<serde_json::Value>,
+            status: Option<String>,
+        }
+        if let Ok(Shape {
+            id: Some(_),
+            items: Some(_),
+            status,
+        }) = serde_json::from_str::<Shape>(data.get())
+        {
+            return Kind::Order(status.as_deref().map_or(OrderStatus::Unknown, map::status));
+        }
+    }
+    Kind::Unclassified
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Currency of order amounts (cents; Oolio sends no currency).
+    pub currency: Currency,
+}
+
+impl Config {
+    /// `OOLIO_CURRENCY` (ISO 4217, default AUD).
+    pub fn from_env() -> Result<Config, String> {
+        let code = config::var("OOLIO_CURRENCY").unwrap_or_else(|| "AUD".into());
+        Ok(Config {
+            currency: code
+                .parse()
+                .map_err(|e: ordergate_shared::money::MoneyError| e.to_string())?,
+        })
+    }
+}
+
+pub struct Oolio {
+    config: Config,
+}
+
+impl Oolio {
+    pub fn new(config: Config) -> Self {
+        Oolio { config }
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        Config::from_env().map(Oolio::new)
+    }
+}
+
+impl Provider for Oolio {
+    const NAME: &'static str = "oolio";
+
+    fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
+        let keys = secrets
+            .get(SIGNING_SECRETS)
+            .map(svix::keys)
+            .transpose()
+            .map_err(|e| {
+                tracing::error!(error = %e, "oolio signing secret is malformed");
+                ApiError::Unauthorized("receiver credentials are misconfigured".into())
+            })?;
+        match keys {
+            Some(keys) if !keys.is_empty() => svix::verify(delivery, &keys),
+            _ => {
+                tracing::error!("oolio secret has no signing_secrets");
+                Err(ApiError::Unauthorized(
+                    "receiver has no credentials configured".into(),
+                ))
+            }
+        }
+    }
+
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
+        let id =
+            svix::message_id(delivery)?.ok_or_else(|| ApiError::Unauthorized("missing svix-id".into()))?;
+        let probe: Probe = parse_json(delivery.body)?;
+        let kind = classify(&probe);
+        let mut location_id = probe
+            .location_id
+            .clone()
+            .or_else(|| probe.pos_location_id.clone());
+        let mut change = None;
+        let mut warnings = Vec::new();
+        match kind {
+            Kind::Order(status) => {
+                let data = probe.data.map(|d| d.get().as_bytes()).unwrap_or(b"null");
+                let order: wire::Order = parse_json_at(data, "data")?;
+                let status = match (status, order.status.as_deref()) {
+                    (OrderStatus::Unknown, Some(raw)) => map::status(raw),
+                    (s, _) => s,
+                };
+                let (snapshot, w) = map::order(&order, status, self.config.currency)?;
+                warnings = w;
+                location_id = order.pos_location_id.clone().or(location_id);
+                change = Some(OrderChange {
+                    order_id: order.id.clone(),
+                    status: Some(status),
+                    stage: 0,
+                    order: Some(snapshot),
+                });
+            }
+            Kind::LocationConnected | Kind::LocationDisconnected | Kind::LocationUpdated => {
+                let data = probe.data.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
+                let location: wire::Location = parse_json_at(data, "data")?;
+                location_id = location.pos_location_id.clone().or(location_id);
+            }
+            Kind::ReservationsPartnerConnected | Kind::ReservationsPartnerDisconnected => {
+                let partner: wire::ReservationsPartner = parse_json(delivery.body)?;
+                location_id = partner.pos_location_id.clone().or(location_id);
+            }
+            Kind::ProductsAvailability => {
+                let data = probe.data.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
+                let availability: wire::ProductsAvailability = parse_json_at(data, "data")?;
+                location_id = availability.pos_location_id.or(location_id);
+            }
+            Kind::ReservationUpdated | Kind::WalkInCreated => {}
+            Kind::Unclassified => {
+                warnings.push(format!(
+                    "unrecognised Oolio event (type {:?}); stored as sent",
+                    probe
+                        .kind
+                        .as_deref()
+                        .map(|t| t.chars().take(64).collect::<String>())
+                ));
+            }
+        }
+        Ok(Normalized {
+            dedupe_key: DedupeKey(id.to_owned()),
+            event_type: kind.event_type().to_owned(),
+            location_id,
+            occurred_at: probe.timestamp.as_deref().map(Timestamp::rfc3339),
+            change,
+            detail: None,
+            blobs: Vec::new(),
+            // Svix's acknowledgement is the 2xx itself; the worker only marks the event done.
+            ack: json!({"action": "mark_processed"}),
+            warnings,
+        })
+    }
+}

@@ -1,0 +1,296 @@
+//! Oolio order → canonical order. Amounts are integer cents of the configured currency.
+
+use std::collections::BTreeMap;
+
+use ordergate_shared::model::{
+    Address, Adjustment, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals,
+};
+use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
+use ordergate_shared::time::Timestamp;
+use ordergate_shared::ApiError;
+
+use crate::wire;
+
+pub fn status(raw: &str) -> OrderStatus {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "created" | "new" | "pending" | "placed" => OrderStatus::Placed,
+        "accepted" => OrderStatus::Accepted,
+        "completed" | "complete" => OrderStatus::Completed,
+        "cancelled" | "canceled" | "rejected" => OrderStatus::Cancelled,
+        _ => OrderStatus::Unknown,
+    }
+}
+
+struct Money {
+    currency: Currency,
+    warnings: Vec<String>,
+}
+
+impl Money {
+    fn cents(&mut self, field: &str, cents: i64) -> Result<MinorUnits, ApiError> {
+        let c = MajorAmount::from_minor(cents.into(), 2)
+            .to_minor(self.currency)
+            .map_err(|e| ApiError::bad_request("invalid_amount", format!("{field}: {e}")))?;
+        if c.rounded {
+            self.warnings.push(format!(
+                "{field} has more digits than {} allows; rounded",
+                self.currency
+            ));
+        }
+        Ok(c.minor)
+    }
+}
+
+fn put(attrs: &mut BTreeMap<String, String>, name: &str, value: Option<impl ToString>) {
+    if let Some(v) = value.map(|v| v.to_string()).filter(|v| !v.is_empty()) {
+        attrs.insert(name.to_owned(), v);
+    }
+}
+
+fn json<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, value: &T) {
+    let text = serde_json::to_string(value).expect("plain JSON values");
+    if text != "null" && text != "[]" {
+        attrs.insert(name.to_owned(), text);
+    }
+}
+
+fn product_attrs(
+    attrs: &mut BTreeMap<String, String>,
+    pos_id: &Option<String>,
+    ids: &Option<wire::ProductIds>,
+) {
+    put(attrs, "pos_id", pos_id.as_ref());
+    if let Some(ids) = ids {
+        json(attrs, "product_ids", ids);
+    }
+}
+
+/// Options and their chosen variants become modifiers ("cooking type: Scrambled").
+fn options(money: &mut Money, path: &str, options: &[wire::ItemOption]) -> Result<Vec<Item>, ApiError> {
+    let mut out = Vec::new();
+    for (o, option) in options.iter().enumerate() {
+        for (v, variant) in option.variants.iter().enumerate() {
+            let mut attributes = BTreeMap::new();
+            put(&mut attributes, "option_pos_id", option.pos_id.as_ref());
+            put(&mut attributes, "option_min", option.min);
+            put(&mut attributes, "option_max", option.max);
+            put(&mut attributes, "pos_id", variant.pos_id.as_ref());
+            if let Some(tax) = &variant.tax {
+                json(&mut attributes, "tax", tax);
+            }
+            out.push(Item {
+                name: match &option.name {
+                    Some(group) => format!("{group}: {}", variant.name),
+                    None => variant.name.clone(),
+                },
+                quantity: 1,
+                unit_price: money
+                    .cents(&format!("{path}.options[{o}].variants[{v}].price"), variant.price)?,
+                attributes,
+                ..Item::default()
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn item(
+    money: &mut Money,
+    n: usize,
+    i: &wire::OrderItem,
+    taxes: &mut Vec<Adjustment>,
+) -> Result<Item, ApiError> {
+    let path = format!("data.items[{n}]");
+    let mut modifiers = options(money, &path, &i.options)?;
+    for (k, inc) in i.included_items.iter().enumerate() {
+        let at = format!("{path}.includedItems[{k}]");
+        let mut attributes = BTreeMap::from([("included".to_owned(), "true".to_owned())]);
+        product_attrs(&mut attributes, &inc.pos_id, &inc.product_ids);
+        modifiers.push(Item {
+            name: inc.name.clone(),
+            sku: sku(&inc.product_ids),
+            quantity: inc.quantity,
+            unit_price: money.cents(&format!("{at}.unitPrice"), inc.unit_price)?,
+            modifiers: options(money, &at, &inc.options)?,
+            attributes,
+            ..Item::default()
+        });
+    }
+    for (k, t) in i.taxes.iter().enumerate() {
+        if let Some(amount) = t.amount {
+            taxes.push(Adjustment {
+                kind: if t.is_tax_inclusive == Some(true) {
+                    "tax_inclusive"
+                } else {
+                    "tax"
+                }
+                .into(),
+                name: t.name.clone(),
+                code: t.pos_id.clone(),
+                amount: money.cents(&format!("{path}.taxes[{k}].amount"), amount)?,
+            });
+        }
+    }
+    let mut attributes = BTreeMap::new();
+    product_attrs(&mut attributes, &i.pos_id, &i.product_ids);
+    put(&mut attributes, "type", i.kind.as_ref());
+    put(&mut attributes, "status", i.status.as_ref());
+    put(
+        &mut attributes,
+        "total_before_surcounts",
+        i.total_before_surcounts,
+    );
+    if let Some(m) = &i.measured_by {
+        json(&mut attributes, "measured_by", m);
+    }
+    json(&mut attributes, "surcounts", &i.surcounts);
+    Ok(Item {
+        name: i.name.clone(),
+        sku: sku(&i.product_ids),
+        quantity: i.quantity,
+        unit_price: money.cents(&format!("{path}.unitPrice"), i.unit_price)?,
+        line_total: i
+            .total_after_surcounts
+            .map(|t| money.cents(&format!("{path}.totalAfterSurcounts"), t))
+            .transpose()?,
+        notes: i.item_notes.clone(),
+        modifiers,
+        attributes,
+        ..Item::default()
+    })
+}
+
+fn sku(ids: &Option<wire::ProductIds>) -> Option<String> {
+    ids.as_ref().and_then(|p| p.sku.clone().or_else(|| p.plu.clone()))
+}
+
+pub fn order(
+    o: &wire::Order,
+    status: OrderStatus,
+    currency: Currency,
+) -> Result<(Order, Vec<String>), ApiError> {
+    let mut money = Money {
+        currency,
+        warnings: Vec::new(),
+    };
+    let mut taxes = Vec::new();
+    let items = o
+        .items
+        .iter()
+        .enumerate()
+        .map(|(n, i)| item(&mut money, n, i, &mut taxes))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut fees = Vec::new();
+    for (k, s) in o.surcounts.iter().enumerate() {
+        if let Some(amount) = s.amount.filter(|a| *a != 0) {
+            fees.push(Adjustment {
+                kind: "surcount".into(),
+                name: s.name.clone(),
+                code: s.pos_id.clone(),
+                amount: money.cents(&format!("data.surcounts[{k}].amount"), amount)?,
+            });
+        }
+    }
+    // Oolio sends no order total: it is the items' totals after their surcounts.
+    let lines: i64 = items
+        .iter()
+        .map(|i| {
+            i.line_total
+                .map_or(i.unit_price.0 * i64::from(i.quantity), |t| t.0)
+        })
+        .sum();
+    let tax_total: i64 = taxes.iter().map(|t| t.amount.0).sum();
+
+    let mut attributes = BTreeMap::new();
+    put(
+        &mut attributes,
+        "external_order_ref",
+        o.external_order_ref.as_ref(),
+    );
+    put(&mut attributes, "partner", o.partner.as_ref());
+    put(
+        &mut attributes,
+        "partner_location_id",
+        o.partner_location_id.as_ref(),
+    );
+    put(&mut attributes, "pos_display_id", o.pos_display_id.as_ref());
+    put(&mut attributes, "pos_location_id", o.pos_location_id.as_ref());
+    put(&mut attributes, "rejection_reason", o.rejection_reason.as_ref());
+    put(
+        &mut attributes,
+        "reservation.external_ref",
+        o.reservation.as_ref().and_then(|r| r.external_ref.as_ref()),
+    );
+    put(
+        &mut attributes,
+        "table.id",
+        o.table.as_ref().and_then(|t| t.id.as_ref()),
+    );
+    if let Some(section) = o.table.as_ref().and_then(|t| t.section.as_ref()) {
+        json(&mut attributes, "table.section", section);
+    }
+    json(&mut attributes, "surcounts", &o.surcounts);
+    if let Some(l) = &o.loyalty {
+        put(&mut attributes, "loyalty.member_id", l.member_id.as_ref());
+        json(&mut attributes, "loyalty.redeemed_rewards", &l.redeemed_rewards);
+    }
+
+    let consumer = o.consumer.as_ref();
+    let address = consumer.and_then(|c| c.address.as_ref()).map(|a| Address {
+        street: match (&a.line1, &a.line2) {
+            (Some(l1), Some(l2)) if !l2.is_empty() => Some(format!("{l1}, {l2}")),
+            (l1, _) => l1.clone(),
+        },
+        city: a.city.clone(),
+        postal_code: a.postal_code.clone(),
+        area: a.state.clone(),
+        country: a.country.clone(),
+        notes: a.notes.clone(),
+        ..Address::default()
+    });
+    let order = Order {
+        order_id: o.id.clone(),
+        display_id: o.code.clone().or_else(|| o.pos_display_id.clone()),
+        status,
+        status_raw: o.status.clone().unwrap_or_default(),
+        order_type: if o.table.is_some() {
+            OrderType::DineIn
+        } else if address.is_some() {
+            OrderType::Delivery
+        } else {
+            OrderType::Other(o.source.clone().unwrap_or_default())
+        },
+        currency,
+        items,
+        discounts: Vec::new(),
+        fees,
+        taxes,
+        totals: Totals {
+            subtotal: Some(MinorUnits(lines)),
+            tax_total: Some(MinorUnits(tax_total)).filter(|t| t.0 != 0),
+            total: MinorUnits(lines),
+            ..Totals::default()
+        },
+        customer: consumer.map(|c| Customer {
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+            email: c.email.clone(),
+            notes: c.notes.clone(),
+            ..Customer::default()
+        }),
+        payment: None,
+        notes: o.notes.clone(),
+        fulfilment: Some(Fulfilment {
+            deliver_at: o.required_at.as_deref().map(Timestamp::rfc3339),
+            address,
+            ..Fulfilment::default()
+        }),
+        table: o.table.as_ref().and_then(|t| t.name.clone()),
+        source: o.source.clone(),
+        created_at: o.created_at.as_deref().map(Timestamp::rfc3339),
+        updated_at: None,
+        test: false,
+        attributes,
+    };
+    Ok((order, money.warnings))
+}

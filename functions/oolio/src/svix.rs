@@ -1,0 +1,183 @@
+//! Svix webhook signatures, as Oolio's sender signs them:
+//! `svix-signature: v1,<base64 HMAC-SHA256(key, "{svix-id}.{svix-timestamp}.{body}")>`,
+//! possibly several space-separated; the key is the base64 after `whsec_`.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use ordergate_shared::verify::{hmac_sha256, secure_eq, Delivery};
+use ordergate_shared::ApiError;
+
+/// Svix's own tolerance: older or newer timestamps are replays (or clock trouble).
+pub const TOLERANCE_SECONDS: i64 = 5 * 60;
+
+/// The Svix message id: identical on every retry of one message.
+pub fn message_id<'a>(delivery: &Delivery<'a>) -> Result<Option<&'a str>, ApiError> {
+    first_header(delivery, "svix-id", "webhook-id")
+}
+
+/// Svix sends `svix-*` headers; its unbranded mode (Standard Webhooks) sends `webhook-*`.
+fn first_header<'a>(
+    delivery: &Delivery<'a>,
+    svix: &str,
+    standard: &str,
+) -> Result<Option<&'a str>, ApiError> {
+    Ok(delivery.header(svix)?.or(delivery.header(standard)?))
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::Unauthorized(message.to_owned())
+}
+
+/// Decodes `whsec_<base64>` secrets (space or comma separated; several during rotation).
+pub fn keys(secrets: &str) -> Result<Vec<Vec<u8>>, String> {
+    secrets
+        .split([' ', ','])
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let b64 = s.strip_prefix("whsec_").unwrap_or(s);
+            STANDARD
+                .decode(b64)
+                .map_err(|_| "a signing secret is not whsec_<base64>".to_owned())
+        })
+        .collect()
+}
+
+/// The `svix-signature` value Svix would send (for tests and the operator CLI).
+pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
+    let ts = timestamp.to_string();
+    let mac = hmac_sha256(key, &[id.as_bytes(), b".", ts.as_bytes(), b".", body]);
+    format!("v1,{}", STANDARD.encode(mac))
+}
+
+pub fn verify(delivery: &Delivery<'_>, keys: &[Vec<u8>]) -> Result<(), ApiError> {
+    let id = message_id(delivery)?.ok_or_else(|| unauthorized("missing svix-id"))?;
+    let timestamp = first_header(delivery, "svix-timestamp", "webhook-timestamp")?
+        .ok_or_else(|| unauthorized("missing svix-timestamp"))?;
+    let signatures = first_header(delivery, "svix-signature", "webhook-signature")?
+        .ok_or_else(|| unauthorized("missing svix-signature"))?;
+    let sent: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| unauthorized("svix-timestamp is not a number"))?;
+    if (delivery.received_at.timestamp() - sent).abs() > TOLERANCE_SECONDS {
+        return Err(unauthorized("svix-timestamp is more than 5 minutes from now"));
+    }
+    let expected: Vec<[u8; 32]> = keys
+        .iter()
+        .map(|key| {
+            hmac_sha256(
+                key,
+                &[id.as_bytes(), b".", timestamp.as_bytes(), b".", delivery.body],
+            )
+        })
+        .collect();
+    // Every (signature, key) pair is compared, so timing does not tell which one matched.
+    let matched = signatures
+        .split(' ')
+        .filter_map(|s| s.strip_prefix("v1,"))
+        .filter_map(|b64| STANDARD.decode(b64).ok())
+        .fold(false, |ok, given| {
+            expected.iter().fold(ok, |ok, e| secure_eq(&given, e) | ok)
+        });
+    if matched {
+        Ok(())
+    } else {
+        Err(unauthorized("no svix signature matches"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambda_http::http::HeaderMap;
+
+    /// Svix's documented verification example.
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const BODY: &[u8] = br#"{"test": 2432232314}"#;
+    const SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    fn check(headers: &[(&str, &str)], now: i64, body: &[u8], secrets: &str) -> Result<(), ApiError> {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.append(
+                lambda_http::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        let d = Delivery {
+            headers: &h,
+            body,
+            received_at: chrono::DateTime::from_timestamp(now, 0).unwrap(),
+        };
+        verify(&d, &keys(secrets).unwrap())
+    }
+
+    fn svix(signature: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("svix-id", ID.into()),
+            ("svix-timestamp", "1614265330".into()),
+            ("svix-signature", signature.into()),
+        ]
+    }
+
+    fn run(h: &[(&'static str, String)], now: i64, body: &[u8], secrets: &str) -> Result<(), ApiError> {
+        let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        check(&h, now, body, secrets)
+    }
+
+    #[test]
+    fn svix_documented_example_verifies() {
+        assert_eq!(sign(&keys(SECRET).unwrap()[0], ID, 1614265330, BODY), SIGNATURE);
+        assert!(run(&svix(SIGNATURE), 1614265330, BODY, SECRET).is_ok());
+        assert!(run(
+            &svix(&format!("v1,bogus= {SIGNATURE}")),
+            1614265330 + 299,
+            BODY,
+            SECRET
+        )
+        .is_ok());
+        let other = "whsec_dGhpcyBpcyBhbm90aGVyIGtleQ==";
+        assert!(
+            run(&svix(SIGNATURE), 1614265330, BODY, &format!("{other} {SECRET}")).is_ok(),
+            "rotation"
+        );
+    }
+
+    #[test]
+    fn tampering_wrong_keys_and_stale_timestamps_fail() {
+        assert!(run(&svix(SIGNATURE), 1614265330, br#"{"test": 2432232315}"#, SECRET).is_err());
+        assert!(run(
+            &svix(SIGNATURE),
+            1614265330,
+            BODY,
+            "whsec_dGhpcyBpcyBhbm90aGVyIGtleQ=="
+        )
+        .is_err());
+        assert!(
+            run(&svix(SIGNATURE), 1614265330 + 301, BODY, SECRET).is_err(),
+            "replayed later"
+        );
+        assert!(
+            run(&svix(SIGNATURE), 1614265330 - 301, BODY, SECRET).is_err(),
+            "from the future"
+        );
+        assert!(run(&svix(&SIGNATURE.replace("v1,", "v2,")), 1614265330, BODY, SECRET).is_err());
+        assert!(run(&svix(""), 1614265330, BODY, SECRET).is_err());
+        assert!(
+            run(&svix(SIGNATURE)[..2], 1614265330, BODY, SECRET).is_err(),
+            "no signature header"
+        );
+        assert!(keys("whsec_***").is_err());
+    }
+
+    #[test]
+    fn standard_webhooks_headers_are_accepted() {
+        let h = vec![
+            ("webhook-id", ID.to_owned()),
+            ("webhook-timestamp", "1614265330".to_owned()),
+            ("webhook-signature", SIGNATURE.to_owned()),
+        ];
+        assert!(run(&h, 1614265330, BODY, SECRET).is_ok());
+    }
+}

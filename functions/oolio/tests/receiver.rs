@@ -1,0 +1,383 @@
+//! Oolio through the whole pipeline with in-memory parts: Svix verification, every
+//! documented event type, tolerant parsing, dedupe on svix-id.
+
+use oolio::{Config, Oolio};
+use ordergate_shared::fixtures::{
+    api_event_json, expect_rejected, json_body, memory_pipeline, request, MemoryPipeline,
+};
+use ordergate_shared::model::{OrderStatus, OrderType};
+use ordergate_shared::money::MinorUnits;
+use ordergate_shared::store::EventStore;
+use serde_json::{json, Value};
+
+const SECRET: &str = "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ==";
+const ORDER_ID: &str = "91b969ea-2e4d-46ac-b727-3a7528e5306b";
+
+type Receiver = MemoryPipeline<Oolio>;
+
+fn receiver_with(secrets: &str) -> Receiver {
+    memory_pipeline(
+        Oolio::new(Config {
+            currency: "AUD".parse().unwrap(),
+        }),
+        &json!({ "signing_secrets": secrets }),
+    )
+}
+
+fn receiver() -> Receiver {
+    receiver_with(SECRET)
+}
+
+/// Signs `event` as Svix would `age` seconds ago, with `secret`.
+fn signed_at(mut event: Value, secret: &str, age: i64) -> Value {
+    let ts = chrono::Utc::now().timestamp() - age;
+    let key = &oolio::svix::keys(secret).unwrap()[0];
+    let id = event["headers"]["svix-id"].as_str().unwrap().to_owned();
+    let sig = oolio::svix::sign(key, &id, ts, event["body"].as_str().unwrap().as_bytes());
+    event["headers"]["svix-timestamp"] = json!(ts.to_string());
+    event["headers"]["svix-signature"] = json!(sig);
+    event
+}
+
+fn fresh(path: &str) -> Value {
+    signed_at(api_event_json(path), SECRET, 0)
+}
+
+/// A sample with a different body (and svix-id), freshly signed.
+fn fresh_with(path: &str, id: &str, body: &Value) -> Value {
+    let mut event = api_event_json(path);
+    event["body"] = json!(body.to_string());
+    event["headers"]["svix-id"] = json!(id);
+    signed_at(event, SECRET, 0)
+}
+
+async fn deliver(rx: &Receiver, event: &Value) -> Value {
+    let r = rx.handle(request(event)).await;
+    assert_eq!(r.status(), 200, "{}", json_body(&r));
+    json_body(&r)
+}
+
+async fn stored_type(rx: &Receiver, svix_id: &str) -> String {
+    rx.store()
+        .event("oolio", svix_id)
+        .await
+        .unwrap()
+        .expect("stored")
+        .event
+        .event_type
+}
+
+#[tokio::test]
+async fn every_documented_event_type_is_recognised_and_stored() {
+    let rx = receiver();
+    for (sample, want) in [
+        ("location_connected", "location.connected"),
+        ("location_disconnected", "location.disconnected"),
+        ("location_updated", "location.updated"),
+        ("reservations_partner_connected", "reservations.partner.connected"),
+        (
+            "reservations_partner_disconnected",
+            "reservations.partner.disconnected",
+        ),
+        ("reservation_updated", "reservation.updated"),
+        ("walkin_created", "reservation.walkin.created"),
+        ("order_accepted", "order.accepted"),
+        ("order_cancelled", "order.cancelled"),
+        ("order_completed", "order.completed"),
+        ("order_created", "order.created"),
+        ("order_rejected", "order.cancelled"),
+        ("products_availability", "products.availability"),
+    ] {
+        let event = fresh(&format!("oolio/{sample}.json"));
+        let id = event["headers"]["svix-id"].as_str().unwrap().to_owned();
+        let body = deliver(&rx, &event).await;
+        assert_eq!(body["event_id"], id.as_str());
+        assert_eq!(stored_type(&rx, &id).await, want, "{sample}");
+    }
+    assert_eq!(rx.store().event_count(), 13);
+    assert!(rx
+        .queue()
+        .jobs()
+        .iter()
+        .all(|j| j.ack == json!({"action": "mark_processed"})));
+}
+
+#[tokio::test]
+async fn the_documented_traps_are_read_as_sent() {
+    let rx = receiver();
+    // The doc's "disconnected" sample says type location.connected: the type wins.
+    let mut body: Value = serde_json::from_str(
+        api_event_json("oolio/location_disconnected.json")["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    body["type"] = json!("location.connected");
+    deliver(
+        &rx,
+        &fresh_with("oolio/location_disconnected.json", "msg_trap1", &body),
+    )
+    .await;
+    assert_eq!(stored_type(&rx, "msg_trap1").await, "location.connected");
+    // The doc's "cancelled" sample has no type and says status accepted.
+    let mut body: Value = serde_json::from_str(
+        api_event_json("oolio/order_cancelled.json")["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    body["data"]["status"] = json!("accepted");
+    deliver(&rx, &fresh_with("oolio/order_cancelled.json", "msg_trap2", &body)).await;
+    assert_eq!(stored_type(&rx, "msg_trap2").await, "order.accepted");
+    // With a type, the type routes the order even against its status field.
+    body["type"] = json!("order.cancelled");
+    deliver(&rx, &fresh_with("oolio/order_cancelled.json", "msg_trap3", &body)).await;
+    assert_eq!(stored_type(&rx, "msg_trap3").await, "order.cancelled");
+}
+
+#[tokio::test]
+async fn unrecognised_events_are_stored_as_unclassified_and_answered_2xx() {
+    let rx = receiver();
+    for (id, body) in [
+        ("msg_u1", json!({"type": "menu.published", "data": {"id": 1}})),
+        ("msg_u2", json!({"something": "new"})),
+        ("msg_u3", json!({"data": {"id": "x"}})),
+    ] {
+        deliver(&rx, &fresh_with("oolio/order_created.json", id, &body)).await;
+        let stored = rx.store().event("oolio", id).await.unwrap().unwrap();
+        assert_eq!(stored.event.event_type, "unclassified");
+        assert!(
+            stored.event.warnings[0].contains("unrecognised"),
+            "{:?}",
+            stored.event.warnings
+        );
+        assert_eq!(
+            stored.raw_body.as_deref(),
+            Some(body.to_string().as_str()),
+            "kept verbatim"
+        );
+    }
+}
+
+#[tokio::test]
+async fn orders_map_single_objects_string_amounts_and_product_ids() {
+    let rx = receiver();
+    deliver(&rx, &fresh("oolio/order_created.json")).await;
+    let state = rx.store().order("oolio", ORDER_ID).await.unwrap().state.unwrap();
+    assert_eq!(state.status, OrderStatus::Placed);
+    let sample = ordergate_shared::fixtures::payload("oolio/order_created.json");
+    assert_eq!(
+        state.location_id.as_deref(),
+        sample["data"]["posLocationId"].as_str()
+    );
+    let o = state.order.unwrap();
+    assert_eq!(o.display_id.as_deref(), Some("#B52"));
+    assert_eq!(o.currency.code(), "AUD");
+    assert_eq!(o.order_type, OrderType::DineIn);
+    assert_eq!(o.table.as_deref(), Some("T-1"));
+    assert_eq!(o.items.len(), 1, "a single object where an array is expected");
+    let eggs = &o.items[0];
+    assert_eq!(
+        (eggs.name.as_str(), eggs.attributes["pos_id"].as_str()),
+        ("Scrambled Eggs", "91b969ea-2e4d-46ac-b727-3a7528e5306b")
+    );
+    assert_eq!(
+        (eggs.unit_price, eggs.line_total),
+        (MinorUnits(800), Some(MinorUnits(2000)))
+    );
+    let salads = &eggs.modifiers[1];
+    assert_eq!(salads.sku.as_deref(), Some("sku1234"));
+    assert!(salads.attributes["product_ids"].contains("\"gtin-13\":\"1234567890123\""));
+    assert!(
+        eggs.attributes["surcounts"].contains("\"amount\":10"),
+        "string amount read as cents"
+    );
+    let names: Vec<&str> = eggs.modifiers.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["cooking type: Scrambled", "Salads"]);
+    assert_eq!(eggs.modifiers[0].unit_price, MinorUnits(100));
+    assert_eq!(eggs.modifiers[1].attributes["included"], "true");
+    assert_eq!(eggs.modifiers[1].modifiers[0].name, "cooking type: Scrambled");
+    assert_eq!(o.taxes[0].amount, MinorUnits(10));
+    assert_eq!(o.taxes[0].kind, "tax_inclusive");
+    assert_eq!(
+        o.fees[0].amount,
+        MinorUnits(10),
+        "order-level surcount, amount sent as \"10\""
+    );
+    assert_eq!(o.totals.total, MinorUnits(2000));
+    assert_eq!(o.attributes["loyalty.member_id"], "string");
+    assert_eq!(o.customer.unwrap().email.as_deref(), Some("jennifer@oolio.com"));
+    assert_eq!(
+        o.created_at.unwrap().utc.unwrap().to_rfc3339(),
+        "2022-07-21T17:32:28+00:00"
+    );
+}
+
+#[tokio::test]
+async fn arrays_are_accepted_where_the_samples_show_single_objects() {
+    let rx = receiver();
+    let mut body: Value = serde_json::from_str(
+        api_event_json("oolio/order_created.json")["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let item = body["data"]["items"].clone();
+    let mut second = item.clone();
+    second["name"] = json!("Flat White");
+    second["options"] = json!([item["options"].clone(), item["options"].clone()]);
+    body["data"]["items"] = json!([item, second]);
+    body["data"]["surcounts"] = json!([]);
+    deliver(&rx, &fresh_with("oolio/order_created.json", "msg_arrays", &body)).await;
+    let o = rx
+        .store()
+        .order("oolio", ORDER_ID)
+        .await
+        .unwrap()
+        .state
+        .unwrap()
+        .order
+        .unwrap();
+    assert_eq!(o.items.len(), 2);
+    assert_eq!(o.items[1].modifiers.len(), 3, "two options + one included item");
+    assert!(o.fees.is_empty());
+}
+
+#[tokio::test]
+async fn order_status_never_rolls_back() {
+    let rx = receiver();
+    deliver(&rx, &fresh("oolio/order_completed.json")).await;
+    deliver(&rx, &fresh("oolio/order_accepted.json")).await;
+    // Different sample files carry different posLocationIds but the same order id.
+    let view = rx.store().order("oolio", ORDER_ID).await.unwrap();
+    assert_eq!(view.state.unwrap().status, OrderStatus::Completed);
+    assert_eq!(view.trail.len(), 2);
+}
+
+#[tokio::test]
+async fn a_retried_message_is_one_record_with_the_same_answer() {
+    let rx = receiver();
+    let first = deliver(&rx, &fresh("oolio/order_accepted.json")).await;
+    let again = deliver(
+        &rx,
+        &signed_at(api_event_json("oolio/order_accepted.json"), SECRET, 30),
+    )
+    .await;
+    assert_eq!(first, again);
+    assert_eq!(rx.store().event_count(), 1);
+}
+
+#[tokio::test]
+async fn signatures_are_required_and_checked() {
+    let rx = receiver();
+    let path = "oolio/order_accepted.json";
+    expect_rejected(&rx, &api_event_json(path), 401, "unauthorized").await; // signed long ago
+    expect_rejected(
+        &rx,
+        &signed_at(api_event_json(path), SECRET, 301),
+        401,
+        "unauthorized",
+    )
+    .await;
+    expect_rejected(
+        &rx,
+        &signed_at(api_event_json(path), SECRET, -301),
+        401,
+        "unauthorized",
+    )
+    .await;
+    let other = "whsec_dGhpcyBpcyBhbm90aGVyIGtleQ==";
+    expect_rejected(
+        &rx,
+        &signed_at(api_event_json(path), other, 0),
+        401,
+        "unauthorized",
+    )
+    .await;
+    let mut tampered = fresh(path);
+    tampered["body"] = json!(tampered["body"].as_str().unwrap().replace("#B52", "#B53"));
+    expect_rejected(&rx, &tampered, 401, "unauthorized").await;
+    let mut missing = fresh(path);
+    missing["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("svix-signature");
+    expect_rejected(&rx, &missing, 401, "unauthorized").await;
+    let mut no_id = fresh(path);
+    no_id["headers"].as_object_mut().unwrap().remove("svix-id");
+    expect_rejected(&rx, &no_id, 401, "unauthorized").await;
+    let mut upper = fresh(path);
+    let sig = upper["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("svix-signature")
+        .unwrap();
+    upper["headers"]["Svix-Signature"] = sig;
+    assert_eq!(
+        rx.handle(request(&upper)).await.status(),
+        200,
+        "header names are case-insensitive"
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_secret_keeps_both_keys_valid() {
+    let old = "whsec_dGhpcyBpcyBhbm90aGVyIGtleQ==";
+    let rx = receiver_with(&format!("{SECRET} {old}"));
+    deliver(
+        &rx,
+        &signed_at(api_event_json("oolio/order_accepted.json"), old, 0),
+    )
+    .await;
+    deliver(
+        &rx,
+        &signed_at(api_event_json("oolio/order_created.json"), SECRET, 0),
+    )
+    .await;
+    let unconfigured = receiver_with("");
+    expect_rejected(
+        &unconfigured,
+        &fresh("oolio/order_created.json"),
+        401,
+        "unauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_orders_are_400_with_nothing_stored() {
+    let rx = receiver();
+    let mut body: Value = serde_json::from_str(
+        api_event_json("oolio/order_created.json")["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    body["data"]["items"]["quantity"] = json!(-1);
+    let b = expect_rejected(
+        &rx,
+        &fresh_with("oolio/order_created.json", "msg_bad", &body),
+        400,
+        "invalid_field",
+    )
+    .await;
+    assert!(b["message"].as_str().unwrap().starts_with("data.items"), "{b}");
+    let mut body: Value = serde_json::from_str(
+        api_event_json("oolio/order_created.json")["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    body["data"]["items"]["surcounts"]["amount"] = json!("ten");
+    expect_rejected(
+        &rx,
+        &fresh_with("oolio/order_created.json", "msg_bad2", &body),
+        400,
+        "invalid_field",
+    )
+    .await;
+    let mut event = fresh("oolio/order_created.json");
+    event["body"] = json!("not json");
+    let event = signed_at(event, SECRET, 0);
+    expect_rejected(&rx, &event, 400, "invalid_json").await;
+}
