@@ -34,6 +34,15 @@ impl ApiError {
         }
     }
 
+    /// An event type the platform does not document; `expected` says what is accepted.
+    pub fn unknown_event_type(field: &str, given: &str, expected: &str) -> Self {
+        let shown: String = given.chars().take(64).collect();
+        ApiError::bad_request(
+            "unknown_event_type",
+            format!("{field} '{shown}' is not {expected}"),
+        )
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,

@@ -404,6 +404,26 @@ impl CanonicalEvent {
     }
 }
 
+/// Helpers for the `attributes` maps of orders and items.
+pub mod attributes {
+    use std::collections::BTreeMap;
+
+    /// Adds `value` under `name` unless it is absent or empty.
+    pub fn put(attrs: &mut BTreeMap<String, String>, name: &str, value: Option<impl ToString>) {
+        if let Some(v) = value.map(|v| v.to_string()).filter(|v| !v.is_empty()) {
+            attrs.insert(name.to_owned(), v);
+        }
+    }
+
+    /// Adds `value` as compact JSON under `name` unless it is `null` or an empty list.
+    pub fn put_json<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, value: &T) {
+        let text = serde_json::to_string(value).expect("plain JSON values");
+        if text != "null" && text != "[]" {
+            attrs.insert(name.to_owned(), text);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

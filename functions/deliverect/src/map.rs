@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use ordergate_shared::model::attributes::{put, put_json};
 use ordergate_shared::model::{
     Address, Adjustment, Courier, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Payment, Totals,
 };
@@ -81,21 +82,6 @@ fn text(s: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn put(attrs: &mut BTreeMap<String, String>, name: &str, value: Option<impl ToString>) {
-    if let Some(v) = value.map(|v| v.to_string()).filter(|v| !v.is_empty()) {
-        attrs.insert(name.to_owned(), v);
-    }
-}
-
-fn json_list<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, list: &[T]) {
-    if !list.is_empty() {
-        attrs.insert(
-            name.to_owned(),
-            serde_json::to_string(list).expect("plain JSON values"),
-        );
-    }
-}
-
 /// A line and its sub-items; `value` is the price of one unit including sub-items.
 fn item(money: &mut Money, path: &str, i: &wire::Item) -> Result<(Item, i128), MapError> {
     let mut modifiers = Vec::with_capacity(i.sub_items.len());
@@ -110,7 +96,7 @@ fn item(money: &mut Money, path: &str, i: &wire::Item) -> Result<(Item, i128), M
     put(&mut attributes, "product_type", i.product_type);
     put(&mut attributes, "is_combo", i.is_combo.filter(|b| *b));
     put(&mut attributes, "in_bundle", i.in_bundle.filter(|b| *b));
-    json_list(&mut attributes, "product_tags", &i.product_tags);
+    put_json(&mut attributes, "product_tags", &i.product_tags);
     Ok((
         Item {
             name: i.name.clone(),
@@ -313,14 +299,14 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         );
         put(&mut attributes, &format!("discounts[{n}].value"), d.value);
     }
-    json_list(&mut attributes, "status_history", &o.status_history);
-    json_list(
+    put_json(&mut attributes, "status_history", &o.status_history);
+    put_json(
         &mut attributes,
         "courier_update_history",
         &o.courier_update_history,
     );
-    json_list(&mut attributes, "capacity_usages", &o.capacity_usages);
-    json_list(&mut attributes, "rating", &o.rating);
+    put_json(&mut attributes, "capacity_usages", &o.capacity_usages);
+    put_json(&mut attributes, "rating", &o.rating);
 
     let (status, _) = status(o.status);
     let order = Order {

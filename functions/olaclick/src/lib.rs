@@ -161,10 +161,10 @@ impl Provider for OlaClick {
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
         let envelope: Envelope = parse_json(delivery.body)?;
         let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
-            let shown: String = envelope.event_type.chars().take(64).collect();
-            ApiError::bad_request(
-                "unknown_event_type",
-                format!("event_type '{shown}' is not order_created, order_updated or order_deleted"),
+            ApiError::unknown_event_type(
+                "event_type",
+                &envelope.event_type,
+                "order_created, order_updated or order_deleted",
             )
         })?;
         if let Some(merchants) = &self.config.merchants {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use ordergate_shared::model::attributes::{put, put_json};
 use ordergate_shared::model::{
     Address, Adjustment, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals,
 };
@@ -41,19 +42,6 @@ impl Money {
     }
 }
 
-fn put(attrs: &mut BTreeMap<String, String>, name: &str, value: Option<impl ToString>) {
-    if let Some(v) = value.map(|v| v.to_string()).filter(|v| !v.is_empty()) {
-        attrs.insert(name.to_owned(), v);
-    }
-}
-
-fn json<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, value: &T) {
-    let text = serde_json::to_string(value).expect("plain JSON values");
-    if text != "null" && text != "[]" {
-        attrs.insert(name.to_owned(), text);
-    }
-}
-
 fn product_attrs(
     attrs: &mut BTreeMap<String, String>,
     pos_id: &Option<String>,
@@ -61,7 +49,7 @@ fn product_attrs(
 ) {
     put(attrs, "pos_id", pos_id.as_ref());
     if let Some(ids) = ids {
-        json(attrs, "product_ids", ids);
+        put_json(attrs, "product_ids", ids);
     }
 }
 
@@ -76,7 +64,7 @@ fn options(money: &mut Money, path: &str, options: &[wire::ItemOption]) -> Resul
             put(&mut attributes, "option_max", option.max);
             put(&mut attributes, "pos_id", variant.pos_id.as_ref());
             if let Some(tax) = &variant.tax {
-                json(&mut attributes, "tax", tax);
+                put_json(&mut attributes, "tax", tax);
             }
             out.push(Item {
                 name: match &option.name {
@@ -141,9 +129,9 @@ fn item(
         i.total_before_surcounts,
     );
     if let Some(m) = &i.measured_by {
-        json(&mut attributes, "measured_by", m);
+        put_json(&mut attributes, "measured_by", m);
     }
-    json(&mut attributes, "surcounts", &i.surcounts);
+    put_json(&mut attributes, "surcounts", &i.surcounts);
     Ok(Item {
         name: i.name.clone(),
         sku: sku(&i.product_ids),
@@ -227,12 +215,12 @@ pub fn order(
         o.table.as_ref().and_then(|t| t.id.as_ref()),
     );
     if let Some(section) = o.table.as_ref().and_then(|t| t.section.as_ref()) {
-        json(&mut attributes, "table.section", section);
+        put_json(&mut attributes, "table.section", section);
     }
-    json(&mut attributes, "surcounts", &o.surcounts);
+    put_json(&mut attributes, "surcounts", &o.surcounts);
     if let Some(l) = &o.loyalty {
         put(&mut attributes, "loyalty.member_id", l.member_id.as_ref());
-        json(&mut attributes, "loyalty.redeemed_rewards", &l.redeemed_rewards);
+        put_json(&mut attributes, "loyalty.redeemed_rewards", &l.redeemed_rewards);
     }
 
     let consumer = o.consumer.as_ref();

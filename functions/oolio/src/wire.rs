@@ -178,9 +178,11 @@ pub struct Variant {
     pub tax: Option<Tax>,
 }
 
+/// A tax or a surcharge/discount ("surcount"): the same shape in Oolio's payloads.
+/// `amount` arrives as text in the surcount samples (`"10"`).
 #[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Tax {
+pub struct Charge {
     #[serde(default, deserialize_with = "opt_lenient_int")]
     pub amount: Option<i64>,
     pub is_tax_inclusive: Option<bool>,
@@ -191,18 +193,8 @@ pub struct Tax {
     pub value: Option<f64>,
 }
 
-/// A surcharge or discount ("surcount"); `amount` arrives as text in the samples.
-#[derive(Debug, Deserialize, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Surcount {
-    #[serde(default, deserialize_with = "opt_lenient_int")]
-    pub amount: Option<i64>,
-    pub name: Option<String>,
-    pub pos_id: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub value: Option<f64>,
-}
+pub type Tax = Charge;
+pub type Surcount = Charge;
 
 #[derive(Debug, Deserialize, serde::Serialize)]
 pub struct ProductIds {

@@ -82,11 +82,7 @@ impl Provider for Ordatic {
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
         let envelope: Envelope = parse_json(delivery.body)?;
         let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
-            let shown: String = envelope.event_type.chars().take(64).collect();
-            ApiError::bad_request(
-                "unknown_event_type",
-                format!("eventType '{shown}' is not an Ordatic event"),
-            )
+            ApiError::unknown_event_type("eventType", &envelope.event_type, "an Ordatic event")
         })?;
         let data = envelope.data.get().as_bytes();
         let order: OrderRef = parse_json_at(data, "data")?;
