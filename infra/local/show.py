@@ -36,7 +36,9 @@ def main():
             }
         else:
             e = json.loads(item["event"]["S"])
-            out["trail"].append({k: e.get(k) for k in ("received_at", "event_type", "dedupe_key", "warnings")})
+            entry = {k: e.get(k) for k in ("received_at", "event_type", "dedupe_key", "warnings")}
+            entry["ack_status"] = item.get("ack_status", {}).get("S", "pending")
+            out["trail"].append(entry)
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
 

@@ -84,6 +84,14 @@ check "oolio order_completed via cargo lambda invoke" expect statusCode 200 \
 rm -f "$resigned"
 check "the oolio order is completed" expect state.status completed \
   "$py" infra/local/show.py oolio 91b969ea-2e4d-46ac-b727-3a7528e5306b --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
+batch="$(mktemp -t ordergate-smoke-batch.XXXXXX)"
+"$py" infra/local/sqs_event.py olaclick 7573920b-5558-4455-ae73-d8628aba6609 \
+  --endpoint "$endpoint" --table ordergate-smoke-OrdersTable > "$batch"
+check "the ack worker settles a stored job (cargo lambda invoke)" expect batchItemFailures "[]" \
+  cargo lambda invoke ack-worker -A 127.0.0.1 -P "$port" --data-file "$batch"
+rm -f "$batch"
+check "the order's trail shows the acknowledgement" expect trail.0.ack_status acked \
+  "$py" infra/local/show.py olaclick PE-7222853393 --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
 
 if (( failed > 0 )); then
   echo "--- cargo lambda watch log"; tail -50 "$log"

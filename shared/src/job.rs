@@ -15,6 +15,9 @@ pub struct AckJob {
     pub order_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
+    /// When the event was received: locates its entry on the order's trail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What the worker must do, in the provider's own terms.
     pub ack: serde_json::Value,
 }
@@ -28,6 +31,7 @@ impl AckJob {
             event_type: event.event_type.clone(),
             order_id: event.change.as_ref().map(|c| c.order_id.clone()),
             location_id: event.location_id.clone(),
+            received_at: Some(event.received_at),
             ack,
         }
     }

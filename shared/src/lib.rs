@@ -19,6 +19,8 @@ pub mod telemetry;
 pub mod time;
 pub mod verify;
 pub mod wire;
+#[cfg(feature = "worker")]
+pub mod worker;
 
 pub use error::ApiError;
 pub use pipeline::{run, Limits, Pipeline};

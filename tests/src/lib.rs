@@ -290,3 +290,76 @@ pub fn svix_signed(sample: &str, secret: Option<&str>) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).expect("sign.py prints the event")
 }
+
+impl Stack {
+    /// Plays the Lambda event source mapping once: receives a batch from the ack queue,
+    /// hands it to `worker`, deletes the messages it did not report as failed. Returns the
+    /// number of messages handled and the failures.
+    pub async fn run_worker<S, P>(
+        &self,
+        worker: &ordergate_shared::worker::Worker<S, P>,
+    ) -> (usize, Vec<String>)
+    where
+        S: ordergate_shared::store::EventStore,
+        P: ordergate_shared::worker::Platforms,
+    {
+        use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
+        let out = self
+            .sqs()
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .visibility_timeout(30)
+            .message_system_attribute_names(Attr::All)
+            .send()
+            .await
+            .expect("receive_message");
+        let messages = out.messages.unwrap_or_default();
+        let mut event = aws_lambda_events::sqs::SqsEvent::default();
+        for m in &messages {
+            let mut record = aws_lambda_events::sqs::SqsMessage::default();
+            record.message_id = m.message_id.clone();
+            record.receipt_handle = m.receipt_handle.clone();
+            record.body = m.body.clone();
+            record.attributes = m
+                .attributes
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v))
+                .collect();
+            event.records.push(record);
+        }
+        let response = worker.handle(event).await;
+        let failed: Vec<String> = response
+            .batch_item_failures
+            .into_iter()
+            .map(|f| f.item_identifier)
+            .collect();
+        for m in &messages {
+            if !failed.iter().any(|f| Some(f.as_str()) == m.message_id.as_deref()) {
+                self.sqs()
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("delete_message");
+            }
+        }
+        (messages.len(), failed)
+    }
+
+    /// Puts a raw body on the ack queue (FIFO ids derived from `dedupe`).
+    pub async fn enqueue_raw(&self, body: &str, dedupe: &str) {
+        self.sqs()
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .message_group_id("manual")
+            .message_deduplication_id(ordergate_shared::verify::sha256_hex(dedupe.as_bytes()))
+            .send()
+            .await
+            .expect("send_message");
+    }
+}

@@ -177,3 +177,5 @@ impl Provider for Deliverect {
         })
     }
 }
+#[cfg(feature = "ack")]
+pub mod ack;

@@ -241,3 +241,5 @@ impl Provider for OlaClick {
         })
     }
 }
+#[cfg(feature = "ack")]
+pub mod ack;

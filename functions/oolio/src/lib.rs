@@ -251,3 +251,5 @@ impl Provider for Oolio {
         })
     }
 }
+#[cfg(feature = "ack")]
+pub mod ack;

@@ -3,7 +3,7 @@
 
 use oolio::{Config, Oolio};
 use ordergate_shared::fixtures::{
-    api_event_json, expect_rejected, json_body, memory_pipeline, request, MemoryPipeline,
+    api_event_json, expect_rejected, json_body, memory_pipeline, payload, request, MemoryPipeline,
 };
 use ordergate_shared::model::{OrderStatus, OrderType};
 use ordergate_shared::money::MinorUnits;
@@ -106,12 +106,7 @@ async fn every_documented_event_type_is_recognised_and_stored() {
 async fn the_documented_traps_are_read_as_sent() {
     let rx = receiver();
     // The doc's "disconnected" sample says type location.connected: the type wins.
-    let mut body: Value = serde_json::from_str(
-        api_event_json("oolio/location_disconnected.json")["body"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let mut body: Value = payload("oolio/location_disconnected.json");
     body["type"] = json!("location.connected");
     deliver(
         &rx,
@@ -120,12 +115,7 @@ async fn the_documented_traps_are_read_as_sent() {
     .await;
     assert_eq!(stored_type(&rx, "msg_trap1").await, "location.connected");
     // The doc's "cancelled" sample has no type and says status accepted.
-    let mut body: Value = serde_json::from_str(
-        api_event_json("oolio/order_cancelled.json")["body"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let mut body: Value = payload("oolio/order_cancelled.json");
     body["data"]["status"] = json!("accepted");
     deliver(&rx, &fresh_with("oolio/order_cancelled.json", "msg_trap2", &body)).await;
     assert_eq!(stored_type(&rx, "msg_trap2").await, "order.accepted");
@@ -216,12 +206,7 @@ async fn orders_map_single_objects_string_amounts_and_product_ids() {
 #[tokio::test]
 async fn arrays_are_accepted_where_the_samples_show_single_objects() {
     let rx = receiver();
-    let mut body: Value = serde_json::from_str(
-        api_event_json("oolio/order_created.json")["body"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let mut body: Value = payload("oolio/order_created.json");
     let item = body["data"]["items"].clone();
     let mut second = item.clone();
     second["name"] = json!("Flat White");
@@ -347,12 +332,7 @@ async fn a_rotated_secret_keeps_both_keys_valid() {
 #[tokio::test]
 async fn malformed_orders_are_400_with_nothing_stored() {
     let rx = receiver();
-    let mut body: Value = serde_json::from_str(
-        api_event_json("oolio/order_created.json")["body"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let mut body: Value = payload("oolio/order_created.json");
     body["data"]["items"]["quantity"] = json!(-1);
     let b = expect_rejected(
         &rx,
@@ -362,12 +342,7 @@ async fn malformed_orders_are_400_with_nothing_stored() {
     )
     .await;
     assert!(b["message"].as_str().unwrap().starts_with("data.items"), "{b}");
-    let mut body: Value = serde_json::from_str(
-        api_event_json("oolio/order_created.json")["body"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    let mut body: Value = payload("oolio/order_created.json");
     body["data"]["items"]["surcounts"]["amount"] = json!("ten");
     expect_rejected(
         &rx,

@@ -131,3 +131,5 @@ impl Provider for Ordatic {
         })
     }
 }
+#[cfg(feature = "ack")]
+pub mod ack;

@@ -3,13 +3,17 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CancellationReason, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    AttributeValue, CancellationReason, Put, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
 };
 
 use super::{
-    keys, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, StoredEvent, ACK_PENDING,
+    ack_settled, keys, AckOutcome, AckState, Claim, EventStore, NewEvent, OrderState, OrderView, Recorded,
+    StoreError, StoredEvent, TrailEntry, ACK_IN_PROGRESS, ACK_PENDING, ACK_RETRYING,
 };
+use crate::job::AckJob;
 use crate::model::{CanonicalEvent, Precedence};
 
 type Item = HashMap<String, AttributeValue>;
@@ -175,6 +179,18 @@ impl DynamoStore {
     }
 }
 
+fn ack_state(item: &Item) -> AckState {
+    AckState {
+        status: get_s(item, "ack_status").unwrap_or_default().to_owned(),
+        attempts: get_n(item, "ack_attempts")
+            .unwrap_or_default()
+            .try_into()
+            .unwrap_or_default(),
+        message: get_s(item, "ack_message").map(str::to_owned),
+        updated_at: get_s(item, "ack_updated_at").map(str::to_owned),
+    }
+}
+
 fn is_condition_failure(r: Option<&CancellationReason>) -> bool {
     r.and_then(CancellationReason::code) == Some("ConditionalCheckFailed")
 }
@@ -246,7 +262,7 @@ impl EventStore for DynamoStore {
             event: get_json(&item, "event")?,
             raw_body: get_s(&item, "raw_body").map(str::to_owned),
             job: get_json(&item, "job")?,
-            ack_status: get_s(&item, "ack_status").unwrap_or_default().to_owned(),
+            ack: ack_state(&item),
             expires_at: get_n(&item, "expires_at").unwrap_or_default(),
         }))
     }
@@ -281,9 +297,180 @@ impl EventStore for DynamoStore {
                         .transpose()?,
                 });
             } else {
-                view.trail.push(get_json(&item, "event")?);
+                let ack = item.contains_key("ack_status").then(|| ack_state(&item));
+                view.trail.push(TrailEntry {
+                    event: get_json(&item, "event")?,
+                    ack,
+                });
             }
         }
         Ok(view)
+    }
+
+    async fn claim_ack(
+        &self,
+        job: &AckJob,
+        now: chrono::DateTime<chrono::Utc>,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
+            .key("sk", s(keys::EVENT_SK))
+            .update_expression(
+                "SET ack_status = :taken, ack_lease_until = :lease, ack_updated_at = :now, \
+                 ack_attempts = if_not_exists(ack_attempts, :zero) + :one",
+            )
+            .condition_expression(
+                "attribute_exists(pk) AND (ack_status IN (:pending, :retrying) \
+                 OR (ack_status = :taken AND ack_lease_until < :now_s))",
+            )
+            .expression_attribute_values(":taken", s(ACK_IN_PROGRESS))
+            .expression_attribute_values(":pending", s(ACK_PENDING))
+            .expression_attribute_values(":retrying", s(ACK_RETRYING))
+            .expression_attribute_values(":lease", n(now.timestamp() + lease.as_secs() as i64))
+            .expression_attribute_values(":now_s", n(now.timestamp()))
+            .expression_attribute_values(":now", s(now.to_rfc3339()))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Claim::Claimed {
+                attempt: out
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| get_n(a, "ack_attempts"))
+                    .unwrap_or(1)
+                    .try_into()
+                    .unwrap_or(u32::MAX),
+            }),
+            Err(err) => match err.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(e)) => Ok(match e.item() {
+                    None => Claim::Missing,
+                    Some(old) => match get_s(old, "ack_status").unwrap_or_default() {
+                        status if ack_settled(status) => Claim::Settled {
+                            status: status.to_owned(),
+                        },
+                        _ => Claim::Busy,
+                    },
+                }),
+                _ => Err(unavailable("update_item", &err)),
+            },
+        }
+    }
+
+    async fn finish_ack(
+        &self,
+        job: &AckJob,
+        outcome: AckOutcome<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        let mut with_trail = true;
+        loop {
+            let items = self.ack_items(job, outcome, now, with_trail);
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await;
+            let Err(err) = result else { return Ok(()) };
+            let Some(TransactWriteItemsError::TransactionCanceledException(c)) = err.as_service_error()
+            else {
+                return Err(unavailable("transact_write_items", &err));
+            };
+            let reasons = c.cancellation_reasons();
+            if is_condition_failure(reasons.first()) {
+                // Our lease ran out and another worker took the job over: its result counts.
+                tracing::warn!(provider = %job.provider, event_key = %job.dedupe_key.0, "ack lease lost");
+                return Ok(());
+            }
+            if with_trail && is_condition_failure(reasons.get(1)) {
+                // No trail entry where the job says: record the outcome on the event only.
+                with_trail = false;
+                continue;
+            }
+            return Err(unavailable("transact_write_items", &err));
+        }
+    }
+}
+
+impl DynamoStore {
+    /// The writes recording an ack outcome: the event record (only while we hold the
+    /// claim), the order's trail entry, and an enriched order snapshot.
+    fn ack_items(
+        &self,
+        job: &AckJob,
+        outcome: AckOutcome<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+        with_trail: bool,
+    ) -> Vec<TransactWriteItem> {
+        let ack_values = || {
+            HashMap::from([
+                (":status".to_owned(), s(outcome.status())),
+                (":message".to_owned(), s(outcome.message())),
+                (":now".to_owned(), s(now.to_rfc3339())),
+            ])
+        };
+        let mut event_values = ack_values();
+        event_values.insert(":taken".into(), s(ACK_IN_PROGRESS));
+        let event = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
+            .key("sk", s(keys::EVENT_SK))
+            .update_expression(
+                "SET ack_status = :status, ack_message = :message, ack_updated_at = :now REMOVE ack_lease_until",
+            )
+            .condition_expression("ack_status = :taken")
+            .set_expression_attribute_values(Some(event_values))
+            .build()
+            .expect("table, key and expression are set");
+        let mut items = vec![TransactWriteItem::builder().update(event).build()];
+        let (Some(order_id), Some(received_at), true) = (&job.order_id, &job.received_at, with_trail) else {
+            return items;
+        };
+        let trail = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(keys::order_pk(&job.provider, order_id)))
+            .key("sk", s(keys::history_sk(received_at, &job.dedupe_key.0)))
+            .update_expression("SET ack_status = :status, ack_message = :message, ack_updated_at = :now")
+            .condition_expression("attribute_exists(pk)")
+            .set_expression_attribute_values(Some(ack_values()))
+            .build()
+            .expect("table, key and expression are set");
+        items.push(TransactWriteItem::builder().update(trail).build());
+        if let AckOutcome::Acked {
+            order: Some(order), ..
+        } = outcome
+        {
+            // A fetched full order: the snapshot changes, status and version stay (a state
+            // created here has version 0, so any status event still applies).
+            let state = Update::builder()
+                .table_name(&self.table)
+                .key("pk", s(keys::order_pk(&job.provider, order_id)))
+                .key("sk", s(keys::STATE_SK))
+                .update_expression(
+                    "SET #order = :order, enriched_at = :now, #kind = :kind, \
+                     #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero)",
+                )
+                .expression_attribute_names("#order", "order")
+                .expression_attribute_names("#kind", "kind")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#version", "version")
+                .expression_attribute_values(":order", json(order))
+                .expression_attribute_values(":now", s(now.to_rfc3339()))
+                .expression_attribute_values(":kind", s("state"))
+                .expression_attribute_values(":unknown", s("unknown"))
+                .expression_attribute_values(":zero", n(0))
+                .build()
+                .expect("table, key and expression are set");
+            items.push(TransactWriteItem::builder().update(state).build());
+        }
+        items
     }
 }

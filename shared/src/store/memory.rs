@@ -1,32 +1,38 @@
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use super::{
-    keys, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, StoredEvent, ACK_PENDING,
+    ack_settled, keys, AckOutcome, AckState, Claim, EventStore, NewEvent, OrderState, OrderView, Recorded,
+    StoreError, StoredEvent, TrailEntry, ACK_IN_PROGRESS, ACK_PENDING, ACK_RETRYING,
 };
-use crate::model::CanonicalEvent;
+use crate::job::AckJob;
+use crate::model::OrderStatus;
 
 /// In-process store with the same semantics as DynamoStore, for unit tests of providers
 /// and the pipeline. It can be told to fail like an unreachable DynamoDB.
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
-    pub fail: std::sync::atomic::AtomicBool,
+    pub fail: AtomicBool,
 }
 
 #[derive(Default)]
 struct Inner {
-    events: BTreeMap<String, StoredEvent>,
-    history: BTreeMap<(String, String), CanonicalEvent>,
+    events: BTreeMap<String, (StoredEvent, Option<i64>)>,
+    history: BTreeMap<(String, String), TrailEntry>,
     states: BTreeMap<String, OrderState>,
 }
 
 impl MemoryStore {
-    fn check(&self) -> Result<(), StoreError> {
-        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
+        if self.fail.load(Ordering::SeqCst) {
             return Err(StoreError("memory store told to fail".into()));
         }
-        Ok(())
+        Ok(self.inner.lock().expect("store lock"))
     }
 
     pub fn event_count(&self) -> usize {
@@ -36,36 +42,40 @@ impl MemoryStore {
 
 impl EventStore for MemoryStore {
     async fn record(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
-        self.check()?;
         let e = new.event;
-        let mut inner = self.inner.lock().expect("store lock");
+        let mut inner = self.lock()?;
         let event_pk = keys::event_pk(&e.provider, &e.dedupe_key.0);
-        if let Some(old) = inner.events.get(&event_pk) {
+        if let Some((old, _)) = inner.events.get(&event_pk) {
             return Ok(Recorded::Duplicate {
-                ack_pending: old.ack_status == ACK_PENDING,
+                ack_pending: !ack_settled(&old.ack.status),
                 same_body: old.event.body_sha256 == e.body_sha256,
             });
         }
-        inner.events.insert(
-            event_pk,
-            StoredEvent {
-                event: e.clone(),
-                raw_body: new.raw_body.map(str::to_owned),
-                job: new.job.clone(),
-                ack_status: ACK_PENDING.to_owned(),
-                expires_at: new.expires_at,
+        let stored = StoredEvent {
+            event: e.clone(),
+            raw_body: new.raw_body.map(str::to_owned),
+            job: new.job.clone(),
+            ack: AckState {
+                status: ACK_PENDING.to_owned(),
+                ..AckState::default()
             },
-        );
+            expires_at: new.expires_at,
+        };
+        inner.events.insert(event_pk, (stored, None));
         let Some(change) = &e.change else {
             return Ok(Recorded::New { state_applied: false });
         };
         let order_pk = keys::order_pk(&e.provider, &change.order_id);
+        let entry = TrailEntry {
+            event: e.clone(),
+            ack: None,
+        };
         inner.history.insert(
             (
                 order_pk.clone(),
                 keys::history_sk(&e.received_at, &e.dedupe_key.0),
             ),
-            e.clone(),
+            entry,
         );
         let Some(precedence) = e.precedence() else {
             return Ok(Recorded::New { state_applied: false });
@@ -83,29 +93,28 @@ impl EventStore for MemoryStore {
             .location_id
             .clone()
             .or_else(|| previous.and_then(|s| s.location_id.clone()));
-        inner.states.insert(
-            order_pk,
-            OrderState {
-                status: precedence.status,
-                version,
-                last_event_type: e.event_type.clone(),
-                last_dedupe_key: e.dedupe_key.0.clone(),
-                location_id,
-                order,
-            },
-        );
+        let state = OrderState {
+            status: precedence.status,
+            version,
+            last_event_type: e.event_type.clone(),
+            last_dedupe_key: e.dedupe_key.0.clone(),
+            location_id,
+            order,
+        };
+        inner.states.insert(order_pk, state);
         Ok(Recorded::New { state_applied: true })
     }
 
     async fn event(&self, provider: &str, dedupe_key: &str) -> Result<Option<StoredEvent>, StoreError> {
-        self.check()?;
-        let inner = self.inner.lock().expect("store lock");
-        Ok(inner.events.get(&keys::event_pk(provider, dedupe_key)).cloned())
+        let inner = self.lock()?;
+        Ok(inner
+            .events
+            .get(&keys::event_pk(provider, dedupe_key))
+            .map(|(e, _)| e.clone()))
     }
 
     async fn order(&self, provider: &str, order_id: &str) -> Result<OrderView, StoreError> {
-        self.check()?;
-        let inner = self.inner.lock().expect("store lock");
+        let inner = self.lock()?;
         let pk = keys::order_pk(provider, order_id);
         Ok(OrderView {
             state: inner.states.get(&pk).cloned(),
@@ -116,5 +125,85 @@ impl EventStore for MemoryStore {
                 .map(|(_, e)| e.clone())
                 .collect(),
         })
+    }
+
+    async fn claim_ack(
+        &self,
+        job: &AckJob,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Claim, StoreError> {
+        let mut inner = self.lock()?;
+        let Some((event, lease_until)) = inner
+            .events
+            .get_mut(&keys::event_pk(&job.provider, &job.dedupe_key.0))
+        else {
+            return Ok(Claim::Missing);
+        };
+        let status = event.ack.status.as_str();
+        if ack_settled(status) {
+            return Ok(Claim::Settled {
+                status: status.to_owned(),
+            });
+        }
+        let free = status == ACK_PENDING || status == ACK_RETRYING;
+        if !free && lease_until.is_some_and(|until| until >= now.timestamp()) {
+            return Ok(Claim::Busy);
+        }
+        event.ack.status = ACK_IN_PROGRESS.to_owned();
+        event.ack.attempts += 1;
+        event.ack.updated_at = Some(now.to_rfc3339());
+        *lease_until = Some(now.timestamp() + lease.as_secs() as i64);
+        Ok(Claim::Claimed {
+            attempt: event.ack.attempts,
+        })
+    }
+
+    async fn finish_ack(
+        &self,
+        job: &AckJob,
+        outcome: AckOutcome<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let Some((event, lease_until)) = inner
+            .events
+            .get_mut(&keys::event_pk(&job.provider, &job.dedupe_key.0))
+        else {
+            return Ok(());
+        };
+        if event.ack.status != ACK_IN_PROGRESS {
+            return Ok(()); // the lease was lost: the other worker's result counts
+        }
+        event.ack.status = outcome.status().to_owned();
+        event.ack.message = Some(outcome.message().to_owned());
+        event.ack.updated_at = Some(now.to_rfc3339());
+        *lease_until = None;
+        let ack = event.ack.clone();
+        let (Some(order_id), Some(received_at)) = (&job.order_id, &job.received_at) else {
+            return Ok(());
+        };
+        let order_pk = keys::order_pk(&job.provider, order_id);
+        if let Some(entry) = inner
+            .history
+            .get_mut(&(order_pk.clone(), keys::history_sk(received_at, &job.dedupe_key.0)))
+        {
+            entry.ack = Some(ack);
+        }
+        if let AckOutcome::Acked {
+            order: Some(order), ..
+        } = outcome
+        {
+            let state = inner.states.entry(order_pk).or_insert_with(|| OrderState {
+                status: OrderStatus::Unknown,
+                version: 0,
+                last_event_type: String::new(),
+                last_dedupe_key: String::new(),
+                location_id: job.location_id.clone(),
+                order: None,
+            });
+            state.order = Some(order.clone());
+        }
+        Ok(())
     }
 }

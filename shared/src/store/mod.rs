@@ -43,15 +43,83 @@ pub enum Recorded {
 #[error("store unavailable: {0}")]
 pub struct StoreError(pub String);
 
-/// Ack status of a stored event, written by the ack worker.
+/// Ack status of a stored event: `pending` when stored, then the ack worker's claim
+/// (`in_progress`), and its outcome: `acked`, `failed` (permanently) or `retrying`.
 pub const ACK_PENDING: &str = "pending";
+pub const ACK_IN_PROGRESS: &str = "in_progress";
+pub const ACK_RETRYING: &str = "retrying";
+pub const ACK_ACKED: &str = "acked";
+pub const ACK_FAILED: &str = "failed";
+
+/// Whether the acknowledgement is settled: no job needs to run again.
+pub fn ack_settled(status: &str) -> bool {
+    status == ACK_ACKED || status == ACK_FAILED
+}
+
+/// The ack worker's attempt to take a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This worker holds the job until the lease ends; `attempt` counts from 1.
+    Claimed { attempt: u32 },
+    /// Already acknowledged or failed: a repeated job, nothing to do.
+    Settled { status: String },
+    /// Another worker holds an unexpired lease: try again later.
+    Busy,
+    /// No event record (expired by TTL, or never stored): nothing to do.
+    Missing,
+}
+
+/// How an acknowledgement attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AckOutcome<'a> {
+    /// Done; `order` is a full order fetched from the platform (enrichment).
+    Acked {
+        note: &'a str,
+        order: Option<&'a Order>,
+    },
+    Failed {
+        reason: &'a str,
+    },
+    Retrying {
+        reason: &'a str,
+    },
+}
+
+impl AckOutcome<'_> {
+    pub fn status(&self) -> &'static str {
+        match self {
+            AckOutcome::Acked { .. } => ACK_ACKED,
+            AckOutcome::Failed { .. } => ACK_FAILED,
+            AckOutcome::Retrying { .. } => ACK_RETRYING,
+        }
+    }
+
+    /// The note or error kept on the records.
+    pub fn message(&self) -> &str {
+        match self {
+            AckOutcome::Acked { note, .. } => note,
+            AckOutcome::Failed { reason } | AckOutcome::Retrying { reason } => reason,
+        }
+    }
+}
+
+/// The ack fields of an event record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AckState {
+    pub status: String,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
     pub event: CanonicalEvent,
     pub raw_body: Option<String>,
     pub job: AckJob,
-    pub ack_status: String,
+    pub ack: AckState,
     pub expires_at: i64,
 }
 
@@ -72,7 +140,23 @@ pub struct OrderState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct OrderView {
     pub state: Option<OrderState>,
-    pub trail: Vec<CanonicalEvent>,
+    pub trail: Vec<TrailEntry>,
+}
+
+/// One event on an order's trail, with how its acknowledgement went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrailEntry {
+    #[serde(flatten)]
+    pub event: CanonicalEvent,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack: Option<AckState>,
+}
+
+impl std::ops::Deref for TrailEntry {
+    type Target = CanonicalEvent;
+    fn deref(&self) -> &CanonicalEvent {
+        &self.event
+    }
 }
 
 pub trait EventStore: Send + Sync {
@@ -87,6 +171,24 @@ pub trait EventStore: Send + Sync {
         provider: &str,
         order_id: &str,
     ) -> impl Future<Output = Result<OrderView, StoreError>> + Send;
+
+    /// Takes a job for acknowledgement: one conditional write, so of two workers given the
+    /// same job only one calls the platform. A lease that ran out may be taken over.
+    fn claim_ack(
+        &self,
+        job: &AckJob,
+        now: chrono::DateTime<chrono::Utc>,
+        lease: std::time::Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    /// Records how the claimed attempt ended on the event record and the order's trail,
+    /// and stores an enriched order snapshot.
+    fn finish_ack(
+        &self,
+        job: &AckJob,
+        outcome: AckOutcome<'_>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Key layout, shared by every implementation and by operators reading the table.

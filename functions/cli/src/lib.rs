@@ -1,0 +1,3 @@
+//! Operator commands behind the `ordergate` binary.
+
+pub mod dlq;

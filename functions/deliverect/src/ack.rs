@@ -1,0 +1,130 @@
+//! Deliverect acknowledgements (the ack worker's side): `POST {api}/orderStatus/{orderId}`
+//! with `{orderId, status, reason, timeStamp, receiptId}` and a bearer token from
+//! `POST {api}/oauth/token` (client credentials from the secret's `client_id` /
+//! `client_secret`), cached until it expires and refreshed once on 401.
+
+use std::time::Duration;
+
+use ordergate_shared::config;
+use ordergate_shared::job::AckJob;
+use ordergate_shared::secrets::SecretSource;
+use ordergate_shared::worker::http::{check, client, send, with_token, TokenCache};
+use ordergate_shared::worker::{AckError, Acked};
+use serde_json::json;
+
+pub const CLIENT_ID: &str = "client_id";
+pub const CLIENT_SECRET: &str = "client_secret";
+
+pub struct DeliverectAck {
+    http: reqwest::Client,
+    api: String,
+    audience: String,
+    grant_type: String,
+    secrets: SecretSource,
+    tokens: TokenCache,
+}
+
+#[derive(serde::Deserialize)]
+struct Token {
+    access_token: String,
+    /// Unix seconds (Deliverect's documented field).
+    expires_at: Option<i64>,
+    expires_in: Option<u64>,
+}
+
+impl DeliverectAck {
+    pub fn new(
+        api: &str,
+        audience: Option<String>,
+        grant_type: Option<String>,
+        secrets: SecretSource,
+    ) -> Self {
+        let api = api.trim_end_matches('/').to_owned();
+        DeliverectAck {
+            http: client(),
+            audience: audience.unwrap_or_else(|| api.clone()),
+            grant_type: grant_type.unwrap_or_else(|| "token".into()),
+            api,
+            secrets,
+            tokens: TokenCache::default(),
+        }
+    }
+
+    /// `DELIVERECT_API_URL` (default production), `DELIVERECT_OAUTH_AUDIENCE`,
+    /// `DELIVERECT_GRANT_TYPE`.
+    pub fn from_env(secrets: SecretSource) -> Self {
+        let api = config::var("DELIVERECT_API_URL").unwrap_or_else(|| "https://api.deliverect.com".into());
+        DeliverectAck::new(
+            &api,
+            config::var("DELIVERECT_OAUTH_AUDIENCE"),
+            config::var("DELIVERECT_GRANT_TYPE"),
+            secrets,
+        )
+    }
+
+    async fn token(&self) -> Result<(String, Duration), AckError> {
+        let secrets = self
+            .secrets
+            .get()
+            .await
+            .map_err(|e| AckError::Retry(e.to_string()))?;
+        let (Some(id), Some(secret)) = (secrets.get(CLIENT_ID), secrets.get(CLIENT_SECRET)) else {
+            return Err(AckError::Unauthorized(
+                "deliverect client_id/client_secret are not configured".into(),
+            ));
+        };
+        let request = self.http.post(format!("{}/oauth/token", self.api)).json(&json!({
+            "client_id": id,
+            "client_secret": secret,
+            "audience": self.audience,
+            "grant_type": self.grant_type,
+        }));
+        let token: Token =
+            check(send(request, "deliverect token").await?, "deliverect token")?.json("deliverect token")?;
+        let lifetime = match (token.expires_at, token.expires_in) {
+            (Some(at), _) => Duration::from_secs((at - chrono::Utc::now().timestamp()).max(0) as u64),
+            (None, Some(secs)) => Duration::from_secs(secs),
+            (None, None) => Duration::from_secs(3600),
+        };
+        Ok((token.access_token, lifetime))
+    }
+
+    pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+        let action = job.ack["action"].as_str().unwrap_or_default();
+        if action == "none" {
+            return Ok(Acked::note("no callback for this status"));
+        }
+        if !matches!(action, "accept" | "failed" | "confirm_cancel") {
+            return Err(AckError::Permanent(format!(
+                "unknown deliverect ack action '{action}'"
+            )));
+        }
+        let order_id = job.ack["order_id"]
+            .as_str()
+            .ok_or_else(|| AckError::Permanent("ack job has no order_id".into()))?;
+        let status = job.ack["status"].as_i64().unwrap_or_default();
+        let body = json!({
+            "orderId": order_id,
+            "status": status,
+            "reason": job.ack["reason"].as_str().unwrap_or_default(),
+            "timeStamp": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            "receiptId": "",
+        });
+        let url = format!("{}/orderStatus/{order_id}", self.api);
+        with_token(
+            &self.tokens,
+            || self.token(),
+            |token| {
+                let request = self.http.post(&url).bearer_auth(token).json(&body);
+                async move {
+                    check(
+                        send(request, "deliverect orderStatus").await?,
+                        "deliverect orderStatus",
+                    )
+                }
+            },
+        )
+        .await?;
+        Ok(Acked::note(format!("{action}: status {status} sent")))
+    }
+}

@@ -1,0 +1,66 @@
+//! OlaClick acknowledgements (the ack worker's side).
+//!
+//! Sync mode: the 2xx the receiver sent was the acknowledgement; nothing to call.
+//! Async mode (ASSUMPTION, the doc is cut off): POST `{event_id, event_type, merchant_id,
+//! order_id, status: "received"}` to `OLACLICK_ACK_URL`, with the header
+//! `OLACLICK_ACK_AUTH_HEADER` (default `Authorization`) set to the secret's `ack_auth_value`.
+
+use ordergate_shared::config;
+use ordergate_shared::job::AckJob;
+use ordergate_shared::secrets::SecretSource;
+use ordergate_shared::worker::http::{check, client, send};
+use ordergate_shared::worker::{AckError, Acked};
+use serde_json::json;
+
+pub const ACK_AUTH_VALUE: &str = "ack_auth_value";
+
+pub struct OlaClickAck {
+    http: reqwest::Client,
+    url: Option<String>,
+    auth_header: String,
+    secrets: SecretSource,
+}
+
+impl OlaClickAck {
+    pub fn new(url: Option<String>, auth_header: impl Into<String>, secrets: SecretSource) -> Self {
+        OlaClickAck {
+            http: client(),
+            url,
+            auth_header: auth_header.into(),
+            secrets,
+        }
+    }
+
+    pub fn from_env(secrets: SecretSource) -> Self {
+        let header = config::var("OLACLICK_ACK_AUTH_HEADER").unwrap_or_else(|| "authorization".into());
+        OlaClickAck::new(config::var("OLACLICK_ACK_URL"), header, secrets)
+    }
+
+    pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+        if job.ack["mode"] != "async" {
+            return Ok(Acked::note("acknowledged in the HTTP response (sync mode)"));
+        }
+        let url = self
+            .url
+            .as_deref()
+            .ok_or_else(|| AckError::Permanent("async ack mode but OLACLICK_ACK_URL is not set".into()))?;
+        let secrets = self
+            .secrets
+            .get()
+            .await
+            .map_err(|e| AckError::Retry(e.to_string()))?;
+        let mut request = self.http.post(url).json(&json!({
+            "event_id": job.ack["event_id"],
+            "event_type": job.ack["event_type"],
+            "merchant_id": job.ack["merchant_id"],
+            "order_id": job.ack["order_id"],
+            "status": "received",
+        }));
+        if let Some(value) = secrets.get(ACK_AUTH_VALUE) {
+            request = request.header(self.auth_header.as_str(), value);
+        }
+        // 401 here cannot be fixed by a token refresh: retried until an operator fixes the secret.
+        check(send(request, "olaclick ack").await?, "olaclick ack")?;
+        Ok(Acked::note("acknowledgement posted"))
+    }
+}

@@ -1,0 +1,307 @@
+//! Ordatic jobs (the ack worker's side): the events carry only ids, so the worker fetches
+//! the full order — `POST {api}/v2/auth {appId, appSecret}` gives a bearer valid 24 h
+//! (cached), `GET {api}/v2/stores/{storeId}/orders/{orderId}` gives the order — maps it to
+//! the canonical model and stores it on the order (enrichment).
+//!
+//! After fetching an `order-accepted` order, and only if `ORDATIC_STATUS_PATH` is set (the
+//! status API's path is not public: ASSUMPTION), the worker tells Ordatic the POS has it:
+//! `POST {api}{path}` with `{"status": ORDATIC_ACCEPT_STATUS}` (default `IN_KITCHEN`); the
+//! path may use `{storeId}` and `{orderId}`.
+//!
+//! ASSUMPTION: the full order's schema is not public. The mapping reads the common fields
+//! (`id`, `status`, `items[{name, quantity, price}]`, `customer`, `fulfillment.type`,
+//! `total`, amounts in cents like refunds) leniently and keeps the whole answer as the
+//! `ordatic_order` attribute, so nothing is lost when the guess is wrong.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use ordergate_shared::config;
+use ordergate_shared::job::AckJob;
+use ordergate_shared::model::{Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals};
+use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
+use ordergate_shared::secrets::SecretSource;
+use ordergate_shared::time::Timestamp;
+use ordergate_shared::wire::{list_or_null, opt_lenient_int, opt_string_or_number};
+use ordergate_shared::worker::http::{check, client, send, with_token, TokenCache};
+use ordergate_shared::worker::{AckError, Acked};
+use serde::Deserialize;
+use serde_json::json;
+
+pub const APP_ID: &str = "app_id";
+pub const APP_SECRET: &str = "app_secret";
+/// Ordatic's tokens last 24 h.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// Larger answers are not copied into the `ordatic_order` attribute (DynamoDB item limit).
+const MAX_RAW: usize = 64 * 1024;
+
+/// Statuses Ordatic accepts from a POS.
+pub const STATUSES: [&str; 4] = ["IN_KITCHEN", "READY_TO_PICK_UP", "PICKED_UP", "SERVED"];
+
+/// Where and what to report back when an order is accepted.
+#[derive(Debug, Clone)]
+pub struct StatusBack {
+    pub path: String,
+    pub status: String,
+}
+
+pub struct OrdaticAck {
+    http: reqwest::Client,
+    api: String,
+    currency: Currency,
+    status_back: Option<StatusBack>,
+    secrets: SecretSource,
+    tokens: TokenCache,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Token {
+    #[serde(alias = "accessToken", alias = "access_token")]
+    token: String,
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct FullOrder {
+    #[serde(deserialize_with = "opt_string_or_number")]
+    id: Option<String>,
+    #[serde(deserialize_with = "opt_string_or_number")]
+    display_id: Option<String>,
+    status: Option<String>,
+    created_at: Option<String>,
+    notes: Option<String>,
+    #[serde(deserialize_with = "opt_lenient_int")]
+    total: Option<i64>,
+    #[serde(deserialize_with = "list_or_null")]
+    items: Vec<FullItem>,
+    customer: Option<FullCustomer>,
+    fulfillment: Option<Fulfillment>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct FullItem {
+    name: String,
+    #[serde(deserialize_with = "opt_string_or_number")]
+    sku: Option<String>,
+    quantity: Option<u32>,
+    #[serde(deserialize_with = "opt_lenient_int")]
+    price: Option<i64>,
+    #[serde(deserialize_with = "list_or_null")]
+    modifiers: Vec<FullItem>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FullCustomer {
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Fulfillment {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+impl OrdaticAck {
+    pub fn new(api: &str, currency: Currency, secrets: SecretSource) -> Self {
+        OrdaticAck {
+            http: client(),
+            api: api.trim_end_matches('/').to_owned(),
+            currency,
+            status_back: None,
+            secrets,
+            tokens: TokenCache::default(),
+        }
+    }
+
+    /// Reports `status_back.status` after fetching an accepted order.
+    pub fn with_status_back(mut self, status_back: StatusBack) -> Result<Self, String> {
+        if !STATUSES.contains(&status_back.status.as_str()) {
+            return Err(format!("ORDATIC_ACCEPT_STATUS must be one of {STATUSES:?}"));
+        }
+        self.status_back = Some(status_back);
+        Ok(self)
+    }
+
+    /// `ORDATIC_API_URL` (default production), `ORDATIC_CURRENCY`, and optionally
+    /// `ORDATIC_STATUS_PATH` with `ORDATIC_ACCEPT_STATUS`.
+    pub fn from_env(secrets: SecretSource) -> Result<Self, String> {
+        let api = config::var("ORDATIC_API_URL").unwrap_or_else(|| "https://api.ordatic.com".into());
+        let ack = OrdaticAck::new(&api, crate::Config::from_env()?.currency, secrets);
+        match config::var("ORDATIC_STATUS_PATH") {
+            None => Ok(ack),
+            Some(path) => ack.with_status_back(StatusBack {
+                path,
+                status: config::var("ORDATIC_ACCEPT_STATUS").unwrap_or_else(|| "IN_KITCHEN".into()),
+            }),
+        }
+    }
+
+    async fn token(&self) -> Result<(String, Duration), AckError> {
+        let secrets = self
+            .secrets
+            .get()
+            .await
+            .map_err(|e| AckError::Retry(e.to_string()))?;
+        let (Some(id), Some(secret)) = (secrets.get(APP_ID), secrets.get(APP_SECRET)) else {
+            return Err(AckError::Unauthorized(
+                "ordatic app_id/app_secret are not configured".into(),
+            ));
+        };
+        let request = self
+            .http
+            .post(format!("{}/v2/auth", self.api))
+            .json(&json!({"appId": id, "appSecret": secret}));
+        let token: Token =
+            check(send(request, "ordatic auth").await?, "ordatic auth")?.json("ordatic auth")?;
+        Ok((
+            token.token,
+            token.expires_in.map_or(TOKEN_LIFETIME, Duration::from_secs),
+        ))
+    }
+
+    pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+        if job.ack["action"] != "fetch_order" {
+            return Err(AckError::Permanent(format!(
+                "unknown ordatic ack action {}",
+                job.ack["action"]
+            )));
+        }
+        let (Some(store), Some(order)) = (job.ack["store_id"].as_str(), job.ack["order_id"].as_str()) else {
+            return Err(AckError::Permanent("ack job has no store_id/order_id".into()));
+        };
+        let url = format!("{}/v2/stores/{store}/orders/{order}", self.api);
+        let reply = with_token(
+            &self.tokens,
+            || self.token(),
+            |token| {
+                let request = self.http.get(&url).bearer_auth(token);
+                async move { check(send(request, "ordatic order").await?, "ordatic order") }
+            },
+        )
+        .await?;
+        let full: FullOrder = reply.json("ordatic order")?;
+        let mapped = self.map(order, full, &reply.body)?;
+        let mut note = "full order fetched".to_owned();
+        if let (Some(back), "order-accepted") = (&self.status_back, job.event_type.as_str()) {
+            let url = format!(
+                "{}{}",
+                self.api,
+                back.path.replace("{storeId}", store).replace("{orderId}", order)
+            );
+            let body = json!({"status": back.status});
+            with_token(
+                &self.tokens,
+                || self.token(),
+                |token| {
+                    let request = self.http.post(&url).bearer_auth(token).json(&body);
+                    async move { check(send(request, "ordatic status").await?, "ordatic status") }
+                },
+            )
+            .await?;
+            note = format!("full order fetched; {} sent", back.status);
+        }
+        Ok(Acked {
+            note,
+            order: Some(mapped),
+        })
+    }
+
+    fn cents(&self, cents: i64) -> Result<MinorUnits, AckError> {
+        MajorAmount::from_minor(cents.into(), 2)
+            .to_minor(self.currency)
+            .map(|c| c.minor)
+            .map_err(|e| AckError::Permanent(format!("ordatic order amount: {e}")))
+    }
+
+    fn item(&self, i: &FullItem) -> Result<Item, AckError> {
+        Ok(Item {
+            name: i.name.clone(),
+            sku: i.sku.clone(),
+            quantity: i.quantity.unwrap_or(1),
+            unit_price: self.cents(i.price.unwrap_or_default())?,
+            modifiers: i
+                .modifiers
+                .iter()
+                .map(|m| self.item(m))
+                .collect::<Result<_, _>>()?,
+            ..Item::default()
+        })
+    }
+
+    fn map(&self, order_id: &str, o: FullOrder, raw: &str) -> Result<Order, AckError> {
+        let items: Vec<Item> = o.items.iter().map(|i| self.item(i)).collect::<Result<_, _>>()?;
+        let lines: i64 = items
+            .iter()
+            .map(|i| {
+                let unit = i.unit_price.0
+                    + i.modifiers
+                        .iter()
+                        .map(|m| m.unit_price.0 * i64::from(m.quantity))
+                        .sum::<i64>();
+                unit * i64::from(i.quantity)
+            })
+            .sum();
+        let mut attributes = BTreeMap::new();
+        if raw.len() <= MAX_RAW {
+            attributes.insert("ordatic_order".to_owned(), raw.to_owned());
+        }
+        let kind = o.fulfillment.and_then(|f| f.kind).unwrap_or_default();
+        let status_raw = o.status.clone().unwrap_or_default();
+        Ok(Order {
+            order_id: o.id.unwrap_or_else(|| order_id.to_owned()),
+            display_id: o.display_id,
+            status: match o.status.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("accepted") => OrderStatus::Accepted,
+                Some("in_kitchen" | "in-kitchen") => OrderStatus::Preparing,
+                Some("ready_to_pick_up" | "ready-to-pick-up") => OrderStatus::Ready,
+                Some("picked_up" | "picked-up") => OrderStatus::PickedUp,
+                Some("served") => OrderStatus::Completed,
+                Some("canceled" | "cancelled") => OrderStatus::Cancelled,
+                _ => OrderStatus::Unknown,
+            },
+            status_raw,
+            order_type: match kind.as_str() {
+                "takeaway" => OrderType::Pickup,
+                "order-at-table" => OrderType::DineIn,
+                k if k.starts_with("delivery") => OrderType::Delivery,
+                k => OrderType::Other(k.to_owned()),
+            },
+            currency: self.currency,
+            items,
+            discounts: Vec::new(),
+            fees: Vec::new(),
+            taxes: Vec::new(),
+            totals: Totals {
+                subtotal: Some(MinorUnits(lines)),
+                total: o
+                    .total
+                    .map(|t| self.cents(t))
+                    .transpose()?
+                    .unwrap_or(MinorUnits(lines)),
+                ..Totals::default()
+            },
+            customer: o.customer.map(|c| Customer {
+                name: c.name,
+                phone: c.phone,
+                email: c.email,
+                ..Customer::default()
+            }),
+            payment: None,
+            notes: o.notes,
+            fulfilment: Some(Fulfilment::default()),
+            table: None,
+            source: Some("ordatic".into()),
+            created_at: o.created_at.as_deref().map(Timestamp::rfc3339),
+            updated_at: None,
+            test: false,
+            attributes,
+        })
+    }
+}

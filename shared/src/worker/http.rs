@@ -1,0 +1,109 @@
+//! Calling a platform's API: one classification of HTTP outcomes for every platform, and a
+//! cache for OAuth-style bearer tokens.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+
+use super::AckError;
+
+/// A platform answer: status and body text.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, AckError> {
+        serde_json::from_str(&self.body)
+            .map_err(|e| AckError::Retry(format!("{what}: unreadable answer: {e}")))
+    }
+}
+
+/// Per-call budget: the worker's Lambda timeout leaves room for a few of these.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(8);
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(CALL_TIMEOUT)
+        .connect_timeout(Duration::from_secs(3))
+        .build()
+        .expect("a TLS client builds")
+}
+
+/// Sends a request; connection failures and timeouts are worth retrying.
+pub async fn send(request: reqwest::RequestBuilder, what: &str) -> Result<Reply, AckError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| AckError::Retry(format!("{what}: {e}")))?;
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    Ok(Reply { status, body })
+}
+
+/// 2xx is done; 401 is for the caller (refresh its token once); 408, 429 and 5xx are
+/// retried; any other 4xx will not get better and fails the job with the platform's reason.
+pub fn check(reply: Reply, what: &str) -> Result<Reply, AckError> {
+    let short: String = reply.body.chars().take(300).collect();
+    match reply.status {
+        200..=299 => Ok(reply),
+        408 | 429 | 500..=599 => Err(AckError::Retry(format!("{what}: HTTP {}: {short}", reply.status))),
+        401 => Err(AckError::Unauthorized(format!("{what}: HTTP 401: {short}"))),
+        s => Err(AckError::Permanent(format!("{what}: HTTP {s}: {short}"))),
+    }
+}
+
+/// A bearer token kept until shortly before it expires.
+#[derive(Default)]
+pub struct TokenCache {
+    token: Mutex<Option<(String, Instant)>>,
+}
+
+/// Tokens are renewed this long before their stated expiry.
+const EARLY: Duration = Duration::from_secs(60);
+
+impl TokenCache {
+    /// The cached token, or a new one from `fetch` (token and lifetime).
+    pub async fn get<F, Fut>(&self, fetch: F) -> Result<String, AckError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(String, Duration), AckError>>,
+    {
+        let mut token = self.token.lock().await;
+        if let Some((value, until)) = token.as_ref() {
+            if Instant::now() < *until {
+                return Ok(value.clone());
+            }
+        }
+        let (value, lifetime) = fetch().await?;
+        *token = Some((value.clone(), Instant::now() + lifetime.saturating_sub(EARLY)));
+        Ok(value)
+    }
+
+    /// Forgets the token (the platform said 401): the next call fetches a new one.
+    pub async fn invalidate(&self) {
+        *self.token.lock().await = None;
+    }
+}
+
+/// Runs `call` with a token; on 401 fetches a new token once and tries again.
+pub async fn with_token<F, Fut, T, G, GFut>(tokens: &TokenCache, fetch: G, call: F) -> Result<T, AckError>
+where
+    G: Fn() -> GFut,
+    GFut: Future<Output = Result<(String, Duration), AckError>>,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<T, AckError>>,
+{
+    let token = tokens.get(&fetch).await?;
+    match call(token).await {
+        Err(AckError::Unauthorized(_)) => {
+            tokens.invalidate().await;
+            let token = tokens.get(&fetch).await?;
+            call(token).await
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,505 @@
+//! The ack worker against the emulated table and queue, with the platforms' APIs faked by
+//! wiremock on 127.0.0.1: request bodies and headers are asserted.
+
+use std::time::Duration;
+
+use ack_worker::AllPlatforms;
+use ordergate_shared::fixtures::{api_event, api_event_json, request};
+use ordergate_shared::model::OrderStatus;
+use ordergate_shared::secrets::{SecretSource, Secrets};
+use ordergate_shared::store::{DynamoStore, EventStore};
+use ordergate_shared::worker::Worker;
+use ordergate_tests::{svix_signed, Stack};
+use serde_json::json;
+use wiremock::matchers::{bearer_token, body_partial_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const DELIVERECT_ORDER: &str = "6438f1a2c9e77d0012ab34cd";
+
+fn secrets(json: serde_json::Value) -> SecretSource {
+    SecretSource::fixed(Secrets::from_json(&json.to_string()).unwrap())
+}
+
+/// Every platform client pointed at one fake API server.
+fn platforms(api: &MockServer) -> AllPlatforms {
+    AllPlatforms {
+        olaclick: olaclick::ack::OlaClickAck::new(
+            Some(format!("{}/olaclick/ack", api.uri())),
+            "authorization",
+            secrets(json!({"ack_auth_value": "Bearer olaclick-ack-key"})),
+        ),
+        deliverect: deliverect::ack::DeliverectAck::new(
+            &api.uri(),
+            None,
+            None,
+            secrets(json!({"client_id": "pos-client", "client_secret": "pos-secret"})),
+        ),
+        ordatic: ordatic::ack::OrdaticAck::new(
+            &format!("{}/ordatic", api.uri()),
+            "EUR".parse().unwrap(),
+            secrets(json!({"app_id": "app-1", "app_secret": "app-secret"})),
+        ),
+        oolio: oolio::ack::OolioAck,
+    }
+}
+
+fn worker(stack: &Stack, api: &MockServer) -> Worker<DynamoStore, AllPlatforms> {
+    let mut w = Worker::new(
+        stack.store(),
+        platforms(api),
+        Some((stack.sqs(), stack.queue_url.clone())),
+    );
+    w.backoff = Duration::ZERO; // retries come back at once in tests
+    w
+}
+
+async fn deliverect_token(api: &MockServer, expires_in: i64) {
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_partial_json(
+            json!({"client_id": "pos-client", "client_secret": "pos-secret", "grant_type": "token"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "tok-1", "token_type": "Bearer",
+            "expires_at": chrono::Utc::now().timestamp() + expires_in,
+        })))
+        .mount(api)
+        .await;
+}
+
+fn order_status() -> wiremock::MockBuilder {
+    Mock::given(method("POST"))
+        .and(path(format!("/orderStatus/{DELIVERECT_ORDER}")))
+        .and(bearer_token("tok-1"))
+        .and(body_partial_json(
+            json!({"orderId": DELIVERECT_ORDER, "status": 20, "receiptId": ""}),
+        ))
+}
+
+async fn receive_deliverect_order(stack: &Stack) {
+    let rx = stack.pipeline(
+        deliverect::Deliverect::new(deliverect::Config {
+            currency: Some("EUR".parse().unwrap()),
+            location_currencies: Default::default(),
+        }),
+        r#"{"hmac_secret": "local-deliverect-secret"}"#,
+    );
+    assert_eq!(
+        rx.handle(api_event("deliverect/new_order.json")).await.status(),
+        200
+    );
+}
+
+async fn ack_status(stack: &Stack, provider: &str, key: &str) -> (String, u32, Option<String>) {
+    let e = stack
+        .store()
+        .event(provider, key)
+        .await
+        .unwrap()
+        .expect("event record");
+    (e.ack.status, e.ack.attempts, e.ack.message)
+}
+
+async fn only_event_key(stack: &Stack) -> String {
+    let keys = stack.keys().await;
+    let (pk, _) = keys
+        .iter()
+        .find(|(pk, sk)| pk.starts_with("EVENT#") && sk == "EVENT")
+        .expect("an event");
+    pk.splitn(3, '#').nth(2).unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn deliverect_accept_is_sent_once_with_a_cached_token() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    deliverect_token(&api, 3600).await;
+    order_status()
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&api)
+        .await;
+    receive_deliverect_order(&stack).await;
+    let w = worker(&stack, &api);
+    assert_eq!(stack.run_worker(&w).await, (1, vec![]));
+    let key = only_event_key(&stack).await;
+    let (status, attempts, note) = ack_status(&stack, "deliverect", &key).await;
+    assert_eq!((status.as_str(), attempts), ("acked", 1));
+    assert_eq!(note.as_deref(), Some("accept: status 20 sent"));
+    let trail = stack
+        .store()
+        .order("deliverect", DELIVERECT_ORDER)
+        .await
+        .unwrap()
+        .trail;
+    assert_eq!(
+        trail[0].ack.as_ref().unwrap().status,
+        "acked",
+        "the trail shows the ack"
+    );
+    assert_eq!(stack.queue_depth().await, 0);
+
+    // The same job delivered again (SQS at-least-once): the platform is not called again.
+    let job = stack
+        .store()
+        .event("deliverect", &key)
+        .await
+        .unwrap()
+        .unwrap()
+        .job;
+    stack
+        .enqueue_raw(&serde_json::to_string(&job).unwrap(), "again")
+        .await;
+    assert_eq!(stack.run_worker(&w).await, (1, vec![]));
+    api.verify().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_once_on_401() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    deliverect_token(&api, 3600).await;
+    order_status()
+        .respond_with(ResponseTemplate::new(401))
+        .up_to_n_times(1)
+        .mount(&api)
+        .await;
+    order_status()
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&api)
+        .await;
+    receive_deliverect_order(&stack).await;
+    assert_eq!(stack.run_worker(&worker(&stack, &api)).await, (1, vec![]));
+    let requests = api.received_requests().await.unwrap();
+    let tokens = requests.iter().filter(|r| r.url.path() == "/oauth/token").count();
+    assert_eq!(tokens, 2, "the 401 forced one new token");
+    assert_eq!(
+        ack_status(&stack, "deliverect", &only_event_key(&stack).await)
+            .await
+            .0,
+        "acked"
+    );
+}
+
+#[tokio::test]
+async fn a_5xx_is_retried_with_the_error_recorded_then_succeeds() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    deliverect_token(&api, 3600).await;
+    order_status()
+        .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
+        .up_to_n_times(1)
+        .mount(&api)
+        .await;
+    order_status()
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&api)
+        .await;
+    receive_deliverect_order(&stack).await;
+    let w = worker(&stack, &api);
+    let (handled, failed) = stack.run_worker(&w).await;
+    assert_eq!(
+        (handled, failed.len()),
+        (1, 1),
+        "reported as a batch item failure"
+    );
+    let key = only_event_key(&stack).await;
+    let (status, attempts, message) = ack_status(&stack, "deliverect", &key).await;
+    assert_eq!((status.as_str(), attempts), ("retrying", 1));
+    assert!(message.unwrap().contains("HTTP 503: busy"));
+    assert_eq!(stack.run_worker(&w).await, (1, vec![]));
+    assert_eq!(ack_status(&stack, "deliverect", &key).await.0, "acked");
+    assert_eq!(ack_status(&stack, "deliverect", &key).await.1, 2);
+    api.verify().await;
+}
+
+#[tokio::test]
+async fn a_permanent_4xx_fails_the_job_without_retrying() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    deliverect_token(&api, 3600).await;
+    order_status()
+        .respond_with(ResponseTemplate::new(400).set_body_string("order not in a state to accept"))
+        .expect(1)
+        .mount(&api)
+        .await;
+    receive_deliverect_order(&stack).await;
+    assert_eq!(
+        stack.run_worker(&worker(&stack, &api)).await,
+        (1, vec![]),
+        "deleted, not retried"
+    );
+    let (status, _, message) = ack_status(&stack, "deliverect", &only_event_key(&stack).await).await;
+    assert_eq!(status, "failed");
+    assert!(message
+        .unwrap()
+        .contains("HTTP 400: order not in a state to accept"));
+    assert_eq!(stack.queue_depth().await, 0);
+    api.verify().await;
+}
+
+#[tokio::test]
+async fn ordatic_jobs_fetch_the_full_order_onto_the_stored_order() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/ordatic/v2/auth"))
+        .and(body_partial_json(
+            json!({"appId": "app-1", "appSecret": "app-secret"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": "ord-tok"})))
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b"))
+        .and(bearer_token("ord-tok"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "ord-8d41a7e2-1c3b", "status": "accepted", "total": 2350,
+            "fulfillment": {"type": "takeaway"},
+            "items": [{"name": "Paella", "quantity": 1, "price": 1850,
+                       "modifiers": [{"name": "Extra alioli", "quantity": 1, "price": 150}]},
+                      {"name": "Agua", "quantity": 2, "price": 175}],
+            "customer": {"name": "Lucía"}
+        })))
+        .expect(2)
+        .mount(&api)
+        .await;
+    let rx = stack.pipeline(
+        ordatic::Ordatic::new(ordatic::Config {
+            currency: "EUR".parse().unwrap(),
+        }),
+        r#"{"authorization": "local-ordatic-secret"}"#,
+    );
+    for sample in ["ordatic/order-accepted.json", "ordatic/rider-created.json"] {
+        assert_eq!(rx.handle(api_event(sample)).await.status(), 200);
+    }
+    assert_eq!(stack.run_worker(&worker(&stack, &api)).await, (2, vec![]));
+    let state = stack
+        .store()
+        .order("ordatic", "ord-8d41a7e2-1c3b")
+        .await
+        .unwrap()
+        .state
+        .unwrap();
+    assert_eq!(
+        state.status,
+        OrderStatus::Accepted,
+        "enrichment keeps the event-driven status"
+    );
+    let order = state.order.expect("the fetched order is stored");
+    assert_eq!(order.items.len(), 2);
+    assert_eq!(order.items[0].modifiers[0].unit_price.0, 150);
+    assert_eq!(order.totals.total.0, 2350);
+    assert!(order.attributes["ordatic_order"].contains("Paella"));
+    api.verify().await;
+}
+
+#[tokio::test]
+async fn olaclick_async_acks_post_with_the_configured_header_and_oolio_needs_no_call() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/olaclick/ack"))
+        .and(header("authorization", "Bearer olaclick-ack-key"))
+        .and(body_partial_json(json!({
+            "event_id": "7573920b-5558-4455-ae73-d8628aba6609",
+            "merchant_id": "777", "order_id": "PE-7222853393", "status": "received",
+        })))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let ola = stack.pipeline(
+        olaclick::OlaClick::new(olaclick::Config {
+            auth_header: "x-ordergate-token".into(),
+            merchants: None,
+            default_timezone: chrono_tz::America::Lima,
+            merchant_timezones: Default::default(),
+            ack_mode: olaclick::AckMode::Async,
+        }),
+        r#"{"auth_header_value": "local-olaclick-token"}"#,
+    );
+    assert_eq!(
+        ola.handle(api_event("olaclick/order_created.json"))
+            .await
+            .status(),
+        200
+    );
+    let oolio = stack.pipeline(
+        oolio::Oolio::new(oolio::Config {
+            currency: "AUD".parse().unwrap(),
+        }),
+        r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#,
+    );
+    assert_eq!(
+        oolio
+            .handle(request(&svix_signed("oolio/order_created.json", None)))
+            .await
+            .status(),
+        200
+    );
+    let w = worker(&stack, &api);
+    let mut handled = 0;
+    while handled < 2 {
+        let (n, failed) = stack.run_worker(&w).await;
+        assert!(failed.is_empty() && n > 0, "{failed:?}");
+        handled += n;
+    }
+    let id = api_event_json("olaclick/order_created.json");
+    assert!(id["body"].as_str().unwrap().contains("7573920b"));
+    assert_eq!(
+        ack_status(&stack, "olaclick", "7573920b-5558-4455-ae73-d8628aba6609")
+            .await
+            .0,
+        "acked"
+    );
+    let oolio_id = api_event_json("oolio/order_created.json")["headers"]["svix-id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ack_status(&stack, "oolio", &oolio_id).await.0, "acked");
+    api.verify().await;
+}
+
+fn batch_of(job: &ordergate_shared::job::AckJob, id: &str) -> aws_lambda_events::sqs::SqsEvent {
+    let mut message = aws_lambda_events::sqs::SqsMessage::default();
+    message.message_id = Some(id.to_owned());
+    message.body = Some(serde_json::to_string(job).unwrap());
+    let mut event = aws_lambda_events::sqs::SqsEvent::default();
+    event.records.push(message);
+    event
+}
+
+#[tokio::test]
+async fn concurrent_workers_given_the_same_job_call_the_platform_once() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    deliverect_token(&api, 3600).await;
+    order_status()
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(200)))
+        .expect(1)
+        .mount(&api)
+        .await;
+    receive_deliverect_order(&stack).await;
+    let job = stack
+        .store()
+        .event("deliverect", &only_event_key(&stack).await)
+        .await
+        .unwrap()
+        .unwrap()
+        .job;
+    let workers: Vec<_> = (0..8).map(|_| worker(&stack, &api)).collect();
+    let responses = futures::future::join_all(
+        workers
+            .iter()
+            .enumerate()
+            .map(|(n, w)| w.handle(batch_of(&job, &format!("m{n}")))),
+    )
+    .await;
+    let retried = responses
+        .iter()
+        .filter(|r| !r.batch_item_failures.is_empty())
+        .count();
+    assert!(
+        retried <= 7,
+        "the losers either saw it settled or busy (retried later)"
+    );
+    assert_eq!(
+        ack_status(&stack, "deliverect", &job.dedupe_key.0).await.0,
+        "acked"
+    );
+    api.verify().await;
+}
+
+#[tokio::test]
+async fn an_outcome_is_recorded_even_without_a_matching_trail_entry() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    deliverect_token(&api, 3600).await;
+    order_status()
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&api)
+        .await;
+    receive_deliverect_order(&stack).await;
+    let mut job = stack
+        .store()
+        .event("deliverect", &only_event_key(&stack).await)
+        .await
+        .unwrap()
+        .unwrap()
+        .job;
+    job.received_at = job.received_at.map(|t| t + chrono::Duration::seconds(1));
+    let response = worker(&stack, &api).handle(batch_of(&job, "m1")).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        ack_status(&stack, "deliverect", &job.dedupe_key.0).await.0,
+        "acked"
+    );
+}
+
+#[tokio::test]
+async fn ordatic_can_be_told_in_kitchen_when_an_accepted_order_arrives() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/ordatic/v2/auth"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"accessToken": "ord-tok", "expiresIn": 86400})),
+        )
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "ord-8d41a7e2-1c3b"})))
+        .mount(&api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b/status",
+        ))
+        .and(bearer_token("ord-tok"))
+        .and(body_partial_json(json!({"status": "IN_KITCHEN"})))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let mut all = platforms(&api);
+    all.ordatic = ordatic::ack::OrdaticAck::new(
+        &format!("{}/ordatic", api.uri()),
+        "EUR".parse().unwrap(),
+        secrets(json!({"app_id": "app-1", "app_secret": "app-secret"})),
+    )
+    .with_status_back(ordatic::ack::StatusBack {
+        path: "/v2/stores/{storeId}/orders/{orderId}/status".into(),
+        status: "IN_KITCHEN".into(),
+    })
+    .unwrap();
+    let mut w = Worker::new(stack.store(), all, None);
+    w.backoff = Duration::ZERO;
+    let rx = stack.pipeline(
+        ordatic::Ordatic::new(ordatic::Config {
+            currency: "EUR".parse().unwrap(),
+        }),
+        r#"{"authorization": "local-ordatic-secret"}"#,
+    );
+    for sample in ["ordatic/order-accepted.json", "ordatic/order-served.json"] {
+        assert_eq!(rx.handle(api_event(sample)).await.status(), 200);
+    }
+    let mut handled = 0;
+    while handled < 2 {
+        let (n, failed) = stack.run_worker(&w).await;
+        assert!(failed.is_empty() && n > 0, "{failed:?}");
+        handled += n;
+    }
+    api.verify().await;
+    assert!(
+        ordatic::ack::OrdaticAck::new("http://x", "EUR".parse().unwrap(), secrets(json!({})))
+            .with_status_back(ordatic::ack::StatusBack {
+                path: "/p".into(),
+                status: "DANCING".into()
+            })
+            .is_err()
+    );
+}
