@@ -6,42 +6,14 @@ use std::time::Duration;
 use ack_worker::AllPlatforms;
 use ordergate_shared::fixtures::{api_event, api_event_json, request};
 use ordergate_shared::model::OrderStatus;
-use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::{DynamoStore, EventStore};
 use ordergate_shared::worker::Worker;
-use ordergate_tests::{svix_signed, Stack};
+use ordergate_tests::{fake_platforms as platforms, secrets, svix_signed, Stack};
 use serde_json::json;
 use wiremock::matchers::{bearer_token, body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const DELIVERECT_ORDER: &str = "6438f1a2c9e77d0012ab34cd";
-
-fn secrets(json: serde_json::Value) -> SecretSource {
-    SecretSource::fixed(Secrets::from_json(&json.to_string()).unwrap())
-}
-
-/// Every platform client pointed at one fake API server.
-fn platforms(api: &MockServer) -> AllPlatforms {
-    AllPlatforms {
-        olaclick: olaclick::ack::OlaClickAck::new(
-            Some(format!("{}/olaclick/ack", api.uri())),
-            "authorization",
-            secrets(json!({"ack_auth_value": "Bearer olaclick-ack-key"})),
-        ),
-        deliverect: deliverect::ack::DeliverectAck::new(
-            &api.uri(),
-            None,
-            None,
-            secrets(json!({"client_id": "pos-client", "client_secret": "pos-secret"})),
-        ),
-        ordatic: ordatic::ack::OrdaticAck::new(
-            &format!("{}/ordatic", api.uri()),
-            "EUR".parse().unwrap(),
-            secrets(json!({"app_id": "app-1", "app_secret": "app-secret"})),
-        ),
-        oolio: oolio::ack::OolioAck,
-    }
-}
 
 fn worker(stack: &Stack, api: &MockServer) -> Worker<DynamoStore, AllPlatforms> {
     let mut w = Worker::new(
@@ -76,18 +48,13 @@ fn order_status() -> wiremock::MockBuilder {
         ))
 }
 
-async fn receive_deliverect_order(stack: &Stack) {
-    let rx = stack.pipeline(
-        deliverect::Deliverect::new(deliverect::Config {
-            currency: Some("EUR".parse().unwrap()),
-            location_currencies: Default::default(),
-        }),
-        r#"{"hmac_secret": "local-deliverect-secret"}"#,
-    );
-    assert_eq!(
-        rx.handle(api_event("deliverect/new_order.json")).await.status(),
-        200
-    );
+/// A stack holding one received Deliverect order, and a fake Deliverect API issuing tokens.
+async fn deliverect_setup() -> (Stack, MockServer) {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    deliverect_token(&api, 3600).await;
+    stack.receive_deliverect_order().await;
+    (stack, api)
 }
 
 async fn ack_status(stack: &Stack, provider: &str, key: &str) -> (String, u32, Option<String>) {
@@ -111,15 +78,12 @@ async fn only_event_key(stack: &Stack) -> String {
 
 #[tokio::test]
 async fn deliverect_accept_is_sent_once_with_a_cached_token() {
-    let stack = Stack::new().await;
-    let api = MockServer::start().await;
-    deliverect_token(&api, 3600).await;
+    let (stack, api) = deliverect_setup().await;
     order_status()
         .respond_with(ResponseTemplate::new(200))
         .expect(1)
         .mount(&api)
         .await;
-    receive_deliverect_order(&stack).await;
     let w = worker(&stack, &api);
     assert_eq!(stack.run_worker(&w).await, (1, vec![]));
     let key = only_event_key(&stack).await;
@@ -156,9 +120,7 @@ async fn deliverect_accept_is_sent_once_with_a_cached_token() {
 
 #[tokio::test]
 async fn an_expired_token_is_refreshed_once_on_401() {
-    let stack = Stack::new().await;
-    let api = MockServer::start().await;
-    deliverect_token(&api, 3600).await;
+    let (stack, api) = deliverect_setup().await;
     order_status()
         .respond_with(ResponseTemplate::new(401))
         .up_to_n_times(1)
@@ -168,7 +130,6 @@ async fn an_expired_token_is_refreshed_once_on_401() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&api)
         .await;
-    receive_deliverect_order(&stack).await;
     assert_eq!(stack.run_worker(&worker(&stack, &api)).await, (1, vec![]));
     let requests = api.received_requests().await.unwrap();
     let tokens = requests.iter().filter(|r| r.url.path() == "/oauth/token").count();
@@ -183,9 +144,7 @@ async fn an_expired_token_is_refreshed_once_on_401() {
 
 #[tokio::test]
 async fn a_5xx_is_retried_with_the_error_recorded_then_succeeds() {
-    let stack = Stack::new().await;
-    let api = MockServer::start().await;
-    deliverect_token(&api, 3600).await;
+    let (stack, api) = deliverect_setup().await;
     order_status()
         .respond_with(ResponseTemplate::new(503).set_body_string("busy"))
         .up_to_n_times(1)
@@ -196,7 +155,6 @@ async fn a_5xx_is_retried_with_the_error_recorded_then_succeeds() {
         .expect(1)
         .mount(&api)
         .await;
-    receive_deliverect_order(&stack).await;
     let w = worker(&stack, &api);
     let (handled, failed) = stack.run_worker(&w).await;
     assert_eq!(
@@ -216,15 +174,12 @@ async fn a_5xx_is_retried_with_the_error_recorded_then_succeeds() {
 
 #[tokio::test]
 async fn a_permanent_4xx_fails_the_job_without_retrying() {
-    let stack = Stack::new().await;
-    let api = MockServer::start().await;
-    deliverect_token(&api, 3600).await;
+    let (stack, api) = deliverect_setup().await;
     order_status()
         .respond_with(ResponseTemplate::new(400).set_body_string("order not in a state to accept"))
         .expect(1)
         .mount(&api)
         .await;
-    receive_deliverect_order(&stack).await;
     assert_eq!(
         stack.run_worker(&worker(&stack, &api)).await,
         (1, vec![]),
@@ -374,15 +329,12 @@ fn batch_of(job: &ordergate_shared::job::AckJob, id: &str) -> aws_lambda_events:
 
 #[tokio::test]
 async fn concurrent_workers_given_the_same_job_call_the_platform_once() {
-    let stack = Stack::new().await;
-    let api = MockServer::start().await;
-    deliverect_token(&api, 3600).await;
+    let (stack, api) = deliverect_setup().await;
     order_status()
         .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(200)))
         .expect(1)
         .mount(&api)
         .await;
-    receive_deliverect_order(&stack).await;
     let job = stack
         .store()
         .event("deliverect", &only_event_key(&stack).await)
@@ -415,14 +367,11 @@ async fn concurrent_workers_given_the_same_job_call_the_platform_once() {
 
 #[tokio::test]
 async fn an_outcome_is_recorded_even_without_a_matching_trail_entry() {
-    let stack = Stack::new().await;
-    let api = MockServer::start().await;
-    deliverect_token(&api, 3600).await;
+    let (stack, api) = deliverect_setup().await;
     order_status()
         .respond_with(ResponseTemplate::new(200))
         .mount(&api)
         .await;
-    receive_deliverect_order(&stack).await;
     let mut job = stack
         .store()
         .event("deliverect", &only_event_key(&stack).await)

@@ -5,23 +5,17 @@
 """
 import argparse
 import json
-import pathlib
 
-import boto3
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from localaws import client, endpoint, table_args
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("provider")
     ap.add_argument("order_id")
-    ap.add_argument("--endpoint", default=None)
-    ap.add_argument("--table", default="ordergate-local-OrdersTable")
+    table_args(ap)
     args = ap.parse_args()
-    endpoint = args.endpoint or (ROOT / ".local/emulator-dev.url").read_text().strip()
-    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    ddb = client("dynamodb", endpoint(args.endpoint))
     items = ddb.query(TableName=args.table, KeyConditionExpression="pk = :pk", ConsistentRead=True,
                       ExpressionAttributeValues={":pk": {"S": f"ORDER#{args.provider}#{args.order_id}"}})["Items"]
     if not items:

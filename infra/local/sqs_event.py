@@ -7,24 +7,18 @@ job of one event, to run the ack worker locally on it:
 """
 import argparse
 import json
-import pathlib
 import uuid
 
-import boto3
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from localaws import client, endpoint, table_args
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("provider")
     ap.add_argument("event_key")
-    ap.add_argument("--endpoint", default=None)
-    ap.add_argument("--table", default="ordergate-local-OrdersTable")
+    table_args(ap)
     args = ap.parse_args()
-    endpoint = args.endpoint or (ROOT / ".local/emulator-dev.url").read_text().strip()
-    ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    ddb = client("dynamodb", endpoint(args.endpoint))
     item = ddb.get_item(TableName=args.table, ConsistentRead=True,
                         Key={"pk": {"S": f"EVENT#{args.provider}#{args.event_key}"}, "sk": {"S": "EVENT"}}).get("Item")
     if not item:

@@ -363,3 +363,48 @@ impl Stack {
             .expect("send_message");
     }
 }
+
+pub fn secrets(json: serde_json::Value) -> SecretSource {
+    SecretSource::fixed(Secrets::from_json(&json.to_string()).unwrap())
+}
+
+/// Every platform client pointed at one fake API server.
+pub fn fake_platforms(api: &wiremock::MockServer) -> ack_worker::AllPlatforms {
+    ack_worker::AllPlatforms {
+        olaclick: olaclick::ack::OlaClickAck::new(
+            Some(format!("{}/olaclick/ack", api.uri())),
+            "authorization",
+            secrets(serde_json::json!({"ack_auth_value": "Bearer olaclick-ack-key"})),
+        ),
+        deliverect: deliverect::ack::DeliverectAck::new(
+            &api.uri(),
+            None,
+            None,
+            secrets(serde_json::json!({"client_id": "pos-client", "client_secret": "pos-secret"})),
+        ),
+        ordatic: ordatic::ack::OrdaticAck::new(
+            &format!("{}/ordatic", api.uri()),
+            "EUR".parse().unwrap(),
+            secrets(serde_json::json!({"app_id": "app-1", "app_secret": "app-secret"})),
+        ),
+        oolio: oolio::ack::OolioAck,
+    }
+}
+
+impl Stack {
+    /// Receives one sample Deliverect order (EUR, the local HMAC secret): a stored event
+    /// and an `accept` job on the queue.
+    pub async fn receive_deliverect_order(&self) {
+        let rx = self.pipeline(
+            deliverect::Deliverect::new(deliverect::Config {
+                currency: Some("EUR".parse().unwrap()),
+                location_currencies: Default::default(),
+            }),
+            r#"{"hmac_secret": "local-deliverect-secret"}"#,
+        );
+        let r = rx
+            .handle(ordergate_shared::fixtures::api_event("deliverect/new_order.json"))
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+}

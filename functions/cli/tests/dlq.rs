@@ -4,19 +4,12 @@
 use std::process::Command;
 use std::time::Duration;
 
-use ack_worker::AllPlatforms;
-use ordergate_shared::fixtures::api_event;
-use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::EventStore;
 use ordergate_shared::worker::Worker;
 use ordergate_tests::{depth, Stack};
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn secrets(json: serde_json::Value) -> SecretSource {
-    SecretSource::fixed(Secrets::from_json(&json.to_string()).unwrap())
-}
 
 async fn platform_answers(api: &MockServer, status: u16) {
     api.reset().await;
@@ -46,17 +39,7 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
     let stack = Stack::new().await;
     let api = MockServer::start().await;
     platform_answers(&api, 500).await;
-    let platforms = AllPlatforms {
-        olaclick: olaclick_unused(),
-        deliverect: deliverect::ack::DeliverectAck::new(
-            &api.uri(),
-            None,
-            None,
-            secrets(json!({"client_id": "c", "client_secret": "s"})),
-        ),
-        ordatic: ordatic::ack::OrdaticAck::new(&api.uri(), "EUR".parse().unwrap(), secrets(json!({}))),
-        oolio: oolio::ack::OolioAck,
-    };
+    let platforms = ordergate_tests::fake_platforms(&api);
     let mut worker = Worker::new(
         stack.store(),
         platforms,
@@ -64,17 +47,7 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
     );
     worker.backoff = Duration::ZERO;
 
-    let rx = stack.pipeline(
-        deliverect::Deliverect::new(deliverect::Config {
-            currency: Some("EUR".parse().unwrap()),
-            location_currencies: Default::default(),
-        }),
-        r#"{"hmac_secret": "local-deliverect-secret"}"#,
-    );
-    assert_eq!(
-        rx.handle(api_event("deliverect/new_order.json")).await.status(),
-        200
-    );
+    stack.receive_deliverect_order().await;
     stack.enqueue_raw("this is not an ack job", "poison").await;
 
     // maxReceiveCount is 5 (template.yaml): the sixth receive finds them dead-lettered.
@@ -148,10 +121,6 @@ fn moved_key(moved: &[ordergate_cli::dlq::DeadLetter]) -> String {
         .iter()
         .find_map(|l| l.event_key.clone())
         .expect("the deliverect job")
-}
-
-fn olaclick_unused() -> olaclick::ack::OlaClickAck {
-    olaclick::ack::OlaClickAck::new(None, "authorization", secrets(json!({})))
 }
 
 #[tokio::test]

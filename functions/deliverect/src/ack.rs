@@ -8,7 +8,7 @@ use std::time::Duration;
 use ordergate_shared::config;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::secrets::SecretSource;
-use ordergate_shared::worker::http::{check, client, send, with_token, TokenCache};
+use ordergate_shared::worker::http::{authorized, check, client, credential_pair, send, TokenCache};
 use ordergate_shared::worker::{AckError, Acked};
 use serde_json::json;
 
@@ -63,16 +63,7 @@ impl DeliverectAck {
     }
 
     async fn token(&self) -> Result<(String, Duration), AckError> {
-        let secrets = self
-            .secrets
-            .get()
-            .await
-            .map_err(|e| AckError::Retry(e.to_string()))?;
-        let (Some(id), Some(secret)) = (secrets.get(CLIENT_ID), secrets.get(CLIENT_SECRET)) else {
-            return Err(AckError::Unauthorized(
-                "deliverect client_id/client_secret are not configured".into(),
-            ));
-        };
+        let (id, secret) = credential_pair(&self.secrets, [CLIENT_ID, CLIENT_SECRET], "deliverect").await?;
         let request = self.http.post(format!("{}/oauth/token", self.api)).json(&json!({
             "client_id": id,
             "client_secret": secret,
@@ -111,18 +102,11 @@ impl DeliverectAck {
             "receiptId": "",
         });
         let url = format!("{}/orderStatus/{order_id}", self.api);
-        with_token(
+        authorized(
             &self.tokens,
             || self.token(),
-            |token| {
-                let request = self.http.post(&url).bearer_auth(token).json(&body);
-                async move {
-                    check(
-                        send(request, "deliverect orderStatus").await?,
-                        "deliverect orderStatus",
-                    )
-                }
-            },
+            "deliverect orderStatus",
+            |token| self.http.post(&url).bearer_auth(token).json(&body),
         )
         .await?;
         Ok(Acked::note(format!("{action}: status {status} sent")))

@@ -23,7 +23,7 @@ use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::wire::{list_or_null, opt_lenient_int, opt_string_or_number};
-use ordergate_shared::worker::http::{check, client, send, with_token, TokenCache};
+use ordergate_shared::worker::http::{authorized, check, client, credential_pair, send, TokenCache};
 use ordergate_shared::worker::{AckError, Acked};
 use serde::Deserialize;
 use serde_json::json;
@@ -144,16 +144,7 @@ impl OrdaticAck {
     }
 
     async fn token(&self) -> Result<(String, Duration), AckError> {
-        let secrets = self
-            .secrets
-            .get()
-            .await
-            .map_err(|e| AckError::Retry(e.to_string()))?;
-        let (Some(id), Some(secret)) = (secrets.get(APP_ID), secrets.get(APP_SECRET)) else {
-            return Err(AckError::Unauthorized(
-                "ordatic app_id/app_secret are not configured".into(),
-            ));
-        };
+        let (id, secret) = credential_pair(&self.secrets, [APP_ID, APP_SECRET], "ordatic").await?;
         let request = self
             .http
             .post(format!("{}/v2/auth", self.api))
@@ -177,13 +168,11 @@ impl OrdaticAck {
             return Err(AckError::Permanent("ack job has no store_id/order_id".into()));
         };
         let url = format!("{}/v2/stores/{store}/orders/{order}", self.api);
-        let reply = with_token(
+        let reply = authorized(
             &self.tokens,
             || self.token(),
-            |token| {
-                let request = self.http.get(&url).bearer_auth(token);
-                async move { check(send(request, "ordatic order").await?, "ordatic order") }
-            },
+            "ordatic order",
+            |token| self.http.get(&url).bearer_auth(token),
         )
         .await?;
         let full: FullOrder = reply.json("ordatic order")?;
@@ -196,13 +185,11 @@ impl OrdaticAck {
                 back.path.replace("{storeId}", store).replace("{orderId}", order)
             );
             let body = json!({"status": back.status});
-            with_token(
+            authorized(
                 &self.tokens,
                 || self.token(),
-                |token| {
-                    let request = self.http.post(&url).bearer_auth(token).json(&body);
-                    async move { check(send(request, "ordatic status").await?, "ordatic status") }
-                },
+                "ordatic status",
+                |token| self.http.post(&url).bearer_auth(token).json(&body),
             )
             .await?;
             note = format!("full order fetched; {} sent", back.status);

@@ -89,6 +89,42 @@ impl TokenCache {
     }
 }
 
+/// Two values of a platform's secret (e.g. client id and secret); missing ones are an
+/// `Unauthorized` error so the job is retried once an operator sets them.
+pub async fn credential_pair(
+    secrets: &crate::secrets::SecretSource,
+    keys: [&str; 2],
+    platform: &str,
+) -> Result<(String, String), AckError> {
+    let secrets = secrets.get().await.map_err(|e| AckError::Retry(e.to_string()))?;
+    match (secrets.get(keys[0]), secrets.get(keys[1])) {
+        (Some(a), Some(b)) => Ok((a.to_owned(), b.to_owned())),
+        _ => Err(AckError::Unauthorized(format!(
+            "{platform} {}/{} are not configured",
+            keys[0], keys[1]
+        ))),
+    }
+}
+
+/// Sends the request `build` makes with a bearer token and checks the answer; on 401
+/// fetches a new token once and tries again.
+pub async fn authorized<G, GFut>(
+    tokens: &TokenCache,
+    fetch: G,
+    what: &str,
+    build: impl Fn(String) -> reqwest::RequestBuilder,
+) -> Result<Reply, AckError>
+where
+    G: Fn() -> GFut,
+    GFut: Future<Output = Result<(String, Duration), AckError>>,
+{
+    with_token(tokens, fetch, |token| {
+        let request = build(token);
+        async move { check(send(request, what).await?, what) }
+    })
+    .await
+}
+
 /// Runs `call` with a token; on 401 fetches a new token once and tries again.
 pub async fn with_token<F, Fut, T, G, GFut>(tokens: &TokenCache, fetch: G, call: F) -> Result<T, AckError>
 where
