@@ -1,5 +1,5 @@
 # ordergate: the two commands are `make dev` (run the stack locally) and `make test`.
-.PHONY: dev test send show build deploy stop
+.PHONY: dev test bench send show build deploy stop
 
 # Emulated AWS + every function served by cargo lambda watch on :9000. Ctrl-C stops it.
 dev:
@@ -8,6 +8,10 @@ dev:
 # Everything CI runs: fmt, clippy, SAM/cfn lint, unit + emulator tests, local smoke test.
 test:
 	infra/local/test.sh
+
+# Benchmarks: hot path, cold start, memory, binary sizes (prints tables; README has results).
+bench:
+	infra/local/bench.sh
 
 # Send a sample event to the running dev stack: make send EVENT=events/olaclick/order_created.json
 send:

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make bench`: the figures behind the README's performance table.
+#  1. hot path (criterion): verify + parse + normalize vs a bare serde_json parse;
+#  2. release binaries under a local Runtime API: cold start, peak RSS after 1,000 events,
+#     throughput against the emulator; stripped arm64 sizes (cargo lambda, when it can build).
+# Prints tables only; nothing here fails on a slow machine.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+infra/local/setup.sh
+export PATH="$root/.venv/bin:$PATH"
+
+echo "==> hot path benchmarks (criterion)"
+cargo bench -q -p ordergate-tests --bench hot_path > /dev/null
+"$root/.venv/bin/python" tests/benches/report.py target/criterion
+
+echo
+echo "==> release builds"
+functions=(-p olaclick -p deliverect -p ordatic -p oolio -p ack-worker)
+if ! cargo lambda build --release --arm64 "${functions[@]}" > "$root/.local/bench-arm64.log" 2>&1; then
+  echo "(arm64 build unavailable here: sizes omitted; see .local/bench-arm64.log)"
+fi
+cargo build --release -q "${functions[@]}"
+
+echo
+echo "==> cold start, memory, throughput (release x86_64 binaries, emulator on 127.0.0.1)"
+endpoint="$(infra/local/emulator.sh start bench 0)"
+trap 'infra/local/emulator.sh stop bench' EXIT
+ORDERGATE_TEST_ENDPOINT="$endpoint" cargo bench -q -p ordergate-tests --bench cold_start

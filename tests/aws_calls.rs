@@ -1,0 +1,163 @@
+//! AWS calls per delivery, counted by an interceptor on the real SDK clients (every HTTP
+//! attempt, retries included). Users pay per request: a new event must cost at most one
+//! DynamoDB write and one SQS send; a duplicate at most one DynamoDB call, and no second job.
+
+use std::sync::{Arc, Mutex};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use ordergate_shared::blob::S3Blobs;
+use ordergate_shared::fixtures::request;
+use ordergate_shared::queue::SqsQueue;
+use ordergate_shared::secrets::{SecretSource, Secrets};
+use ordergate_shared::store::DynamoStore;
+use ordergate_shared::{Limits, Pipeline, Provider};
+use ordergate_tests::{svix_signed, Stack};
+
+/// Records "Service.Operation" for every request the SDK sends.
+#[derive(Debug, Clone, Default)]
+struct Calls(Arc<Mutex<Vec<String>>>);
+
+impl Intercept for Calls {
+    fn name(&self) -> &'static str {
+        "CountCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let op = cfg
+            .load::<Metadata>()
+            .map_or("?".to_owned(), |m| format!("{}.{}", m.service(), m.name()));
+        self.0.lock().unwrap().push(op);
+        Ok(())
+    }
+}
+
+impl Calls {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+fn counted_pipeline<P: Provider>(stack: &Stack, provider: P, secrets: &str, calls: &Calls) -> Pipeline<P> {
+    let ddb = aws_sdk_dynamodb::config::Builder::from(&stack.sdk)
+        .interceptor(calls.clone())
+        .build();
+    let sqs = aws_sdk_sqs::config::Builder::from(&stack.sdk)
+        .interceptor(calls.clone())
+        .build();
+    let s3 = aws_sdk_s3::config::Builder::from(&stack.sdk)
+        .interceptor(calls.clone())
+        .build();
+    Pipeline::new(
+        provider,
+        DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(ddb), &stack.table),
+        SqsQueue::new(aws_sdk_sqs::Client::from_conf(sqs), &stack.queue_url),
+        S3Blobs::new(aws_sdk_s3::Client::from_conf(s3), &stack.bucket),
+        SecretSource::fixed(Secrets::from_json(secrets).unwrap()),
+        Limits::default(),
+    )
+}
+
+fn count(calls: &[String], prefix: &str) -> usize {
+    calls.iter().filter(|c| c.starts_with(prefix)).count()
+}
+
+/// Delivers `event` twice and checks (and prints) what each delivery cost.
+async fn new_then_duplicate<P: Provider>(
+    provider: P,
+    secrets: &str,
+    event: serde_json::Value,
+    s3_puts: usize,
+) {
+    let stack = Stack::new().await;
+    let calls = Calls::default();
+    let rx = counted_pipeline(&stack, provider, secrets, &calls);
+    assert_eq!(rx.handle(request(&event)).await.status(), 200);
+    let new = calls.take();
+    assert_eq!(rx.handle(request(&event)).await.status(), 200);
+    let duplicate = calls.take();
+    eprintln!("{}: new event {new:?}; duplicate {duplicate:?}", P::NAME);
+
+    assert_eq!(count(&new, "DynamoDB"), 1, "one write for a new event: {new:?}");
+    assert_eq!(count(&new, "SQS.SendMessage"), 1, "{new:?}");
+    assert_eq!(count(&new, "S3.PutObject"), s3_puts, "{new:?}");
+    assert_eq!(new.len(), 2 + s3_puts, "nothing else: {new:?}");
+    assert_eq!(
+        count(&duplicate, "DynamoDB"),
+        1,
+        "one call for a duplicate: {duplicate:?}"
+    );
+    // While its ack is pending the job is offered again (in case the first send was lost);
+    // the FIFO queue drops it, so no second job is processed.
+    assert!(count(&duplicate, "SQS.SendMessage") <= 1, "{duplicate:?}");
+    assert_eq!(stack.queue_depth().await, 1, "still one job");
+}
+
+#[tokio::test]
+async fn olaclick_costs_one_write_and_one_send() {
+    let provider = olaclick::OlaClick::new(olaclick::Config {
+        auth_header: "x-ordergate-token".into(),
+        merchants: None,
+        default_timezone: chrono_tz::America::Lima,
+        merchant_timezones: Default::default(),
+        ack_mode: olaclick::AckMode::Sync,
+    });
+    let event = ordergate_shared::fixtures::api_event_json("olaclick/order_created.json");
+    new_then_duplicate(
+        provider,
+        r#"{"auth_header_value": "local-olaclick-token"}"#,
+        event,
+        0,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn deliverect_costs_one_write_and_one_send() {
+    let provider = deliverect::Deliverect::new(deliverect::Config {
+        currency: Some("EUR".parse().unwrap()),
+        location_currencies: Default::default(),
+    });
+    let event = ordergate_shared::fixtures::api_event_json("deliverect/new_order.json");
+    new_then_duplicate(
+        provider,
+        r#"{"hmac_secret": "local-deliverect-secret"}"#,
+        event,
+        0,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ordatic_costs_one_write_and_one_send_plus_s3_for_a_large_proof() {
+    let secrets = r#"{"authorization": "local-ordatic-secret"}"#;
+    let ordatic = || {
+        ordatic::Ordatic::new(ordatic::Config {
+            currency: "EUR".parse().unwrap(),
+        })
+    };
+    let small = ordergate_shared::fixtures::api_event_json("ordatic/order-accepted.json");
+    new_then_duplicate(ordatic(), secrets, small, 0).await;
+    // The 3 MB proof: the image and the raw body go to S3 (2 puts) before the one write.
+    let large = ordergate_shared::fixtures::api_event_json("ordatic/rider-proof-delivery-large.json");
+    new_then_duplicate(ordatic(), secrets, large, 2).await;
+}
+
+#[tokio::test]
+async fn oolio_costs_one_write_and_one_send() {
+    let provider = oolio::Oolio::new(oolio::Config {
+        currency: "AUD".parse().unwrap(),
+    });
+    let event = svix_signed("oolio/order_created.json", None);
+    let secrets = r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#;
+    new_then_duplicate(provider, secrets, event, 0).await;
+}
