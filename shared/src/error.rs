@@ -97,6 +97,11 @@ pub fn parse_json<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, A
 /// [`parse_json`] for a document nested at `prefix` (e.g. `data`), so errors name the
 /// field's full path.
 pub fn parse_json_at<'a, T: serde::Deserialize<'a>>(bytes: &'a [u8], prefix: &str) -> Result<T, ApiError> {
+    // Fast path: plain serde_json. Only a failure is parsed again with path tracking,
+    // which costs on every field, to name the field in the error.
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = match (prefix, e.path().to_string()) {

@@ -415,6 +415,13 @@ pub mod attributes {
         }
     }
 
+    /// Adds a list as compact JSON under `name` unless it is empty (checked before any work).
+    pub fn put_list<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, list: &[T]) {
+        if !list.is_empty() {
+            put_json(attrs, name, &list);
+        }
+    }
+
     /// Adds `value` as compact JSON under `name` unless it is `null` or an empty list.
     pub fn put_json<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, value: &T) {
         let text = serde_json::to_string(value).expect("plain JSON values");

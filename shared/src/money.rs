@@ -4,8 +4,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
@@ -113,10 +111,15 @@ pub enum MoneyError {
     OutOfRange(String),
 }
 
-/// A decimal amount in major units exactly as the platform wrote it, e.g. `7.5` or `"10"`.
-/// Deserializes from the raw JSON text (number or numeric string) so no digit is lost.
+/// A decimal amount in major units exactly as the platform wrote it, e.g. `7.5` or `"10"`:
+/// an integer mantissa and a decimal scale (7.5 = 75 × 10⁻¹). Read from the raw JSON text
+/// (number or numeric string) and converted with integer arithmetic, so no digit is lost
+/// and nothing goes through binary floating point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MajorAmount(pub Decimal);
+pub struct MajorAmount {
+    mantissa: i128,
+    scale: u32,
+}
 
 /// An amount converted to minor units, with whether it had to be rounded to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,37 +128,104 @@ pub struct Converted {
     pub rounded: bool,
 }
 
+/// More digits than this are refused (i128 holds 38).
+const MAX_DIGITS: usize = 30;
+
 impl MajorAmount {
+    /// Parses `-12.50`, `7.5`, `80`, `1e2`, `1.5E-1` exactly.
     pub fn parse(text: &str) -> Result<Self, MoneyError> {
         let t = text.trim();
-        let parsed = if t.contains(['e', 'E']) {
-            Decimal::from_scientific(t)
-        } else {
-            Decimal::from_str(t)
+        let bad = || MoneyError::NotANumber(t.chars().take(40).collect());
+        let (number, exponent) = match t.find(['e', 'E']) {
+            Some(i) => (&t[..i], t[i + 1..].parse::<i32>().map_err(|_| bad())?),
+            None => (t, 0),
         };
-        parsed
-            .map(MajorAmount)
-            .map_err(|_| MoneyError::NotANumber(t.chars().take(40).collect()))
+        let (negative, digits) = match number.as_bytes().first() {
+            Some(b'-') => (true, &number[1..]),
+            Some(b'+') => (false, &number[1..]),
+            _ => (false, number),
+        };
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
+            return Err(bad());
+        }
+        if whole.len() + fraction.len() > MAX_DIGITS || exponent.abs() > MAX_DIGITS as i32 {
+            return Err(MoneyError::OutOfRange(t.chars().take(40).collect()));
+        }
+        let mut mantissa: i128 = 0;
+        for b in whole.bytes().chain(fraction.bytes()) {
+            mantissa = mantissa * 10 + i128::from(b - b'0');
+        }
+        let mut scale = fraction.len() as i32 - exponent;
+        if scale < 0 {
+            mantissa = mantissa
+                .checked_mul(10_i128.pow(scale.unsigned_abs()))
+                .ok_or_else(|| MoneyError::OutOfRange(t.to_owned()))?;
+            scale = 0;
+        }
+        Ok(MajorAmount {
+            mantissa: if negative { -mantissa } else { mantissa },
+            scale: scale as u32,
+        })
     }
 
     /// An amount given in units with `digits` decimals (e.g. cents: 2), as major units.
-    pub fn from_minor(amount: Decimal, digits: u32) -> MajorAmount {
-        MajorAmount(amount / Decimal::from(10_i64.pow(digits.min(18))))
+    pub fn from_minor(amount: i64, digits: u32) -> MajorAmount {
+        MajorAmount {
+            mantissa: i128::from(amount),
+            scale: digits,
+        }
+    }
+
+    /// This amount, read as units with `digits` more decimals (cents of it: 2).
+    pub fn shifted(self, digits: u32) -> MajorAmount {
+        MajorAmount {
+            mantissa: self.mantissa,
+            scale: self.scale + digits,
+        }
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.mantissa == 0
     }
 
     /// Major units → minor units of `currency` (half-even rounding if more digits were sent).
     pub fn to_minor(self, currency: Currency) -> Result<Converted, MoneyError> {
-        let out_of_range = || MoneyError::OutOfRange(self.0.to_string());
-        let scaled = self
-            .0
-            .checked_mul(Decimal::from(10_i64.pow(currency.exponent())))
-            .ok_or_else(out_of_range)?;
-        let rounded = scaled.round_dp_with_strategy(0, RoundingStrategy::MidpointNearestEven);
-        let minor = rounded.to_i64().ok_or_else(out_of_range)?;
+        let out_of_range = || MoneyError::OutOfRange(self.to_string());
+        let exp = currency.exponent();
+        let (value, rounded) = if exp >= self.scale {
+            let factor = 10_i128.checked_pow(exp - self.scale).ok_or_else(out_of_range)?;
+            (self.mantissa.checked_mul(factor).ok_or_else(out_of_range)?, false)
+        } else {
+            let div = 10_i128.checked_pow(self.scale - exp).ok_or_else(out_of_range)?;
+            let (q, r) = (self.mantissa.div_euclid(div), self.mantissa.rem_euclid(div));
+            let up = match (2 * r).cmp(&div) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Equal => q % 2 != 0,
+                std::cmp::Ordering::Less => false,
+            };
+            (q + i128::from(up), r != 0)
+        };
+        let minor = i64::try_from(value).map_err(|_| out_of_range())?;
         Ok(Converted {
             minor: MinorUnits(minor),
-            rounded: rounded != scaled,
+            rounded,
         })
+    }
+}
+
+impl fmt::Display for MajorAmount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = self.mantissa.unsigned_abs().to_string();
+        let sign = if self.mantissa < 0 { "-" } else { "" };
+        let scale = self.scale as usize;
+        if scale == 0 {
+            return write!(f, "{sign}{digits}");
+        }
+        let padded = format!("{digits:0>width$}", width = scale + 1);
+        let (whole, fraction) = padded.split_at(padded.len() - scale);
+        write!(f, "{sign}{whole}.{fraction}")
     }
 }
 
@@ -217,7 +287,7 @@ mod tests {
     #[test]
     fn minor_units_of_one_scale_rescale_to_the_currency() {
         let cents = |n: i64, cur: &str| {
-            MajorAmount::from_minor(Decimal::from(n), 2)
+            MajorAmount::from_minor(n, 2)
                 .to_minor(cur.parse().unwrap())
                 .unwrap()
         };
@@ -235,6 +305,7 @@ mod tests {
         assert!(serde_json::from_str::<MajorAmount>("true").is_err());
         assert!(serde_json::from_str::<MajorAmount>("1e40").is_err());
         let huge = MajorAmount::parse("99999999999999999999").unwrap();
+        assert!(huge.to_minor(cur("JPY")).is_err(), "beyond i64 minor units");
         assert!(huge.to_minor(cur("USD")).is_err());
         assert!("EURO".parse::<Currency>().is_err());
         assert!("E1R".parse::<Currency>().is_err());

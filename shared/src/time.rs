@@ -26,9 +26,13 @@ impl Timestamp {
     /// A wall-clock time with no offset (`YYYY-MM-DD HH:MM:SS`), read in the zone `tz`.
     /// In a DST fold the earlier instant is taken; in a gap, the instant one hour later.
     pub fn local(raw: &str, tz: Tz) -> Timestamp {
-        let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(raw.trim(), f).ok());
+        // `YYYY-MM-DD HH:MM:SS[.fff]` (or with a `T`): chrono's own ISO parser, then formats.
+        let t = raw.trim();
+        let naive = t
+            .replacen(' ', "T", 1)
+            .parse::<NaiveDateTime>()
+            .ok()
+            .or_else(|| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").ok());
         let utc = naive.and_then(|n| match tz.from_local_datetime(&n) {
             LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
             LocalResult::None => tz

@@ -1,5 +1,8 @@
 //! Small serde helpers for the platforms' loose JSON (ids that are sometimes numbers).
 
+use std::fmt;
+
+use serde::de::{self, IntoDeserializer, Visitor};
 use serde::{Deserialize, Deserializer};
 
 #[derive(Deserialize)]
@@ -30,34 +33,48 @@ pub fn opt_string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<St
     Option::<StrOrNum>::deserialize(d).map(|o| o.map(StrOrNum::into_string))
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum IntOrText<'a> {
-    Int(i64),
-    Float(f64),
-    Text(std::borrow::Cow<'a, str>),
-}
-
 /// An integer amount sent as a number or as numeric text (`10` or `"10"`); `null` → `None`.
-/// Fractions are refused: these fields are whole minor units.
+/// Fractions are refused: these fields are whole minor units. Read by a visitor, so it
+/// costs no buffering.
 pub fn opt_lenient_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    use serde::de::Error;
-    let whole = |f: f64| {
-        (f.fract() == 0.0 && f.abs() < 9.0e15)
-            .then_some(f as i64)
-            .ok_or_else(|| D::Error::custom(format!("{f} is not a whole amount")))
-    };
-    match Option::<IntOrText>::deserialize(d)? {
-        None => Ok(None),
-        Some(IntOrText::Int(i)) => Ok(Some(i)),
-        Some(IntOrText::Float(f)) => whole(f).map(Some),
-        Some(IntOrText::Text(t)) => t.trim().parse::<i64>().map(Some).map_err(|_| {
-            D::Error::custom(format!(
-                "'{}' is not a whole amount",
-                t.chars().take(40).collect::<String>()
-            ))
-        }),
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole amount as a number or numeric text")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_f64<E: de::Error>(self, f: f64) -> Result<Self::Value, E> {
+            (f.fract() == 0.0 && f.abs() < 9.0e15)
+                .then_some(Some(f as i64))
+                .ok_or_else(|| E::custom(format!("{f} is not a whole amount")))
+        }
+        fn visit_str<E: de::Error>(self, t: &str) -> Result<Self::Value, E> {
+            t.trim().parse::<i64>().map(Some).map_err(|_| {
+                E::custom(format!(
+                    "'{}' is not a whole amount",
+                    t.chars().take(40).collect::<String>()
+                ))
+            })
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
     }
+    d.deserialize_option(V)
 }
 
 /// A list that may be `null` or absent (→ empty). Errors inside keep their field path.
@@ -66,21 +83,53 @@ pub fn list_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Res
     Option::<Vec<T>>::deserialize(d).map(Option::unwrap_or_default)
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany<T> {
-    Many(Vec<T>),
-    One(T),
-}
-
 /// A list that may arrive as an array, a single object, `null` or not at all.
-/// Use with `#[serde(default, deserialize_with = "one_or_many")]`.
+/// Use with `#[serde(default, deserialize_with = "one_or_many")]`. Read by a visitor, so
+/// nothing is buffered and errors inside keep their field path.
 pub fn one_or_many<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
-    Ok(match Option::<OneOrMany<T>>::deserialize(d)? {
-        None => Vec::new(),
-        Some(OneOrMany::Many(v)) => v,
-        Some(OneOrMany::One(t)) => vec![t],
-    })
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object or an array of objects")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(item) = seq.next_element()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| vec![t])
+        }
+        // A single scalar where a list of scalars is expected.
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<T>, E> {
+            T::deserialize(v.into_deserializer()).map(|t| vec![t])
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<T>, E> {
+            T::deserialize(v.into_deserializer()).map(|t| vec![t])
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Vec<T>, E> {
+            T::deserialize(v.into_deserializer()).map(|t| vec![t])
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Vec<T>, E> {
+            T::deserialize(v.into_deserializer()).map(|t| vec![t])
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<T>, E> {
+            T::deserialize(v.into_deserializer()).map(|t| vec![t])
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_option(V(std::marker::PhantomData))
 }
 
 #[cfg(test)]

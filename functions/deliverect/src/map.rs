@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ordergate_shared::model::attributes::{put, put_json};
+use ordergate_shared::model::attributes::{put, put_list};
 use ordergate_shared::model::{
     Address, Adjustment, Courier, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Payment, Totals,
 };
@@ -57,20 +57,26 @@ struct Money {
 }
 
 impl Money {
-    fn minor(&mut self, field: &str, amount: i64) -> Result<MinorUnits, MapError> {
-        let converted = MajorAmount::from_minor(amount.into(), self.digits)
+    /// `field` names the amount in errors and warnings; it is only built when needed.
+    fn minor(&mut self, field: &dyn Fn() -> String, amount: i64) -> Result<MinorUnits, MapError> {
+        let converted = MajorAmount::from_minor(amount, self.digits)
             .to_minor(self.currency)
-            .map_err(|e| MapError(format!("{field}: {e}")))?;
+            .map_err(|e| MapError(format!("{}: {e}", field())))?;
         if converted.rounded {
             self.warnings.push(format!(
-                "{field} has more digits than {} allows; rounded",
+                "{} has more digits than {} allows; rounded",
+                field(),
                 self.currency
             ));
         }
         Ok(converted.minor)
     }
 
-    fn opt(&mut self, field: &str, amount: Option<i64>) -> Result<Option<MinorUnits>, MapError> {
+    fn opt(
+        &mut self,
+        field: &dyn Fn() -> String,
+        amount: Option<i64>,
+    ) -> Result<Option<MinorUnits>, MapError> {
         amount.map(|a| self.minor(field, a)).transpose()
     }
 }
@@ -96,13 +102,13 @@ fn item(money: &mut Money, path: &str, i: &wire::Item) -> Result<(Item, i128), M
     put(&mut attributes, "product_type", i.product_type);
     put(&mut attributes, "is_combo", i.is_combo.filter(|b| *b));
     put(&mut attributes, "in_bundle", i.in_bundle.filter(|b| *b));
-    put_json(&mut attributes, "product_tags", &i.product_tags);
+    put_list(&mut attributes, "product_tags", &i.product_tags);
     Ok((
         Item {
             name: i.name.clone(),
             sku: text(&i.plu),
             quantity: i.quantity,
-            unit_price: money.minor(&format!("{path}.price"), i.price)?,
+            unit_price: money.minor(&|| format!("{path}.price"), i.price)?,
             notes: text(&i.remark),
             modifiers,
             attributes,
@@ -119,7 +125,7 @@ fn adjustment(
     amount: Option<i64>,
 ) -> Result<Option<Adjustment>, MapError> {
     Ok(money
-        .opt(field, amount)?
+        .opt(&|| field.to_owned(), amount)?
         .filter(|m| m.0 != 0)
         .map(|amount| Adjustment {
             kind: kind.into(),
@@ -152,7 +158,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         items.push(line);
     }
     let subtotal = i64::try_from(subtotal).map_err(|_| MapError("items add up out of range".into()))?;
-    let subtotal = money.minor("items", subtotal)?;
+    let subtotal = money.minor(&|| "items".into(), subtotal)?;
 
     let mut discounts = Vec::new();
     for (n, d) in o.discounts.iter().enumerate() {
@@ -169,7 +175,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         }
     }
     let discount_total = match o.discount_total {
-        Some(t) => Some(MinorUnits(money.minor("discountTotal", t)?.0.abs())),
+        Some(t) => Some(MinorUnits(money.minor(&|| "discountTotal".into(), t)?.0.abs())),
         None => discounts
             .iter()
             .try_fold(MinorUnits(0), |acc, d| acc.checked_add(d.amount)),
@@ -192,12 +198,15 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
             taxes.push(a);
         }
     }
-    let tip = money.opt("tip", o.tip)?.unwrap_or_default().0
-        + money.opt("driverTip", o.driver_tip)?.unwrap_or_default().0;
+    let tip = money.opt(&|| "tip".into(), o.tip)?.unwrap_or_default().0
+        + money
+            .opt(&|| "driverTip".into(), o.driver_tip)?
+            .unwrap_or_default()
+            .0;
     let sum = |list: &[Adjustment]| list.iter().map(|a| a.amount.0).sum::<i64>();
     let expected = subtotal.0 - discount_total.unwrap_or_default().0 + sum(&fees) + tip;
     let payment = o.payment.as_ref();
-    let paid = money.opt("payment.amount", payment.and_then(|p| p.amount))?;
+    let paid = money.opt(&|| "payment.amount".into(), payment.and_then(|p| p.amount))?;
     let total = paid.unwrap_or(MinorUnits(expected));
     if total.0 != expected {
         money.warnings.push(format!(
@@ -299,14 +308,14 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         );
         put(&mut attributes, &format!("discounts[{n}].value"), d.value);
     }
-    put_json(&mut attributes, "status_history", &o.status_history);
-    put_json(
+    put_list(&mut attributes, "status_history", &o.status_history);
+    put_list(
         &mut attributes,
         "courier_update_history",
         &o.courier_update_history,
     );
-    put_json(&mut attributes, "capacity_usages", &o.capacity_usages);
-    put_json(&mut attributes, "rating", &o.rating);
+    put_list(&mut attributes, "capacity_usages", &o.capacity_usages);
+    put_list(&mut attributes, "rating", &o.rating);
 
     let (status, _) = status(o.status);
     let order = Order {
@@ -334,7 +343,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
                 .order_is_already_paid
                 .map(|paid| if paid { "paid" } else { "unpaid" }.to_owned()),
             amount_paid: paid,
-            amount_due: money.opt("payment.due", p.due).ok().flatten(),
+            amount_due: money.opt(&|| "payment.due".into(), p.due).ok().flatten(),
             amount_tendered: None,
         }),
         notes: text(&o.note),
@@ -393,14 +402,14 @@ mod tests {
             currency: "JPY".parse().unwrap(),
             warnings: vec![],
         };
-        assert_eq!(m.minor("x", 150_000).unwrap(), MinorUnits(1500));
+        assert_eq!(m.minor(&|| "x".into(), 150_000).unwrap(), MinorUnits(1500));
         assert_eq!(
-            m.minor("x", 150).unwrap(),
+            m.minor(&|| "x".into(), 150).unwrap(),
             MinorUnits(2),
             "1.50 JPY rounds half-even to 2"
         );
         assert_eq!(
-            m.minor("x", 250).unwrap(),
+            m.minor(&|| "x".into(), 250).unwrap(),
             MinorUnits(2),
             "2.50 JPY rounds half-even to 2"
         );
@@ -410,13 +419,13 @@ mod tests {
             currency: "KWD".parse().unwrap(),
             warnings: vec![],
         };
-        assert_eq!(m.minor("x", 650).unwrap(), MinorUnits(6500));
-        assert!(m.minor("x", i64::MAX).is_err());
+        assert_eq!(m.minor(&|| "x".into(), 650).unwrap(), MinorUnits(6500));
+        assert!(m.minor(&|| "x".into(), i64::MAX).is_err());
         let mut m = Money {
             digits: 2,
             currency: "EUR".parse().unwrap(),
             warnings: vec![],
         };
-        assert_eq!(m.minor("x", -50).unwrap(), MinorUnits(-50));
+        assert_eq!(m.minor(&|| "x".into(), -50).unwrap(), MinorUnits(-50));
     }
 }

@@ -48,20 +48,26 @@ struct Money {
 }
 
 impl Money {
-    fn minor(&mut self, field: &str, amount: &MajorAmount) -> Result<MinorUnits, ApiError> {
+    /// `field` names the amount in errors and warnings; it is only built when needed.
+    fn minor(&mut self, field: &dyn Fn() -> String, amount: &MajorAmount) -> Result<MinorUnits, ApiError> {
         let converted = amount
             .to_minor(self.currency)
-            .map_err(|e: MoneyError| ApiError::bad_request("invalid_amount", format!("{field}: {e}")))?;
+            .map_err(|e: MoneyError| ApiError::bad_request("invalid_amount", format!("{}: {e}", field())))?;
         if converted.rounded {
             self.warnings.push(format!(
-                "{field} has more decimals than {} allows; rounded",
+                "{} has more decimals than {} allows; rounded",
+                field(),
                 self.currency
             ));
         }
         Ok(converted.minor)
     }
 
-    fn opt(&mut self, field: &str, amount: Option<&MajorAmount>) -> Result<Option<MinorUnits>, ApiError> {
+    fn opt(
+        &mut self,
+        field: &dyn Fn() -> String,
+        amount: Option<&MajorAmount>,
+    ) -> Result<Option<MinorUnits>, ApiError> {
         amount.map(|a| self.minor(field, a)).transpose()
     }
 }
@@ -74,47 +80,40 @@ fn sum(parts: impl IntoIterator<Item = MinorUnits>) -> Option<MinorUnits> {
     parts.into_iter().try_fold(MinorUnits(0), MinorUnits::checked_add)
 }
 
-fn topping(money: &mut Money, path: &str, t: &Topping) -> Result<Item, ApiError> {
+fn topping(money: &mut Money, i: usize, j: usize, t: &Topping) -> Result<Item, ApiError> {
+    let at = |f: &str| format!("data.order_details[{i}].product.toppings[{j}].{f}");
     Ok(Item {
         name: t.name.clone(),
         sku: t.sku.clone(),
         quantity: t.quantity,
-        unit_price: money.minor(&format!("{path}.unit_price"), &t.unit_price)?,
-        unit_regular_price: money.opt(
-            &format!("{path}.unit_regular_price"),
-            t.unit_regular_price.as_ref(),
-        )?,
-        unit_discount: non_zero(money.opt(&format!("{path}.discount"), t.discount.as_ref())?),
+        unit_price: money.minor(&|| at("unit_price"), &t.unit_price)?,
+        unit_regular_price: money.opt(&|| at("unit_regular_price"), t.unit_regular_price.as_ref())?,
+        unit_discount: non_zero(money.opt(&|| at("discount"), t.discount.as_ref())?),
         ..Item::default()
     })
 }
 
 fn line(money: &mut Money, i: usize, d: &OrderDetail) -> Result<Item, ApiError> {
-    let path = format!("data.order_details[{i}]");
+    let at = |f: &str| format!("data.order_details[{i}].{f}");
     let p = &d.product;
     let modifiers = p
         .toppings
         .iter()
         .enumerate()
-        .map(|(j, t)| topping(money, &format!("{path}.product.toppings[{j}]"), t))
+        .map(|(j, t)| topping(money, i, j, t))
         .collect::<Result<_, _>>()?;
     Ok(Item {
         name: p.name.clone(),
         sku: p.sku.clone(),
         quantity: d.quantity,
-        unit_price: money.minor(&format!("{path}.product.unit_price"), &p.unit_price)?,
+        unit_price: money.minor(&|| at("product.unit_price"), &p.unit_price)?,
         unit_regular_price: money.opt(
-            &format!("{path}.product.unit_regular_price"),
+            &|| at("product.unit_regular_price"),
             p.unit_regular_price.as_ref(),
         )?,
-        unit_discount: non_zero(
-            money.opt(&format!("{path}.product.unit_discount"), p.unit_discount.as_ref())?,
-        ),
-        line_total: money.opt(&format!("{path}.total"), d.total.as_ref())?,
-        modifiers_total: money.opt(
-            &format!("{path}.product.toppings_price"),
-            p.toppings_price.as_ref(),
-        )?,
+        unit_discount: non_zero(money.opt(&|| at("product.unit_discount"), p.unit_discount.as_ref())?),
+        line_total: money.opt(&|| at("total"), d.total.as_ref())?,
+        modifiers_total: money.opt(&|| at("product.toppings_price"), p.toppings_price.as_ref())?,
         notes: d.comment.clone(),
         modifiers,
         attributes: BTreeMap::new(),
@@ -140,7 +139,7 @@ pub fn order(
         .collect::<Result<_, _>>()?;
 
     let mut amount =
-        |name: &str, a: &Option<MajorAmount>| money.opt(&format!("data.cost_details.{name}"), a.as_ref());
+        |name: &str, a: &Option<MajorAmount>| money.opt(&|| format!("data.cost_details.{name}"), a.as_ref());
     let products = amount("products_price", &c.products_price)?;
     let toppings = amount("toppings_price", &c.toppings_price)?;
     let tip = amount("tip", &c.tip)?;
@@ -174,7 +173,7 @@ pub fn order(
             });
         }
     }
-    let total = money.minor("data.cost_details.total", &c.total)?;
+    let total = money.minor(&|| "data.cost_details.total".into(), &c.total)?;
     let subtotal = match (products, toppings) {
         (None, None) => None,
         (p, t) => sum([p.unwrap_or_default(), t.unwrap_or_default()]),
@@ -203,8 +202,8 @@ pub fn order(
                 attributes.insert(name.into(), v.clone());
             }
         }
-        if let Some(v) = coupon.value.as_ref().filter(|v| !v.0.is_zero()) {
-            attributes.insert("coupon.value".into(), v.0.to_string());
+        if let Some(v) = coupon.value.as_ref().filter(|v| !v.is_zero()) {
+            attributes.insert("coupon.value".into(), v.to_string());
         }
     }
 

@@ -16,7 +16,13 @@ pub enum EventType {
 
 impl EventType {
     pub fn parse(s: &str) -> Option<EventType> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+        [
+            EventType::OrderCreated,
+            EventType::OrderUpdated,
+            EventType::OrderDeleted,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
     }
 
     pub fn as_str(self) -> &'static str {

@@ -112,8 +112,8 @@ pub fn classify(probe: &Probe<'_>) -> Kind {
     if let Some(data) = probe.data {
         #[derive(serde::Deserialize)]
         struct Shape {
-            id: Option<serde_json::Value>,
-            items: Option<serde_json::Value>,
+            id: Option<serde::de::IgnoredAny>,
+            items: Option<serde::de::IgnoredAny>,
             status: Option<String>,
         }
         if let Ok(Shape {

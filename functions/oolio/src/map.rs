@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ordergate_shared::model::attributes::{put, put_json};
+use ordergate_shared::model::attributes::{put, put_json, put_list};
 use ordergate_shared::model::{
     Address, Adjustment, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals,
 };
@@ -28,13 +28,15 @@ struct Money {
 }
 
 impl Money {
-    fn cents(&mut self, field: &str, cents: i64) -> Result<MinorUnits, ApiError> {
-        let c = MajorAmount::from_minor(cents.into(), 2)
+    /// `field` names the amount in errors and warnings; it is only built when needed.
+    fn cents(&mut self, field: &dyn Fn() -> String, cents: i64) -> Result<MinorUnits, ApiError> {
+        let c = MajorAmount::from_minor(cents, 2)
             .to_minor(self.currency)
-            .map_err(|e| ApiError::bad_request("invalid_amount", format!("{field}: {e}")))?;
+            .map_err(|e| ApiError::bad_request("invalid_amount", format!("{}: {e}", field())))?;
         if c.rounded {
             self.warnings.push(format!(
-                "{field} has more digits than {} allows; rounded",
+                "{} has more digits than {} allows; rounded",
+                field(),
                 self.currency
             ));
         }
@@ -72,8 +74,10 @@ fn options(money: &mut Money, path: &str, options: &[wire::ItemOption]) -> Resul
                     None => variant.name.clone(),
                 },
                 quantity: 1,
-                unit_price: money
-                    .cents(&format!("{path}.options[{o}].variants[{v}].price"), variant.price)?,
+                unit_price: money.cents(
+                    &|| format!("{path}.options[{o}].variants[{v}].price"),
+                    variant.price,
+                )?,
                 attributes,
                 ..Item::default()
             });
@@ -98,7 +102,7 @@ fn item(
             name: inc.name.clone(),
             sku: sku(&inc.product_ids),
             quantity: inc.quantity,
-            unit_price: money.cents(&format!("{at}.unitPrice"), inc.unit_price)?,
+            unit_price: money.cents(&|| format!("{at}.unitPrice"), inc.unit_price)?,
             modifiers: options(money, &at, &inc.options)?,
             attributes,
             ..Item::default()
@@ -115,7 +119,7 @@ fn item(
                 .into(),
                 name: t.name.clone(),
                 code: t.pos_id.clone(),
-                amount: money.cents(&format!("{path}.taxes[{k}].amount"), amount)?,
+                amount: money.cents(&|| format!("{path}.taxes[{k}].amount"), amount)?,
             });
         }
     }
@@ -131,15 +135,15 @@ fn item(
     if let Some(m) = &i.measured_by {
         put_json(&mut attributes, "measured_by", m);
     }
-    put_json(&mut attributes, "surcounts", &i.surcounts);
+    put_list(&mut attributes, "surcounts", &i.surcounts);
     Ok(Item {
         name: i.name.clone(),
         sku: sku(&i.product_ids),
         quantity: i.quantity,
-        unit_price: money.cents(&format!("{path}.unitPrice"), i.unit_price)?,
+        unit_price: money.cents(&|| format!("{path}.unitPrice"), i.unit_price)?,
         line_total: i
             .total_after_surcounts
-            .map(|t| money.cents(&format!("{path}.totalAfterSurcounts"), t))
+            .map(|t| money.cents(&|| format!("{path}.totalAfterSurcounts"), t))
             .transpose()?,
         notes: i.item_notes.clone(),
         modifiers,
@@ -175,7 +179,7 @@ pub fn order(
                 kind: "surcount".into(),
                 name: s.name.clone(),
                 code: s.pos_id.clone(),
-                amount: money.cents(&format!("data.surcounts[{k}].amount"), amount)?,
+                amount: money.cents(&|| format!("data.surcounts[{k}].amount"), amount)?,
             });
         }
     }
@@ -217,10 +221,10 @@ pub fn order(
     if let Some(section) = o.table.as_ref().and_then(|t| t.section.as_ref()) {
         put_json(&mut attributes, "table.section", section);
     }
-    put_json(&mut attributes, "surcounts", &o.surcounts);
+    put_list(&mut attributes, "surcounts", &o.surcounts);
     if let Some(l) = &o.loyalty {
         put(&mut attributes, "loyalty.member_id", l.member_id.as_ref());
-        put_json(&mut attributes, "loyalty.redeemed_rewards", &l.redeemed_rewards);
+        put_list(&mut attributes, "loyalty.redeemed_rewards", &l.redeemed_rewards);
     }
 
     let consumer = o.consumer.as_ref();

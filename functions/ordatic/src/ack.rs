@@ -201,7 +201,7 @@ impl OrdaticAck {
     }
 
     fn cents(&self, cents: i64) -> Result<MinorUnits, AckError> {
-        MajorAmount::from_minor(cents.into(), 2)
+        MajorAmount::from_minor(cents, 2)
             .to_minor(self.currency)
             .map(|c| c.minor)
             .map_err(|e| AckError::Permanent(format!("ordatic order amount: {e}")))

@@ -85,14 +85,26 @@ impl Provider for Ordatic {
             ApiError::unknown_event_type("eventType", &envelope.event_type, "an Ordatic event")
         })?;
         let data = envelope.data.get().as_bytes();
-        let order: OrderRef = parse_json_at(data, "data")?;
+        // A proof carries megabytes: read it once, with its order id, instead of twice.
+        let (order, proof) = match kind {
+            EventType::RiderProofDelivery => {
+                let p: ProofData = parse_json_at(data, "data")?;
+                (
+                    OrderRef {
+                        order_id: p.order_id.clone(),
+                    },
+                    Some(p),
+                )
+            }
+            _ => (parse_json_at::<OrderRef>(data, "data")?, None),
+        };
         let mut key = format!("{}:{}:{}", envelope.store_id, order.order_id, kind.as_str());
         if kind.is_rider() {
             key = format!("{key}:{}", &sha256_hex(delivery.body)[..16]);
         }
         let (detail, blobs) = match kind {
             EventType::RiderProofDelivery => {
-                let proof: ProofData = parse_json_at(data, "data")?;
+                let proof = proof.expect("read above for this event type");
                 let blob = map::proof(Self::NAME, &key, &proof.proof_delivery)?;
                 (
                     Some(EventDetail::ProofOfDelivery {

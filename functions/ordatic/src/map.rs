@@ -27,7 +27,8 @@ fn cents(field: &str, amount: Option<&MajorAmount>, currency: Currency) -> Resul
     let Some(amount) = amount else {
         return Ok(MinorUnits(0));
     };
-    MajorAmount::from_minor(amount.0, 2)
+    amount
+        .shifted(2)
         .to_minor(currency)
         .map(|c| c.minor)
         .map_err(|e| ApiError::bad_request("invalid_amount", format!("{field}: {e}")))
@@ -100,7 +101,16 @@ pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Blob, Ap
         Some((prefix, data)) if prefix.starts_with("data:") => data,
         _ => encoded,
     };
-    let compact: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    // Line-wrapped base64 is tolerated; the common unwrapped case is decoded without a copy.
+    let compact: std::borrow::Cow<'_, str> = if payload.bytes().any(|b| b.is_ascii_whitespace()) {
+        payload
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect::<String>()
+            .into()
+    } else {
+        payload.into()
+    };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(compact.as_bytes())
         .map_err(|e| {

@@ -45,7 +45,7 @@ impl EventType {
     ];
 
     pub fn parse(s: &str) -> Option<EventType> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+        EventType::ALL.into_iter().find(|e| e.as_str() == s)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +92,8 @@ pub struct OrderRef {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProofData<'a> {
+    #[serde(deserialize_with = "string_or_number")]
+    pub order_id: String,
     /// Base64 image (UberDirect: a PNG), possibly megabytes long.
     #[serde(borrow)]
     pub proof_delivery: Cow<'a, str>,
