@@ -93,16 +93,6 @@ async fn a_duplicate_gets_the_same_answer_one_record_and_one_job() {
 }
 
 #[tokio::test]
-async fn sixty_concurrent_deliveries_of_one_event_store_exactly_one_record() {
-    let stack = Stack::new().await;
-    let rx = stack.pipeline(olaclick(), SECRET);
-    stack
-        .assert_concurrent_copies_store_once(&rx, &api_event_json(CREATED), 60)
-        .await;
-    assert_eq!(stack.keys().await.len(), 3, "one history entry, one state");
-}
-
-#[tokio::test]
 async fn an_older_event_arriving_late_never_overwrites_newer_state() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(olaclick(), SECRET);

@@ -73,15 +73,6 @@ async fn order_events_out_of_order_end_at_the_furthest_status() {
 }
 
 #[tokio::test]
-async fn fifty_concurrent_copies_store_exactly_once() {
-    let stack = Stack::new().await;
-    let rx = stack.pipeline(ordatic(), SECRET);
-    stack
-        .assert_concurrent_copies_store_once(&rx, &api_event_json("ordatic/order-accepted.json"), 50)
-        .await;
-}
-
-#[tokio::test]
 async fn dynamodb_unreachable_is_503() {
     let stack = Stack::new().await;
     stack

@@ -18,13 +18,17 @@ use crate::provider::Provider;
 use crate::queue::{JobQueue, SqsQueue};
 use crate::secrets::SecretSource;
 use crate::store::{DynamoStore, EventStore, NewEvent, Recorded};
-use crate::verify::{sha256_hex, Delivery};
+use crate::verify::Delivery;
 
 /// Ids longer than this are refused: they become DynamoDB key parts (2 KB max).
 const MAX_ID_LEN: usize = 256;
 
 /// A stored event (canonical JSON) over this is refused: DynamoDB items stop at 400 KB.
 const MAX_EVENT_JSON: usize = 300 * 1024;
+
+/// Deeper bodies are refused even where the nesting sits in a field nobody reads: every
+/// body we keep must re-parse with serde_json's default limit (128) downstream.
+const MAX_NESTING: usize = 128;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -199,11 +203,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 limit: self.limits.max_body_bytes,
             });
         }
-        let delivery = Delivery {
-            headers: req.headers(),
-            body,
-            received_at: chrono::Utc::now(),
-        };
+        let delivery = Delivery::new(req.headers(), body, chrono::Utc::now());
         let secrets = self.secrets.get().await?;
         self.provider.verify(&delivery, &secrets)?;
         let raw_body = std::str::from_utf8(body)
@@ -211,16 +211,23 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         if raw_body.trim().is_empty() {
             return Err(ApiError::bad_request("empty_body", "body is empty"));
         }
+        if nesting_exceeds(body, MAX_NESTING) {
+            return Err(ApiError::bad_request(
+                "too_deep",
+                format!("JSON nested deeper than {MAX_NESTING} levels"),
+            ));
+        }
         let mut normalized = self.provider.normalize(&delivery)?;
         // Large bodies and attachments go to the blob store first; their keys derive from
         // the event key, so a retry after a failure below rewrites the same objects.
         let raw_blob = (body.len() > self.limits.inline_body_bytes).then(|| {
-            Blob::for_event(
+            Blob::for_event_hashed(
                 P::NAME,
                 &normalized.dedupe_key.0,
                 "body.json",
                 "application/json",
                 body.to_vec(),
+                delivery.body_sha256().to_owned(),
             )
         });
         let blobs = std::mem::take(&mut normalized.blobs);
@@ -291,7 +298,7 @@ fn stamp(
         change: n.change,
         detail: n.detail,
         warnings: n.warnings,
-        body_sha256: sha256_hex(delivery.body),
+        body_sha256: delivery.body_sha256().to_owned(),
         raw_body,
     };
     let size = serde_json::to_vec(&event).map(|v| v.len()).unwrap_or(usize::MAX);
@@ -301,6 +308,34 @@ fn stamp(
         });
     }
     Ok((event, n.ack))
+}
+
+/// Whether brackets outside strings nest deeper than `limit` (one pass, no allocation).
+fn nesting_exceeds(body: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0_usize, false, false);
+    for &b in body {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
@@ -356,4 +391,20 @@ pub async fn run<P: Provider>(provider: P) -> Result<(), lambda_http::Error> {
         async move { Ok::<_, Infallible>(pipeline.handle(req).await) }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting_exceeds;
+
+    #[test]
+    fn nesting_is_counted_outside_strings_only() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(!nesting_exceeds(deep(128).as_bytes(), 128));
+        assert!(nesting_exceeds(deep(129).as_bytes(), 128));
+        let quoted = format!(r#"{{"a": "{}\" {}"}}"#, "[".repeat(500), "{".repeat(500));
+        assert!(!nesting_exceeds(quoted.as_bytes(), 128));
+        let mixed = format!(r#"{{"a": {}1{}}}"#, "{\"b\":[".repeat(64), "]}".repeat(64));
+        assert!(nesting_exceeds(mixed.as_bytes(), 128));
+    }
 }

@@ -1,5 +1,7 @@
 //! Authentication helpers. Every comparison of a secret or signature is constant-time.
 
+use std::sync::OnceLock;
+
 use hmac::{Hmac, KeyInit, Mac};
 use lambda_http::http::HeaderMap;
 use sha2::Sha256;
@@ -8,31 +10,46 @@ use subtle::ConstantTimeEq;
 use crate::error::ApiError;
 
 /// What a provider sees of one HTTP delivery.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Delivery<'a> {
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
     pub received_at: chrono::DateTime<chrono::Utc>,
+    body_sha256: OnceLock<String>,
 }
 
 impl<'a> Delivery<'a> {
-    /// A header that must appear at most once (names are case-insensitive). A repeated
-    /// authentication header is refused rather than guessing which copy counts.
+    pub fn new(headers: &'a HeaderMap, body: &'a [u8], received_at: chrono::DateTime<chrono::Utc>) -> Self {
+        Delivery {
+            headers,
+            body,
+            received_at,
+            body_sha256: OnceLock::new(),
+        }
+    }
+
+    /// Hex SHA-256 of the body, computed once per delivery however many parts ask (dedupe
+    /// keys, the stored event, the S3 copy): megabyte proofs are hashed once, not thrice.
+    pub fn body_sha256(&self) -> &str {
+        self.body_sha256.get_or_init(|| sha256_hex(self.body))
+    }
+
+    /// A credential header, which must appear at most once (names are case-insensitive).
+    /// A repeated one is refused (401) rather than guessing which copy counts.
     pub fn header(&self, name: &str) -> Result<Option<&'a str>, ApiError> {
         let mut values = self.headers.get_all(name).iter();
         let Some(first) = values.next() else {
             return Ok(None);
         };
         if values.next().is_some() {
-            return Err(ApiError::bad_request(
-                "duplicate_header",
-                format!("header {name} appears more than once"),
-            ));
+            return Err(ApiError::Unauthorized(format!(
+                "header {name} appears more than once"
+            )));
         }
         first
             .to_str()
             .map(Some)
-            .map_err(|_| ApiError::bad_request("invalid_header", format!("header {name} is not valid text")))
+            .map_err(|_| ApiError::Unauthorized(format!("header {name} is not valid text")))
     }
 }
 
@@ -99,20 +116,12 @@ mod tests {
     fn headers_are_case_insensitive_and_single() {
         let mut h = HeaderMap::new();
         h.insert("X-Token", "a".parse().unwrap());
-        let d = Delivery {
-            headers: &h,
-            body: b"",
-            received_at: chrono::Utc::now(),
-        };
+        let d = Delivery::new(&h, b"", chrono::Utc::now());
         assert_eq!(d.header("x-token").unwrap(), Some("a"));
         assert_eq!(d.header("x-other").unwrap(), None);
         h.append("x-token", "b".parse().unwrap());
-        let d = Delivery {
-            headers: &h,
-            body: b"",
-            received_at: chrono::Utc::now(),
-        };
-        assert_eq!(d.header("X-TOKEN").unwrap_err().code(), "duplicate_header");
+        let d = Delivery::new(&h, b"", chrono::Utc::now());
+        assert_eq!(d.header("X-TOKEN").unwrap_err().status(), 401);
         assert!(secure_eq(b"abc", b"abc") && !secure_eq(b"abc", b"abd") && !secure_eq(b"ab", b"abc"));
     }
 }

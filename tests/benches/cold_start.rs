@@ -11,9 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ordergate_shared::fixtures::{api_event_json, hmac_hex, payload};
+use ordergate_tests::platforms::{distinct, name, Deliverect, OlaClick, Oolio, Ordatic, Platform};
 use ordergate_tests::{root, Stack};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -114,6 +114,10 @@ fn rand_u128() -> u128 {
 
 struct Function {
     name: &'static str,
+    /// Row label; differs from `name` for a second load profile of the same binary.
+    label: String,
+    /// Deliveries for the load run (0: cold start only).
+    count: usize,
     env: Vec<(String, String)>,
     events: Box<dyn Fn(usize) -> Value>,
 }
@@ -123,7 +127,7 @@ fn spawn(bin: &Path, f: &Function, api: &str) -> Child {
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api)
         .env("AWS_LAMBDA_FUNCTION_NAME", f.name)
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
@@ -182,7 +186,21 @@ async fn cold_starts(bin: &Path, f: &Function, runs: usize) -> Vec<f64> {
     ms
 }
 
-async fn load(bin: &Path, f: &Function, events: usize) -> (u64, f64, usize, usize) {
+/// Empties the ack queue every second while a load runs, as the ack worker would: moto
+/// recounts every queued message on each SendMessage, so a full queue would make the
+/// emulator, not the function, the subject of the figures.
+fn drain(stack: &Stack) -> tokio::task::JoinHandle<()> {
+    let (sqs, url) = (stack.sqs(), stack.queue_url.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let _ = sqs.purge_queue().queue_url(&url).send().await;
+        }
+    })
+}
+
+async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> (u64, f64, usize, usize) {
+    let drainer = drain(stack);
     let (api, state) = runtime().await;
     state.lock().unwrap().events = (0..events).map(|i| (f.events)(i).to_string()).collect();
     let mut child = spawn(bin, f, &api);
@@ -203,6 +221,7 @@ async fn load(bin: &Path, f: &Function, events: usize) -> (u64, f64, usize, usiz
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    drainer.abort();
     let rss = peak_rss_kib(child.id());
     child.kill().ok();
     child.wait().ok();
@@ -210,13 +229,21 @@ async fn load(bin: &Path, f: &Function, events: usize) -> (u64, f64, usize, usiz
     (rss, events as f64 / elapsed, s.ok, s.failed)
 }
 
-fn with_body(path: &str, body: &Value, headers: &[(&str, String)]) -> Value {
-    let mut event = api_event_json(path);
-    event["body"] = json!(body.to_string());
-    for (k, v) in headers {
-        event["headers"][*k] = json!(v);
+fn function<P: Platform>(common: &[(String, String)]) -> Function {
+    let mut env = common.to_vec();
+    env.push((secret_var::<P>(), P::SECRETS.to_owned()));
+    env.extend(P::ENV.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Function {
+        name: name::<P>(),
+        label: name::<P>().to_owned(),
+        count: events_per_run(),
+        env,
+        events: Box::new(|i| distinct::<P>(P::LIFECYCLE[0], &format!("bench{i}")).0),
     }
-    event
+}
+
+fn secret_var<P: Platform>() -> String {
+    format!("{}_SECRET_JSON", name::<P>().to_uppercase())
 }
 
 fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
@@ -227,87 +254,40 @@ fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
         ("QUEUE_URL".to_owned(), stack.queue_url.clone()),
         ("BLOB_BUCKET".to_owned(), stack.bucket.clone()),
     ];
-    let env = |extra: &[(&str, &str)]| {
-        let mut e = common.clone();
-        e.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        e
+    let mut worker = common.clone();
+    worker.extend([
+        (secret_var::<OlaClick>(), OlaClick::SECRETS.to_owned()),
+        (secret_var::<Deliverect>(), Deliverect::SECRETS.to_owned()),
+        (secret_var::<Ordatic>(), Ordatic::SECRETS.to_owned()),
+        (secret_var::<Oolio>(), Oolio::SECRETS.to_owned()),
+        (
+            "ORDATIC_API_URL".to_owned(),
+            "http://127.0.0.1:9/ordatic".to_owned(),
+        ),
+        ("ORDATIC_CURRENCY".to_owned(), "EUR".to_owned()),
+    ]);
+    // The heaviest delivery: a 3 MB proof of delivery (base64 image → S3, body → S3).
+    let proofs = Function {
+        label: "ordatic, 3 MB proofs".into(),
+        count: 50,
+        events: Box::new(|i| {
+            distinct::<Ordatic>("ordatic/rider-proof-delivery-large.json", &format!("proof{i}")).0
+        }),
+        ..function::<Ordatic>(&common)
     };
-    let olaclick = payload("olaclick/order_created.json");
-    let deliverect = payload("deliverect/new_order.json");
-    let ordatic = payload("ordatic/order-accepted.json");
-    let oolio = payload("oolio/order_created.json");
     vec![
+        function::<OlaClick>(&common),
+        function::<Deliverect>(&common),
+        function::<Ordatic>(&common),
+        function::<Oolio>(&common),
+        proofs,
+        // Cold start only: its load is platform callbacks, not deliveries.
         Function {
-            name: "olaclick",
-            env: env(&[
-                (
-                    "OLACLICK_SECRET_JSON",
-                    r#"{"auth_header_value": "local-olaclick-token"}"#,
-                ),
-                ("OLACLICK_MERCHANT_IDS", "777"),
-            ]),
-            events: Box::new(move |i| {
-                let mut b = olaclick.clone();
-                b["event_id"] = json!(format!("bench-{i}"));
-                with_body("olaclick/order_created.json", &b, &[])
-            }),
-        },
-        Function {
-            name: "deliverect",
-            env: env(&[
-                (
-                    "DELIVERECT_SECRET_JSON",
-                    r#"{"hmac_secret": "local-deliverect-secret"}"#,
-                ),
-                ("DELIVERECT_CURRENCY", "EUR"),
-            ]),
-            events: Box::new(move |i| {
-                let mut b = deliverect.clone();
-                b["_id"] = json!(format!("bench{i:020}"));
-                let sig = hmac_hex("local-deliverect-secret", &b.to_string());
-                with_body(
-                    "deliverect/new_order.json",
-                    &b,
-                    &[("x-server-authorization-hmac-sha256", sig)],
-                )
-            }),
-        },
-        Function {
-            name: "ordatic",
-            env: env(&[(
-                "ORDATIC_SECRET_JSON",
-                r#"{"authorization": "local-ordatic-secret"}"#,
-            )]),
-            events: Box::new(move |i| {
-                let mut b = ordatic.clone();
-                b["data"]["orderId"] = json!(format!("bench-{i}"));
-                with_body("ordatic/order-accepted.json", &b, &[])
-            }),
-        },
-        Function {
-            name: "oolio",
-            env: env(&[(
-                "OOLIO_SECRET_JSON",
-                r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#,
-            )]),
-            events: Box::new(move |i| {
-                let mut b = oolio.clone();
-                b["data"]["id"] = json!(format!("bench-{i}"));
-                let id = format!("msg_bench_{i}");
-                let now = chrono::Utc::now().timestamp();
-                let key =
-                    &oolio::svix::keys("whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ==").unwrap()[0];
-                let sig = oolio::svix::sign(key, &id, now, b.to_string().as_bytes());
-                with_body(
-                    "oolio/order_created.json",
-                    &b,
-                    &[
-                        ("svix-id", id),
-                        ("svix-timestamp", now.to_string()),
-                        ("svix-signature", sig),
-                    ],
-                )
-            }),
+            name: "ack-worker",
+            label: "ack-worker".into(),
+            count: 0,
+            env: worker,
+            events: Box::new(|_| Value::Null),
         },
     ]
 }
@@ -316,39 +296,44 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+fn events_per_run() -> usize {
+    std::env::var("ORDERGATE_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+}
+
 #[tokio::main]
 async fn main() {
     let bins = std::env::var("ORDERGATE_BENCH_BIN_DIR")
         .map_or_else(|_| root().join("target/release"), PathBuf::from);
     let endpoint = ordergate_tests::endpoint();
     let stack = Stack::new().await;
-    let events: usize = std::env::var("ORDERGATE_BENCH_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    println!("| function | cold start p50 | p90 | max | peak RSS after {events} events | events/s (emulator) | ok / failed | arm64 size |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| function | cold start p50 | p90 | max | deliveries | peak RSS after them | events/s (emulator-bound) | ok / failed | arm64 size |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for f in functions(&stack, &endpoint) {
         let bin = bins.join(f.name);
         let starts = cold_starts(&bin, &f, 20).await;
-        let (rss, rate, ok, failed) = load(&bin, &f, events).await;
         let arm = root().join(format!("target/lambda/{}/bootstrap", f.name));
         let size = std::fs::metadata(&arm).map_or("not built".into(), |m| {
             format!("{:.2} MiB", m.len() as f64 / 1048576.0)
         });
+        let load = if f.count == 0 {
+            "| | | | ".to_owned()
+        } else {
+            let (rss, rate, ok, failed) = load(&bin, &f, f.count, &stack).await;
+            format!(
+                "| {} | {:.1} MiB | {rate:.0} | {ok} / {failed} ",
+                f.count,
+                rss as f64 / 1024.0
+            )
+        };
         println!(
-            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} MiB | {:.0} | {ok} / {failed} | {size} |",
-            f.name,
+            "| {} | {:.1} ms | {:.1} ms | {:.1} ms {load}| {size} |",
+            f.label,
             percentile(&starts, 0.5),
             percentile(&starts, 0.9),
             starts[starts.len() - 1],
-            rss as f64 / 1024.0,
-            rate
         );
-    }
-    let name = "ack-worker";
-    let arm = root().join(format!("target/lambda/{name}/bootstrap"));
-    if let Ok(m) = std::fs::metadata(&arm) {
-        println!("| {name} | | | | | | | {:.2} MiB |", m.len() as f64 / 1048576.0);
     }
 }

@@ -14,7 +14,7 @@ for bench in root.rglob("new/benchmark.json"):
     key = meta["group_id"]
     rows.setdefault(key, {})[meta["function_id"]] = (estimates["median"]["point_estimate"], meta.get("value_str"))
 
-print("| platform / input | bytes | bare `Value` parse | verify + parse + normalize | ratio |")
+print("| platform / input | bytes | bare `Value` parse | verify + parse + normalize + body hash | ratio |")
 print("|---|---:|---:|---:|---:|")
 for key in sorted(rows):
     r = rows[key]

@@ -5,6 +5,10 @@
 //! The emulator's address comes from `ORDERGATE_TEST_ENDPOINT`, which `make test` sets
 //! after starting it (`infra/local/emulator.sh`).
 
+pub mod faults;
+pub mod hostile;
+pub mod platforms;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -109,13 +113,25 @@ impl Stack {
     }
 
     pub fn pipeline<P: Provider>(&self, provider: P, secrets: &str) -> Pipeline<P> {
+        self.pipeline_with(&self.sdk, provider, secrets, Limits::default())
+    }
+
+    /// A pipeline on this stack's resources through the clients of `sdk` (e.g. one with
+    /// injected faults), with `limits`.
+    pub fn pipeline_with<P: Provider>(
+        &self,
+        sdk: &SdkConfig,
+        provider: P,
+        secrets: &str,
+        limits: Limits,
+    ) -> Pipeline<P> {
         Pipeline::new(
             provider,
-            self.store(),
-            self.queue(),
-            self.blobs(),
+            DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table),
+            SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &self.queue_url),
+            S3Blobs::new(aws_sdk_s3::Client::new(sdk), &self.bucket),
             SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
-            Limits::default(),
+            limits,
         )
     }
 

@@ -22,7 +22,7 @@ use ordergate_shared::model::{DedupeKey, Normalized, OrderChange};
 use ordergate_shared::money::Currency;
 use ordergate_shared::secrets::Secrets;
 use ordergate_shared::time::Timestamp;
-use ordergate_shared::verify::{sha256_hex, verify_hmac_sha256_hex, Delivery};
+use ordergate_shared::verify::{verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider};
 use serde_json::json;
 
@@ -159,7 +159,7 @@ impl Provider for Deliverect {
                 "{}:{}:{}",
                 order.id,
                 order.status,
-                &sha256_hex(delivery.body)[..16]
+                &delivery.body_sha256()[..16]
             )),
             event_type: format!("status_{}", order.status),
             location_id: order.location.clone(),

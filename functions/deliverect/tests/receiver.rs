@@ -338,12 +338,12 @@ async fn bad_input_is_400_with_the_field_named_and_nothing_stored() {
     p["items"][0]["price"] = json!(1e300);
     expect_rejected(&rx, &signed_payload(NEW, &p), 400, "invalid_field").await;
 
-    // 200 levels of subItems: refused by the parser's depth limit, not a stack overflow.
+    // 200 levels of subItems: refused before parsing (nesting limit), not a stack overflow.
     let mut deep = json!({"plu": "x", "name": "x", "price": 1, "quantity": 1, "subItems": []});
     for _ in 0..200 {
         deep = json!({"plu": "x", "name": "x", "price": 1, "quantity": 1, "subItems": [deep]});
     }
     let mut p = sample.clone();
     p["items"] = json!([deep]);
-    expect_rejected(&rx, &signed_payload(NEW, &p), 400, "invalid_json").await;
+    expect_rejected(&rx, &signed_payload(NEW, &p), 400, "too_deep").await;
 }

@@ -105,11 +105,7 @@ mod tests {
                 v.parse().unwrap(),
             );
         }
-        let d = Delivery {
-            headers: &h,
-            body,
-            received_at: chrono::DateTime::from_timestamp(now, 0).unwrap(),
-        };
+        let d = Delivery::new(&h, body, chrono::DateTime::from_timestamp(now, 0).unwrap());
         verify(&d, &keys(secrets).unwrap())
     }
 

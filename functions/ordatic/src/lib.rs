@@ -18,7 +18,7 @@ use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::model::{DedupeKey, EventDetail, Normalized, OrderChange};
 use ordergate_shared::money::Currency;
 use ordergate_shared::secrets::Secrets;
-use ordergate_shared::verify::{secure_eq, sha256_hex, Delivery};
+use ordergate_shared::verify::{secure_eq, Delivery};
 use ordergate_shared::{ApiError, Provider};
 use serde_json::json;
 
@@ -100,7 +100,7 @@ impl Provider for Ordatic {
         };
         let mut key = format!("{}:{}:{}", envelope.store_id, order.order_id, kind.as_str());
         if kind.is_rider() {
-            key = format!("{key}:{}", &sha256_hex(delivery.body)[..16]);
+            key = format!("{key}:{}", &delivery.body_sha256()[..16]);
         }
         let (detail, blobs) = match kind {
             EventType::RiderProofDelivery => {

@@ -40,12 +40,25 @@ impl Blob {
         content_type: &str,
         bytes: Vec<u8>,
     ) -> Blob {
+        let sha256 = sha256_hex(&bytes);
+        Self::for_event_hashed(provider, dedupe_key, name, content_type, bytes, sha256)
+    }
+
+    /// [`Blob::for_event`] for bytes whose SHA-256 (hex) is already known.
+    pub fn for_event_hashed(
+        provider: &str,
+        dedupe_key: &str,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+        sha256: String,
+    ) -> Blob {
         Blob {
             reference: BlobRef {
                 key: format!("events/{provider}/{}/{name}", sha256_hex(dedupe_key.as_bytes())),
                 content_type: content_type.to_owned(),
                 size: bytes.len(),
-                sha256: sha256_hex(&bytes),
+                sha256,
             },
             bytes,
         }

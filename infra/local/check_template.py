@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Security properties of template.yaml that linters do not check (make test).
+
+- IAM: every Allow statement names actions of one service without wildcards and a resource
+  that is not "*"; policies otherwise come from SAM policy templates (scoped by SAM); no
+  SAM event source that attaches a managed role with Resource "*" (SQS, Kinesis, DynamoDB).
+- Secrets: only in AWS::SecretsManager::Secret resources, which carry no secret values
+  (placeholders or generated); no parameter looks like a credential.
+- Encryption at rest on the table, both queues and the bucket; TLS-only bucket policy.
+- API throttling and access logs configured; every function has a log group with retention.
+Exits non-zero with every violation listed.
+"""
+import pathlib
+import re
+import sys
+
+import yaml
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from bootstrap import CfnLoader  # noqa: E402  (the template reader the local stack uses)
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# SAM policy templates scope themselves to the named resource.
+POLICY_TEMPLATES = {"SQSSendMessagePolicy", "SQSPollerPolicy", "AWSSecretsManagerGetSecretValuePolicy"}
+ROLE_ATTACHING_EVENTS = {"SQS", "Kinesis", "DynamoDB", "MSK", "MQ"}
+CREDENTIAL_NAME = re.compile(r"secret|password|token|apikey|api_key", re.I)
+
+
+def main():
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+    resources = template["Resources"]
+    errors = []
+    checked = {"statements": 0, "policy templates": 0}
+
+    def by_type(kind):
+        return {k: v.get("Properties", {}) for k, v in resources.items() if v["Type"] == kind}
+
+    functions = by_type("AWS::Serverless::Function")
+    for name, props in functions.items():
+        for policy in props.get("Policies", []):
+            if isinstance(policy, str):
+                errors.append(f"{name}: managed policy {policy}")
+                continue
+            for key, value in policy.items():
+                if key == "Statement":
+                    for st in value:
+                        checked["statements"] += 1
+                        check_statement(name, st, errors)
+                elif key in POLICY_TEMPLATES:
+                    checked["policy templates"] += 1
+                else:
+                    errors.append(f"{name}: unreviewed policy {key}")
+        for event, spec in (props.get("Events") or {}).items():
+            if spec.get("Type") in ROLE_ATTACHING_EVENTS:
+                errors.append(f"{name}: event {event} ({spec['Type']}) attaches a role with Resource '*'")
+        log_groups = [
+            p for p in by_type("AWS::Logs::LogGroup").values() if name in str(p.get("LogGroupName", ""))
+        ]
+        if not log_groups or not all(g.get("RetentionInDays") for g in log_groups):
+            errors.append(f"{name}: no log group with retention")
+
+    for name, props in by_type("AWS::SecretsManager::Secret").items():
+        plain = props.get("SecretString")
+        if plain is not None and any(v for v in yaml.safe_load(plain).values()):
+            errors.append(f"{name}: secret value in the template")
+    for name in template.get("Parameters", {}):
+        if CREDENTIAL_NAME.search(name):
+            errors.append(f"parameter {name} looks like a credential: use Secrets Manager")
+    for name, props in by_type("AWS::DynamoDB::Table").items():
+        if not props.get("SSESpecification", {}).get("SSEEnabled"):
+            errors.append(f"{name}: no SSE")
+    for name, props in by_type("AWS::SQS::Queue").items():
+        if not (props.get("SqsManagedSseEnabled") or props.get("KmsMasterKeyId")):
+            errors.append(f"{name}: not encrypted")
+    for name, props in by_type("AWS::S3::Bucket").items():
+        if not props.get("BucketEncryption"):
+            errors.append(f"{name}: not encrypted")
+        if not all(props.get("PublicAccessBlockConfiguration", {}).values()):
+            errors.append(f"{name}: public access not blocked")
+    tls_only = [
+        st
+        for p in by_type("AWS::S3::BucketPolicy").values()
+        for st in p["PolicyDocument"]["Statement"]
+        if st["Effect"] == "Deny" and "aws:SecureTransport" in str(st.get("Condition"))
+    ]
+    if not tls_only:
+        errors.append("no TLS-only bucket policy")
+    for name, props in by_type("AWS::Serverless::HttpApi").items():
+        route = props.get("DefaultRouteSettings", {})
+        if not (route.get("ThrottlingRateLimit") and route.get("ThrottlingBurstLimit")):
+            errors.append(f"{name}: no throttling")
+        if not props.get("AccessLogSettings"):
+            errors.append(f"{name}: no access logs")
+
+    if errors:
+        print("template.yaml security check failed:\n  " + "\n  ".join(errors))
+        sys.exit(1)
+    print(
+        f"template.yaml: {len(functions)} functions, {checked['statements']} IAM statements without "
+        f"wildcards, {checked['policy templates']} scoped SAM policy templates; secrets, encryption, "
+        "TLS, throttling and logs in place"
+    )
+
+
+def check_statement(owner, st, errors):
+    if st.get("Effect") != "Allow":
+        return
+    actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+    resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+    for action in actions:
+        if "*" in action:
+            errors.append(f"{owner}: wildcard action {action}")
+    for resource in resources:
+        if resource == "*":
+            errors.append(f"{owner}: Resource '*' for {actions}")
+
+
+if __name__ == "__main__":
+    main()

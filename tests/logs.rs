@@ -1,0 +1,197 @@
+//! The logs of a full run — every sample of every platform received (plus forged and
+//! malformed ones), then acknowledged by the worker against platform APIs that answer
+//! with errors quoting the order — captured in the functions' own JSON format, and
+//! searched for every customer name, phone, e-mail, address, note and secret.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ordergate_shared::fixtures::{payload, request};
+use ordergate_shared::worker::Worker;
+use ordergate_tests::platforms::{
+    signed_sample, Deliverect, OlaClick, Oolio, Ordatic, Platform, DELIVERECT_SECRET, OLACLICK_SECRET,
+    OOLIO_SECRET, ORDATIC_SECRET,
+};
+use ordergate_tests::{fake_platforms, Stack};
+use serde_json::Value;
+use tracing_subscriber::fmt::MakeWriter;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// Keys whose values are about a person (or free text a person typed).
+fn personal(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    [
+        "name",
+        "phone",
+        "email",
+        "address",
+        "street",
+        "city",
+        "postal",
+        "zip",
+        "note",
+        "comment",
+        "first",
+        "last",
+        "customer",
+        "consumer",
+        "instructions",
+        "reason",
+    ]
+    .iter()
+    .any(|p| k.contains(p))
+}
+
+fn personal_values(v: &Value, key: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => m.iter().for_each(|(k, c)| {
+            let k = if personal(key) { key } else { k.as_str() };
+            personal_values(c, k, out)
+        }),
+        Value::Array(a) => a.iter().for_each(|c| personal_values(c, key, out)),
+        Value::String(s) if personal(key) && s.len() >= 5 && s != "string" => out.push(s.clone()),
+        _ => {}
+    }
+}
+
+fn samples(provider: &str) -> Vec<String> {
+    let dir = ordergate_shared::fixtures::events_dir().join(provider);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| format!("{provider}/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    names.sort();
+    names
+}
+
+async fn receive_all<P: Platform>(stack: &Stack, secrets_seen: &mut Vec<String>) -> Vec<String> {
+    let rx = stack.pipeline(P::provider(), P::SECRETS);
+    let mut pii = Vec::new();
+    for sample in samples(ordergate_tests::platforms::name::<P>()) {
+        let signed = signed_sample::<P>(&sample);
+        let r = rx.handle(request(&signed)).await;
+        assert!(r.status().is_success(), "{sample}: {}", r.status());
+        personal_values(&payload(&sample), "", &mut pii);
+        // A forged copy and a malformed one: refusals must not quote the body either.
+        let mut forged = signed.clone();
+        forged["headers"][P::AUTH_HEADER] = Value::from("forged");
+        assert_eq!(rx.handle(request(&forged)).await.status(), 401);
+        let mut broken = signed.clone();
+        let body = broken["body"].as_str().unwrap().to_owned();
+        broken["body"] = Value::from(body.replacen('{', "{\"x\":[}", 1));
+        let status = rx.handle(request(&broken)).await.status();
+        assert!(status.is_client_error(), "{sample}: {status}");
+        secrets_seen.push(signed["headers"][P::AUTH_HEADER].as_str().unwrap().to_owned());
+    }
+    pii
+}
+
+#[tokio::test]
+async fn no_customer_data_or_secret_is_ever_logged() {
+    let captured = Captured::default();
+    let _guard = tracing::subscriber::set_default(ordergate_shared::telemetry::subscriber(
+        captured.clone(),
+        tracing_subscriber::EnvFilter::new("info"),
+    ));
+
+    let stack = Stack::new().await;
+    let mut secrets = vec![
+        OLACLICK_SECRET.to_owned(),
+        DELIVERECT_SECRET.to_owned(),
+        ORDATIC_SECRET.to_owned(),
+        OOLIO_SECRET.to_owned(),
+        "olaclick-ack-key".to_owned(),
+        "pos-secret".to_owned(),
+        "app-secret".to_owned(),
+        "tok-logs".to_owned(),
+    ];
+    let mut pii = receive_all::<OlaClick>(&stack, &mut secrets).await;
+    pii.extend(receive_all::<Deliverect>(&stack, &mut secrets).await);
+    pii.extend(receive_all::<Ordatic>(&stack, &mut secrets).await);
+    pii.extend(receive_all::<Oolio>(&stack, &mut secrets).await);
+    pii.sort();
+    pii.dedup();
+    assert!(pii.len() > 20, "the samples carry customer data: {pii:?}");
+
+    // The platforms' APIs refuse every acknowledgement, quoting customer data back.
+    let api = MockServer::start().await;
+    let quoted = pii.join(" | ");
+    Mock::given(wiremock::matchers::path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "tok-logs", "token_type": "Bearer",
+            "expires_at": chrono::Utc::now().timestamp() + 3600,
+        })))
+        .mount(&api)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(422).set_body_string(format!("invalid order for {quoted}")))
+        .mount(&api)
+        .await;
+    let mut worker = Worker::new(
+        stack.store(),
+        fake_platforms(&api),
+        Some((stack.sqs(), stack.queue_url.clone())),
+    );
+    worker.backoff = Duration::ZERO;
+    let mut handled = 0;
+    for _ in 0..20 {
+        let (n, _) = stack.run_worker(&worker).await;
+        handled += n;
+        if n == 0 {
+            break;
+        }
+    }
+    assert!(handled > 10, "the worker ran: {handled} jobs");
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let count = |m: &str| lines.iter().filter(|l| l["message"] == m).count();
+    assert!(count("delivery accepted") > 20, "the receivers logged: {logs}");
+    assert!(count("delivery not accepted") > 20, "refusals logged");
+    assert!(lines
+        .iter()
+        .any(|l| l["provider"] == "deliverect" && l["event_key"].is_string()));
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret is in the logs: {secret}"
+        );
+    }
+    for value in &pii {
+        assert!(
+            !logs.contains(value.as_str()),
+            "customer data is in the logs: {value:?}"
+        );
+    }
+    eprintln!(
+        "{} log lines checked for {} customer values and {} secrets",
+        lines.len(),
+        pii.len(),
+        secrets.len()
+    );
+}

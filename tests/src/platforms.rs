@@ -1,0 +1,275 @@
+//! The four platforms as the reliability suite and the benchmarks drive them: the provider
+//! configured as on the local stack, its secret, one order's lifecycle from the sample
+//! events, and deliveries signed exactly the way the platform signs them.
+
+use ordergate_shared::fixtures::{api_event_json, payload};
+use ordergate_shared::Provider;
+use serde_json::{json, Value};
+
+pub const OLACLICK_SECRET: &str = "local-olaclick-token";
+pub const DELIVERECT_SECRET: &str = "local-deliverect-secret";
+pub const ORDATIC_SECRET: &str = "local-ordatic-secret";
+pub const OOLIO_SECRET: &str = "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ==";
+
+pub trait Platform {
+    type P: Provider;
+    /// The secret JSON the receiver reads (Secrets Manager or `<P>_SECRET_JSON`).
+    const SECRETS: &'static str;
+    /// Extra environment of the release binary (besides the secret and AWS resources).
+    const ENV: &'static [(&'static str, &'static str)];
+    /// One order's events in the order the platform sends them; they share one order id.
+    const LIFECYCLE: &'static [&'static str];
+    /// The order id of the lifecycle samples.
+    const ORDER_ID: &'static str;
+    /// The header that carries the credential or signature.
+    const AUTH_HEADER: &'static str;
+    /// Whether that credential covers the body (HMAC) or is a shared token (TLS protects
+    /// the body in transit; README, Security).
+    const SIGNS_BODY: bool;
+    /// Whether an authenticated body of no known shape is stored (as `unclassified`)
+    /// rather than refused.
+    const STORES_UNKNOWN_SHAPES: bool = false;
+
+    fn provider() -> Self::P;
+
+    /// The sample the hostile-input corpus mutates, and JSON pointers into it to an item
+    /// quantity and to a money amount.
+    const HOSTILE: (&'static str, &'static str, &'static str);
+
+    /// Makes a sample payload a distinct delivery of a distinct order (`tag` is unique);
+    /// returns that order's id.
+    fn make_distinct(payload: &mut Value, tag: &str) -> String;
+
+    /// The credential / signature headers for `body`; `message_id` is the platform's
+    /// delivery id where it has one in a header (Svix), else unused.
+    fn sign(body: &[u8], message_id: &str) -> Vec<(&'static str, String)>;
+}
+
+/// `sample` (an API Gateway event file) carrying `body`, signed for it by `P`.
+pub fn delivery<P: Platform>(sample: &str, body: &str, message_id: &str) -> Value {
+    let mut event = api_event_json(sample);
+    event["body"] = json!(body);
+    let headers = event["headers"].as_object_mut().expect("sample has headers");
+    for (name, value) in P::sign(body.as_bytes(), message_id) {
+        headers.insert(name.to_owned(), json!(value));
+    }
+    event
+}
+
+/// The sample itself, freshly signed (`message_id` derived from the sample's name).
+pub fn signed_sample<P: Platform>(sample: &str) -> Value {
+    let body = api_event_json(sample)["body"].as_str().unwrap().to_owned();
+    delivery::<P>(
+        sample,
+        &body,
+        &format!("msg_{}", sample.replace(['/', '.', '-'], "_")),
+    )
+}
+
+/// The sample as a distinct delivery (`tag` unique), signed.
+/// Returns the event and the order id.
+pub fn distinct<P: Platform>(sample: &str, tag: &str) -> (Value, String) {
+    let mut body = payload(sample);
+    let order = P::make_distinct(&mut body, tag);
+    (
+        delivery::<P>(sample, &body.to_string(), &format!("msg_{tag}")),
+        order,
+    )
+}
+
+/// The provider's name (`olaclick`, ...), as in keys and logs.
+pub fn name<P: Platform>() -> &'static str {
+    <P::P as Provider>::NAME
+}
+
+pub struct OlaClick;
+pub struct Deliverect;
+pub struct Ordatic;
+pub struct Oolio;
+
+impl Platform for OlaClick {
+    type P = olaclick::OlaClick;
+    const SECRETS: &'static str = r#"{"auth_header_value": "local-olaclick-token"}"#;
+    const ENV: &'static [(&'static str, &'static str)] = &[("OLACLICK_MERCHANT_IDS", "777")];
+    const LIFECYCLE: &'static [&'static str] = &[
+        "olaclick/order_created.json",
+        "olaclick/order_updated.json",
+        "olaclick/order_deleted.json",
+    ];
+    const ORDER_ID: &'static str = "PE-7222853393";
+    const AUTH_HEADER: &'static str = "x-ordergate-token";
+    const SIGNS_BODY: bool = false;
+
+    fn provider() -> Self::P {
+        olaclick::OlaClick::new(olaclick::Config {
+            auth_header: Self::AUTH_HEADER.into(),
+            merchants: olaclick::parse_merchants("777"),
+            default_timezone: chrono_tz::America::Lima,
+            merchant_timezones: Default::default(),
+            ack_mode: olaclick::AckMode::Async,
+        })
+    }
+
+    const HOSTILE: (&'static str, &'static str, &'static str) = (
+        "olaclick/order_created.json",
+        "/data/order_details/0/quantity",
+        "/data/cost_details/total",
+    );
+
+    fn make_distinct(payload: &mut Value, tag: &str) -> String {
+        payload["event_id"] = json!(format!("evt-{tag}"));
+        let order = format!("PE-{tag}");
+        payload["data"]["order_id"] = json!(order);
+        order
+    }
+
+    fn sign(_body: &[u8], _message_id: &str) -> Vec<(&'static str, String)> {
+        vec![(Self::AUTH_HEADER, OLACLICK_SECRET.to_owned())]
+    }
+}
+
+impl Platform for Deliverect {
+    type P = deliverect::Deliverect;
+    const SECRETS: &'static str = r#"{"hmac_secret": "local-deliverect-secret"}"#;
+    const ENV: &'static [(&'static str, &'static str)] = &[("DELIVERECT_CURRENCY", "EUR")];
+    const LIFECYCLE: &'static [&'static str] = &[
+        "deliverect/new_order.json",
+        "deliverect/accepted.json",
+        "deliverect/cancel.json",
+    ];
+    const ORDER_ID: &'static str = "6438f1a2c9e77d0012ab34cd";
+    const AUTH_HEADER: &'static str = "x-server-authorization-hmac-sha256";
+    const SIGNS_BODY: bool = true;
+
+    fn provider() -> Self::P {
+        deliverect::Deliverect::new(deliverect::Config {
+            currency: Some("EUR".parse().unwrap()),
+            location_currencies: Default::default(),
+        })
+    }
+
+    const HOSTILE: (&'static str, &'static str, &'static str) =
+        ("deliverect/new_order.json", "/items/0/quantity", "/items/0/price");
+
+    fn make_distinct(payload: &mut Value, tag: &str) -> String {
+        let order = format!("{tag:0>24}");
+        payload["_id"] = json!(order);
+        order
+    }
+
+    fn sign(body: &[u8], _message_id: &str) -> Vec<(&'static str, String)> {
+        let mac = ordergate_shared::verify::hmac_sha256(DELIVERECT_SECRET.as_bytes(), &[body]);
+        vec![(Self::AUTH_HEADER, hex::encode(mac))]
+    }
+}
+
+impl Platform for Ordatic {
+    type P = ordatic::Ordatic;
+    const SECRETS: &'static str = r#"{"authorization": "local-ordatic-secret"}"#;
+    const ENV: &'static [(&'static str, &'static str)] = &[];
+    const LIFECYCLE: &'static [&'static str] = &[
+        "ordatic/order-accepted.json",
+        "ordatic/order-in-kitchen.json",
+        "ordatic/order-ready-to-pick-up.json",
+        "ordatic/rider-picking.json",
+        "ordatic/order-picked-up.json",
+        "ordatic/rider-delivering.json",
+        "ordatic/order-served.json",
+    ];
+    const ORDER_ID: &'static str = "ord-8d41a7e2-1c3b";
+    const AUTH_HEADER: &'static str = "authorization";
+    const SIGNS_BODY: bool = false;
+
+    fn provider() -> Self::P {
+        ordatic::Ordatic::new(ordatic::Config {
+            currency: "EUR".parse().unwrap(),
+        })
+    }
+
+    const HOSTILE: (&'static str, &'static str, &'static str) = (
+        "ordatic/rider-refund.json",
+        "/data/refund/refundItems/0/items/0/qty",
+        "/data/refund/totalRiderRefund",
+    );
+
+    fn make_distinct(payload: &mut Value, tag: &str) -> String {
+        let order = format!("ord-{tag}");
+        payload["data"]["orderId"] = json!(order);
+        order
+    }
+
+    fn sign(_body: &[u8], _message_id: &str) -> Vec<(&'static str, String)> {
+        vec![(Self::AUTH_HEADER, ORDATIC_SECRET.to_owned())]
+    }
+}
+
+impl Platform for Oolio {
+    type P = oolio::Oolio;
+    const SECRETS: &'static str =
+        r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#;
+    const ENV: &'static [(&'static str, &'static str)] = &[];
+    const LIFECYCLE: &'static [&'static str] = &[
+        "oolio/order_created.json",
+        "oolio/order_accepted.json",
+        "oolio/order_completed.json",
+    ];
+    const ORDER_ID: &'static str = "91b969ea-2e4d-46ac-b727-3a7528e5306b";
+    const AUTH_HEADER: &'static str = "svix-signature";
+    const SIGNS_BODY: bool = true;
+    const STORES_UNKNOWN_SHAPES: bool = true;
+
+    fn provider() -> Self::P {
+        oolio::Oolio::new(oolio::Config {
+            currency: "AUD".parse().unwrap(),
+        })
+    }
+
+    const HOSTILE: (&'static str, &'static str, &'static str) = (
+        "oolio/order_created.json",
+        "/data/items/quantity",
+        "/data/items/includedItems/unitPrice",
+    );
+
+    fn make_distinct(payload: &mut Value, tag: &str) -> String {
+        let order = format!("ord-{tag}");
+        payload["data"]["id"] = json!(order);
+        order
+    }
+
+    fn sign(body: &[u8], message_id: &str) -> Vec<(&'static str, String)> {
+        let now = chrono::Utc::now().timestamp();
+        let key = &oolio::svix::keys(OOLIO_SECRET).expect("local secret")[0];
+        vec![
+            ("svix-id", message_id.to_owned()),
+            ("svix-timestamp", now.to_string()),
+            (Self::AUTH_HEADER, oolio::svix::sign(key, message_id, now, body)),
+        ]
+    }
+}
+
+/// Declares one `#[tokio::test]` per platform running `$suite::<Platform>()`, in a module
+/// named after the suite: `cargo test fault_injection::oolio`.
+#[macro_export]
+macro_rules! per_platform {
+    ($($suite:ident),* $(,)?) => {$(
+        mod $suite {
+            use $crate::platforms::*;
+            #[tokio::test]
+            async fn olaclick() {
+                super::$suite::<OlaClick>().await
+            }
+            #[tokio::test]
+            async fn deliverect() {
+                super::$suite::<Deliverect>().await
+            }
+            #[tokio::test]
+            async fn ordatic() {
+                super::$suite::<Ordatic>().await
+            }
+            #[tokio::test]
+            async fn oolio() {
+                super::$suite::<Oolio>().await
+            }
+        }
+    )*};
+}
