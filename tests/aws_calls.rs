@@ -81,6 +81,9 @@ async fn new_then_duplicate<P: Provider>(
     let stack = Stack::new().await;
     let calls = Calls::default();
     let rx = counted_pipeline(&stack, provider, secrets, &calls);
+    // The location map: one Query per container per minute, not per delivery.
+    rx.refresh_locations().await.unwrap();
+    assert_eq!(calls.take(), ["DynamoDB.Query"]);
     assert_eq!(rx.handle(request(&event)).await.status(), 200);
     let new = calls.take();
     assert_eq!(rx.handle(request(&event)).await.status(), 200);

@@ -111,6 +111,8 @@ async fn receive_all<P: Platform>(stack: &Stack, secrets_seen: &mut Vec<String>)
 #[tokio::test]
 async fn no_customer_data_or_secret_is_ever_logged() {
     let captured = Captured::default();
+    let metrics = Captured::default();
+    ordergate_shared::metrics::set_writer(Box::new(metrics.clone()));
     let _guard = tracing::subscriber::set_default(ordergate_shared::telemetry::subscriber(
         captured.clone(),
         tracing_subscriber::EnvFilter::new("info"),
@@ -143,10 +145,18 @@ async fn no_customer_data_or_secret_is_ever_logged() {
             "access_token": "tok-logs", "token_type": "Bearer",
             "expires_at": chrono::Utc::now().timestamp() + 3600,
         })))
+        .with_priority(1)
+        .mount(&api)
+        .await;
+    // Deliverect unavailable (retried: the retry reason is logged), the others refusing.
+    Mock::given(wiremock::matchers::path_regex("^/orderStatus/"))
+        .respond_with(ResponseTemplate::new(503).set_body_string(format!("try later, {quoted}")))
+        .with_priority(2)
         .mount(&api)
         .await;
     Mock::given(any())
         .respond_with(ResponseTemplate::new(422).set_body_string(format!("invalid order for {quoted}")))
+        .with_priority(3)
         .mount(&api)
         .await;
     let mut worker = Worker::new(
@@ -156,11 +166,16 @@ async fn no_customer_data_or_secret_is_ever_logged() {
     );
     worker.backoff = Duration::ZERO;
     let mut handled = 0;
-    for _ in 0..20 {
+    let mut idle = 0;
+    for _ in 0..60 {
         let (n, _) = stack.run_worker(&worker).await;
         handled += n;
-        if n == 0 {
+        idle = if n == 0 { idle + 1 } else { 0 };
+        if idle == 3 {
             break;
+        }
+        if n == 0 {
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
     assert!(handled > 10, "the worker ran: {handled} jobs");
@@ -171,6 +186,7 @@ async fn no_customer_data_or_secret_is_ever_logged() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
     let count = |m: &str| lines.iter().filter(|l| l["message"] == m).count();
+    assert!(count("ack job will be retried") > 0, "the retry path ran");
     assert!(count("delivery accepted") > 20, "the receivers logged: {logs}");
     assert!(count("delivery not accepted") > 20, "refusals logged");
     assert!(lines
@@ -188,6 +204,48 @@ async fn no_customer_data_or_secret_is_ever_logged() {
             "customer data is in the logs: {value:?}"
         );
     }
+    // The same run's metrics (EMF): every delivery counted once, by outcome.
+    let metrics = String::from_utf8(metrics.0.lock().unwrap().clone()).unwrap();
+    let emf: Vec<Value> = metrics
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let sum = |provider: &str, name: &str| -> f64 {
+        emf.iter()
+            .filter(|l| l["provider"] == provider)
+            .filter_map(|l| l[name].as_f64())
+            .sum()
+    };
+    for provider in ["olaclick", "deliverect", "ordatic", "oolio"] {
+        let samples = samples(provider).len() as f64;
+        assert_eq!(
+            sum(provider, "Received"),
+            3.0 * samples,
+            "{provider}: 3 deliveries per sample"
+        );
+        assert_eq!(
+            sum(provider, "Rejected"),
+            2.0 * samples,
+            "{provider}: forged + malformed"
+        );
+        assert_eq!(
+            sum(provider, "Stored") + sum(provider, "Duplicate"),
+            samples,
+            "{provider}"
+        );
+        assert_eq!(sum(provider, "Failed"), 0.0);
+    }
+    let ack = |m: &str| emf.iter().filter_map(|l| l[m].as_f64()).sum::<f64>();
+    let counted = (ack("Acked"), ack("AckRetried"), ack("AckFailed"));
+    assert!(
+        counted.1 >= 1.0 && counted.2 >= 1.0,
+        "both paths counted: {counted:?}, {handled} handled"
+    );
+    // At most one outcome per message handled (a FIFO group's later messages wait).
+    assert!((ack("Acked") + ack("AckFailed") + ack("AckRetried")) as usize <= handled);
+    assert!(emf
+        .iter()
+        .all(|l| l["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "ordergate"));
     eprintln!(
         "{} log lines checked for {} customer values and {} secrets",
         lines.len(),

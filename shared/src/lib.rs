@@ -8,6 +8,8 @@ pub mod config;
 pub mod error;
 pub mod fixtures;
 pub mod job;
+pub mod locations;
+pub mod metrics;
 pub mod model;
 pub mod money;
 pub mod pipeline;

@@ -320,8 +320,13 @@ pub struct CanonicalEvent {
     pub provider: String,
     pub dedupe_key: DedupeKey,
     pub event_type: String,
+    /// The platform's id of the restaurant (merchant, location, store...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
+    /// Your id for that restaurant, from the location mapping (`ordergate location set`).
+    /// Absent while `location_id` is unmapped: the event is kept and flagged in `warnings`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_location_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<Timestamp>,
     pub received_at: chrono::DateTime<chrono::Utc>,

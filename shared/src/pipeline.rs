@@ -13,6 +13,7 @@ use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use crate::blob::{Blob, BlobStore, S3Blobs};
 use crate::error::ApiError;
 use crate::job::AckJob;
+use crate::locations::{unmapped_warning, LocationCache};
 use crate::model::{CanonicalEvent, Normalized, RawBodyRef, SCHEMA_VERSION};
 use crate::provider::Provider;
 use crate::queue::{JobQueue, SqsQueue};
@@ -88,6 +89,7 @@ pub struct Pipeline<P, S = DynamoStore, Q = SqsQueue, B = S3Blobs> {
     blobs: B,
     secrets: SecretSource,
     limits: Limits,
+    locations: LocationCache,
 }
 
 impl<P: Provider> Pipeline<P> {
@@ -129,7 +131,18 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
             blobs,
             secrets,
             limits,
+            locations: LocationCache::default(),
         }
+    }
+
+    /// Loads the location mapping now (otherwise the first delivery does, and then once a
+    /// minute).
+    pub async fn refresh_locations(&self) -> Result<(), ApiError> {
+        self.locations
+            .get(&self.store, P::NAME)
+            .await
+            .map(drop)
+            .map_err(|e| ApiError::Unavailable(e.to_string()))
     }
 
     pub fn blobs(&self) -> &B {
@@ -150,6 +163,22 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         let result = self.process(&req).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         let request_id = request_id(&req);
+        let status = result.as_ref().map_or_else(|e| e.status().as_u16(), |_| 200);
+        let unmapped = result
+            .as_ref()
+            .is_ok_and(|(_, e)| e.location_id.is_some() && e.team_location_id.is_none());
+        crate::metrics::emit(
+            P::NAME,
+            &[
+                crate::metrics::count("Received", true),
+                crate::metrics::count("Stored", matches!(result, Ok((Outcome::Stored, _)))),
+                crate::metrics::count("Duplicate", matches!(result, Ok((Outcome::Duplicate, _)))),
+                crate::metrics::count("Rejected", (400..500).contains(&status)),
+                crate::metrics::count("Failed", status >= 500),
+                crate::metrics::count("UnmappedLocation", unmapped),
+                ("Latency", latency_ms as f64, "Milliseconds"),
+            ],
+        );
         match result {
             Ok((outcome, event)) => {
                 tracing::info!(
@@ -218,6 +247,21 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
             ));
         }
         let mut normalized = self.provider.normalize(&delivery)?;
+        let team_location_id = match &normalized.location_id {
+            Some(platform) => {
+                let map = self
+                    .locations
+                    .get(&self.store, P::NAME)
+                    .await
+                    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+                let team = map.get(platform).cloned();
+                if team.is_none() {
+                    normalized.warnings.push(unmapped_warning(platform));
+                }
+                team
+            }
+            None => None,
+        };
         // Large bodies and attachments go to the blob store first; their keys derive from
         // the event key, so a retry after a failure below rewrites the same objects.
         let raw_blob = (body.len() > self.limits.inline_body_bytes).then(|| {
@@ -239,7 +283,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         }
         let raw_ref = raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference));
         let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
-        let (event, ack) = stamp(P::NAME, normalized, &delivery, raw_ref)?;
+        let (event, ack) = stamp(P::NAME, normalized, team_location_id, &delivery, raw_ref)?;
         let job = AckJob::for_event(&event, ack);
         let expires_at = delivery.received_at.timestamp() + self.limits.event_ttl.as_secs() as i64;
         let recorded = self
@@ -280,6 +324,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
 fn stamp(
     provider: &str,
     n: Normalized,
+    team_location_id: Option<String>,
     delivery: &Delivery<'_>,
     raw_body: RawBodyRef,
 ) -> Result<(CanonicalEvent, serde_json::Value), ApiError> {
@@ -293,6 +338,7 @@ fn stamp(
         dedupe_key: n.dedupe_key,
         event_type: n.event_type,
         location_id: n.location_id,
+        team_location_id,
         occurred_at: n.occurred_at,
         received_at: delivery.received_at,
         change: n.change,

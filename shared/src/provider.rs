@@ -12,6 +12,17 @@ pub trait Provider: Send + Sync + 'static {
     /// Authenticates the delivery before its body is parsed. Failures are 401.
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError>;
 
+    /// The sending side of [`Provider::verify`]: the headers this platform would put on
+    /// `body`, given the receiver's secret — for operators (`ordergate sign|send`) and tests.
+    /// `message_id` and `now` are used where the scheme signs them (Svix).
+    fn sign(
+        &self,
+        secrets: &Secrets,
+        body: &[u8],
+        message_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, String)>, String>;
+
     /// Parses the platform's wire format and maps it to the canonical model.
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError>;
 

@@ -39,7 +39,7 @@ impl<P: Platform> Harness<P> {
         let mut event = ordergate_shared::fixtures::api_event_json(sample);
         event["body"] = json!(base64::engine::general_purpose::STANDARD.encode(body));
         event["isBase64Encoded"] = json!(true);
-        for (name, value) in P::sign(body, "msg_hostile") {
+        for (name, value) in crate::platforms::sign::<P>(body, "msg_hostile") {
             event["headers"][name] = json!(value);
         }
         event

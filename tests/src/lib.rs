@@ -7,6 +7,7 @@
 
 pub mod faults;
 pub mod hostile;
+pub mod http;
 pub mod platforms;
 
 use std::path::PathBuf;

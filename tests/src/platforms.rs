@@ -39,10 +39,15 @@ pub trait Platform {
     /// Makes a sample payload a distinct delivery of a distinct order (`tag` is unique);
     /// returns that order's id.
     fn make_distinct(payload: &mut Value, tag: &str) -> String;
+}
 
-    /// The credential / signature headers for `body`; `message_id` is the platform's
-    /// delivery id where it has one in a header (Svix), else unused.
-    fn sign(body: &[u8], message_id: &str) -> Vec<(&'static str, String)>;
+/// The credential / signature headers `P`'s platform puts on `body` (the provider's own
+/// sending side, with the local secret); `message_id` is used by Svix.
+pub fn sign<P: Platform>(body: &[u8], message_id: &str) -> Vec<(String, String)> {
+    let secrets = ordergate_shared::secrets::Secrets::from_json(P::SECRETS).expect("secret JSON");
+    P::provider()
+        .sign(&secrets, body, message_id, chrono::Utc::now())
+        .expect("the local secret signs")
 }
 
 /// `sample` (an API Gateway event file) carrying `body`, signed for it by `P`.
@@ -50,8 +55,8 @@ pub fn delivery<P: Platform>(sample: &str, body: &str, message_id: &str) -> Valu
     let mut event = api_event_json(sample);
     event["body"] = json!(body);
     let headers = event["headers"].as_object_mut().expect("sample has headers");
-    for (name, value) in P::sign(body.as_bytes(), message_id) {
-        headers.insert(name.to_owned(), json!(value));
+    for (name, value) in sign::<P>(body.as_bytes(), message_id) {
+        headers.insert(name, json!(value));
     }
     event
 }
@@ -122,10 +127,6 @@ impl Platform for OlaClick {
         payload["data"]["order_id"] = json!(order);
         order
     }
-
-    fn sign(_body: &[u8], _message_id: &str) -> Vec<(&'static str, String)> {
-        vec![(Self::AUTH_HEADER, OLACLICK_SECRET.to_owned())]
-    }
 }
 
 impl Platform for Deliverect {
@@ -155,11 +156,6 @@ impl Platform for Deliverect {
         let order = format!("{tag:0>24}");
         payload["_id"] = json!(order);
         order
-    }
-
-    fn sign(body: &[u8], _message_id: &str) -> Vec<(&'static str, String)> {
-        let mac = ordergate_shared::verify::hmac_sha256(DELIVERECT_SECRET.as_bytes(), &[body]);
-        vec![(Self::AUTH_HEADER, hex::encode(mac))]
     }
 }
 
@@ -197,10 +193,6 @@ impl Platform for Ordatic {
         payload["data"]["orderId"] = json!(order);
         order
     }
-
-    fn sign(_body: &[u8], _message_id: &str) -> Vec<(&'static str, String)> {
-        vec![(Self::AUTH_HEADER, ORDATIC_SECRET.to_owned())]
-    }
 }
 
 impl Platform for Oolio {
@@ -234,16 +226,6 @@ impl Platform for Oolio {
         let order = format!("ord-{tag}");
         payload["data"]["id"] = json!(order);
         order
-    }
-
-    fn sign(body: &[u8], message_id: &str) -> Vec<(&'static str, String)> {
-        let now = chrono::Utc::now().timestamp();
-        let key = &oolio::svix::keys(OOLIO_SECRET).expect("local secret")[0];
-        vec![
-            ("svix-id", message_id.to_owned()),
-            ("svix-timestamp", now.to_string()),
-            (Self::AUTH_HEADER, oolio::svix::sign(key, message_id, now, body)),
-        ]
     }
 }
 

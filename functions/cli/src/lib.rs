@@ -1,3 +1,6 @@
-//! Operator commands behind the `ordergate` binary.
+//! The `ordergate` CLI's commands, as a library so tests can drive them.
 
 pub mod dlq;
+pub mod inspect;
+pub mod platform;
+pub mod send;

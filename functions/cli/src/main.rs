@@ -1,9 +1,15 @@
 //! `ordergate`: operator commands against a deployed stack or the local one.
 //!
-//! Works against AWS (profile, region from the usual AWS settings) or the local emulator
-//! (`--endpoint-url`, or `AWS_ENDPOINT_URL`). Exit codes: 0 done, 1 failed, 2 bad usage.
+//! Works against AWS (`--profile`, `--region`, or the usual AWS settings) or the local
+//! emulator (`--endpoint-url`, or `AWS_ENDPOINT_URL`). Exit codes: 0 done, 1 failed or not
+//! found (or a send answered non-2xx), 2 bad usage. `--json` prints JSON for scripts.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use ordergate_cli::platform::Platform;
+use ordergate_cli::{dlq, inspect, send};
+use ordergate_shared::secrets::{SecretSource, Secrets};
+use ordergate_shared::store::{DynamoStore, EventStore};
+use serde_json::json;
 
 #[derive(Parser)]
 #[command(name = "ordergate", version, about = "Operate an ordergate deployment")]
@@ -11,6 +17,12 @@ struct Cli {
     /// AWS endpoint override, e.g. http://127.0.0.1:4566 for the local stack.
     #[arg(long, env = "AWS_ENDPOINT_URL", global = true)]
     endpoint_url: Option<String>,
+    /// AWS profile (~/.aws/config).
+    #[arg(long, env = "AWS_PROFILE", global = true)]
+    profile: Option<String>,
+    /// AWS region.
+    #[arg(long, env = "AWS_REGION", global = true)]
+    region: Option<String>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -20,10 +32,94 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print the headers the platform would send with a payload.
+    Sign {
+        platform: Platform,
+        /// A sample event (events/...) or a raw payload file.
+        file: String,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// Sign a payload as the platform would and POST it to a webhook URL.
+    Send {
+        platform: Platform,
+        /// A sample event (events/...) or a raw payload file.
+        file: String,
+        /// The webhook URL (stack output <Platform>WebhookUrl, or the local function's).
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        secret: SecretArgs,
+    },
+    /// An order: its current state and every event received for it, with ack status.
+    Order {
+        platform: Platform,
+        order_id: String,
+        #[command(flatten)]
+        table: TableArg,
+    },
+    /// One received event by its event key (as in logs: `event_key`).
+    Event {
+        platform: Platform,
+        event_key: String,
+        #[command(flatten)]
+        table: TableArg,
+    },
+    /// Map platforms' location ids to your own location ids.
+    Location {
+        #[command(subcommand)]
+        action: Location,
+    },
     /// The ack queue's dead-letter queue.
     Dlq {
         #[command(subcommand)]
         action: Dlq,
+    },
+}
+
+#[derive(Args)]
+struct TableArg {
+    /// Table name (stack output OrdersTableName).
+    #[arg(long, env = "TABLE_NAME")]
+    table: String,
+}
+
+#[derive(Args)]
+struct SecretArgs {
+    /// The receiver's secret as JSON (same keys as its Secrets Manager secret).
+    #[arg(long)]
+    secret_json: Option<String>,
+    /// The receiver's Secrets Manager secret (stack output <Platform>SecretArn). Default:
+    /// <PLATFORM>_SECRET_ID or <PLATFORM>_SECRET_JSON from the environment.
+    #[arg(long)]
+    secret_id: Option<String>,
+    /// OlaClick only: the header the receiver checks (its OLACLICK_AUTH_HEADER).
+    #[arg(long, env = "OLACLICK_AUTH_HEADER", default_value = "x-ordergate-token")]
+    olaclick_header: String,
+}
+
+#[derive(Subcommand)]
+enum Location {
+    /// Map PLATFORM_ID (merchant / location / store id) to your TEAM_ID.
+    Set {
+        platform: Platform,
+        platform_id: String,
+        team_id: String,
+        #[command(flatten)]
+        table: TableArg,
+    },
+    /// List a platform's mappings.
+    List {
+        platform: Platform,
+        #[command(flatten)]
+        table: TableArg,
+    },
+    /// Remove a mapping (events are then stored unmapped and flagged).
+    Rm {
+        platform: Platform,
+        platform_id: String,
+        #[command(flatten)]
+        table: TableArg,
     },
 }
 
@@ -49,50 +145,249 @@ enum Dlq {
     },
 }
 
+/// What a command prints: text for people, a JSON value for `--json`.
+struct Output {
+    text: String,
+    json: serde_json::Value,
+    ok: bool,
+}
+
+impl Output {
+    fn ok(text: String, json: serde_json::Value) -> Result<Output, String> {
+        Ok(Output { text, json, ok: true })
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    if let Some(url) = &cli.endpoint_url {
-        // aws-config reads the override from the environment, like the functions do.
-        std::env::set_var("AWS_ENDPOINT_URL", url);
+    // aws-config reads these from the environment, like the functions do.
+    for (name, value) in [
+        ("AWS_ENDPOINT_URL", &cli.endpoint_url),
+        ("AWS_PROFILE", &cli.profile),
+        ("AWS_REGION", &cli.region),
+    ] {
+        if let Some(v) = value {
+            std::env::set_var(name, v);
+        }
     }
     let sdk = ordergate_shared::aws::sdk_config().await;
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let (verb, result) = match &cli.command {
-        Command::Dlq {
-            action: Dlq::List { dlq_url, max },
-        } => ("listed", ordergate_cli::dlq::list(&sqs, dlq_url, *max).await),
-        Command::Dlq {
-            action:
+    match run(&cli.command, &sdk).await {
+        Ok(out) => {
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&out.json).expect("plain data"));
+            } else {
+                print!("{}", out.text);
+            }
+            if out.ok {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("ordergate: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn store(sdk: &aws_config::SdkConfig, table: &TableArg) -> DynamoStore {
+    DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &table.table)
+}
+
+async fn secrets(
+    platform: Platform,
+    args: &SecretArgs,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Secrets, String> {
+    let source = match (&args.secret_json, &args.secret_id) {
+        (Some(j), _) => SecretSource::fixed(Secrets::from_json(j)?),
+        (None, Some(id)) => SecretSource::secrets_manager(aws_sdk_secretsmanager::Client::new(sdk), id),
+        (None, None) => SecretSource::from_env(&platform.name().to_uppercase(), sdk)?,
+    };
+    let secrets = source
+        .get()
+        .await
+        .map_err(|e| format!("reading the secret: {e}"))?;
+    Ok((*secrets).clone())
+}
+
+fn headers_json(headers: &[(String, String)]) -> serde_json::Value {
+    headers.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
+}
+
+async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, String> {
+    match command {
+        Command::Sign {
+            platform,
+            file,
+            secret,
+        } => {
+            let payload = send::read_payload(file)?;
+            let s = secrets(*platform, secret, sdk).await?;
+            let headers = send::sign(*platform, &s, &payload, &secret.olaclick_header)?;
+            let text = headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+            Output::ok(text, headers_json(&headers))
+        }
+        Command::Send {
+            platform,
+            file,
+            url,
+            secret,
+        } => {
+            let payload = send::read_payload(file)?;
+            let s = secrets(*platform, secret, sdk).await?;
+            let headers = send::sign(*platform, &s, &payload, &secret.olaclick_header)?;
+            let sent = send::send(url, &payload, &headers).await?;
+            let text = format!(
+                "{} {}{}\n",
+                sent.status,
+                sent.body,
+                if sent.duplicate == Some(true) {
+                    " (duplicate)"
+                } else {
+                    ""
+                }
+            );
+            let ok = (200..300).contains(&sent.status);
+            Ok(Output {
+                text,
+                json: serde_json::to_value(&sent).expect("plain data"),
+                ok,
+            })
+        }
+        Command::Order {
+            platform,
+            order_id,
+            table,
+        } => {
+            let store = store(sdk, table);
+            let mut view = store
+                .order(platform.name(), order_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            // The trail records an ack once it settles; until then the event record
+            // (while it lives, EVENT_TTL_DAYS) has the live status.
+            for entry in view.trail.iter_mut().filter(|e| e.ack.is_none()) {
+                if let Some(event) = store
+                    .event(platform.name(), &entry.dedupe_key.0)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    entry.ack = Some(event.ack);
+                }
+            }
+            if view.state.is_none() && view.trail.is_empty() {
+                return Err(format!(
+                    "no {} order {order_id} in {}",
+                    platform.name(),
+                    table.table
+                ));
+            }
+            let text = inspect::order_text(platform.name(), order_id, &view);
+            Output::ok(text, serde_json::to_value(&view).expect("plain data"))
+        }
+        Command::Event {
+            platform,
+            event_key,
+            table,
+        } => {
+            let event = store(sdk, table)
+                .event(platform.name(), event_key)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!(
+                        "no {} event {event_key} in {} (event records expire after EVENT_TTL_DAYS)",
+                        platform.name(),
+                        table.table
+                    )
+                })?;
+            Output::ok(
+                inspect::event_text(&event),
+                serde_json::to_value(&event).expect("plain data"),
+            )
+        }
+        Command::Location { action } => location(action, sdk).await,
+        Command::Dlq { action } => {
+            let sqs = aws_sdk_sqs::Client::new(sdk);
+            let (verb, letters) = match action {
+                Dlq::List { dlq_url, max } => ("listed", dlq::list(&sqs, dlq_url, *max).await?),
                 Dlq::Replay {
                     dlq_url,
                     queue_url,
                     max,
-                },
-        } => (
-            "replayed",
-            ordergate_cli::dlq::replay(&sqs, dlq_url, queue_url, *max).await,
-        ),
-    };
-    match result {
-        Ok(letters) if cli.json => {
-            println!("{}", serde_json::to_string_pretty(&letters).expect("plain data"));
-            std::process::ExitCode::SUCCESS
-        }
-        Ok(letters) => {
+                } => ("replayed", dlq::replay(&sqs, dlq_url, queue_url, *max).await?),
+            };
+            let mut text = String::new();
             for l in &letters {
                 let what = match (&l.provider, &l.event_key) {
                     (Some(p), Some(k)) => format!("{p} {k}"),
                     _ => format!("unreadable: {}", l.unreadable.as_deref().unwrap_or("?")),
                 };
-                println!("{}  received {}x  {what}", l.message_id, l.receive_count);
+                text.push_str(&format!(
+                    "{}  received {}x  {what}\n",
+                    l.message_id, l.receive_count
+                ));
             }
-            println!("{verb} {} message(s)", letters.len());
-            std::process::ExitCode::SUCCESS
+            text.push_str(&format!("{verb} {} message(s)\n", letters.len()));
+            Output::ok(text, serde_json::to_value(&letters).expect("plain data"))
         }
-        Err(e) => {
-            eprintln!("ordergate: {e}");
-            std::process::ExitCode::FAILURE
+    }
+}
+
+async fn location(action: &Location, sdk: &aws_config::SdkConfig) -> Result<Output, String> {
+    let failed = |e: ordergate_shared::store::StoreError| e.to_string();
+    match action {
+        Location::Set {
+            platform,
+            platform_id,
+            team_id,
+            table,
+        } => {
+            store(sdk, table)
+                .set_location(platform.name(), platform_id, team_id)
+                .await
+                .map_err(failed)?;
+            Output::ok(
+                format!("{} {platform_id} → {team_id}\n", platform.name()),
+                json!({"platform": platform.name(), "platform_id": platform_id, "team_id": team_id}),
+            )
+        }
+        Location::List { platform, table } => {
+            let map = store(sdk, table)
+                .locations(platform.name())
+                .await
+                .map_err(failed)?;
+            let mut rows: Vec<_> = map.into_iter().collect();
+            rows.sort();
+            let text = rows
+                .iter()
+                .map(|(p, t)| format!("{} {p} → {t}\n", platform.name()))
+                .collect();
+            let json = rows
+                .iter()
+                .map(|(p, t)| json!({"platform_id": p, "team_id": t}))
+                .collect();
+            Output::ok(text, serde_json::Value::Array(json))
+        }
+        Location::Rm {
+            platform,
+            platform_id,
+            table,
+        } => {
+            let removed = store(sdk, table)
+                .remove_location(platform.name(), platform_id)
+                .await
+                .map_err(failed)?;
+            if !removed {
+                return Err(format!("{} {platform_id} was not mapped", platform.name()));
+            }
+            Output::ok(
+                format!("removed {} {platform_id}\n", platform.name()),
+                json!({"removed": platform_id}),
+            )
         }
     }
 }

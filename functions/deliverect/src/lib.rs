@@ -123,6 +123,21 @@ impl Provider for Deliverect {
         }
     }
 
+    fn sign(
+        &self,
+        secrets: &Secrets,
+        body: &[u8],
+        message_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let _ = (message_id, now);
+        let key = secrets
+            .get(HMAC_SECRET)
+            .ok_or_else(|| format!("the secret has no {HMAC_SECRET}"))?;
+        let mac = ordergate_shared::verify::hmac_sha256(key.as_bytes(), &[body]);
+        Ok(vec![(SIGNATURE_HEADER.to_owned(), hex::encode(mac))])
+    }
+
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
         let order: wire::Order = parse_json(delivery.body)?;
         let (status, stage) = map::status(order.status);

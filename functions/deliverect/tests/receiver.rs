@@ -157,7 +157,13 @@ async fn new_order_totals_are_exact_minor_units() {
         "2023-04-14T09:20:00+00:00"
     );
     let event = &rx.store().order("deliverect", ORDER_ID).await.unwrap().trail[0];
-    assert!(event.warnings.is_empty(), "{:?}", event.warnings);
+    // No mapping warnings; only the (unconfigured) location map flags the location.
+    assert_eq!(
+        event.warnings,
+        [ordergate_shared::locations::unmapped_warning(
+            "61a0b2c3d4e5f60718293ab4"
+        )]
+    );
     assert_eq!(
         event.occurred_at.as_ref().unwrap().raw,
         "2023-04-14T08:36:46.000000Z"

@@ -158,6 +158,33 @@ impl Provider for OlaClick {
         Ok(())
     }
 
+    fn sign(
+        &self,
+        secrets: &Secrets,
+        body: &[u8],
+        message_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let _ = (message_id, now);
+        let mut headers = Vec::new();
+        if let Some(value) = secrets.get(AUTH_HEADER_VALUE) {
+            headers.push((self.config.auth_header.clone(), value.to_owned()));
+        }
+        if let Some(key) = secrets.get(SIGNING_SECRET) {
+            let mac = ordergate_shared::verify::hmac_sha256(key.as_bytes(), &[body]);
+            headers.push((
+                SIGNATURE_HEADER.to_owned(),
+                format!("sha256={}", hex::encode(mac)),
+            ));
+        }
+        if headers.is_empty() {
+            return Err(format!(
+                "the secret has neither {AUTH_HEADER_VALUE} nor {SIGNING_SECRET}"
+            ));
+        }
+        Ok(headers)
+    }
+
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
         let envelope: Envelope = parse_json(delivery.body)?;
         let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {

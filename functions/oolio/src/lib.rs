@@ -183,6 +183,27 @@ impl Provider for Oolio {
         }
     }
 
+    fn sign(
+        &self,
+        secrets: &Secrets,
+        body: &[u8],
+        message_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let keys = svix::keys(
+            secrets
+                .get(SIGNING_SECRETS)
+                .ok_or_else(|| format!("the secret has no {SIGNING_SECRETS}"))?,
+        )?;
+        let key = keys.first().ok_or("signing_secrets is empty")?;
+        let ts = now.timestamp();
+        Ok(vec![
+            ("svix-id".to_owned(), message_id.to_owned()),
+            ("svix-timestamp".to_owned(), ts.to_string()),
+            ("svix-signature".to_owned(), svix::sign(key, message_id, ts, body)),
+        ])
+    }
+
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
         let id =
             svix::message_id(delivery)?.ok_or_else(|| ApiError::Unauthorized("missing svix-id".into()))?;

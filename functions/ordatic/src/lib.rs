@@ -79,6 +79,20 @@ impl Provider for Ordatic {
         }
     }
 
+    fn sign(
+        &self,
+        secrets: &Secrets,
+        body: &[u8],
+        message_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let _ = (body, message_id, now);
+        let value = secrets
+            .get(AUTHORIZATION)
+            .ok_or_else(|| format!("the secret has no {AUTHORIZATION}"))?;
+        Ok(vec![("authorization".to_owned(), value.to_owned())])
+    }
+
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
         let envelope: Envelope = parse_json(delivery.body)?;
         let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {

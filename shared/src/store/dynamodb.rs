@@ -149,6 +149,10 @@ impl DynamoStore {
             sets.push("location_id = :location");
             values.insert(":location".into(), s(location));
         }
+        if let Some(team) = &e.team_location_id {
+            sets.push("team_location_id = :team_location");
+            values.insert(":team_location".into(), s(team));
+        }
         let mut update = Update::builder()
             .table_name(&self.table)
             .key("pk", s(keys::order_pk(&e.provider, order_id)))
@@ -246,6 +250,55 @@ impl EventStore for DynamoStore {
         }
     }
 
+    async fn locations(&self, provider: &str) -> Result<HashMap<String, String>, StoreError> {
+        let mut map = HashMap::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(keys::location_pk(provider)))
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| unavailable("query", &e))?;
+            if let (Some(platform), Some(team)) = (get_s(&item, "sk"), get_s(&item, "location_id")) {
+                map.insert(platform.to_owned(), team.to_owned());
+            }
+        }
+        Ok(map)
+    }
+
+    async fn set_location(&self, provider: &str, platform_id: &str, team_id: &str) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(keys::location_pk(provider)))
+            .item("sk", s(platform_id))
+            .item("kind", s("location"))
+            .item("location_id", s(team_id))
+            .item("updated_at", s(chrono::Utc::now().to_rfc3339()))
+            .send()
+            .await
+            .map_err(|e| unavailable("put_item", &e))?;
+        Ok(())
+    }
+
+    async fn remove_location(&self, provider: &str, platform_id: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(keys::location_pk(provider)))
+            .key("sk", s(platform_id))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| unavailable("delete_item", &e))?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
     async fn event(&self, provider: &str, dedupe_key: &str) -> Result<Option<StoredEvent>, StoreError> {
         let out = self
             .client
@@ -291,6 +344,7 @@ impl EventStore for DynamoStore {
                     last_event_type: get_s(&item, "last_event_type").unwrap_or_default().to_owned(),
                     last_dedupe_key: get_s(&item, "last_dedupe_key").unwrap_or_default().to_owned(),
                     location_id: get_s(&item, "location_id").map(str::to_owned),
+                    team_location_id: get_s(&item, "team_location_id").map(str::to_owned),
                     order: item
                         .contains_key("order")
                         .then(|| get_json(&item, "order"))

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -25,6 +25,7 @@ struct Inner {
     events: BTreeMap<String, (StoredEvent, Option<i64>)>,
     history: BTreeMap<(String, String), TrailEntry>,
     states: BTreeMap<String, OrderState>,
+    locations: BTreeMap<(String, String), String>,
 }
 
 impl MemoryStore {
@@ -93,16 +94,46 @@ impl EventStore for MemoryStore {
             .location_id
             .clone()
             .or_else(|| previous.and_then(|s| s.location_id.clone()));
+        let team_location_id = e
+            .team_location_id
+            .clone()
+            .or_else(|| previous.and_then(|s| s.team_location_id.clone()));
         let state = OrderState {
             status: precedence.status,
             version,
             last_event_type: e.event_type.clone(),
             last_dedupe_key: e.dedupe_key.0.clone(),
             location_id,
+            team_location_id,
             order,
         };
         inner.states.insert(order_pk, state);
         Ok(Recorded::New { state_applied: true })
+    }
+
+    async fn locations(&self, provider: &str) -> Result<HashMap<String, String>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner
+            .locations
+            .iter()
+            .filter(|((p, _), _)| p == provider)
+            .map(|((_, platform), team)| (platform.clone(), team.clone()))
+            .collect())
+    }
+
+    async fn set_location(&self, provider: &str, platform_id: &str, team_id: &str) -> Result<(), StoreError> {
+        self.lock()?
+            .locations
+            .insert((provider.to_owned(), platform_id.to_owned()), team_id.to_owned());
+        Ok(())
+    }
+
+    async fn remove_location(&self, provider: &str, platform_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()?
+            .locations
+            .remove(&(provider.to_owned(), platform_id.to_owned()))
+            .is_some())
     }
 
     async fn event(&self, provider: &str, dedupe_key: &str) -> Result<Option<StoredEvent>, StoreError> {
@@ -200,6 +231,7 @@ impl EventStore for MemoryStore {
                 last_event_type: String::new(),
                 last_dedupe_key: String::new(),
                 location_id: job.location_id.clone(),
+                team_location_id: None,
                 order: None,
             });
             state.order = Some(order.clone());

@@ -7,6 +7,7 @@
 mod dynamodb;
 mod memory;
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use serde::{Deserialize, Serialize};
@@ -131,6 +132,8 @@ pub struct OrderState {
     pub last_dedupe_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_location_id: Option<String>,
     /// The latest full snapshot; thin events move the status and keep the snapshot.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<Order>,
@@ -172,6 +175,27 @@ pub trait EventStore: Send + Sync {
         order_id: &str,
     ) -> impl Future<Output = Result<OrderView, StoreError>> + Send;
 
+    /// The location mapping of `provider`: its location ids → your location ids.
+    fn locations(
+        &self,
+        provider: &str,
+    ) -> impl Future<Output = Result<HashMap<String, String>, StoreError>> + Send;
+
+    /// Maps `provider`'s `platform_id` to your `team_id` (replacing any mapping).
+    fn set_location(
+        &self,
+        provider: &str,
+        platform_id: &str,
+        team_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes a mapping; false if there was none.
+    fn remove_location(
+        &self,
+        provider: &str,
+        platform_id: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Takes a job for acknowledgement: one conditional write, so of two workers given the
     /// same job only one calls the platform. A lease that ran out may be taken over.
     fn claim_ack(
@@ -201,6 +225,10 @@ pub mod keys {
     }
     pub fn order_pk(provider: &str, order_id: &str) -> String {
         format!("ORDER#{provider}#{order_id}")
+    }
+    /// One item per mapped location: sk = the platform's location id.
+    pub fn location_pk(provider: &str) -> String {
+        format!("LOCATION#{provider}")
     }
     /// History entries sort by arrival time, then key, before the STATE item.
     pub fn history_sk(received_at: &chrono::DateTime<chrono::Utc>, dedupe_key: &str) -> String {

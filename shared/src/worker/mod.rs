@@ -68,6 +68,18 @@ pub struct Worker<S, P> {
     pub backoff: Duration,
 }
 
+/// A retry reason without whatever the platform's answer said after its HTTP status
+/// (`deliverect accept: HTTP 503: <body>` → `deliverect accept: HTTP 503`).
+fn loggable(reason: &str) -> &str {
+    match reason.find("HTTP ") {
+        Some(at) => {
+            let end = reason[at..].find(": ").map_or(reason.len(), |e| at + e);
+            &reason[..end]
+        }
+        None => reason,
+    }
+}
+
 /// How one message ended, for the batch response and the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Handled {
@@ -103,10 +115,37 @@ impl<S: EventStore, P: Platforms> Worker<S, P> {
                 response.batch_item_failures.push(failure(id));
                 continue;
             }
-            match self.process(message).await {
-                Handled::Done(outcome) => tracing::info!(message_id = %id, outcome, "ack job done"),
+            let body = message.body.as_deref().unwrap_or_default();
+            let (handled, provider) = match serde_json::from_str::<AckJob>(body) {
+                Ok(job) => (self.process(&job, message).await, job.provider),
+                // Not a job: retried until the queue moves it to the dead-letter queue for a look.
+                Err(e) => (
+                    Handled::Retry {
+                        attempt: receive_count(message),
+                        // Position only: serde's message can quote the body's values.
+                        reason: format!("not an ack job (line {}, column {})", e.line(), e.column()),
+                    },
+                    "unknown".to_owned(),
+                ),
+            };
+            let provider = provider.as_str();
+            crate::metrics::emit(
+                provider,
+                &[
+                    crate::metrics::count("Acked", handled == Handled::Done("acked")),
+                    crate::metrics::count("AckFailed", handled == Handled::Done("failed permanently")),
+                    crate::metrics::count("AckRetried", matches!(handled, Handled::Retry { .. })),
+                ],
+            );
+            match handled {
+                Handled::Done(outcome) => {
+                    tracing::info!(message_id = %id, provider, outcome, "ack job done")
+                }
                 Handled::Retry { attempt, reason } => {
-                    tracing::warn!(message_id = %id, attempt, reason = %reason, "ack job will be retried");
+                    // The reason may quote the platform's answer (customer data): the log
+                    // keeps only what failed and how; the full text is on the event record.
+                    let reason = loggable(&reason);
+                    tracing::warn!(message_id = %id, provider, attempt, reason, "ack job will be retried");
                     self.back_off(message, attempt).await;
                     failed_groups.extend(group);
                     response.batch_item_failures.push(failure(id));
@@ -116,20 +155,9 @@ impl<S: EventStore, P: Platforms> Worker<S, P> {
         response
     }
 
-    async fn process(&self, message: &SqsMessage) -> Handled {
-        let body = message.body.as_deref().unwrap_or_default();
-        let job: AckJob = match serde_json::from_str(body) {
-            Ok(job) => job,
-            // Not a job: retried until the queue moves it to the dead-letter queue for a look.
-            Err(e) => {
-                return Handled::Retry {
-                    attempt: receive_count(message),
-                    reason: format!("not an ack job: {e}"),
-                }
-            }
-        };
+    async fn process(&self, job: &AckJob, message: &SqsMessage) -> Handled {
         let now = chrono::Utc::now();
-        let attempt = match self.store.claim_ack(&job, now, LEASE).await {
+        let attempt = match self.store.claim_ack(job, now, LEASE).await {
             Ok(Claim::Claimed { attempt }) => attempt,
             Ok(Claim::Settled { .. }) => return Handled::Done("already settled"),
             Ok(Claim::Missing) => return Handled::Done("no event record"),
@@ -146,7 +174,7 @@ impl<S: EventStore, P: Platforms> Worker<S, P> {
                 }
             }
         };
-        let result = self.platforms.acknowledge(&job).await;
+        let result = self.platforms.acknowledge(job).await;
         let outcome = match &result {
             Ok(acked) => AckOutcome::Acked {
                 note: &acked.note,
@@ -155,7 +183,7 @@ impl<S: EventStore, P: Platforms> Worker<S, P> {
             Err(AckError::Permanent(reason)) => AckOutcome::Failed { reason },
             Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => AckOutcome::Retrying { reason },
         };
-        if let Err(e) = self.store.finish_ack(&job, outcome, chrono::Utc::now()).await {
+        if let Err(e) = self.store.finish_ack(job, outcome, chrono::Utc::now()).await {
             // The callback happened but is not recorded: the lease expires and a retry
             // calls again. Platforms treat a repeated status as a no-op.
             return Handled::Retry {
@@ -212,6 +240,22 @@ fn failure(id: String) -> BatchItemFailure {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn logged_reasons_stop_at_the_http_status() {
+        assert_eq!(
+            super::loggable("deliverect accept: HTTP 503: {\"name\": \"Jane\"}"),
+            "deliverect accept: HTTP 503"
+        );
+        assert_eq!(
+            super::loggable("ordatic fetch: HTTP 429"),
+            "ordatic fetch: HTTP 429"
+        );
+        assert_eq!(
+            super::loggable("held by another worker"),
+            "held by another worker"
+        );
+    }
+
     use super::*;
 
     #[test]

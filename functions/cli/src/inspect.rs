@@ -1,0 +1,112 @@
+//! `ordergate order` and `ordergate event`: what was stored and how its acknowledgement
+//! went, as text for people (`--json` prints the stored records for scripts).
+
+use std::fmt::Write;
+
+use ordergate_shared::store::{OrderView, StoredEvent};
+
+pub fn order_text(provider: &str, order_id: &str, view: &OrderView) -> String {
+    let mut out = String::new();
+    match &view.state {
+        Some(s) => {
+            let _ = writeln!(
+                out,
+                "{provider} order {order_id}: {} (version {}), last event {} ({})",
+                s.status.as_str(),
+                s.version,
+                s.last_event_type,
+                s.last_dedupe_key
+            );
+            let _ = writeln!(
+                out,
+                "location: {}",
+                location(s.location_id.as_deref(), s.team_location_id.as_deref())
+            );
+            if let Some(order) = &s.order {
+                let _ = writeln!(
+                    out,
+                    "order: {} item(s), total {} {}",
+                    order.items.len(),
+                    order.totals.total.0,
+                    order.currency.code()
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(out, "{provider} order {order_id}: no state (events only)");
+        }
+    }
+    let _ = writeln!(out, "trail ({} event(s), oldest first):", view.trail.len());
+    for e in &view.trail {
+        let ack = e.ack.as_ref().map_or("ack -".to_owned(), |a| {
+            let mut s = format!("ack {} ({} attempt(s))", a.status, a.attempts);
+            if let Some(m) = &a.message {
+                let _ = write!(s, ": {m}");
+            }
+            s
+        });
+        let _ = writeln!(
+            out,
+            "  {}  {:<24} {}  {ack}",
+            e.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            e.event_type,
+            e.dedupe_key.0
+        );
+        for w in &e.warnings {
+            let _ = writeln!(out, "      warning: {w}");
+        }
+    }
+    out
+}
+
+pub fn event_text(e: &StoredEvent) -> String {
+    let ev = &e.event;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} event {}: {}",
+        ev.provider, ev.dedupe_key.0, ev.event_type
+    );
+    let _ = writeln!(out, "received: {}", ev.received_at.to_rfc3339());
+    if let Some(change) = &ev.change {
+        let status = change.status.map_or("(status unchanged)", |s| s.as_str());
+        let _ = writeln!(out, "order: {} → {status}", change.order_id);
+    }
+    let _ = writeln!(
+        out,
+        "location: {}",
+        location(ev.location_id.as_deref(), ev.team_location_id.as_deref())
+    );
+    let _ = writeln!(
+        out,
+        "ack: {} ({} attempt(s)){}",
+        e.ack.status,
+        e.ack.attempts,
+        e.ack
+            .message
+            .as_deref()
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "body: {} (sha256 {})",
+        match &ev.raw_body {
+            ordergate_shared::model::RawBodyRef::Inline => "on the event record".to_owned(),
+            ordergate_shared::model::RawBodyRef::Blob(b) => format!("s3 {}", b.key),
+        },
+        ev.body_sha256
+    );
+    for w in &ev.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    out
+}
+
+fn location(platform: Option<&str>, team: Option<&str>) -> String {
+    match (platform, team) {
+        (None, _) => "-".into(),
+        (Some(p), Some(t)) => format!("{p} → {t}"),
+        (Some(p), None) => format!("{p} (unmapped)"),
+    }
+}

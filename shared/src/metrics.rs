@@ -1,0 +1,82 @@
+//! CloudWatch metrics in the embedded metric format (EMF): one JSON line per delivery or
+//! ack job on stdout, which CloudWatch Logs turns into metrics — no API call, no latency
+//! on the hot path. Namespace `ordergate`, dimension `provider`.
+//!
+//! Receivers: `Received`, `Stored`, `Duplicate`, `Rejected` (4xx), `Failed` (503),
+//! `UnmappedLocation` (counts) and `Latency` (ms). Ack worker: `Acked`, `AckRetried`,
+//! `AckFailed` (counts).
+
+use std::io::Write;
+use std::sync::{Mutex, OnceLock};
+
+pub const NAMESPACE: &str = "ordergate";
+
+type Sink = Mutex<Box<dyn Write + Send>>;
+
+static SINK: OnceLock<Sink> = OnceLock::new();
+
+/// Sends metric lines to `writer` instead of stdout (tests). First call wins.
+pub fn set_writer(writer: Box<dyn Write + Send>) {
+    let _ = SINK.set(Mutex::new(writer));
+}
+
+/// One EMF line: the values, declared as metrics of `NAMESPACE` by `provider`.
+pub fn line(provider: &str, values: &[(&str, f64, &str)], timestamp_ms: i64) -> String {
+    let definitions: Vec<serde_json::Value> = values
+        .iter()
+        .map(|(name, _, unit)| serde_json::json!({"Name": name, "Unit": unit}))
+        .collect();
+    let mut doc = serde_json::json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [["provider"]],
+                "Metrics": definitions,
+            }],
+        },
+        "provider": provider,
+    });
+    for (name, value, _) in values {
+        doc[*name] = serde_json::json!(value);
+    }
+    doc.to_string()
+}
+
+/// Writes one line (to stdout unless [`set_writer`] was called). Never fails a delivery.
+pub fn emit(provider: &str, values: &[(&str, f64, &str)]) {
+    let text = line(provider, values, chrono::Utc::now().timestamp_millis());
+    let sink = SINK.get_or_init(|| Mutex::new(Box::new(std::io::stdout())));
+    if let Ok(mut w) = sink.lock() {
+        let _ = writeln!(w, "{text}");
+        let _ = w.flush();
+    }
+}
+
+/// A count metric that is 1 when `on`, else 0 (zeros keep every series continuous).
+pub fn count(name: &str, on: bool) -> (&str, f64, &'static str) {
+    (name, if on { 1.0 } else { 0.0 }, "Count")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_line_declares_its_metrics_in_the_namespace_by_provider() {
+        let text = super::line(
+            "oolio",
+            &[super::count("Received", true), ("Latency", 12.0, "Milliseconds")],
+            1_700_000_000_000,
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let def = &v["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(def["Namespace"], "ordergate");
+        assert_eq!(def["Dimensions"][0][0], "provider");
+        assert_eq!(def["Metrics"][1]["Unit"], "Milliseconds");
+        assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_000_i64);
+        assert_eq!(
+            (v["provider"].as_str(), v["Received"].as_f64()),
+            (Some("oolio"), Some(1.0))
+        );
+        assert_eq!(v["Latency"], 12.0);
+    }
+}
