@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Create template.yaml's tables, queues and secrets in the local emulator.
+"""Create template.yaml's tables, queues, buckets, event buses and secrets in the local emulator.
 
 The template is the single source of truth: key schema, TTL, FIFO and redrive settings are
 read from it, so the local stack and the tests run against the resources SAM deploys.
@@ -55,9 +55,12 @@ def main():
 
     for logical, p in resources_of("AWS::DynamoDB::Table", template).items():
         name = f"{args.prefix}-{logical}"
+        extra = {}
+        if "StreamSpecification" in p:
+            extra["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
         try:
             ddb.create_table(TableName=name, AttributeDefinitions=p["AttributeDefinitions"],
-                             KeySchema=p["KeySchema"], BillingMode=p["BillingMode"])
+                             KeySchema=p["KeySchema"], BillingMode=p["BillingMode"], **extra)
         except ddb.exceptions.ResourceInUseException:
             pass
         ttl = p.get("TimeToLiveSpecification")
@@ -88,6 +91,15 @@ def main():
         try:
             s3.create_bucket(Bucket=name)
         except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+            pass
+        out[logical] = name
+
+    events = session.client("events", endpoint_url=args.endpoint)
+    for logical in resources_of("AWS::Events::EventBus", template):
+        name = f"{args.prefix}-{logical}"
+        try:
+            events.create_event_bus(Name=name)
+        except events.exceptions.ResourceAlreadyExistsException:
             pass
         out[logical] = name
 

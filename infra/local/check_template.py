@@ -21,7 +21,13 @@ from bootstrap import CfnLoader  # noqa: E402  (the template reader the local st
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # SAM policy templates scope themselves to the named resource.
-POLICY_TEMPLATES = {"SQSSendMessagePolicy", "SQSPollerPolicy", "AWSSecretsManagerGetSecretValuePolicy"}
+POLICY_TEMPLATES = {
+    "SQSSendMessagePolicy",
+    "SQSPollerPolicy",
+    "AWSSecretsManagerGetSecretValuePolicy",
+    "EventBridgePutEventsPolicy",
+    "DynamoDBStreamReadPolicy",
+}
 ROLE_ATTACHING_EVENTS = {"SQS", "Kinesis", "DynamoDB", "MSK", "MQ"}
 CREDENTIAL_NAME = re.compile(r"secret|password|token|apikey|api_key", re.I)
 

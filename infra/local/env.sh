@@ -27,5 +27,6 @@ ORDATIC_SECRET_ID=$(get OrdaticSecret)
 ORDATIC_CURRENCY=EUR
 OOLIO_SECRET_ID=$(get OolioSecret)
 OOLIO_CURRENCY=AUD
+EVENT_BUS_NAME=$(get OrderEventsBus)
 ENV
 echo "$out"

@@ -92,6 +92,11 @@ check "the ack worker settles a stored job (cargo lambda invoke)" expect batchIt
 rm -f "$batch"
 check "the order's trail shows the acknowledgement" expect trail.0.ack_status acked \
   "$py" infra/local/show.py olaclick PE-7222853393 --endpoint "$endpoint" --table ordergate-smoke-OrdersTable
+stream="$(mktemp -t ordergate-smoke-stream.XXXXXX)"
+"$py" infra/local/stream_event.py --endpoint "$endpoint" --table ordergate-smoke-OrdersTable > "$stream"
+check "the publisher sends the order changes from the table's stream (cargo lambda invoke)" expect batchItemFailures "[]" \
+  cargo lambda invoke publisher -A 127.0.0.1 -P "$port" --data-file "$stream"
+rm -f "$stream"
 
 if (( failed > 0 )); then
   echo "--- cargo lambda watch log"; tail -50 "$log"

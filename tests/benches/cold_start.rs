@@ -289,6 +289,17 @@ fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
             env: worker,
             events: Box::new(|_| Value::Null),
         },
+        Function {
+            name: "publisher",
+            label: "publisher".into(),
+            count: 0,
+            env: [
+                common.as_slice(),
+                &[("EVENT_BUS_NAME".to_owned(), "orders".to_owned())],
+            ]
+            .concat(),
+            events: Box::new(|_| Value::Null),
+        },
     ]
 }
 

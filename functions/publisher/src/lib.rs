@@ -1,0 +1,182 @@
+//! Downstream publication: every change of an order's stored state — a new order, a status
+//! moving forward, an enriched snapshot — published as a versioned JSON event on the
+//! stack's EventBridge bus, so your own systems subscribe with rules instead of reading
+//! the table. Fed by the table's DynamoDB stream (STATE items only, filtered by the event
+//! source mapping): off the webhook's hot path, retried by Lambda, ordered per order.
+//!
+//! Event: source `ordergate`, detail-type `Order Changed`, detail as [`OrderChanged`]
+//! (README, Downstream events). Delivery is at least once: deduplicate on
+//! (`provider`, `order_id`, `version`).
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub const SOURCE: &str = "ordergate";
+pub const DETAIL_TYPE: &str = "Order Changed";
+pub const SCHEMA: &str = "ordergate.order-changed/1";
+
+/// EventBridge refuses entries over 256 KB: past this the snapshot is left out (and
+/// `order_omitted` says so; `ordergate order` shows it).
+const MAX_DETAIL_BYTES: usize = 200 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderChanged {
+    pub schema: &'static str,
+    pub provider: String,
+    pub order_id: String,
+    pub status: String,
+    /// Increases with every change of this order: newer state has a higher version.
+    pub version: i64,
+    pub last_event_type: String,
+    pub last_event_key: String,
+    /// The platform's restaurant id, and yours from the location mapping (absent while
+    /// unmapped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_location_id: Option<String>,
+    pub updated_at: String,
+    /// The canonical order (items, modifiers, minor-unit money, times), when the
+    /// platform has sent a full snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<Value>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub order_omitted: bool,
+}
+
+/// A string attribute of a stream image (DynamoDB JSON: `{"S": ...}` / `{"N": ...}`).
+fn attr<'a>(image: &'a Value, name: &str) -> Option<&'a str> {
+    let v = image.get(name)?;
+    v.get("S").or_else(|| v.get("N")).and_then(Value::as_str)
+}
+
+/// The change a stream record carries, or None for anything but an order STATE image.
+pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
+    let image = &record["dynamodb"]["NewImage"];
+    if attr(image, "kind") != Some("state") {
+        return Ok(None);
+    }
+    let pk = attr(image, "pk").ok_or("state item without pk")?;
+    let mut parts = pk.splitn(3, '#');
+    let (Some("ORDER"), Some(provider), Some(order_id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(format!("unexpected state key {pk}"));
+    };
+    let order = attr(image, "order")
+        .map(serde_json::from_str::<Value>)
+        .transpose()
+        .map_err(|e| format!("{pk}: stored order is not JSON: {e}"))?;
+    let mut changed = OrderChanged {
+        schema: SCHEMA,
+        provider: provider.to_owned(),
+        order_id: order_id.to_owned(),
+        status: attr(image, "status").unwrap_or("unknown").to_owned(),
+        version: attr(image, "version")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_default(),
+        last_event_type: attr(image, "last_event_type").unwrap_or_default().to_owned(),
+        last_event_key: attr(image, "last_dedupe_key").unwrap_or_default().to_owned(),
+        location_id: attr(image, "location_id").map(str::to_owned),
+        team_location_id: attr(image, "team_location_id").map(str::to_owned),
+        updated_at: attr(image, "updated_at").unwrap_or_default().to_owned(),
+        order,
+        order_omitted: false,
+    };
+    if serde_json::to_vec(&changed).map_or(0, |v| v.len()) > MAX_DETAIL_BYTES {
+        changed.order = None;
+        changed.order_omitted = true;
+    }
+    Ok(Some(changed))
+}
+
+/// Where the events go.
+pub trait Bus: Send + Sync {
+    /// Publishes `details` (JSON) in order; returns the indices that failed.
+    fn put(&self, details: &[String])
+        -> impl std::future::Future<Output = Result<Vec<usize>, String>> + Send;
+}
+
+pub struct EventBridge {
+    client: aws_sdk_eventbridge::Client,
+    bus: String,
+}
+
+impl EventBridge {
+    pub fn new(client: aws_sdk_eventbridge::Client, bus: impl Into<String>) -> Self {
+        EventBridge {
+            client,
+            bus: bus.into(),
+        }
+    }
+}
+
+impl Bus for EventBridge {
+    async fn put(&self, details: &[String]) -> Result<Vec<usize>, String> {
+        use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+        let mut failed = Vec::new();
+        // PutEvents takes at most 10 entries.
+        for (chunk_no, chunk) in details.chunks(10).enumerate() {
+            let entries = chunk
+                .iter()
+                .map(|d| {
+                    PutEventsRequestEntry::builder()
+                        .event_bus_name(&self.bus)
+                        .source(SOURCE)
+                        .detail_type(DETAIL_TYPE)
+                        .detail(d)
+                        .build()
+                })
+                .collect();
+            match self.client.put_events().set_entries(Some(entries)).send().await {
+                Ok(out) => failed.extend(
+                    out.entries()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| e.error_code().is_some())
+                        .map(|(i, _)| chunk_no * 10 + i),
+                ),
+                Err(_) => failed.extend((0..chunk.len()).map(|i| chunk_no * 10 + i)),
+            }
+        }
+        Ok(failed)
+    }
+}
+
+/// Handles one stream batch: publishes each order change in stream order and returns the
+/// sequence numbers to retry (Lambda's partial batch response for streams: retrying from
+/// the first failure keeps each order's changes in order).
+pub async fn handle<B: Bus>(bus: &B, event: &Value) -> Value {
+    let mut failures = Vec::new();
+    let mut details = Vec::new();
+    let mut sequence = Vec::new();
+    for record in event["Records"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        let seq = record["dynamodb"]["SequenceNumber"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        match order_changed(record) {
+            Ok(Some(change)) => {
+                details.push(serde_json::to_string(&change).expect("plain data"));
+                sequence.push(seq);
+            }
+            Ok(None) => {}
+            // Cannot ever be published: logged for a look, not retried forever.
+            Err(e) => tracing::error!(sequence = %seq, error = %e, "unpublishable stream record"),
+        }
+    }
+    let failed = bus
+        .put(&details)
+        .await
+        .unwrap_or_else(|_| (0..details.len()).collect());
+    if let Some(first) = failed.iter().min() {
+        tracing::warn!(failed = failed.len(), "order changes not published; retrying");
+        failures.push(serde_json::json!({"itemIdentifier": sequence[*first]}));
+    }
+    ordergate_shared::metrics::emit(
+        "all",
+        &[
+            ("Published", (details.len() - failed.len()) as f64, "Count"),
+            ("PublishFailed", failed.len() as f64, "Count"),
+        ],
+    );
+    serde_json::json!({ "batchItemFailures": failures })
+}

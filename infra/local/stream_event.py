@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Print the DynamoDB stream event the publisher would receive: every record of the table's
+stream (from the emulator), filtered with the FilterCriteria of PublisherStream in
+template.yaml, in Lambda's event format. Runs the publisher locally:
+
+    stream_event.py > /tmp/stream.json
+    cargo lambda invoke publisher --data-file /tmp/stream.json
+"""
+import argparse
+import json
+
+import yaml
+
+from bootstrap import CfnLoader
+from localaws import ROOT, client, endpoint, table_args
+
+
+def matches(pattern, value):
+    """EventBridge-style filter: every key of the pattern matches; leaves list allowed values."""
+    if isinstance(pattern, list):
+        return value in pattern
+    return isinstance(value, dict) and all(matches(p, value.get(k)) for k, p in pattern.items())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    table_args(ap)
+    args = ap.parse_args()
+    url = endpoint(args.endpoint)
+    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+    filters = template["Resources"]["PublisherStream"]["Properties"]["FilterCriteria"]["Filters"]
+    patterns = [json.loads(f["Pattern"]) for f in filters]
+
+    ddb, streams = client("dynamodb", url), client("dynamodbstreams", url)
+    arn = ddb.describe_table(TableName=args.table)["Table"]["LatestStreamArn"]
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        while it:
+            out = streams.get_records(ShardIterator=it)
+            for r in out["Records"]:
+                r["eventSourceARN"] = arn
+                r["dynamodb"].pop("ApproximateCreationDateTime", None)
+                if any(matches(p, r) for p in patterns):
+                    records.append(r)
+            it = out.get("NextShardIterator") if out["Records"] else None
+    print(json.dumps({"Records": records}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+//! Downstream events: orders received through the pipeline, the table's real stream read
+//! back from the emulator and filtered as template.yaml's PublisherStream filters it
+//! (infra/local/stream_event.py), published by the publisher to the stack's EventBridge
+//! bus, and received by a subscriber (a rule forwarding to an SQS queue).
+
+use std::process::Command;
+
+use ordergate_shared::store::EventStore;
+use ordergate_tests::platforms::{Deliverect, Platform};
+use ordergate_tests::{endpoint, root, Stack};
+use publisher::EventBridge;
+use serde_json::{json, Value};
+
+const ORDER: &str = "6438f1a2c9e77d0012ab34cd";
+
+fn stream_event(stack: &Stack) -> Value {
+    let out = Command::new(root().join(".venv/bin/python"))
+        .arg(root().join("infra/local/stream_event.py"))
+        .args(["--endpoint", &endpoint(), "--table", &stack.table])
+        .output()
+        .expect("run stream_event.py");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("a stream event")
+}
+
+/// A subscriber: a rule on the bus for ordergate's events, forwarding to a new queue.
+async fn subscribe(stack: &Stack, bus: &str) -> String {
+    let sqs = stack.sqs();
+    let url = sqs
+        .create_queue()
+        .queue_name(format!("{bus}-subscriber"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let events = aws_sdk_eventbridge::Client::new(&stack.sdk);
+    events
+        .put_rule()
+        .name("orders-to-pos")
+        .event_bus_name(bus)
+        .event_pattern(json!({"source": ["ordergate"], "detail-type": ["Order Changed"]}).to_string())
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule("orders-to-pos")
+        .event_bus_name(bus)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(arn)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    url
+}
+
+async fn received(stack: &Stack, url: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    loop {
+        let out = stack
+            .sqs()
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return all;
+        }
+        all.extend(
+            messages
+                .iter()
+                .map(|m| serde_json::from_str(m.body().unwrap()).unwrap()),
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_order_change_reaches_a_subscriber_in_order() {
+    let stack = Stack::new().await;
+    let bus = stack.resources["OrderEventsBus"].as_str().unwrap().to_owned();
+    let subscriber = subscribe(&stack, &bus).await;
+    stack
+        .store()
+        .set_location("deliverect", "61a0b2c3d4e5f60718293ab4", "store-042")
+        .await
+        .unwrap();
+    let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
+    for sample in [
+        "deliverect/new_order.json",
+        "deliverect/accepted.json",
+        "deliverect/cancel.json",
+    ] {
+        let r = rx
+            .handle(ordergate_shared::fixtures::request(
+                &ordergate_tests::platforms::signed_sample::<Deliverect>(sample),
+            ))
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+
+    let event = stream_event(&stack);
+    let records = event["Records"].as_array().unwrap();
+    assert_eq!(records.len(), 3, "the filter keeps the 3 STATE changes only");
+    let bridge = EventBridge::new(aws_sdk_eventbridge::Client::new(&stack.sdk), &bus);
+    let answer = publisher::handle(&bridge, &event).await;
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+
+    let got = received(&stack, &subscriber).await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    for e in &got {
+        assert_eq!(e["source"], "ordergate");
+        assert_eq!(e["detail-type"], "Order Changed");
+    }
+    let details: Vec<&Value> = got.iter().map(|e| &e["detail"]).collect();
+    let statuses: Vec<&str> = details.iter().map(|d| d["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["placed", "accepted", "cancelled"]);
+    let versions: Vec<i64> = details.iter().map(|d| d["version"].as_i64().unwrap()).collect();
+    assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    let last = details[2];
+    assert_eq!(last["schema"], publisher::SCHEMA);
+    assert_eq!(
+        (last["provider"].as_str(), last["order_id"].as_str()),
+        (Some("deliverect"), Some(ORDER))
+    );
+    assert_eq!(last["team_location_id"], "store-042");
+    assert_eq!(
+        last["order"]["totals"]["total"], 1269,
+        "the canonical order, minor units"
+    );
+    assert_eq!(last["order"]["currency"], "EUR");
+}
+
+#[tokio::test]
+async fn an_unreachable_bus_reports_the_batch_for_retry() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
+    let sample = ordergate_tests::platforms::signed_sample::<Deliverect>("deliverect/new_order.json");
+    assert_eq!(
+        rx.handle(ordergate_shared::fixtures::request(&sample))
+            .await
+            .status(),
+        200
+    );
+    let event = stream_event(&stack);
+    let first = event["Records"][0]["dynamodb"]["SequenceNumber"].clone();
+    let dead = ordergate_tests::sdk_for(ordergate_tests::DEAD_ENDPOINT).await;
+    let bridge = EventBridge::new(aws_sdk_eventbridge::Client::new(&dead), "orders");
+    let answer = publisher::handle(&bridge, &event).await;
+    assert_eq!(answer, json!({"batchItemFailures": [{"itemIdentifier": first}]}));
+}
+
+#[test]
+fn a_change_too_large_for_eventbridge_leaves_the_snapshot_out() {
+    let big = "x".repeat(300 * 1024);
+    let record = json!({"dynamodb": {"SequenceNumber": "1", "NewImage": {
+        "pk": {"S": "ORDER#oolio#o-1"}, "sk": {"S": "STATE"}, "kind": {"S": "state"},
+        "status": {"S": "accepted"}, "version": {"N": "7"},
+        "order": {"S": json!({"note": big}).to_string()},
+    }}});
+    let change = publisher::order_changed(&record).unwrap().unwrap();
+    assert!(change.order.is_none() && change.order_omitted);
+    assert_eq!((change.order_id.as_str(), change.version), ("o-1", 7));
+    let other = json!({"dynamodb": {"NewImage": {"kind": {"S": "history"}}}});
+    assert_eq!(publisher::order_changed(&other).unwrap(), None);
+}
