@@ -16,11 +16,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const DELIVERECT_ORDER: &str = "6438f1a2c9e77d0012ab34cd";
 
 fn worker(stack: &Stack, api: &MockServer) -> Worker<DynamoStore, AllPlatforms> {
-    let mut w = Worker::new(
-        stack.store(),
-        platforms(api),
-        Some((stack.sqs(), stack.queue_url.clone())),
-    );
+    let mut w = stack.worker(platforms(api));
     w.backoff = Duration::ZERO; // retries come back at once in tests
     w
 }
@@ -425,7 +421,7 @@ async fn ordatic_can_be_told_in_kitchen_when_an_accepted_order_arrives() {
         status: "IN_KITCHEN".into(),
     })
     .unwrap();
-    let mut w = Worker::new(stack.store(), all, None);
+    let mut w = stack.worker(all);
     w.backoff = Duration::ZERO;
     let rx = stack.pipeline(
         ordatic::Ordatic::new(ordatic::Config {

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ordergate_shared::fixtures::{payload, request};
-use ordergate_shared::worker::Worker;
 use ordergate_tests::platforms::{
     signed_sample, Deliverect, OlaClick, Oolio, Ordatic, Platform, DELIVERECT_SECRET, OLACLICK_SECRET,
     OOLIO_SECRET, ORDATIC_SECRET,
@@ -159,11 +158,7 @@ async fn no_customer_data_or_secret_is_ever_logged() {
         .with_priority(3)
         .mount(&api)
         .await;
-    let mut worker = Worker::new(
-        stack.store(),
-        fake_platforms(&api),
-        Some((stack.sqs(), stack.queue_url.clone())),
-    );
+    let mut worker = stack.worker(fake_platforms(&api));
     worker.backoff = Duration::ZERO;
     let mut handled = 0;
     let mut idle = 0;

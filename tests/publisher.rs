@@ -120,7 +120,10 @@ async fn every_order_change_reaches_a_subscriber_in_order() {
     let event = stream_event(&stack);
     let records = event["Records"].as_array().unwrap();
     assert_eq!(records.len(), 3, "the filter keeps the 3 STATE changes only");
-    let bridge = EventBridge::new(aws_sdk_eventbridge::Client::new(&stack.sdk), &bus);
+    let bridge = EventBridge::new(
+        aws_sdk_eventbridge::Client::new(&stack.function_sdk(ordergate_tests::iam::PUBLISHER)),
+        &bus,
+    );
     let answer = publisher::handle(&bridge, &event).await;
     assert_eq!(answer, json!({"batchItemFailures": []}));
 

@@ -11,26 +11,10 @@ import pathlib
 import sys
 
 import boto3
-import yaml
+
+from cfn import CfnLoader, load  # noqa: F401  (CfnLoader: re-exported for check_template)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-class CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (!Ref, !GetAtt, !Sub ...) as plain data."""
-
-
-def _cfn_tag(loader, suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    return {suffix: value}
-
-
-CfnLoader.add_multi_constructor("!", _cfn_tag)
 
 
 def resources_of(kind, template):
@@ -45,7 +29,7 @@ def main():
                     help="JSON file {SecretLogicalId: {key: value}} with local secret values")
     args = ap.parse_args()
 
-    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+    template = load()
     session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test",
                                     region_name="us-east-1")
     ddb = session.client("dynamodb", endpoint_url=args.endpoint)

@@ -5,11 +5,16 @@
   that is not "*"; policies otherwise come from SAM policy templates (scoped by SAM); no
   SAM event source that attaches a managed role with Resource "*" (SQS, Kinesis, DynamoDB).
 - Secrets: only in AWS::SecretsManager::Secret resources, which carry no secret values
-  (placeholders or generated); no parameter looks like a credential.
+  (placeholders or generated); no parameter looks like a credential. Every secret is
+  retained on delete/replace, and its value properties are pinned: CloudFormation rewrites
+  a deployed secret's value (the operator's keys, a generated token a platform holds)
+  whenever SecretString or GenerateSecretString changes, so they never may.
 - Encryption at rest on the table, both queues and the bucket; TLS-only bucket policy.
 - API throttling and access logs configured; every function has a log group with retention.
 Exits non-zero with every violation listed.
 """
+import hashlib
+import json
 import pathlib
 import re
 import sys
@@ -29,6 +34,17 @@ POLICY_TEMPLATES = {
     "DynamoDBStreamReadPolicy",
 }
 ROLE_ATTACHING_EVENTS = {"SQS", "Kinesis", "DynamoDB", "MSK", "MQ"}
+# sha256 (16 hex) of each secret's value properties as first deployed. Changing one would
+# overwrite what operators stored: add a new secret instead, and pin it here.
+PINNED_SECRETS = {
+    "OlaClickSecret": "408e53ed048fd766",
+    "OlaClickApiSecret": "202d18a20024a9f5",
+    "DeliverectSecret": "da4226c67035d11c",
+    "DeliverectApiSecret": "2ffe46aec0d9bb70",
+    "OrdaticSecret": "f0e121a040b2195e",
+    "OrdaticApiSecret": "6218e89b3565692d",
+    "OolioSecret": "fad1d334dae5edd9",
+}
 CREDENTIAL_NAME = re.compile(r"secret|password|token|apikey|api_key", re.I)
 
 
@@ -69,6 +85,13 @@ def main():
         plain = props.get("SecretString")
         if plain is not None and any(v for v in yaml.safe_load(plain).values()):
             errors.append(f"{name}: secret value in the template")
+        if resources[name].get("DeletionPolicy") != "Retain" or resources[name].get("UpdateReplacePolicy") != "Retain":
+            errors.append(f"{name}: a secret must be retained (DeletionPolicy and UpdateReplacePolicy: Retain)")
+        value = {k: props[k] for k in ("SecretString", "GenerateSecretString") if k in props}
+        digest = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+        if PINNED_SECRETS.get(name) != digest:
+            errors.append(f"{name}: value properties changed or not pinned ({digest}): a stack update "
+                          "would overwrite the deployed value; add a new secret instead")
     for name in template.get("Parameters", {}):
         if CREDENTIAL_NAME.search(name):
             errors.append(f"parameter {name} looks like a credential: use Secrets Manager")

@@ -24,12 +24,18 @@ step "template: sam validate --lint, cfn-lint, checkov, security properties"
 # BC_SKIP_MAPPING: no call home for check guidelines (offline CI).
 BC_SKIP_MAPPING=TRUE .venv-scan/bin/checkov --file template.yaml --config-file infra/checkov.yaml
 .venv/bin/python infra/local/check_template.py
+(cd infra/local && ../../.venv/bin/python -m unittest --quiet test_check_iam)
 
-step "cargo test (emulator on 127.0.0.1)"
+step "cargo test (emulator on 127.0.0.1; every function's AWS calls recorded for the IAM check)"
 endpoint="$(infra/local/emulator.sh start test 0)"
 trap 'infra/local/emulator.sh stop test' EXIT
-ORDERGATE_TEST_ENDPOINT="$endpoint" cargo test --workspace
+calls="$root/target/iam-calls.jsonl"
+rm -f "$calls"
+ORDERGATE_IAM_RECORD="$calls" ORDERGATE_TEST_ENDPOINT="$endpoint" cargo test --workspace
 infra/local/emulator.sh stop test
+
+step "IAM: recorded calls against the SAM-translated roles (allowed, and nothing granted unused)"
+.venv/bin/python infra/local/check_iam.py "$calls"
 
 step "local stack smoke test"
 infra/local/smoke.sh

@@ -97,20 +97,24 @@ impl<P: Provider> Pipeline<P> {
     /// `TABLE_NAME`, `QUEUE_URL`, `BLOB_BUCKET`, `<PROVIDER>_SECRET_ID` or
     /// `<PROVIDER>_SECRET_JSON`.
     pub async fn from_env(provider: P) -> Result<Self, String> {
-        let sdk = crate::aws::sdk_config().await;
+        Self::from_env_with(provider, &crate::aws::sdk_config().await)
+    }
+
+    /// [`Pipeline::from_env`] with the clients built from `sdk`.
+    pub fn from_env_with(provider: P, sdk: &aws_config::SdkConfig) -> Result<Self, String> {
         let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
+            aws_sdk_dynamodb::Client::new(sdk),
             crate::config::required("TABLE_NAME")?,
         );
         let queue = SqsQueue::new(
-            aws_sdk_sqs::Client::new(&sdk),
+            aws_sdk_sqs::Client::new(sdk),
             crate::config::required("QUEUE_URL")?,
         );
         let blobs = S3Blobs::new(
-            aws_sdk_s3::Client::new(&sdk),
+            aws_sdk_s3::Client::new(sdk),
             crate::config::required("BLOB_BUCKET")?,
         );
-        let secrets = SecretSource::from_env(&P::NAME.to_uppercase(), &sdk)?;
+        let secrets = SecretSource::from_env(&P::NAME.to_uppercase(), sdk)?;
         Ok(Pipeline::new(
             provider,
             store,

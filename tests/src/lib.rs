@@ -8,6 +8,7 @@
 pub mod faults;
 pub mod hostile;
 pub mod http;
+pub mod iam;
 pub mod platforms;
 
 use std::path::PathBuf;
@@ -105,6 +106,26 @@ impl Stack {
         DynamoStore::new(self.dynamodb(), &self.table)
     }
 
+    /// This stack's SDK config with its requests recorded as made by `function` (the
+    /// logical id in template.yaml) for the IAM check ([`iam`]).
+    pub fn function_sdk(&self, function: &'static str) -> SdkConfig {
+        iam::record(&self.sdk, function, &self.resources)
+    }
+
+    /// The ack worker as deployed on this stack: its store and back-off through clients
+    /// recorded for the IAM check.
+    pub fn worker<P: ordergate_shared::worker::Platforms>(
+        &self,
+        platforms: P,
+    ) -> ordergate_shared::worker::Worker<DynamoStore, P> {
+        let sdk = self.function_sdk(iam::ACK_WORKER);
+        ordergate_shared::worker::Worker::new(
+            DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &self.table),
+            platforms,
+            Some((aws_sdk_sqs::Client::new(&sdk), self.queue_url.clone())),
+        )
+    }
+
     pub fn queue(&self) -> SqsQueue {
         SqsQueue::new(self.sqs(), &self.queue_url)
     }
@@ -126,6 +147,7 @@ impl Stack {
         secrets: &str,
         limits: Limits,
     ) -> Pipeline<P> {
+        let sdk = &iam::record(sdk, iam::receiver_function(P::NAME), &self.resources);
         Pipeline::new(
             provider,
             DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table),
@@ -234,7 +256,8 @@ impl Stack {
         secrets: &str,
     ) -> Pipeline<P> {
         let dead = sdk_for(DEAD_ENDPOINT).await;
-        let live_or_dead = |down: bool| if down { &dead } else { &self.sdk };
+        let live = self.function_sdk(iam::receiver_function(P::NAME));
+        let live_or_dead = |down: bool| if down { &dead } else { &live };
         Pipeline::new(
             provider,
             DynamoStore::new(

@@ -14,9 +14,11 @@ pub struct AllPlatforms {
 }
 
 impl AllPlatforms {
-    /// Each platform's API settings and secret from the environment (see template.yaml).
+    /// Each platform's API settings and API credentials from the environment (see
+    /// template.yaml): `<PLATFORM>_API_SECRET_ID`, a secret of its own that the receivers
+    /// cannot read (they hold only the webhook verification secrets).
     pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
-        let secrets = |name: &str| SecretSource::from_env(&name.to_uppercase(), sdk);
+        let secrets = |name: &str| SecretSource::from_env(&format!("{}_API", name.to_uppercase()), sdk);
         Ok(AllPlatforms {
             olaclick: olaclick::ack::OlaClickAck::from_env(secrets(olaclick::OlaClick::NAME)?),
             deliverect: deliverect::ack::DeliverectAck::from_env(secrets(deliverect::Deliverect::NAME)?),
@@ -38,16 +40,15 @@ impl Platforms for AllPlatforms {
     }
 }
 
-/// The worker as deployed: DynamoDB, SQS for back-off, every platform.
-pub async fn from_env() -> Result<Worker<DynamoStore, AllPlatforms>, String> {
-    let sdk = ordergate_shared::aws::sdk_config().await;
+/// The worker as deployed: DynamoDB, SQS for back-off, every platform; clients from `sdk`.
+pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Worker<DynamoStore, AllPlatforms>, String> {
     let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
+        aws_sdk_dynamodb::Client::new(sdk),
         ordergate_shared::config::required("TABLE_NAME")?,
     );
     let sqs = (
-        aws_sdk_sqs::Client::new(&sdk),
+        aws_sdk_sqs::Client::new(sdk),
         ordergate_shared::config::required("QUEUE_URL")?,
     );
-    Ok(Worker::new(store, AllPlatforms::from_env(&sdk)?, Some(sqs)))
+    Ok(Worker::new(store, AllPlatforms::from_env(sdk)?, Some(sqs)))
 }

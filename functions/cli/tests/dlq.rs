@@ -5,7 +5,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use ordergate_shared::store::EventStore;
-use ordergate_shared::worker::Worker;
 use ordergate_tests::{depth, Stack};
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex};
@@ -40,11 +39,7 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
     let api = MockServer::start().await;
     platform_answers(&api, 500).await;
     let platforms = ordergate_tests::fake_platforms(&api);
-    let mut worker = Worker::new(
-        stack.store(),
-        platforms,
-        Some((stack.sqs(), stack.queue_url.clone())),
-    );
+    let mut worker = stack.worker(platforms);
     worker.backoff = Duration::ZERO;
 
     stack.receive_deliverect_order().await;

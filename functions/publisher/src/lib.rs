@@ -107,6 +107,12 @@ impl EventBridge {
             bus: bus.into(),
         }
     }
+
+    /// The bus named by `EVENT_BUS_NAME` (template.yaml), through a client from `sdk`.
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
+        let bus = ordergate_shared::config::required("EVENT_BUS_NAME")?;
+        Ok(EventBridge::new(aws_sdk_eventbridge::Client::new(sdk), bus))
+    }
 }
 
 impl Bus for EventBridge {

@@ -7,10 +7,7 @@ use publisher::EventBridge;
 async fn main() -> Result<(), Error> {
     ordergate_shared::telemetry::init();
     let sdk = ordergate_shared::aws::sdk_config().await;
-    let bus = &*Box::leak(Box::new(EventBridge::new(
-        aws_sdk_eventbridge::Client::new(&sdk),
-        ordergate_shared::config::required("EVENT_BUS_NAME")?,
-    )));
+    let bus = &*Box::leak(Box::new(EventBridge::from_env(&sdk)?));
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async move {
         Ok::<_, Error>(publisher::handle(bus, &event.payload).await)
     }))

@@ -1,0 +1,241 @@
+//! Every function built exactly as deployed: its environment is the one template.yaml gives
+//! it (Globals + its own variables, resolved to this stack's resources by
+//! infra/local/function_env.py), read by the same `from_env` its `main` calls, with its
+//! secrets fetched from Secrets Manager. A variable the code needs and the template does not
+//! set, a secret the function reads from the wrong place, or keys that live in another
+//! secret fail here. Its AWS calls are recorded for the IAM check like every other test's,
+//! so this is also where each role's secret reads are exercised.
+//!
+//! One test, sequential: it sets process environment variables.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use ordergate_shared::fixtures::request;
+use ordergate_shared::store::EventStore;
+use ordergate_shared::{Pipeline, Provider};
+use ordergate_tests::iam::{receiver_function, ACK_WORKER, PUBLISHER};
+use ordergate_tests::{endpoint, root, svix_signed, Stack};
+use serde_json::{json, Value};
+use wiremock::matchers::{any, body_partial_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+type Env = BTreeMap<String, String>;
+
+/// Each function's environment from the template, with `parameters` overridden as a user
+/// would at deploy time.
+fn template_env(stack: &Stack, parameters: &[(&str, String)]) -> BTreeMap<String, Env> {
+    let mut cmd = Command::new(root().join(".venv/bin/python"));
+    cmd.arg(root().join("infra/local/function_env.py"))
+        .args(["--resources", &stack.resources.to_string()]);
+    for (name, value) in parameters {
+        cmd.args(["--parameter", &format!("{name}={value}")]);
+    }
+    let out = cmd.output().expect("run function_env.py");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("function_env.py prints JSON")
+}
+
+/// Runs `f` with exactly `env` set (and removed again afterwards).
+async fn with_env<T>(env: &Env, f: impl std::future::Future<Output = T>) -> T {
+    for (k, v) in env {
+        std::env::set_var(k, v);
+    }
+    let out = f.await;
+    for k in env.keys() {
+        std::env::remove_var(k);
+    }
+    out
+}
+
+async fn put_secret(stack: &Stack, logical: &str, value: Value) {
+    aws_sdk_secretsmanager::Client::new(&stack.sdk)
+        .put_secret_value()
+        .secret_id(stack.resources[logical].as_str().expect("secret ARN"))
+        .secret_string(value.to_string())
+        .send()
+        .await
+        .expect("put_secret_value");
+}
+
+/// The platforms' APIs, answering only with the credentials put in the API secrets.
+async fn fake_apis() -> MockServer {
+    let api = MockServer::start().await;
+    let ok = |body: Value| ResponseTemplate::new(200).set_body_json(body);
+    Mock::given(method("POST"))
+        .and(path("/olaclick/ack"))
+        .and(header("authorization", "Bearer ola-ack"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_partial_json(
+            json!({"client_id": "dlv-id", "client_secret": "dlv-secret"}),
+        ))
+        .respond_with(ok(json!({"access_token": "dlv-tok", "expires_in": 3600})))
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/orderStatus/6438f1a2c9e77d0012ab34cd"))
+        .and(header("authorization", "Bearer dlv-tok"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/ordatic/v2/auth"))
+        .and(body_partial_json(
+            json!({"appId": "ord-app", "appSecret": "ord-secret"}),
+        ))
+        .respond_with(ok(json!({"token": "ord-tok"})))
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b"))
+        .and(header("authorization", "Bearer ord-tok"))
+        .respond_with(ok(
+            json!({"id": "ord-8d41a7e2-1c3b", "status": "accepted", "total": 1850,
+            "items": [{"name": "Paella", "quantity": 1, "price": 1850}]}),
+        ))
+        .expect(1)
+        .mount(&api)
+        .await;
+    // Anything else (wrong credentials, wrong path) is a permanent refusal: the ack fails.
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(403))
+        .with_priority(10)
+        .mount(&api)
+        .await;
+    api
+}
+
+async fn receive<P: Provider>(stack: &Stack, env: &Env, provider: fn() -> Result<P, String>, event: Value) {
+    let status = with_env(env, async {
+        let sdk = stack.function_sdk(receiver_function(P::NAME));
+        let rx = Pipeline::from_env_with(provider().expect("configured from the template"), &sdk)
+            .expect("pipeline from the template's environment");
+        rx.handle(request(&event)).await.status()
+    })
+    .await;
+    assert_eq!(status, 200, "{} as deployed", P::NAME);
+}
+
+#[tokio::test]
+async fn every_function_runs_from_the_templates_environment_and_secrets() {
+    let stack = Stack::new().await;
+    let api = fake_apis().await;
+    // What a user sets at deploy time for async OlaClick acks and their platform APIs.
+    let env = template_env(
+        &stack,
+        &[
+            ("OlaClickAckMode", "async".into()),
+            ("OlaClickAckUrl", format!("{}/olaclick/ack", api.uri())),
+            ("DeliverectApiUrl", api.uri()),
+            ("OrdaticApiUrl", format!("{}/ordatic", api.uri())),
+        ],
+    );
+    put_secret(
+        &stack,
+        "OlaClickApiSecret",
+        json!({"ack_auth_value": "Bearer ola-ack"}),
+    )
+    .await;
+    put_secret(
+        &stack,
+        "DeliverectApiSecret",
+        json!({"client_id": "dlv-id", "client_secret": "dlv-secret"}),
+    )
+    .await;
+    put_secret(
+        &stack,
+        "OrdaticApiSecret",
+        json!({"app_id": "ord-app", "app_secret": "ord-secret"}),
+    )
+    .await;
+    let envs = |f: &str| {
+        env.get(f)
+            .unwrap_or_else(|| panic!("{f} in template.yaml"))
+            .clone()
+    };
+
+    // Receivers: the webhook secrets are the local stack's (infra/local/secrets.json), which
+    // the events/ samples are signed with.
+    let sample = |p: &str| ordergate_shared::fixtures::api_event_json(p);
+    receive(
+        &stack,
+        &envs("OlaClickFunction"),
+        olaclick::OlaClick::from_env,
+        sample("olaclick/order_created.json"),
+    )
+    .await;
+    receive(
+        &stack,
+        &envs("DeliverectFunction"),
+        deliverect::Deliverect::from_env,
+        sample("deliverect/new_order.json"),
+    )
+    .await;
+    receive(
+        &stack,
+        &envs("OrdaticFunction"),
+        ordatic::Ordatic::from_env,
+        sample("ordatic/order-accepted.json"),
+    )
+    .await;
+    receive(
+        &stack,
+        &envs("OolioFunction"),
+        oolio::Oolio::from_env,
+        svix_signed("oolio/order_created.json", None),
+    )
+    .await;
+
+    // The ack worker: every platform called back with the credentials of its API secret.
+    let worker_env = envs(ACK_WORKER);
+    with_env(&worker_env, async {
+        let worker = ack_worker::from_env(&stack.function_sdk(ACK_WORKER)).expect("worker from the template");
+        let mut handled = 0;
+        while handled < 4 {
+            let (n, failed) = stack.run_worker(&worker).await;
+            assert!(failed.is_empty(), "{failed:?}");
+            assert!(n > 0, "4 jobs expected, {handled} handled");
+            handled += n;
+        }
+    })
+    .await;
+    for (provider, order) in [
+        ("olaclick", "PE-7222853393"),
+        ("deliverect", "6438f1a2c9e77d0012ab34cd"),
+        ("ordatic", "ord-8d41a7e2-1c3b"),
+    ] {
+        let trail = stack.store().order(provider, order).await.unwrap().trail;
+        let ack = trail[0].ack.as_ref().expect("ack on the trail");
+        assert_eq!(ack.status, "acked", "{provider}: {ack:?}");
+    }
+    api.verify().await;
+
+    // The publisher: the stream's order changes reach the bus named in its environment.
+    let stream = Command::new(root().join(".venv/bin/python"))
+        .arg(root().join("infra/local/stream_event.py"))
+        .args(["--endpoint", &endpoint(), "--table", &stack.table])
+        .output()
+        .expect("run stream_event.py");
+    assert!(
+        stream.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stream.stderr)
+    );
+    let event: Value = serde_json::from_slice(&stream.stdout).unwrap();
+    assert!(!event["Records"].as_array().unwrap().is_empty());
+    let answer = with_env(&envs(PUBLISHER), async {
+        let bus =
+            publisher::EventBridge::from_env(&stack.function_sdk(PUBLISHER)).expect("bus from the template");
+        publisher::handle(&bus, &event).await
+    })
+    .await;
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+}
