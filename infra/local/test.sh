@@ -18,12 +18,13 @@ cargo fmt --all --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
-step "template: sam validate --lint, cfn-lint, checkov, security properties"
+step "template: sam validate --lint, cfn-lint, checkov, security properties, alarms"
 .venv/bin/sam validate --lint --template template.yaml
 .venv/bin/cfn-lint template.yaml
 # BC_SKIP_MAPPING: no call home for check guidelines (offline CI).
 BC_SKIP_MAPPING=TRUE .venv-scan/bin/checkov --file template.yaml --config-file infra/checkov.yaml
 .venv/bin/python infra/local/check_template.py
+.venv/bin/python infra/local/check_alarms.py
 (cd infra/local && ../../.venv/bin/python -m unittest --quiet test_check_iam)
 
 step "cargo test (emulator on 127.0.0.1; every function's AWS calls recorded for the IAM check)"

@@ -24,6 +24,11 @@ pub enum ApiError {
     /// A dependency (DynamoDB, SQS, Secrets Manager) failed or timed out: retry later.
     #[error("{0}")]
     Unavailable(String),
+    /// Our own configuration is unusable (a secret missing, empty or malformed, or not
+    /// readable): never the platform's fault, so never a 4xx that it would not retry. A
+    /// 503 keeps its deliveries coming back until an operator fixes it (metric + alarm).
+    #[error("{0}")]
+    Misconfigured(String),
 }
 
 impl ApiError {
@@ -51,7 +56,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Misconfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -64,24 +69,37 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Misconfigured(_) => "misconfigured",
         }
     }
 
-    /// The message the caller sees. Internal causes of a 503 stay in the logs.
-    fn public_message(&self) -> String {
-        match self {
-            ApiError::Unavailable(_) => "temporarily unavailable, please retry".to_owned(),
-            other => other.to_string(),
+    /// Whether this is a 503 the platform should retry (a dependency or our configuration).
+    pub fn is_retryable(&self) -> bool {
+        self.status() == StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    /// What the caller sees: the code and message, except that every 503 looks the same
+    /// from outside (its cause, ours or a dependency's, stays in the logs and metrics).
+    fn public(&self) -> (&'static str, String) {
+        if self.is_retryable() {
+            ("unavailable", "temporarily unavailable, please retry".to_owned())
+        } else {
+            (self.code(), self.to_string())
         }
     }
 
     pub fn to_response(&self) -> Response<Body> {
-        let body = json!({ "error": self.code(), "message": self.public_message() });
+        let (code, message) = self.public();
+        let body = json!({ "error": code, "message": message });
         let mut builder = Response::builder()
             .status(self.status())
             .header(header::CONTENT_TYPE, "application/json");
-        if matches!(self, ApiError::Unavailable(_)) {
-            builder = builder.header(header::RETRY_AFTER, "1");
+        // A dependency usually recovers within seconds; a configuration needs an operator,
+        // so the platform is asked to come back later (it may still retry sooner).
+        match self {
+            ApiError::Unavailable(_) => builder = builder.header(header::RETRY_AFTER, "1"),
+            ApiError::Misconfigured(_) => builder = builder.header(header::RETRY_AFTER, "60"),
+            _ => {}
         }
         builder
             .body(Body::Text(body.to_string()))
@@ -163,5 +181,17 @@ mod tests {
         assert_eq!(v["error"], "unavailable");
         assert!(!t.contains("dynamodb"), "internal cause must not leak: {t}");
         assert_eq!(ApiError::PayloadTooLarge { limit: 1 }.to_response().status(), 413);
+    }
+
+    #[test]
+    fn our_misconfiguration_is_a_503_that_names_nothing() {
+        let r = ApiError::Misconfigured("olaclick secret has no auth_header_value".into()).to_response();
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()["retry-after"], "60");
+        let Body::Text(t) = r.body() else {
+            panic!("text body")
+        };
+        assert_eq!(serde_json::from_str::<serde_json::Value>(t).unwrap()["error"], "unavailable");
+        assert!(!t.contains("secret"), "{t}");
     }
 }

@@ -179,6 +179,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 crate::metrics::count("Duplicate", matches!(result, Ok((Outcome::Duplicate, _)))),
                 crate::metrics::count("Rejected", (400..500).contains(&status)),
                 crate::metrics::count("Failed", status >= 500),
+                crate::metrics::count("Misconfigured", matches!(result, Err(ApiError::Misconfigured(_)))),
                 crate::metrics::count("UnmappedLocation", unmapped),
                 ("Latency", latency_ms as f64, "Milliseconds"),
             ],
@@ -209,17 +210,15 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
             Err(error) => {
                 let status = error.status().as_u16();
                 // Only 503 causes are logged in full: 4xx messages may quote the body.
-                let cause = matches!(error, ApiError::Unavailable(_)).then(|| error.to_string());
-                tracing::warn!(
-                    request_id,
-                    provider = P::NAME,
-                    outcome = if status == 503 { "unavailable" } else { "rejected" },
-                    error = error.code(),
-                    cause,
-                    status,
-                    latency_ms,
-                    "delivery not accepted"
-                );
+                let cause = error.is_retryable().then(|| error.to_string());
+                let outcome = if status == 503 { "unavailable" } else { "rejected" };
+                let code = error.code();
+                if matches!(error, ApiError::Misconfigured(_)) {
+                    // Every delivery fails until an operator acts: the alarm points here.
+                    tracing::error!(request_id, provider = P::NAME, outcome, error = code, cause, status, latency_ms, "delivery not accepted: receiver misconfigured");
+                } else {
+                    tracing::warn!(request_id, provider = P::NAME, outcome, error = code, cause, status, latency_ms, "delivery not accepted");
+                }
                 error.to_response()
             }
         }

@@ -1,16 +1,41 @@
 //! Provider secrets: a JSON object of strings kept in AWS Secrets Manager (`<P>_SECRET_ID`)
 //! or, for local runs and tests, given inline (`<P>_SECRET_JSON`). Fetched on first use and
 //! re-read every few minutes, so a rotated secret takes effect without a redeploy.
+//!
+//! A secret that cannot be used is our misconfiguration, never the platform's fault: a
+//! missing secret, one we may not read, or a value that is not a JSON object of strings is
+//! [`ApiError::Misconfigured`] (503 + alarm); Secrets Manager being slow or down is
+//! [`ApiError::Unavailable`] (503). Either way the failure is remembered for a few seconds,
+//! so an outage does not cost every delivery a full timeout, and a copy that cannot be
+//! refreshed is served for a bounded time only (a revoked key must stop working).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
 use tokio::sync::Mutex;
 
 use crate::error::ApiError;
 
-const REFRESH_AFTER: Duration = Duration::from_secs(300);
+/// How long a fetched secret is used before it is read again, how long past that a copy
+/// that cannot be refreshed is still served, and how long a failed read is remembered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    pub refresh_after: Duration,
+    pub serve_stale_for: Duration,
+    pub remember_failure_for: Duration,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Freshness {
+            refresh_after: Duration::from_secs(300),
+            serve_stale_for: Duration::from_secs(3600),
+            remember_failure_for: Duration::from_secs(5),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Secrets(HashMap<String, String>);
@@ -28,26 +53,46 @@ impl Secrets {
     }
 }
 
-pub enum SecretSource {
+/// What the cache holds: the last good copy and when it was read, and the last failure.
+#[derive(Default)]
+struct Cached {
+    good: Option<(Instant, Arc<Secrets>)>,
+    failed: Option<(Instant, Arc<ApiError>)>,
+}
+
+/// Where a function's secret comes from.
+pub struct SecretSource(Source);
+
+enum Source {
     Static(Arc<Secrets>),
     SecretsManager {
         client: aws_sdk_secretsmanager::Client,
         secret_id: String,
-        cached: Mutex<Option<(Instant, Arc<Secrets>)>>,
+        freshness: Freshness,
+        cached: Mutex<Cached>,
     },
 }
 
 impl SecretSource {
     pub fn fixed(secrets: Secrets) -> Self {
-        SecretSource::Static(Arc::new(secrets))
+        SecretSource(Source::Static(Arc::new(secrets)))
     }
 
     pub fn secrets_manager(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
-        SecretSource::SecretsManager {
+        Self::secrets_manager_with(client, secret_id, Freshness::default())
+    }
+
+    pub fn secrets_manager_with(
+        client: aws_sdk_secretsmanager::Client,
+        secret_id: impl Into<String>,
+        freshness: Freshness,
+    ) -> Self {
+        SecretSource(Source::SecretsManager {
             client,
             secret_id: secret_id.into(),
-            cached: Mutex::new(None),
-        }
+            freshness,
+            cached: Mutex::new(Cached::default()),
+        })
     }
 
     /// `<PREFIX>_SECRET_ID` (Secrets Manager) wins over `<PREFIX>_SECRET_JSON` (inline).
@@ -63,39 +108,86 @@ impl SecretSource {
     }
 
     pub async fn get(&self) -> Result<Arc<Secrets>, ApiError> {
-        let (client, secret_id, cached) = match self {
-            SecretSource::Static(s) => return Ok(s.clone()),
-            SecretSource::SecretsManager {
+        let (client, secret_id, freshness, cached) = match &self.0 {
+            Source::Static(s) => return Ok(s.clone()),
+            Source::SecretsManager {
                 client,
                 secret_id,
+                freshness,
                 cached,
-            } => (client, secret_id, cached),
+            } => (client, secret_id, freshness, cached),
         };
         let mut cached = cached.lock().await;
-        if let Some((at, s)) = cached.as_ref() {
-            if at.elapsed() < REFRESH_AFTER {
+        if let Some((at, s)) = &cached.good {
+            if at.elapsed() < freshness.refresh_after {
                 return Ok(s.clone());
             }
         }
-        match client.get_secret_value().secret_id(secret_id).send().await {
-            Ok(out) => {
-                let text = out.secret_string().unwrap_or("{}");
-                let secrets = Arc::new(Secrets::from_json(text).map_err(ApiError::Unavailable)?);
-                *cached = Some((Instant::now(), secrets.clone()));
-                Ok(secrets)
-            }
-            // Keep serving with the last good copy rather than failing every delivery.
-            Err(e) => match cached.as_ref() {
-                Some((_, s)) => {
-                    tracing::warn!(error = %aws_sdk_secretsmanager::error::DisplayErrorContext(&e), "secret refresh failed; using cached copy");
-                    Ok(s.clone())
+        let recent_failure = cached
+            .failed
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < freshness.remember_failure_for)
+            .map(|(_, e)| e.clone());
+        let error = match recent_failure {
+            Some(e) => e,
+            None => match fetch(client, secret_id).await {
+                Ok(secrets) => {
+                    *cached = Cached {
+                        good: Some((Instant::now(), secrets.clone())),
+                        failed: None,
+                    };
+                    return Ok(secrets);
                 }
-                None => Err(ApiError::Unavailable(format!(
-                    "secrets manager: {}",
-                    aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
-                ))),
+                Err(e) => {
+                    let e = Arc::new(e);
+                    cached.failed = Some((Instant::now(), e.clone()));
+                    e
+                }
             },
+        };
+        // Keep serving the last good copy for a while rather than failing every delivery,
+        // but not forever: a secret rotated away must stop being accepted.
+        match &cached.good {
+            Some((at, s)) if at.elapsed() < freshness.refresh_after + freshness.serve_stale_for => {
+                tracing::warn!(error = %error, "secret refresh failed; using the last good copy");
+                Ok(s.clone())
+            }
+            _ => Err(clone_error(&error)),
         }
+    }
+}
+
+async fn fetch(client: &aws_sdk_secretsmanager::Client, secret_id: &str) -> Result<Arc<Secrets>, ApiError> {
+    let out = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| {
+            let detail = format!("secrets manager {secret_id}: {}", DisplayErrorContext(&e));
+            // These need an operator (the secret or the role), not a retry.
+            match e.code() {
+                Some(
+                    "ResourceNotFoundException"
+                    | "AccessDeniedException"
+                    | "DecryptionFailure"
+                    | "InvalidRequestException",
+                ) => ApiError::Misconfigured(detail),
+                _ => ApiError::Unavailable(detail),
+            }
+        })?;
+    let text = out
+        .secret_string()
+        .ok_or_else(|| ApiError::Misconfigured(format!("secret {secret_id} has no string value")))?;
+    Secrets::from_json(text)
+        .map(Arc::new)
+        .map_err(|e| ApiError::Misconfigured(format!("secret {secret_id}: {e}")))
+}
+
+fn clone_error(e: &ApiError) -> ApiError {
+    match e {
+        ApiError::Misconfigured(m) => ApiError::Misconfigured(m.clone()),
+        other => ApiError::Unavailable(other.to_string()),
     }
 }
 

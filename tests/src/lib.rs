@@ -147,15 +147,50 @@ impl Stack {
         secrets: &str,
         limits: Limits,
     ) -> Pipeline<P> {
+        let secrets = SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON"));
+        self.pipeline_from(sdk, provider, secrets, limits)
+    }
+
+    /// A pipeline on this stack's resources reading its secret from `secrets`.
+    pub fn pipeline_from<P: Provider>(
+        &self,
+        sdk: &SdkConfig,
+        provider: P,
+        secrets: SecretSource,
+        limits: Limits,
+    ) -> Pipeline<P> {
         let sdk = &iam::record(sdk, iam::receiver_function(P::NAME), &self.resources);
         Pipeline::new(
             provider,
             DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table),
             SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &self.queue_url),
             S3Blobs::new(aws_sdk_s3::Client::new(sdk), &self.bucket),
-            SecretSource::fixed(Secrets::from_json(secrets).expect("secret JSON")),
+            secrets,
             limits,
         )
+    }
+
+    /// The ARN of `platform`'s webhook secret on this stack (template.yaml's logical id).
+    pub fn webhook_secret(&self, platform: &str) -> String {
+        let logical = match platform {
+            "olaclick" => "OlaClickSecret",
+            "deliverect" => "DeliverectSecret",
+            "ordatic" => "OrdaticSecret",
+            "oolio" => "OolioSecret",
+            other => panic!("no webhook secret for {other}"),
+        };
+        self.resources[logical].as_str().expect("secret ARN").to_owned()
+    }
+
+    /// Replaces a secret's value, as an operator would.
+    pub async fn put_secret(&self, secret_id: &str, value: &str) {
+        aws_sdk_secretsmanager::Client::new(&self.sdk)
+            .put_secret_value()
+            .secret_id(secret_id)
+            .secret_string(value)
+            .send()
+            .await
+            .expect("put_secret_value");
     }
 
     /// Every item in the table as (pk, sk), sorted.

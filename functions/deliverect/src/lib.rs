@@ -104,10 +104,8 @@ impl Provider for Deliverect {
             .filter(|k| !k.is_empty())
             .collect();
         if keys.is_empty() {
-            tracing::error!("deliverect secret has no hmac_secret");
-            return Err(ApiError::Unauthorized(
-                "receiver has no credentials configured".into(),
-            ));
+            // Deliverect never retries a 4xx: a 401 here would lose the order for good.
+            return Err(ApiError::Misconfigured("deliverect secret has no hmac_secret".into()));
         }
         let signature = delivery
             .header(SIGNATURE_HEADER)?

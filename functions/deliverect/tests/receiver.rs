@@ -312,7 +312,7 @@ async fn additional_keys_cover_rotation_and_staging_channel_links() {
         200
     );
     let unconfigured = memory_pipeline(Deliverect::new(config(Some("EUR"))), &json!({}));
-    expect_rejected(&unconfigured, &api_event_json(NEW), 401, "unauthorized").await;
+    expect_rejected(&unconfigured, &api_event_json(NEW), 503, "unavailable").await;
 }
 
 #[tokio::test]

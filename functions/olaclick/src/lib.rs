@@ -131,9 +131,10 @@ impl Provider for OlaClick {
         let header_value = secrets.get(AUTH_HEADER_VALUE);
         let signing_secret = secrets.get(SIGNING_SECRET);
         if header_value.is_none() && signing_secret.is_none() {
-            // Fail closed: an unconfigured receiver must not accept anyone's orders.
-            tracing::error!("olaclick secret has neither auth_header_value nor signing_secret");
-            return Err(unauthorized("receiver has no credentials configured"));
+            // Fail closed, but as our fault: nothing is accepted, and OlaClick retries.
+            return Err(ApiError::Misconfigured(
+                "olaclick secret has neither auth_header_value nor signing_secret".into(),
+            ));
         }
         if let Some(expected) = header_value {
             let given = delivery

@@ -228,13 +228,13 @@ async fn webhook_header_is_required_and_must_match() {
 }
 
 #[tokio::test]
-async fn an_unconfigured_receiver_fails_closed() {
+async fn an_unconfigured_receiver_fails_closed_as_our_fault() {
     let rx = receiver_with(json!({}), AckMode::Sync);
     expect_error(
         &rx,
         &ordergate_shared::fixtures::api_event_json(CREATED),
-        401,
-        "unauthorized",
+        503,
+        "unavailable",
     )
     .await;
 }

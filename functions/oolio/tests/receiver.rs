@@ -323,8 +323,8 @@ async fn a_rotated_secret_keeps_both_keys_valid() {
     expect_rejected(
         &unconfigured,
         &fresh("oolio/order_created.json"),
-        401,
-        "unauthorized",
+        503,
+        "unavailable",
     )
     .await;
 }

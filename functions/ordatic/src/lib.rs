@@ -64,9 +64,8 @@ impl Provider for Ordatic {
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let Some(expected) = secrets.get(AUTHORIZATION) else {
-            tracing::error!("ordatic secret has no authorization value");
-            return Err(ApiError::Unauthorized(
-                "receiver has no credentials configured".into(),
+            return Err(ApiError::Misconfigured(
+                "ordatic secret has no authorization value".into(),
             ));
         };
         let given = delivery

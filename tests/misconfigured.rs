@@ -1,0 +1,153 @@
+//! Our own misconfiguration never costs an order: a webhook secret that is empty, malformed
+//! or missing is a 503 with `Retry-After` (the platforms retry it; Deliverect never retries
+//! a 4xx, Svix disables endpoints that keep failing), with nothing stored — and once an
+//! operator fixes the secret, the platform's retry is stored. Secrets Manager itself down
+//! is a 503 too, remembered for a few seconds so an outage does not cost every delivery a
+//! full timeout; a last good copy is served for a bounded time only.
+
+use std::time::Duration;
+
+use ordergate_shared::error::ApiError;
+use ordergate_shared::fixtures::{json_body, request};
+use ordergate_shared::secrets::{Freshness, SecretSource};
+use ordergate_shared::Limits;
+use ordergate_tests::platforms::{name, signed_sample, Platform};
+use ordergate_tests::{per_platform, sdk_for, Stack};
+use serde_json::json;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+per_platform!(an_unusable_secret_is_503_until_an_operator_fixes_it);
+
+/// Re-read on every delivery and forget failures at once: each delivery sees the value
+/// the operator last put.
+const ALWAYS_FRESH: Freshness = Freshness {
+    refresh_after: Duration::ZERO,
+    serve_stale_for: Duration::ZERO,
+    remember_failure_for: Duration::ZERO,
+};
+
+async fn an_unusable_secret_is_503_until_an_operator_fixes_it<P: Platform>() {
+    let stack = Stack::new().await;
+    let arn = stack.webhook_secret(name::<P>());
+    let secrets = || {
+        SecretSource::secrets_manager_with(aws_sdk_secretsmanager::Client::new(&stack.sdk), arn.clone(), ALWAYS_FRESH)
+    };
+    let rx = stack.pipeline_from(&stack.sdk, P::provider(), secrets(), Limits::default());
+    let event = signed_sample::<P>(P::LIFECYCLE[0]);
+    for (what, value) in [
+        ("empty", "{}"),
+        ("blank values", r#"{"auth_header_value": "", "hmac_secret": "", "authorization": "", "signing_secrets": ""}"#),
+        ("not JSON", "hmac=abc"),
+        ("not strings", r#"{"hmac_secret": 1}"#),
+    ] {
+        stack.put_secret(&arn, value).await;
+        let r = rx.handle(request(&event)).await;
+        assert_eq!(r.status(), 503, "{what}: {}", json_body(&r));
+        assert_eq!(r.headers()["retry-after"], "60", "{what}");
+        assert_eq!(json_body(&r)["error"], "unavailable", "{what}: the cause stays ours");
+        assert!(stack.keys().await.is_empty(), "{what}: nothing stored");
+    }
+    let gone = stack.pipeline_from(
+        &stack.sdk,
+        P::provider(),
+        SecretSource::secrets_manager_with(aws_sdk_secretsmanager::Client::new(&stack.sdk), "no-such-secret", ALWAYS_FRESH),
+        Limits::default(),
+    );
+    assert_eq!(gone.handle(request(&event)).await.status(), 503, "a secret that does not exist");
+
+    // The operator puts the right value: the platform's retry of the same delivery is kept.
+    stack.put_secret(&arn, P::SECRETS).await;
+    let r = rx.handle(request(&event)).await;
+    assert_eq!(r.status(), 200, "{}", json_body(&r));
+    assert_eq!(stack.event_records().await, 1);
+}
+
+/// A Secrets Manager that answers `status` with `body` to everything.
+async fn secrets_manager(status: u16, body: serde_json::Value) -> MockServer {
+    let server = MockServer::start().await;
+    answer(&server, status, body).await;
+    server
+}
+
+async fn answer(server: &MockServer, status: u16, body: serde_json::Value) {
+    server.reset().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(status)
+                .insert_header("content-type", "application/x-amz-json-1.1")
+                .set_body_json(body),
+        )
+        .mount(server)
+        .await;
+}
+
+async fn source(server: &MockServer, freshness: Freshness) -> SecretSource {
+    let client = aws_sdk_secretsmanager::Client::new(&sdk_for(&server.uri()).await);
+    SecretSource::secrets_manager_with(client, "ordergate/OlaClickSecret", freshness)
+}
+
+fn down() -> serde_json::Value {
+    json!({"__type": "InternalServiceError", "message": "injected"})
+}
+
+#[tokio::test]
+async fn an_outage_is_unavailable_and_remembered_briefly() {
+    let server = secrets_manager(500, down()).await;
+    let secrets = source(
+        &server,
+        Freshness {
+            remember_failure_for: Duration::from_secs(60),
+            ..Freshness::default()
+        },
+    )
+    .await;
+    let first = secrets.get().await.unwrap_err();
+    assert!(matches!(first, ApiError::Unavailable(_)), "{first:?}");
+    let attempts = server.received_requests().await.unwrap().len();
+    assert!(attempts >= 1);
+    for _ in 0..10 {
+        assert!(matches!(secrets.get().await, Err(ApiError::Unavailable(_))));
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        attempts,
+        "failures within the window cost no further calls"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_or_forbidden_secret_is_misconfiguration() {
+    for code in ["ResourceNotFoundException", "AccessDeniedException"] {
+        let server = secrets_manager(400, json!({"__type": code, "message": "no"})).await;
+        let e = source(&server, ALWAYS_FRESH).await.get().await.unwrap_err();
+        assert!(matches!(e, ApiError::Misconfigured(_)), "{code}: {e:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_good_copy_outlives_an_outage_for_a_bounded_time_only() {
+    let value = json!({"ARN": "arn:x", "Name": "n", "SecretString": r#"{"auth_header_value": "tok"}"#});
+    let server = secrets_manager(200, value).await;
+    let secrets = source(
+        &server,
+        Freshness {
+            refresh_after: Duration::ZERO,
+            serve_stale_for: Duration::from_secs(3),
+            remember_failure_for: Duration::ZERO,
+        },
+    )
+    .await;
+    assert_eq!(secrets.get().await.unwrap().get("auth_header_value"), Some("tok"));
+    answer(&server, 500, down()).await;
+    assert_eq!(
+        secrets.get().await.unwrap().get("auth_header_value"),
+        Some("tok"),
+        "the last good copy while Secrets Manager is down"
+    );
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert!(
+        matches!(secrets.get().await, Err(ApiError::Unavailable(_))),
+        "not served forever"
+    );
+}
