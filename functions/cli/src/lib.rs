@@ -3,4 +3,5 @@
 pub mod dlq;
 pub mod inspect;
 pub mod platform;
+pub mod secret;
 pub mod send;

@@ -6,7 +6,8 @@
 
 use clap::{Args, Parser, Subcommand};
 use ordergate_cli::platform::Platform;
-use ordergate_cli::{dlq, inspect, send};
+use ordergate_cli::secret::Kind;
+use ordergate_cli::{dlq, inspect, secret, send};
 use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::{DynamoStore, EventStore};
 use serde_json::json;
@@ -75,6 +76,62 @@ enum Command {
         #[command(subcommand)]
         action: Dlq,
     },
+    /// A platform's webhook secret (or, with --api, its API credentials): set keys
+    /// without touching the others, or show which are set.
+    Secret {
+        #[command(subcommand)]
+        action: SecretCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretCmd {
+    /// Merge KEY=VALUE pairs into the secret (other keys are kept).
+    #[command(after_help = "Examples:\n  ordergate secret set deliverect hmac_secret=<partner secret> --secret-id <DeliverectSecretArn>\n  ordergate secret set deliverect --api client_id=<id> client_secret=<secret> --secret-id <DeliverectApiSecretArn>")]
+    Set {
+        platform: Platform,
+        /// KEY=VALUE pairs; the keys the functions read (see `secret show`).
+        #[arg(required = true)]
+        assignments: Vec<String>,
+        #[command(flatten)]
+        which: WhichSecret,
+    },
+    /// Which keys of the secret are set (values are never printed).
+    Show {
+        platform: Platform,
+        #[command(flatten)]
+        which: WhichSecret,
+    },
+}
+
+#[derive(Args)]
+struct WhichSecret {
+    /// The API credentials the ack worker uses (stack output <Platform>ApiSecretArn),
+    /// instead of the webhook secret the receiver verifies with (<Platform>SecretArn).
+    #[arg(long)]
+    api: bool,
+    /// The secret's ARN or name. Default: <PLATFORM>_SECRET_ID, or <PLATFORM>_API_SECRET_ID
+    /// with --api, from the environment.
+    #[arg(long)]
+    secret_id: Option<String>,
+}
+
+impl WhichSecret {
+    fn kind(&self) -> Kind {
+        if self.api {
+            Kind::Api
+        } else {
+            Kind::Webhook
+        }
+    }
+
+    fn id(&self, platform: Platform) -> Result<String, String> {
+        let var = self.kind().env_var(platform);
+        self.secret_id
+            .clone()
+            .or_else(|| std::env::var(&var).ok())
+            .ok_or_else(|| format!("give --secret-id (or set {var})"))
+    }
 }
 
 #[derive(Args)]
@@ -310,6 +367,7 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             )
         }
         Command::Location { action } => location(action, sdk).await,
+        Command::Secret { action } => secret_command(action, sdk).await,
         Command::Dlq { action } => {
             let sqs = aws_sdk_sqs::Client::new(sdk);
             let (verb, letters) = match action {
@@ -333,6 +391,38 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             }
             text.push_str(&format!("{verb} {} message(s)\n", letters.len()));
             Output::ok(text, serde_json::to_value(&letters).expect("plain data"))
+        }
+    }
+}
+
+async fn secret_command(action: &SecretCmd, sdk: &aws_config::SdkConfig) -> Result<Output, String> {
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    match action {
+        SecretCmd::Set {
+            platform,
+            assignments,
+            which,
+        } => {
+            let changes = secret::parse_assignments(*platform, which.kind(), assignments)?;
+            let id = which.id(*platform)?;
+            let changed = secret::set(&client, &id, &changes).await?;
+            let text = if changed.is_empty() {
+                "unchanged\n".to_owned()
+            } else {
+                format!("set {} (other keys kept)\n", changed.join(", "))
+            };
+            Output::ok(text, json!({"secret_id": id, "changed": changed}))
+        }
+        SecretCmd::Show { platform, which } => {
+            let id = which.id(*platform)?;
+            let value = secret::current(&client, &id).await?;
+            let status = secret::status(*platform, which.kind(), &value);
+            let text = status
+                .iter()
+                .map(|(k, set)| format!("{k}: {}\n", if *set { "set" } else { "EMPTY" }))
+                .collect();
+            let json = status.iter().map(|(k, set)| (k.to_string(), json!(set))).collect();
+            Output::ok(text, serde_json::Value::Object(json))
         }
     }
 }

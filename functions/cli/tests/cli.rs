@@ -166,3 +166,56 @@ async fn failures_exit_non_zero_with_a_reason() {
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("POST http://127.0.0.1:1/x"));
 }
+
+async fn secret_value(stack: &Stack, logical: &str) -> Value {
+    let out = aws_sdk_secretsmanager::Client::new(&stack.sdk)
+        .get_secret_value()
+        .secret_id(stack.resources[logical].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_str(out.secret_string().unwrap()).unwrap()
+}
+
+/// The README's setup steps: keys merged into each secret, nothing else touched, typos and
+/// values a receiver would reject refused, values never printed.
+#[tokio::test]
+async fn secret_set_merges_keys_and_refuses_what_the_functions_cannot_use() {
+    let stack = Stack::new().await;
+    let arn = |logical: &str| stack.resources[logical].as_str().unwrap().to_owned();
+    let (webhook, api) = (arn("DeliverectSecret"), arn("DeliverectApiSecret"));
+
+    let set = ordergate(
+        &stack,
+        &["secret", "set", "deliverect", "--api", "client_id=pos-1", "client_secret=s3cr3t", "--secret-id", &api, "--json"],
+    );
+    assert_eq!(json_of(&set)["changed"], serde_json::json!(["client_id", "client_secret"]));
+    let rotated = ordergate(
+        &stack,
+        &["secret", "set", "deliverect", "hmac_secret=new-partner-secret", "--secret-id", &webhook],
+    );
+    assert!(!text_of(&rotated).contains("new-partner-secret"), "values are never printed");
+    assert_eq!(
+        secret_value(&stack, "DeliverectApiSecret").await,
+        serde_json::json!({"client_id": "pos-1", "client_secret": "s3cr3t"})
+    );
+    let webhook_value = secret_value(&stack, "DeliverectSecret").await;
+    assert_eq!(webhook_value["hmac_secret"], "new-partner-secret");
+    assert!(webhook_value.get("additional_hmac_secrets").is_some(), "other keys kept: {webhook_value}");
+
+    // A key the receiver does not read, an API key put in the webhook secret, a malformed
+    // Svix key: refused, nothing written.
+    for args in [
+        vec!["secret", "set", "deliverect", "hmac_secrt=x", "--secret-id", &webhook],
+        vec!["secret", "set", "deliverect", "client_id=x", "--secret-id", &webhook],
+        vec!["secret", "set", "oolio", "signing_secrets=whsec_%%%", "--secret-id", &webhook],
+    ] {
+        let out = ordergate(&stack, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+    }
+    assert_eq!(secret_value(&stack, "DeliverectSecret").await, webhook_value, "unchanged");
+
+    let shown = json_of(&ordergate(&stack, &["secret", "show", "deliverect", "--secret-id", &webhook, "--json"]));
+    assert_eq!(shown, serde_json::json!({"hmac_secret": true, "additional_hmac_secrets": false}));
+}

@@ -1,0 +1,138 @@
+//! `ordergate secret set|show`: a platform's secrets without hand-written JSON.
+//!
+//! Each platform has up to two secrets: the webhook secret its receiver verifies deliveries
+//! with, and the API secret (`--api`) the ack worker calls the platform back with. `set`
+//! merges the given keys into the current value — the other keys are kept, never clobbered
+//! — refuses keys the functions do not read (a typo would otherwise be stored silently and
+//! leave the receiver misconfigured), and checks values a function would reject. Values are
+//! never printed: `show` says which keys are set.
+
+use std::collections::BTreeMap;
+
+use crate::platform::Platform;
+
+/// Which of a platform's secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Read by the receiver: verifies deliveries.
+    Webhook,
+    /// Read by the ack worker: calls the platform's API.
+    Api,
+}
+
+impl Kind {
+    /// The environment variable holding the secret's id (as the functions read it).
+    pub fn env_var(self, platform: Platform) -> String {
+        let name = platform.name().to_uppercase();
+        match self {
+            Kind::Webhook => format!("{name}_SECRET_ID"),
+            Kind::Api => format!("{name}_API_SECRET_ID"),
+        }
+    }
+}
+
+/// The keys the functions read from `platform`'s `kind` secret.
+pub fn keys(platform: Platform, kind: Kind) -> &'static [&'static str] {
+    match (platform, kind) {
+        (Platform::Olaclick, Kind::Webhook) => &[olaclick::AUTH_HEADER_VALUE, olaclick::SIGNING_SECRET],
+        (Platform::Olaclick, Kind::Api) => &[olaclick::ack::ACK_AUTH_VALUE],
+        (Platform::Deliverect, Kind::Webhook) => &[deliverect::HMAC_SECRET, deliverect::EXTRA_HMAC_SECRETS],
+        (Platform::Deliverect, Kind::Api) => &[deliverect::ack::CLIENT_ID, deliverect::ack::CLIENT_SECRET],
+        (Platform::Ordatic, Kind::Webhook) => &[ordatic::AUTHORIZATION],
+        (Platform::Ordatic, Kind::Api) => &[ordatic::ack::APP_ID, ordatic::ack::APP_SECRET],
+        (Platform::Oolio, Kind::Webhook) => &[oolio::SIGNING_SECRETS],
+        // Oolio's acknowledgement is the 2xx: the worker never calls its API.
+        (Platform::Oolio, Kind::Api) => &[],
+    }
+}
+
+/// Parses `key=value` arguments, refusing keys `platform`'s `kind` secret does not have and
+/// values its function would reject.
+pub fn parse_assignments(
+    platform: Platform,
+    kind: Kind,
+    assignments: &[String],
+) -> Result<BTreeMap<String, String>, String> {
+    let known = keys(platform, kind);
+    let mut out = BTreeMap::new();
+    for a in assignments {
+        let (key, value) = a
+            .split_once('=')
+            .ok_or_else(|| format!("'{a}': expected key=value"))?;
+        if !known.contains(&key) {
+            return Err(format!(
+                "{} {} secret has no key '{key}' (its keys: {})",
+                platform.name(),
+                kind_name(kind),
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            ));
+        }
+        if key == oolio::SIGNING_SECRETS && !value.is_empty() {
+            oolio::svix::keys(value).map_err(|e| format!("{key}: {e}"))?;
+        }
+        out.insert(key.to_owned(), value.to_owned());
+    }
+    if out.is_empty() {
+        return Err("nothing to set: give key=value arguments".into());
+    }
+    Ok(out)
+}
+
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Webhook => "webhook",
+        Kind::Api => "API",
+    }
+}
+
+/// The secret's current keys (an absent or unparsable value is an error: refusing is safer
+/// than replacing something we cannot read).
+pub async fn current(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<BTreeMap<String, String>, String> {
+    let out = client
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| format!("reading {secret_id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(&e)))?;
+    let text = out.secret_string().unwrap_or("{}");
+    serde_json::from_str(text).map_err(|_| {
+        format!("{secret_id} is not a JSON object of strings; fix it in the console before merging into it")
+    })
+}
+
+/// Merges `changes` into the secret; returns the keys whose value changed.
+pub async fn set(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    changes: &BTreeMap<String, String>,
+) -> Result<Vec<String>, String> {
+    let mut value = current(client, secret_id).await?;
+    let changed: Vec<String> = changes
+        .iter()
+        .filter(|(k, v)| value.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    if changed.is_empty() {
+        return Ok(changed);
+    }
+    value.extend(changes.clone());
+    client
+        .put_secret_value()
+        .secret_id(secret_id)
+        .secret_string(serde_json::to_string(&value).expect("strings"))
+        .send()
+        .await
+        .map_err(|e| format!("writing {secret_id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(&e)))?;
+    Ok(changed)
+}
+
+/// Which of the keys the functions read are set (non-empty), without their values.
+pub fn status(platform: Platform, kind: Kind, value: &BTreeMap<String, String>) -> Vec<(&'static str, bool)> {
+    keys(platform, kind)
+        .iter()
+        .map(|k| (*k, value.get(*k).is_some_and(|v| !v.is_empty())))
+        .collect()
+}
