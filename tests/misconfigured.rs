@@ -31,13 +31,20 @@ async fn an_unusable_secret_is_503_until_an_operator_fixes_it<P: Platform>() {
     let stack = Stack::new().await;
     let arn = stack.webhook_secret(name::<P>());
     let secrets = || {
-        SecretSource::secrets_manager_with(aws_sdk_secretsmanager::Client::new(&stack.sdk), arn.clone(), ALWAYS_FRESH)
+        SecretSource::secrets_manager_with(
+            aws_sdk_secretsmanager::Client::new(&stack.sdk),
+            arn.clone(),
+            ALWAYS_FRESH,
+        )
     };
     let rx = stack.pipeline_from(&stack.sdk, P::provider(), secrets(), Limits::default());
     let event = signed_sample::<P>(P::LIFECYCLE[0]);
     for (what, value) in [
         ("empty", "{}"),
-        ("blank values", r#"{"auth_header_value": "", "hmac_secret": "", "authorization": "", "signing_secrets": ""}"#),
+        (
+            "blank values",
+            r#"{"auth_header_value": "", "hmac_secret": "", "authorization": "", "signing_secrets": ""}"#,
+        ),
         ("not JSON", "hmac=abc"),
         ("not strings", r#"{"hmac_secret": 1}"#),
     ] {
@@ -45,16 +52,28 @@ async fn an_unusable_secret_is_503_until_an_operator_fixes_it<P: Platform>() {
         let r = rx.handle(request(&event)).await;
         assert_eq!(r.status(), 503, "{what}: {}", json_body(&r));
         assert_eq!(r.headers()["retry-after"], "60", "{what}");
-        assert_eq!(json_body(&r)["error"], "unavailable", "{what}: the cause stays ours");
+        assert_eq!(
+            json_body(&r)["error"],
+            "unavailable",
+            "{what}: the cause stays ours"
+        );
         assert!(stack.keys().await.is_empty(), "{what}: nothing stored");
     }
     let gone = stack.pipeline_from(
         &stack.sdk,
         P::provider(),
-        SecretSource::secrets_manager_with(aws_sdk_secretsmanager::Client::new(&stack.sdk), "no-such-secret", ALWAYS_FRESH),
+        SecretSource::secrets_manager_with(
+            aws_sdk_secretsmanager::Client::new(&stack.sdk),
+            "no-such-secret",
+            ALWAYS_FRESH,
+        ),
         Limits::default(),
     );
-    assert_eq!(gone.handle(request(&event)).await.status(), 503, "a secret that does not exist");
+    assert_eq!(
+        gone.handle(request(&event)).await.status(),
+        503,
+        "a secret that does not exist"
+    );
 
     // The operator puts the right value: the platform's retry of the same delivery is kept.
     stack.put_secret(&arn, P::SECRETS).await;

@@ -59,7 +59,8 @@ def main():
         name = f"{args.prefix}-{logical}" + (".fifo" if fifo else "")
         attrs = {k: str(p[k]).lower() if isinstance(p[k], bool) else str(p[k])
                  for k in ("FifoQueue", "ContentBasedDeduplication", "VisibilityTimeout",
-                           "MessageRetentionPeriod") if k in p}
+                           "MessageRetentionPeriod", "DeduplicationScope", "FifoThroughputLimit")
+                 if k in p}
         if "RedrivePolicy" in p:
             target = p["RedrivePolicy"]["deadLetterTargetArn"]["GetAtt"].split(".")[0]
             arn = sqs.get_queue_attributes(QueueUrl=out[target], AttributeNames=["QueueArn"])

@@ -101,6 +101,12 @@ def main():
     for name, props in by_type("AWS::SQS::Queue").items():
         if not (props.get("SqsManagedSseEnabled") or props.get("KmsMasterKeyId")):
             errors.append(f"{name}: not encrypted")
+        # A FIFO queue in default mode takes 300 sends/s in all, below the API's limit.
+        if props.get("FifoQueue") and "RedrivePolicy" in props and (
+                props.get("DeduplicationScope") != "messageGroup"
+                or props.get("FifoThroughputLimit") != "perMessageGroupId"):
+            errors.append(f"{name}: FIFO queue not in high-throughput mode")
+
     for name, props in by_type("AWS::S3::Bucket").items():
         if not props.get("BucketEncryption"):
             errors.append(f"{name}: not encrypted")
@@ -118,6 +124,9 @@ def main():
         route = props.get("DefaultRouteSettings", {})
         if not (route.get("ThrottlingRateLimit") and route.get("ThrottlingBurstLimit")):
             errors.append(f"{name}: no throttling")
+        elif not all(isinstance(route[k], dict) and "Ref" in route[k]
+                     for k in ("ThrottlingRateLimit", "ThrottlingBurstLimit")):
+            errors.append(f"{name}: throttling is hard-coded; make it a parameter")
         if not props.get("AccessLogSettings"):
             errors.append(f"{name}: no access logs")
 

@@ -191,7 +191,10 @@ mod tests {
         let Body::Text(t) = r.body() else {
             panic!("text body")
         };
-        assert_eq!(serde_json::from_str::<serde_json::Value>(t).unwrap()["error"], "unavailable");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(t).unwrap()["error"],
+            "unavailable"
+        );
         assert!(!t.contains("secret"), "{t}");
     }
 }

@@ -29,6 +29,29 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The ack queue's `maxReceiveCount` and `VisibilityTimeout` as template.yaml deploys them.
+pub fn ack_queue_settings() -> (u32, Duration) {
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let queue = template
+        .split("\n  AckQueue:\n")
+        .nth(1)
+        .expect("AckQueue in template.yaml")
+        .split("\n\n")
+        .next()
+        .unwrap();
+    let value = |key: &str| -> u64 {
+        let line = queue
+            .lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .unwrap_or_else(|| panic!("{key} in AckQueue"));
+        line.split(':').nth(1).unwrap().trim().parse().unwrap()
+    };
+    (
+        value("maxReceiveCount:") as u32,
+        Duration::from_secs(value("VisibilityTimeout:")),
+    )
+}
+
 pub fn endpoint() -> String {
     std::env::var("ORDERGATE_TEST_ENDPOINT").expect(
         "ORDERGATE_TEST_ENDPOINT is not set: run the suite with `make test`, which starts the emulator",
@@ -122,7 +145,10 @@ impl Stack {
         ordergate_shared::worker::Worker::new(
             DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &self.table),
             platforms,
-            Some((aws_sdk_sqs::Client::new(&sdk), self.queue_url.clone())),
+            Some(ordergate_shared::worker::SqsRedelivery::new(
+                aws_sdk_sqs::Client::new(&sdk),
+                &self.queue_url,
+            )),
         )
     }
 
@@ -370,13 +396,14 @@ impl Stack {
     /// Plays the Lambda event source mapping once: receives a batch from the ack queue,
     /// hands it to `worker`, deletes the messages it did not report as failed. Returns the
     /// number of messages handled and the failures.
-    pub async fn run_worker<S, P>(
+    pub async fn run_worker<S, P, R>(
         &self,
-        worker: &ordergate_shared::worker::Worker<S, P>,
+        worker: &ordergate_shared::worker::Worker<S, P, R>,
     ) -> (usize, Vec<String>)
     where
         S: ordergate_shared::store::EventStore,
         P: ordergate_shared::worker::Platforms,
+        R: ordergate_shared::worker::Redelivery,
     {
         use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
         let out = self

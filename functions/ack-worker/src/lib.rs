@@ -3,7 +3,7 @@
 use ordergate_shared::job::AckJob;
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::store::DynamoStore;
-use ordergate_shared::worker::{AckError, Acked, Platforms, Worker};
+use ordergate_shared::worker::{AckError, Acked, Platforms, SqsRedelivery, Worker};
 use ordergate_shared::Provider;
 
 pub struct AllPlatforms {
@@ -46,9 +46,9 @@ pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Worker<DynamoStore, AllPl
         aws_sdk_dynamodb::Client::new(sdk),
         ordergate_shared::config::required("TABLE_NAME")?,
     );
-    let sqs = (
+    let redelivery = SqsRedelivery::new(
         aws_sdk_sqs::Client::new(sdk),
         ordergate_shared::config::required("QUEUE_URL")?,
     );
-    Ok(Worker::new(store, AllPlatforms::from_env(sdk)?, Some(sqs)))
+    Ok(Worker::new(store, AllPlatforms::from_env(sdk)?, Some(redelivery)))
 }

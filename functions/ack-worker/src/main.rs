@@ -10,7 +10,10 @@ async fn main() -> Result<(), Error> {
         &ordergate_shared::aws::sdk_config().await,
     )?));
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(worker.handle(event.payload).await)
+        // Lambda's deadline for this invocation: jobs that cannot finish before it are
+        // handed back instead of timing out the whole batch.
+        let deadline = chrono::DateTime::from_timestamp_millis(event.context.deadline as i64);
+        Ok::<_, Error>(worker.handle_until(event.payload, deadline).await)
     }))
     .await
 }

@@ -87,7 +87,9 @@ enum Command {
 #[derive(Subcommand)]
 enum SecretCmd {
     /// Merge KEY=VALUE pairs into the secret (other keys are kept).
-    #[command(after_help = "Examples:\n  ordergate secret set deliverect hmac_secret=<partner secret> --secret-id <DeliverectSecretArn>\n  ordergate secret set deliverect --api client_id=<id> client_secret=<secret> --secret-id <DeliverectApiSecretArn>")]
+    #[command(
+        after_help = "Examples:\n  ordergate secret set deliverect hmac_secret=<partner secret> --secret-id <DeliverectSecretArn>\n  ordergate secret set deliverect --api client_id=<id> client_secret=<secret> --secret-id <DeliverectApiSecretArn>"
+    )]
     Set {
         platform: Platform,
         /// KEY=VALUE pairs; the keys the functions read (see `secret show`).
@@ -421,7 +423,10 @@ async fn secret_command(action: &SecretCmd, sdk: &aws_config::SdkConfig) -> Resu
                 .iter()
                 .map(|(k, set)| format!("{k}: {}\n", if *set { "set" } else { "EMPTY" }))
                 .collect();
-            let json = status.iter().map(|(k, set)| (k.to_string(), json!(set))).collect();
+            let json = status
+                .iter()
+                .map(|(k, set)| (k.to_string(), json!(set)))
+                .collect();
             Output::ok(text, serde_json::Value::Object(json))
         }
     }

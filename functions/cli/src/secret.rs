@@ -64,7 +64,11 @@ pub fn parse_assignments(
                 "{} {} secret has no key '{key}' (its keys: {})",
                 platform.name(),
                 kind_name(kind),
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
             ));
         }
         if key == oolio::SIGNING_SECRETS && !value.is_empty() {
@@ -96,7 +100,12 @@ pub async fn current(
         .secret_id(secret_id)
         .send()
         .await
-        .map_err(|e| format!("reading {secret_id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(&e)))?;
+        .map_err(|e| {
+            format!(
+                "reading {secret_id}: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+            )
+        })?;
     let text = out.secret_string().unwrap_or("{}");
     serde_json::from_str(text).map_err(|_| {
         format!("{secret_id} is not a JSON object of strings; fix it in the console before merging into it")
@@ -125,7 +134,12 @@ pub async fn set(
         .secret_string(serde_json::to_string(&value).expect("strings"))
         .send()
         .await
-        .map_err(|e| format!("writing {secret_id}: {}", aws_sdk_secretsmanager::error::DisplayErrorContext(&e)))?;
+        .map_err(|e| {
+            format!(
+                "writing {secret_id}: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+            )
+        })?;
     Ok(changed)
 }
 

@@ -187,35 +187,92 @@ async fn secret_set_merges_keys_and_refuses_what_the_functions_cannot_use() {
 
     let set = ordergate(
         &stack,
-        &["secret", "set", "deliverect", "--api", "client_id=pos-1", "client_secret=s3cr3t", "--secret-id", &api, "--json"],
+        &[
+            "secret",
+            "set",
+            "deliverect",
+            "--api",
+            "client_id=pos-1",
+            "client_secret=s3cr3t",
+            "--secret-id",
+            &api,
+            "--json",
+        ],
     );
-    assert_eq!(json_of(&set)["changed"], serde_json::json!(["client_id", "client_secret"]));
+    assert_eq!(
+        json_of(&set)["changed"],
+        serde_json::json!(["client_id", "client_secret"])
+    );
     let rotated = ordergate(
         &stack,
-        &["secret", "set", "deliverect", "hmac_secret=new-partner-secret", "--secret-id", &webhook],
+        &[
+            "secret",
+            "set",
+            "deliverect",
+            "hmac_secret=new-partner-secret",
+            "--secret-id",
+            &webhook,
+        ],
     );
-    assert!(!text_of(&rotated).contains("new-partner-secret"), "values are never printed");
+    assert!(
+        !text_of(&rotated).contains("new-partner-secret"),
+        "values are never printed"
+    );
     assert_eq!(
         secret_value(&stack, "DeliverectApiSecret").await,
         serde_json::json!({"client_id": "pos-1", "client_secret": "s3cr3t"})
     );
     let webhook_value = secret_value(&stack, "DeliverectSecret").await;
     assert_eq!(webhook_value["hmac_secret"], "new-partner-secret");
-    assert!(webhook_value.get("additional_hmac_secrets").is_some(), "other keys kept: {webhook_value}");
+    assert!(
+        webhook_value.get("additional_hmac_secrets").is_some(),
+        "other keys kept: {webhook_value}"
+    );
 
     // A key the receiver does not read, an API key put in the webhook secret, a malformed
     // Svix key: refused, nothing written.
     for args in [
-        vec!["secret", "set", "deliverect", "hmac_secrt=x", "--secret-id", &webhook],
-        vec!["secret", "set", "deliverect", "client_id=x", "--secret-id", &webhook],
-        vec!["secret", "set", "oolio", "signing_secrets=whsec_%%%", "--secret-id", &webhook],
+        vec![
+            "secret",
+            "set",
+            "deliverect",
+            "hmac_secrt=x",
+            "--secret-id",
+            &webhook,
+        ],
+        vec![
+            "secret",
+            "set",
+            "deliverect",
+            "client_id=x",
+            "--secret-id",
+            &webhook,
+        ],
+        vec![
+            "secret",
+            "set",
+            "oolio",
+            "signing_secrets=whsec_%%%",
+            "--secret-id",
+            &webhook,
+        ],
     ] {
         let out = ordergate(&stack, &args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
     }
-    assert_eq!(secret_value(&stack, "DeliverectSecret").await, webhook_value, "unchanged");
+    assert_eq!(
+        secret_value(&stack, "DeliverectSecret").await,
+        webhook_value,
+        "unchanged"
+    );
 
-    let shown = json_of(&ordergate(&stack, &["secret", "show", "deliverect", "--secret-id", &webhook, "--json"]));
-    assert_eq!(shown, serde_json::json!({"hmac_secret": true, "additional_hmac_secrets": false}));
+    let shown = json_of(&ordergate(
+        &stack,
+        &["secret", "show", "deliverect", "--secret-id", &webhook, "--json"],
+    ));
+    assert_eq!(
+        shown,
+        serde_json::json!({"hmac_secret": true, "additional_hmac_secrets": false})
+    );
 }

@@ -45,8 +45,9 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
     stack.receive_deliverect_order().await;
     stack.enqueue_raw("this is not an ack job", "poison").await;
 
-    // maxReceiveCount is 5 (template.yaml): the sixth receive finds them dead-lettered.
-    for _ in 0..8 {
+    // After maxReceiveCount receives (template.yaml) the next one finds them dead-lettered.
+    let (max_receives, _) = ordergate_tests::ack_queue_settings();
+    for _ in 0..max_receives + 2 {
         stack.run_worker(&worker).await;
     }
     assert_eq!(stack.queue_depth().await, 0);

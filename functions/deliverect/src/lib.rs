@@ -105,7 +105,9 @@ impl Provider for Deliverect {
             .collect();
         if keys.is_empty() {
             // Deliverect never retries a 4xx: a 401 here would lose the order for good.
-            return Err(ApiError::Misconfigured("deliverect secret has no hmac_secret".into()));
+            return Err(ApiError::Misconfigured(
+                "deliverect secret has no hmac_secret".into(),
+            ));
         }
         let signature = delivery
             .header(SIGNATURE_HEADER)?

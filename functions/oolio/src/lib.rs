@@ -172,7 +172,9 @@ impl Provider for Oolio {
         match keys {
             Some(keys) if !keys.is_empty() => svix::verify(delivery, &keys),
             // Svix disables an endpoint that keeps failing; a 503 is retried for days.
-            _ => Err(ApiError::Misconfigured("oolio secret has no signing_secrets".into())),
+            _ => Err(ApiError::Misconfigured(
+                "oolio secret has no signing_secrets".into(),
+            )),
         }
     }
 

@@ -8,11 +8,12 @@ use tokio::sync::Mutex;
 
 use super::AckError;
 
-/// A platform answer: status and body text.
+/// A platform answer: status, body text, and how long it asked us to wait (`Retry-After`).
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub status: u16,
     pub body: String,
+    pub retry_after: Option<Duration>,
 }
 
 impl Reply {
@@ -40,8 +41,31 @@ pub async fn send(request: reqwest::RequestBuilder, what: &str) -> Result<Reply,
         .await
         .map_err(|e| AckError::Retry(format!("{what}: {e}")))?;
     let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| retry_after(v, chrono::Utc::now()));
     let body = response.text().await.unwrap_or_default();
-    Ok(Reply { status, body })
+    Ok(Reply {
+        status,
+        body,
+        retry_after,
+    })
+}
+
+/// A `Retry-After` value: delay-seconds or an HTTP date (RFC 9110), as a delay from `now`.
+pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// 2xx is done; 401 is for the caller (refresh its token once); 408, 429 and 5xx are
@@ -50,7 +74,13 @@ pub fn check(reply: Reply, what: &str) -> Result<Reply, AckError> {
     let short: String = reply.body.chars().take(300).collect();
     match reply.status {
         200..=299 => Ok(reply),
-        408 | 429 | 500..=599 => Err(AckError::Retry(format!("{what}: HTTP {}: {short}", reply.status))),
+        408 | 429 | 500..=599 => {
+            let reason = format!("{what}: HTTP {}: {short}", reply.status);
+            Err(match reply.retry_after {
+                Some(after) => AckError::Later { reason, after },
+                None => AckError::Retry(reason),
+            })
+        }
         401 => Err(AckError::Unauthorized(format!("{what}: HTTP 401: {short}"))),
         s => Err(AckError::Permanent(format!("{what}: HTTP {s}: {short}"))),
     }

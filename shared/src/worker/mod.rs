@@ -2,18 +2,26 @@
 //! exactly once per event, whatever SQS redelivers.
 //!
 //! Per message: claim the job on its event record (one conditional write), call the
-//! platform, record the outcome. Failures worth retrying go back to the queue with a growing
-//! visibility timeout and, after the queue's maxReceiveCount, to the dead-letter queue;
-//! permanent failures are recorded and not retried. Only failed messages are reported, so
-//! the rest of a batch is deleted.
+//! platform, record the outcome. Failures worth retrying go back to the queue with a growing,
+//! jittered visibility timeout (or the platform's `Retry-After`) and, after the queue's
+//! maxReceiveCount, to the dead-letter queue: [`MAX_BACKOFF`] and the template's
+//! maxReceiveCount give a platform at least [`OUTAGE_BUDGET`] to come back (tested by
+//! simulating an outage on an injected clock). Permanent failures are recorded and not
+//! retried. Only failed messages are reported, so the rest of a batch is deleted.
+//!
+//! A batch's FIFO groups (one per order) run concurrently, so a platform that is down
+//! delays only its own orders' jobs; within a group, jobs run in order. A job is started
+//! only while the invocation has time left for it: the rest are handed back at once
+//! (visibility 0) instead of timing out the whole batch.
 
 pub mod http;
 
-use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::{DateTime, Utc};
 
 use crate::job::AckJob;
 use crate::model::Order;
@@ -25,6 +33,9 @@ pub enum AckError {
     /// Timeouts, 408/429/5xx, unreadable answers: try again later.
     #[error("{0}")]
     Retry(String),
+    /// The platform asked us to come back after `after` (`Retry-After`).
+    #[error("{reason}")]
+    Later { reason: String, after: Duration },
     /// The platform refused our credentials (after one token refresh): try again later,
     /// an operator may fix the secret meanwhile.
     #[error("{0}")]
@@ -57,15 +68,70 @@ pub trait Platforms: Send + Sync {
     fn acknowledge(&self, job: &AckJob) -> impl Future<Output = Result<Acked, AckError>> + Send;
 }
 
+/// How a message that must be retried comes back later: SQS's visibility timeout.
+pub trait Redelivery: Send + Sync {
+    fn redeliver_after(&self, receipt_handle: &str, delay: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// [`Redelivery`] through `ChangeMessageVisibility` on the ack queue.
+pub struct SqsRedelivery {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsRedelivery {
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        SqsRedelivery {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+impl Redelivery for SqsRedelivery {
+    async fn redeliver_after(&self, receipt_handle: &str, delay: Duration) {
+        let result = self
+            .client
+            .change_message_visibility()
+            .queue_url(&self.queue_url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(delay.as_secs().min(MAX_VISIBILITY.as_secs()) as i32)
+            .send()
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "could not delay the retry");
+        }
+    }
+}
+
 /// Lease on a claimed job: longer than one worker invocation can run.
 pub const LEASE: Duration = Duration::from_secs(120);
 
-pub struct Worker<S, P> {
+/// Longest back-off between two attempts. With the ack queue's maxReceiveCount
+/// (template.yaml) this sets how long a platform may be down before a job is dead-lettered.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
+
+/// The outage every job must survive before the dead-letter queue (README, ack worker).
+pub const OUTAGE_BUDGET: Duration = Duration::from_secs(6 * 3600);
+
+/// SQS's limit for a message's visibility timeout.
+const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
+
+/// Time one job may take: a token request and a call, each up to [`http::CALL_TIMEOUT`],
+/// and the DynamoDB writes around them. A job is not started with less time left.
+pub const JOB_BUDGET: Duration = Duration::from_secs(2 * http::CALL_TIMEOUT.as_secs() + 4);
+
+/// The worker's time: the real clock, or a simulated one in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub struct Worker<S, P, R = SqsRedelivery> {
     store: S,
     platforms: P,
-    sqs: Option<(aws_sdk_sqs::Client, String)>,
-    /// First retry delay; doubled per attempt up to 15 minutes (SQS's visibility cap is 12 h).
+    redelivery: Option<R>,
+    /// First retry delay; doubled per receive up to [`MAX_BACKOFF`], minus up to a quarter
+    /// of jitter so jobs that failed together do not return together.
     pub backoff: Duration,
+    pub clock: Clock,
 }
 
 /// A retry reason without whatever the platform's answer said after its HTTP status
@@ -84,18 +150,26 @@ fn loggable(reason: &str) -> &str {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Handled {
     Done(&'static str),
-    Retry { attempt: u32, reason: String },
+    /// Try again after the back-off (or at least `after`, when the platform said so).
+    Retry {
+        attempt: u32,
+        reason: String,
+        after: Option<Duration>,
+    },
+    /// Not started: no time left in this invocation, or an earlier job of its group failed.
+    HandedBack(&'static str),
 }
 
-impl<S: EventStore, P: Platforms> Worker<S, P> {
-    /// `sqs` (client and queue URL) lets failed messages back off; without it they come
-    /// back after the queue's visibility timeout.
-    pub fn new(store: S, platforms: P, sqs: Option<(aws_sdk_sqs::Client, String)>) -> Self {
+impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
+    /// `redelivery` lets failed messages back off; without it they come back after the
+    /// queue's visibility timeout.
+    pub fn new(store: S, platforms: P, redelivery: Option<R>) -> Self {
         Worker {
             store,
             platforms,
-            sqs,
-            backoff: Duration::from_secs(10),
+            redelivery,
+            backoff: Duration::from_secs(30),
+            clock: Arc::new(Utc::now),
         }
     }
 
@@ -103,76 +177,144 @@ impl<S: EventStore, P: Platforms> Worker<S, P> {
         &self.store
     }
 
-    /// Handles one SQS batch and reports only the messages to retry. Within a FIFO message
-    /// group, once a message fails the later ones are returned unprocessed, keeping order.
+    pub fn platforms(&self) -> &P {
+        &self.platforms
+    }
+
+    /// [`Worker::handle_until`] without a deadline.
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
-        let mut failed_groups = HashSet::new();
+        self.handle_until(event, None).await
+    }
+
+    /// Handles one SQS batch and reports only the messages to retry. Each FIFO group runs
+    /// in order, concurrently with the others; once a message fails, the later ones of its
+    /// group are handed back unprocessed, keeping order. No job starts after `deadline`
+    /// minus [`JOB_BUDGET`] (Lambda's deadline for the invocation).
+    pub async fn handle_until(&self, event: SqsEvent, deadline: Option<DateTime<Utc>>) -> SqsBatchResponse {
+        let groups = in_groups(&event.records);
+        let handled = futures::future::join_all(groups.iter().map(|g| self.group(g, deadline))).await;
         let mut response = SqsBatchResponse::default();
-        for message in &event.records {
-            let id = message.message_id.clone().unwrap_or_default();
-            let group = message.attributes.get("MessageGroupId").cloned();
-            if group.as_ref().is_some_and(|g| failed_groups.contains(g)) {
-                response.batch_item_failures.push(failure(id));
-                continue;
-            }
-            let body = message.body.as_deref().unwrap_or_default();
-            let (handled, provider) = match serde_json::from_str::<AckJob>(body) {
-                Ok(job) => (self.process(&job, message).await, job.provider),
-                // Not a job: retried until the queue moves it to the dead-letter queue for a look.
-                Err(e) => (
-                    Handled::Retry {
-                        attempt: receive_count(message),
-                        // Position only: serde's message can quote the body's values.
-                        reason: format!("not an ack job (line {}, column {})", e.line(), e.column()),
-                    },
-                    "unknown".to_owned(),
-                ),
-            };
-            let provider = provider.as_str();
-            crate::metrics::emit(
-                provider,
-                &[
-                    crate::metrics::count("Acked", handled == Handled::Done("acked")),
-                    crate::metrics::count("AckFailed", handled == Handled::Done("failed permanently")),
-                    crate::metrics::count("AckRetried", matches!(handled, Handled::Retry { .. })),
-                ],
-            );
-            match handled {
-                Handled::Done(outcome) => {
-                    tracing::info!(message_id = %id, provider, outcome, "ack job done")
-                }
-                Handled::Retry { attempt, reason } => {
-                    // The reason may quote the platform's answer (customer data): the log
-                    // keeps only what failed and how; the full text is on the event record.
-                    let reason = loggable(&reason);
-                    tracing::warn!(message_id = %id, provider, attempt, reason, "ack job will be retried");
-                    self.back_off(message, attempt).await;
-                    failed_groups.extend(group);
-                    response.batch_item_failures.push(failure(id));
-                }
+        for (message, outcome) in handled.into_iter().flatten() {
+            if !matches!(outcome, Handled::Done(_)) {
+                response
+                    .batch_item_failures
+                    .push(failure(message.message_id.clone().unwrap_or_default()));
             }
         }
         response
     }
 
+    /// One FIFO group's messages, in order.
+    async fn group<'m>(
+        &self,
+        messages: &[&'m SqsMessage],
+        deadline: Option<DateTime<Utc>>,
+    ) -> Vec<(&'m SqsMessage, Handled)> {
+        let mut out = Vec::with_capacity(messages.len());
+        let mut blocked = None;
+        for message in messages {
+            let handled = match blocked {
+                Some(why) => Handled::HandedBack(why),
+                None if deadline.is_some_and(|d| (self.clock)() + JOB_BUDGET > d) => {
+                    Handled::HandedBack("no time left in this invocation")
+                }
+                None => self.one(message).await,
+            };
+            if !matches!(handled, Handled::Done(_)) && blocked.is_none() {
+                blocked = Some("an earlier job of its order is not done");
+            }
+            self.settle(message, &handled).await;
+            out.push((*message, handled));
+        }
+        out
+    }
+
+    /// Decodes and processes one message.
+    async fn one(&self, message: &SqsMessage) -> Handled {
+        let body = message.body.as_deref().unwrap_or_default();
+        match serde_json::from_str::<AckJob>(body) {
+            Ok(job) => {
+                let handled = self.process(&job, message).await;
+                self.report(&job.provider, message, &handled);
+                handled
+            }
+            // Not a job: retried until the queue moves it to the dead-letter queue for a look.
+            Err(e) => {
+                let handled = Handled::Retry {
+                    attempt: receive_count(message),
+                    // Position only: serde's message can quote the body's values.
+                    reason: format!("not an ack job (line {}, column {})", e.line(), e.column()),
+                    after: None,
+                };
+                self.report("unknown", message, &handled);
+                handled
+            }
+        }
+    }
+
+    /// Metrics and the log line of a processed message.
+    fn report(&self, provider: &str, message: &SqsMessage, handled: &Handled) {
+        let id = message.message_id.as_deref().unwrap_or_default();
+        crate::metrics::emit(
+            provider,
+            &[
+                crate::metrics::count("Acked", *handled == Handled::Done("acked")),
+                crate::metrics::count("AckFailed", *handled == Handled::Done("failed permanently")),
+                crate::metrics::count("AckRetried", matches!(handled, Handled::Retry { .. })),
+            ],
+        );
+        match handled {
+            Handled::Done(outcome) => tracing::info!(message_id = %id, provider, outcome, "ack job done"),
+            Handled::Retry { attempt, reason, .. } => {
+                // The reason may quote the platform's answer (customer data): the log
+                // keeps only what failed and how; the full text is on the event record.
+                let reason = loggable(reason);
+                tracing::warn!(message_id = %id, provider, attempt, reason, "ack job will be retried");
+            }
+            Handled::HandedBack(_) => {}
+        }
+    }
+
+    /// Sets when a message not done comes back: after the back-off, or at once when it was
+    /// never started.
+    async fn settle(&self, message: &SqsMessage, handled: &Handled) {
+        let delay = match handled {
+            Handled::Done(_) => return,
+            Handled::Retry { after, .. } => {
+                let planned = self.backoff_for(message);
+                after.map_or(planned, |a| a.max(planned))
+            }
+            Handled::HandedBack(why) => {
+                let id = message.message_id.as_deref().unwrap_or_default();
+                tracing::info!(message_id = %id, reason = why, "ack job handed back unprocessed");
+                Duration::ZERO
+            }
+        };
+        if let (Some(redelivery), Some(receipt)) = (&self.redelivery, &message.receipt_handle) {
+            redelivery.redeliver_after(receipt, delay).await;
+        }
+    }
+
+    /// The back-off after this message's receive: doubling per receive, capped, jittered
+    /// by up to a quarter (derived from the message id, so the schedule is reproducible).
+    pub fn backoff_for(&self, message: &SqsMessage) -> Duration {
+        let id = message.message_id.as_deref().unwrap_or_default();
+        jittered(backoff(self.backoff, receive_count(message)), id)
+    }
+
     async fn process(&self, job: &AckJob, message: &SqsMessage) -> Handled {
-        let now = chrono::Utc::now();
+        let now = (self.clock)();
+        let retry = |attempt, reason: String| Handled::Retry {
+            attempt,
+            reason,
+            after: None,
+        };
         let attempt = match self.store.claim_ack(job, now, LEASE).await {
             Ok(Claim::Claimed { attempt }) => attempt,
             Ok(Claim::Settled { .. }) => return Handled::Done("already settled"),
             Ok(Claim::Missing) => return Handled::Done("no event record"),
-            Ok(Claim::Busy) => {
-                return Handled::Retry {
-                    attempt: receive_count(message),
-                    reason: "held by another worker".into(),
-                }
-            }
-            Err(e) => {
-                return Handled::Retry {
-                    attempt: receive_count(message),
-                    reason: e.to_string(),
-                }
-            }
+            Ok(Claim::Busy) => return retry(receive_count(message), "held by another worker".into()),
+            Err(e) => return retry(receive_count(message), e.to_string()),
         };
         let result = self.platforms.acknowledge(job).await;
         let outcome = match &result {
@@ -181,47 +323,55 @@ impl<S: EventStore, P: Platforms> Worker<S, P> {
                 order: acked.order.as_ref(),
             },
             Err(AckError::Permanent(reason)) => AckOutcome::Failed { reason },
-            Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => AckOutcome::Retrying { reason },
+            Err(
+                AckError::Retry(reason) | AckError::Unauthorized(reason) | AckError::Later { reason, .. },
+            ) => AckOutcome::Retrying { reason },
         };
-        if let Err(e) = self.store.finish_ack(job, outcome, chrono::Utc::now()).await {
+        if let Err(e) = self.store.finish_ack(job, outcome, (self.clock)()).await {
             // The callback happened but is not recorded: the lease expires and a retry
             // calls again. Platforms treat a repeated status as a no-op.
-            return Handled::Retry {
-                attempt,
-                reason: e.to_string(),
-            };
+            return retry(attempt, e.to_string());
         }
         match result {
             Ok(_) => Handled::Done("acked"),
             Err(AckError::Permanent(_)) => Handled::Done("failed permanently"),
-            Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => {
-                Handled::Retry { attempt, reason }
-            }
-        }
-    }
-
-    async fn back_off(&self, message: &SqsMessage, attempt: u32) {
-        let (Some((sqs, url)), Some(receipt)) = (&self.sqs, &message.receipt_handle) else {
-            return;
-        };
-        let delay = backoff(self.backoff, attempt);
-        let result = sqs
-            .change_message_visibility()
-            .queue_url(url)
-            .receipt_handle(receipt)
-            .visibility_timeout(delay.as_secs() as i32)
-            .send()
-            .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(&e), "could not delay the retry");
+            Err(AckError::Later { reason, after }) => Handled::Retry {
+                attempt,
+                reason,
+                after: Some(after),
+            },
+            Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => retry(attempt, reason),
         }
     }
 }
 
-/// `base` doubled per attempt, at most 15 minutes.
-pub fn backoff(base: Duration, attempt: u32) -> Duration {
-    let factor = 2_u32.saturating_pow(attempt.saturating_sub(1).min(16));
-    base.saturating_mul(factor).min(Duration::from_secs(900))
+/// The batch's messages by FIFO group, each group in arrival order (messages without a
+/// group each form their own).
+fn in_groups(records: &[SqsMessage]) -> Vec<Vec<&SqsMessage>> {
+    let mut groups: Vec<(Option<&String>, Vec<&SqsMessage>)> = Vec::new();
+    for m in records {
+        let group = m.attributes.get("MessageGroupId");
+        match groups.iter_mut().find(|(g, _)| group.is_some() && *g == group) {
+            Some((_, members)) => members.push(m),
+            None => groups.push((group, vec![m])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
+
+/// `base` doubled per receive, at most [`MAX_BACKOFF`].
+pub fn backoff(base: Duration, receive: u32) -> Duration {
+    let factor = 2_u32.saturating_pow(receive.saturating_sub(1).min(16));
+    base.saturating_mul(factor).min(MAX_BACKOFF)
+}
+
+/// `delay` shortened by up to a quarter, by an amount derived from `seed`.
+pub fn jittered(delay: Duration, seed: &str) -> Duration {
+    let h = seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let quarter_permille = h % 251; // 0..=250 ‰
+    delay.saturating_sub(delay.saturating_mul(quarter_permille as u32) / 1000)
 }
 
 fn receive_count(message: &SqsMessage) -> u32 {
@@ -264,7 +414,33 @@ mod tests {
         assert_eq!(backoff(b, 1), Duration::from_secs(10));
         assert_eq!(backoff(b, 2), Duration::from_secs(20));
         assert_eq!(backoff(b, 4), Duration::from_secs(80));
-        assert_eq!(backoff(b, 50), Duration::from_secs(900));
+        assert_eq!(backoff(b, 50), MAX_BACKOFF);
         assert_eq!(backoff(Duration::ZERO, 3), Duration::ZERO);
+    }
+
+    #[test]
+    fn jitter_takes_off_at_most_a_quarter_and_differs_between_messages() {
+        let d = Duration::from_secs(1000);
+        let delays: Vec<Duration> = (0..50).map(|i| jittered(d, &format!("msg-{i}"))).collect();
+        assert!(delays.iter().all(|x| *x <= d && *x >= d * 3 / 4), "{delays:?}");
+        assert!(delays.iter().collect::<std::collections::HashSet<_>>().len() > 10);
+        assert_eq!(jittered(d, "same"), jittered(d, "same"));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(http::retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            http::retry_after("Wed, 25 Nov 2026 10:05:00 GMT", now),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            http::retry_after("Wed, 25 Nov 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(http::retry_after("soon", now), None);
     }
 }
