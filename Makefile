@@ -1,11 +1,13 @@
 # ordergate: the two commands are `make dev` (run the stack locally) and `make test`.
 .PHONY: dev test bench send show build deploy stop
 
-# Emulated AWS + every function served by cargo lambda watch on :9000. Ctrl-C stops it.
+# Emulated AWS + every function behind the local gateway on :9000 (/webhooks/<platform>),
+# several instances each, rebuilt on code changes. Ctrl-C stops it.
 dev:
 	infra/local/dev.sh
 
-# Everything CI runs: fmt, clippy, SAM/cfn lint, unit + emulator tests, local smoke test.
+# Everything CI runs: fmt, clippy, template checks (lint, security, alarms), unit + emulator
+# tests, the IAM check, and the local smoke + load test.
 test:
 	infra/local/test.sh
 

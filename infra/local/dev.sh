@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # `make dev`: the whole stack on this machine. Installs the tooling, starts the emulator on
-# 127.0.0.1:${ORDERGATE_EMULATOR_PORT:-4566}, creates the template's resources in it, and
-# serves every function with `cargo lambda watch` on :9000 (reloading on code changes).
+# 127.0.0.1:${ORDERGATE_EMULATOR_PORT:-4566}, creates the template's resources in it,
+# builds every function, and serves them with the local gateway on
+# ${ORDERGATE_FUNCTIONS_PORT:-9000}: the template's routes (/webhooks/<platform>) in front of
+# several instances of each function, rebuilt and reloaded when the code changes.
 # Ctrl-C stops everything.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 infra/local/setup.sh
+port="${ORDERGATE_FUNCTIONS_PORT:-9000}"
+echo "==> emulator (DynamoDB, SQS, S3, Secrets Manager, EventBridge)"
 endpoint="$(infra/local/emulator.sh start dev "${ORDERGATE_EMULATOR_PORT:-4566}")"
 trap 'infra/local/emulator.sh stop dev' EXIT
-envfile="$(infra/local/env.sh "$endpoint" ordergate-local)"
+echo "==> the template's resources, and the gateway's configuration"
+config="$(infra/local/gateway.sh config "$endpoint" ordergate-local)"
+echo "==> cargo build --bins (the first build takes several minutes)"
+cargo build --bins
 cat <<MSG
 
-  emulator   $endpoint   (DynamoDB, SQS, S3, Secrets Manager)
-  functions  http://127.0.0.1:9000/lambda-url/<function>/...
+  emulator   $endpoint
+  webhooks   http://127.0.0.1:$port/webhooks/<platform>   (as API Gateway serves them)
+  invoke     http://127.0.0.1:$port/2015-03-31/functions/<function>/invocations
 
-  try:  make send EVENT=events/olaclick/order_created.json
+  try:  make send EVENT=events/olaclick/order_created.json   (ORDERGATE_URL for another port)
         make show PROVIDER=olaclick ORDER=PE-7222853393
 
 MSG
-PATH="$root/.venv/bin:$PATH" cargo lambda watch --env-file "$envfile" -P "${ORDERGATE_FUNCTIONS_PORT:-9000}"
+target/debug/ordergate-local --config "$config" --port "$port" --watch

@@ -7,6 +7,7 @@ Exit code 0 for 2xx, 1 otherwise.
 """
 import argparse
 import json
+import os
 import pathlib
 import sys
 import urllib.error
@@ -18,7 +19,8 @@ SKIP = {"host", "content-length", "x-forwarded-for", "x-forwarded-proto", "x-for
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("event")
-    ap.add_argument("--url", help="default: the local function for the event's provider")
+    ap.add_argument("--url", help="default: the event's path on the local gateway ($ORDERGATE_URL, "
+                                  "else http://127.0.0.1:9000)")
     ap.add_argument("--header", action="append", default=[], help="NAME=VALUE to add or replace")
     args = ap.parse_args()
 
@@ -28,16 +30,15 @@ def main():
         sys.path.insert(0, str(pathlib.Path(__file__).parent))
         from sign import resign
         event = resign(event)
-    provider = event["rawPath"].rstrip("/").split("/")[-1]
-    url = args.url or f"http://127.0.0.1:9000/lambda-url/{provider}{event['rawPath']}"
+    base = os.environ.get("ORDERGATE_URL", "http://127.0.0.1:9000")
+    url = args.url or f"{base}{event['rawPath']}"
     headers = {k: v for k, v in event["headers"].items() if k.lower() not in SKIP}
     for h in args.header:
         name, _, value = h.partition("=")
         headers[name.lower()] = value
     req = urllib.request.Request(url, data=event["body"].encode(), method="POST", headers=headers)
     try:
-        # Generous: the first call to `cargo lambda watch` may compile the function.
-        with urllib.request.urlopen(req, timeout=600) as r:
+        with urllib.request.urlopen(req, timeout=120) as r:
             status, body, hdrs = r.status, r.read().decode(), r.headers
     except urllib.error.HTTPError as e:
         status, body, hdrs = e.code, e.read().decode(), e.headers

@@ -3,7 +3,7 @@
 job of one event, to run the ack worker locally on it:
 
     sqs_event.py olaclick 7573920b-5558-4455-ae73-d8628aba6609 > /tmp/batch.json
-    cargo lambda invoke ack-worker --data-file /tmp/batch.json
+    infra/local/invoke.py ack-worker /tmp/batch.json     (make dev running)
 """
 import argparse
 import json

@@ -4,7 +4,7 @@ stream (from the emulator), filtered with the FilterCriteria of PublisherStream 
 template.yaml, in Lambda's event format. Runs the publisher locally:
 
     stream_event.py > /tmp/stream.json
-    cargo lambda invoke publisher --data-file /tmp/stream.json
+    infra/local/invoke.py publisher /tmp/stream.json     (make dev running)
 """
 import argparse
 import json
