@@ -213,30 +213,17 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 let cause = error.is_retryable().then(|| error.to_string());
                 let outcome = if status == 503 { "unavailable" } else { "rejected" };
                 let code = error.code();
-                if matches!(error, ApiError::Misconfigured(_)) {
-                    // Every delivery fails until an operator acts: the alarm points here.
-                    tracing::error!(
-                        request_id,
-                        provider = P::NAME,
-                        outcome,
-                        error = code,
-                        cause,
-                        status,
-                        latency_ms,
-                        "delivery not accepted: receiver misconfigured"
-                    );
-                } else {
-                    tracing::warn!(
-                        request_id,
-                        provider = P::NAME,
-                        outcome,
-                        error = code,
-                        cause,
-                        status,
-                        latency_ms,
-                        "delivery not accepted"
-                    );
-                }
+                // `error: misconfigured` marks our own configuration (MisconfiguredAlarm).
+                tracing::warn!(
+                    request_id,
+                    provider = P::NAME,
+                    outcome,
+                    error = code,
+                    cause,
+                    status,
+                    latency_ms,
+                    "delivery not accepted"
+                );
                 error.to_response()
             }
         }

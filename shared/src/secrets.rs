@@ -51,6 +51,11 @@ impl Secrets {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
     }
+
+    /// Every key and value, empty ones included.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
 }
 
 /// What the cache holds: the last good copy and when it was read, and the last failure.
@@ -157,7 +162,11 @@ impl SecretSource {
     }
 }
 
-async fn fetch(client: &aws_sdk_secretsmanager::Client, secret_id: &str) -> Result<Arc<Secrets>, ApiError> {
+/// One read of a secret from Secrets Manager, its failure classified (see the module doc).
+pub async fn fetch(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<Arc<Secrets>, ApiError> {
     let out = client
         .get_secret_value()
         .secret_id(secret_id)

@@ -95,21 +95,13 @@ pub async fn current(
     client: &aws_sdk_secretsmanager::Client,
     secret_id: &str,
 ) -> Result<BTreeMap<String, String>, String> {
-    let out = client
-        .get_secret_value()
-        .secret_id(secret_id)
-        .send()
+    let secrets = ordergate_shared::secrets::fetch(client, secret_id)
         .await
-        .map_err(|e| {
-            format!(
-                "reading {secret_id}: {}",
-                aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
-            )
-        })?;
-    let text = out.secret_string().unwrap_or("{}");
-    serde_json::from_str(text).map_err(|_| {
-        format!("{secret_id} is not a JSON object of strings; fix it in the console before merging into it")
-    })
+        .map_err(|e| format!("{e}; fix it in the console before merging into it"))?;
+    Ok(secrets
+        .entries()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect())
 }
 
 /// Merges `changes` into the secret; returns the keys whose value changed.
