@@ -402,6 +402,10 @@ fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
             format!("{what} must be at most {MAX_ID_LEN} bytes of printable text"),
         ));
     }
+    // `.` or `..` would be a dot segment in the callback URLs the ack worker builds.
+    if id.bytes().all(|b| b == b'.') {
+        return Err(ApiError::bad_request("invalid_id", format!("{what} cannot be only dots")));
+    }
     Ok(())
 }
 
@@ -449,7 +453,16 @@ pub async fn run<P: Provider>(provider: P) -> Result<(), lambda_http::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::nesting_exceeds;
+    use super::{check_id, nesting_exceeds};
+
+    #[test]
+    fn ids_that_would_be_dot_segments_are_refused() {
+        for id in [".", "..", "..."] {
+            assert_eq!(check_id("order id", id).unwrap_err().code(), "invalid_id", "{id}");
+        }
+        assert!(check_id("order id", "a.b").is_ok());
+        assert!(check_id("order id", "../x").is_ok(), "encoded as one segment by the worker");
+    }
 
     #[test]
     fn nesting_is_counted_outside_strings_only() {

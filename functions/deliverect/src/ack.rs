@@ -8,7 +8,7 @@ use std::time::Duration;
 use ordergate_shared::config;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::secrets::SecretSource;
-use ordergate_shared::worker::http::{authorized, check, client, credential_pair, send, TokenCache};
+use ordergate_shared::worker::http::{authorized, check, client, credential_pair, path_segment, send, TokenCache};
 use ordergate_shared::worker::{AckError, Acked};
 use serde_json::json;
 
@@ -101,7 +101,7 @@ impl DeliverectAck {
             "timeStamp": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
             "receiptId": "",
         });
-        let url = format!("{}/orderStatus/{order_id}", self.api);
+        let url = format!("{}/orderStatus/{}", self.api, path_segment(order_id)?);
         authorized(
             &self.tokens,
             || self.token(),

@@ -23,7 +23,7 @@ use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::wire::{list_or_null, opt_lenient_int, opt_string_or_number};
-use ordergate_shared::worker::http::{authorized, check, client, credential_pair, send, TokenCache};
+use ordergate_shared::worker::http::{authorized, check, client, credential_pair, path_segment, send, TokenCache};
 use ordergate_shared::worker::{AckError, Acked};
 use serde::Deserialize;
 use serde_json::json;
@@ -167,7 +167,8 @@ impl OrdaticAck {
         let (Some(store), Some(order)) = (job.ack["store_id"].as_str(), job.ack["order_id"].as_str()) else {
             return Err(AckError::Permanent("ack job has no store_id/order_id".into()));
         };
-        let url = format!("{}/v2/stores/{store}/orders/{order}", self.api);
+        let (store_segment, order_segment) = (path_segment(store)?, path_segment(order)?);
+        let url = format!("{}/v2/stores/{store_segment}/orders/{order_segment}", self.api);
         let reply = authorized(
             &self.tokens,
             || self.token(),
@@ -182,7 +183,9 @@ impl OrdaticAck {
             let url = format!(
                 "{}{}",
                 self.api,
-                back.path.replace("{storeId}", store).replace("{orderId}", order)
+                back.path
+                    .replace("{storeId}", &store_segment)
+                    .replace("{orderId}", &order_segment)
             );
             let body = json!({"status": back.status});
             authorized(

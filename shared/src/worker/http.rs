@@ -86,6 +86,26 @@ pub fn check(reply: Reply, what: &str) -> Result<Reply, AckError> {
     }
 }
 
+/// `id` (from a webhook: attacker- or platform-controlled) as one URL path segment: every
+/// byte but RFC 3986's unreserved characters percent-encoded, so `/`, `?`, `#`, `%` or
+/// spaces cannot leave the segment. Ids made only of dots are refused: URL parsers resolve
+/// `.` and `..` as dot segments even when encoded, which would move the request to another
+/// path (with our bearer token on it).
+pub fn path_segment(id: &str) -> Result<String, AckError> {
+    if id.is_empty() || id.bytes().all(|b| b == b'.') {
+        return Err(AckError::Permanent(format!("'{id}' cannot be a path segment")));
+    }
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(out)
+}
+
 /// A bearer token kept until shortly before it expires.
 #[derive(Default)]
 pub struct TokenCache {
