@@ -78,15 +78,33 @@ async fn deliverect_order_ids_stay_one_path_segment() {
             None,
             secrets(json!({"client_id": "c", "client_secret": "s"})),
         );
-        let j = job("deliverect", "status_10", json!({"action": "accept", "status": 20, "order_id": id}));
+        let j = job(
+            "deliverect",
+            "status_10",
+            json!({"action": "accept", "status": 20, "order_id": id}),
+        );
         ack.acknowledge(&j).await.unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!(paths(&api, "/oauth/token").await, [format!("/orderStatus/{encoded}")], "{id}");
+        assert_eq!(
+            paths(&api, "/oauth/token").await,
+            [format!("/orderStatus/{encoded}")],
+            "{id}"
+        );
     }
     for id in [".", ".."] {
-        let j = job("deliverect", "status_10", json!({"action": "accept", "status": 20, "order_id": id}));
-        assert!(matches!(ack.acknowledge(&j).await, Err(AckError::Permanent(_))), "{id}");
+        let j = job(
+            "deliverect",
+            "status_10",
+            json!({"action": "accept", "status": 20, "order_id": id}),
+        );
+        assert!(
+            matches!(ack.acknowledge(&j).await, Err(AckError::Permanent(_))),
+            "{id}"
+        );
     }
-    assert!(paths(&api, "/oauth/token").await.is_empty(), "no call for a dot segment");
+    assert!(
+        paths(&api, "/oauth/token").await.is_empty(),
+        "no call for a dot segment"
+    );
 }
 
 #[tokio::test]

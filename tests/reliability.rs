@@ -6,10 +6,15 @@ use ordergate_shared::fixtures::{json_body, request};
 use ordergate_shared::store::{EventStore, OrderState};
 use ordergate_shared::Limits;
 use ordergate_tests::faults::{scenarios, Fault, Faults, Step};
-use ordergate_tests::platforms::{distinct, name, signed_sample, Platform};
+use ordergate_tests::platforms::{delivery, distinct, name, signed_sample, Platform};
 use ordergate_tests::{per_platform, Stack};
 
-per_platform!(hundred_concurrent_copies, fault_at_every_step, any_arrival_order);
+per_platform!(
+    hundred_concurrent_copies,
+    fault_at_every_step,
+    any_arrival_order,
+    a_reused_id_cannot_replace_a_kept_body
+);
 
 async fn hundred_concurrent_copies<P: Platform>() {
     let stack = Stack::new().await;
@@ -151,4 +156,49 @@ async fn any_arrival_order<P: Platform>() {
         let names: Vec<&str> = order.iter().map(|i| P::LIFECYCLE[*i]).collect();
         assert_eq!(result, expected, "arrival order {names:?}");
     }
+}
+
+/// The platform re-uses an event id for a different body (both over the inline limit, so
+/// both go to S3): the first event stays as it was received, its body object intact.
+/// (Deliverect's event key includes the body's hash: there the second body is an event
+/// of its own, and both objects must be intact.)
+async fn a_reused_id_cannot_replace_a_kept_body<P: Platform>() {
+    use ordergate_shared::blob::BlobStore;
+    let stack = Stack::new().await;
+    let limits = Limits {
+        inline_body_bytes: 0,
+        ..Limits::default()
+    };
+    let rx = stack.pipeline_with(&stack.sdk, P::provider(), P::SECRETS, limits);
+    let (first, _) = distinct::<P>(P::LIFECYCLE[0], "reused");
+    let mut other_body: serde_json::Value = serde_json::from_str(first["body"].as_str().unwrap()).unwrap();
+    other_body["padding"] = serde_json::json!("x".repeat(70 * 1024));
+    let second = delivery::<P>(P::LIFECYCLE[0], &other_body.to_string(), "msg_reused");
+    for event in [&first, &second] {
+        let r = rx.handle(request(event)).await;
+        assert_eq!(r.status(), 200, "{}", json_body(&r));
+    }
+    let first_sha = ordergate_shared::verify::sha256_hex(first["body"].as_str().unwrap().as_bytes());
+    let keys = stack.keys().await;
+    let events: Vec<&(String, String)> = keys
+        .iter()
+        .filter(|(pk, sk)| pk.starts_with("EVENT#") && sk == "EVENT")
+        .collect();
+    let mut saw_first = false;
+    for (pk, _) in events {
+        let key = pk.splitn(3, '#').nth(2).unwrap();
+        let stored = stack.store().event(name::<P>(), key).await.unwrap().unwrap();
+        let ordergate_shared::model::RawBodyRef::Blob(body) = &stored.event.raw_body else {
+            panic!("the body is in S3")
+        };
+        let kept = stack.blobs().get(&body.key).await.unwrap().expect("body object");
+        assert_eq!(
+            ordergate_shared::verify::sha256_hex(&kept),
+            stored.event.body_sha256,
+            "intact: {}",
+            body.key
+        );
+        saw_first |= stored.event.body_sha256 == first_sha;
+    }
+    assert!(saw_first, "the first delivery is the one kept");
 }

@@ -404,7 +404,10 @@ fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
     }
     // `.` or `..` would be a dot segment in the callback URLs the ack worker builds.
     if id.bytes().all(|b| b == b'.') {
-        return Err(ApiError::bad_request("invalid_id", format!("{what} cannot be only dots")));
+        return Err(ApiError::bad_request(
+            "invalid_id",
+            format!("{what} cannot be only dots"),
+        ));
     }
     Ok(())
 }
@@ -461,7 +464,10 @@ mod tests {
             assert_eq!(check_id("order id", id).unwrap_err().code(), "invalid_id", "{id}");
         }
         assert!(check_id("order id", "a.b").is_ok());
-        assert!(check_id("order id", "../x").is_ok(), "encoded as one segment by the worker");
+        assert!(
+            check_id("order id", "../x").is_ok(),
+            "encoded as one segment by the worker"
+        );
     }
 
     #[test]

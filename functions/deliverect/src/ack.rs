@@ -8,7 +8,9 @@ use std::time::Duration;
 use ordergate_shared::config;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::secrets::SecretSource;
-use ordergate_shared::worker::http::{authorized, check, client, credential_pair, path_segment, send, TokenCache};
+use ordergate_shared::worker::http::{
+    authorized, check, client, credential_pair, path_segment, send, TokenCache,
+};
 use ordergate_shared::worker::{AckError, Acked};
 use serde_json::json;
 

@@ -23,7 +23,9 @@ use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::wire::{list_or_null, opt_lenient_int, opt_string_or_number};
-use ordergate_shared::worker::http::{authorized, check, client, credential_pair, path_segment, send, TokenCache};
+use ordergate_shared::worker::http::{
+    authorized, check, client, credential_pair, path_segment, send, TokenCache,
+};
 use ordergate_shared::worker::{AckError, Acked};
 use serde::Deserialize;
 use serde_json::json;

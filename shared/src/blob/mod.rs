@@ -1,7 +1,8 @@
 //! Large content that must not go into DynamoDB (items max 400 KB): raw bodies over the
 //! inline limit and decoded attachments such as proof-of-delivery images, kept in S3.
-//! Keys are derived from the event key, so a retried delivery overwrites the same object
-//! with the same bytes: the upload is idempotent and never orphans a second copy.
+//! Keys are derived from the event key and the content's SHA-256, so a retried delivery
+//! rewrites the same object with the same bytes (idempotent, no orphaned copy), and a
+//! re-used event id with a different body cannot replace what the first event stored.
 
 mod memory;
 mod s3;
@@ -55,7 +56,13 @@ impl Blob {
     ) -> Blob {
         Blob {
             reference: BlobRef {
-                key: format!("events/{provider}/{}/{name}", sha256_hex(dedupe_key.as_bytes())),
+                // The content's hash is part of the key: a retry rewrites the same object
+                // with the same bytes, while a re-used event id with other content gets an
+                // object of its own and can never overwrite the one a stored event points to.
+                key: format!(
+                    "events/{provider}/{}/{sha256}/{name}",
+                    sha256_hex(dedupe_key.as_bytes())
+                ),
                 content_type: content_type.to_owned(),
                 size: bytes.len(),
                 sha256,
