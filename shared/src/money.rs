@@ -12,9 +12,25 @@ use serde_json::value::RawValue;
 #[serde(transparent)]
 pub struct MinorUnits(pub i64);
 
+/// Amounts come from outside: every operation on them is checked (None on overflow) so a
+/// hostile or absurd value becomes a warning or a refusal, never a wrapped sum or a panic.
 impl MinorUnits {
     pub fn checked_add(self, other: MinorUnits) -> Option<MinorUnits> {
         self.0.checked_add(other.0).map(MinorUnits)
+    }
+
+    pub fn checked_sub(self, other: MinorUnits) -> Option<MinorUnits> {
+        self.0.checked_sub(other.0).map(MinorUnits)
+    }
+
+    /// This amount `quantity` times.
+    pub fn times(self, quantity: u32) -> Option<MinorUnits> {
+        self.0.checked_mul(i64::from(quantity)).map(MinorUnits)
+    }
+
+    /// The sum of `parts`, or None if it does not fit.
+    pub fn sum(parts: impl IntoIterator<Item = MinorUnits>) -> Option<MinorUnits> {
+        parts.into_iter().try_fold(MinorUnits(0), MinorUnits::checked_add)
     }
 }
 
@@ -150,7 +166,8 @@ impl MajorAmount {
         if (whole.is_empty() && fraction.is_empty()) || !all_digits(whole) || !all_digits(fraction) {
             return Err(bad());
         }
-        if whole.len() + fraction.len() > MAX_DIGITS || exponent.abs() > MAX_DIGITS as i32 {
+        // unsigned_abs: `1e-2147483648` must be out of range, not an overflow.
+        if whole.len() + fraction.len() > MAX_DIGITS || exponent.unsigned_abs() > MAX_DIGITS as u32 {
             return Err(MoneyError::OutOfRange(t.chars().take(40).collect()));
         }
         let mut mantissa: i128 = 0;
@@ -306,6 +323,9 @@ mod tests {
         assert!(serde_json::from_str::<MajorAmount>("1e40").is_err());
         let huge = MajorAmount::parse("99999999999999999999").unwrap();
         assert!(huge.to_minor(cur("JPY")).is_err(), "beyond i64 minor units");
+        for extreme in ["5e-2147483648", "5e2147483647", "1e-31", "-0.5e-2147483648"] {
+            assert!(MajorAmount::parse(extreme).is_err(), "{extreme}");
+        }
         assert!(huge.to_minor(cur("USD")).is_err());
         assert!("EURO".parse::<Currency>().is_err());
         assert!("E1R".parse::<Currency>().is_err());

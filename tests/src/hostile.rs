@@ -78,3 +78,37 @@ impl<P: Platform> Harness<P> {
         status
     }
 }
+
+/// Money and time as they arrive from outside, any text: an amount parsed and converted to
+/// every exponent ISO 4217 uses, sums and multiples of it, and a Svix timestamp checked
+/// against now. Panics only on what must never happen: a panic inside (an overflow in a
+/// debug build) or an accepted timestamp outside the 5-minute window. Shared by the
+/// property test (`tests/arithmetic.rs`) and the cargo-fuzz target `money_and_time`.
+pub fn money_and_time(input: &[u8]) {
+    use ordergate_shared::money::{MajorAmount, MinorUnits};
+    let text = String::from_utf8_lossy(input);
+    for currency in ["JPY", "EUR", "KWD", "CLF"] {
+        if let Ok(c) = MajorAmount::parse(&text).and_then(|a| a.to_minor(currency.parse().expect("ISO 4217")))
+        {
+            let m = c.minor;
+            let _ = (
+                m.times(u32::MAX),
+                MinorUnits::sum([m, m, m]),
+                m.checked_sub(MinorUnits(i64::MIN)),
+            );
+        }
+    }
+    let mut headers = lambda_http::http::HeaderMap::new();
+    let Ok(timestamp) = lambda_http::http::HeaderValue::from_str(text.trim()) else {
+        return;
+    };
+    headers.insert("svix-id", lambda_http::http::HeaderValue::from_static("msg_1"));
+    headers.insert("svix-timestamp", timestamp);
+    headers.insert(
+        "svix-signature",
+        lambda_http::http::HeaderValue::from_static("v1,AAAA"),
+    );
+    let delivery = ordergate_shared::verify::Delivery::new(&headers, b"{}", chrono::Utc::now());
+    let verdict = oolio::svix::verify(&delivery, &[b"key".to_vec()]);
+    assert!(verdict.is_err(), "a wrong signature is never accepted");
+}

@@ -94,7 +94,10 @@ fn item(money: &mut Money, path: &str, i: &wire::Item) -> Result<(Item, i128), M
     let mut value = i128::from(i.price);
     for (n, sub) in i.sub_items.iter().enumerate() {
         let (m, sub_value) = item(money, &format!("{path}.subItems[{n}]"), sub)?;
-        value += sub_value * i128::from(sub.quantity);
+        value = sub_value
+            .checked_mul(i128::from(sub.quantity))
+            .and_then(|v| v.checked_add(value))
+            .ok_or_else(|| MapError(format!("{path}: sub-items add up out of range")))?;
         modifiers.push(m);
     }
     let mut attributes = BTreeMap::new();
@@ -154,7 +157,10 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
     let mut subtotal: i128 = 0;
     for (n, i) in o.items.iter().enumerate() {
         let (line, value) = item(&mut money, &format!("items[{n}]"), i)?;
-        subtotal += value * i128::from(i.quantity);
+        subtotal = value
+            .checked_mul(i128::from(i.quantity))
+            .and_then(|v| v.checked_add(subtotal))
+            .ok_or_else(|| MapError("items add up out of range".into()))?;
         items.push(line);
     }
     let subtotal = i64::try_from(subtotal).map_err(|_| MapError("items add up out of range".into()))?;
@@ -175,7 +181,9 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         }
     }
     let discount_total = match o.discount_total {
-        Some(t) => Some(MinorUnits(money.minor(&|| "discountTotal".into(), t)?.0.abs())),
+        Some(t) => Some(MinorUnits(
+            money.minor(&|| "discountTotal".into(), t)?.0.saturating_abs(),
+        )),
         None => discounts
             .iter()
             .try_fold(MinorUnits(0), |acc, d| acc.checked_add(d.amount)),
@@ -198,28 +206,38 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
             taxes.push(a);
         }
     }
-    let tip = money.opt(&|| "tip".into(), o.tip)?.unwrap_or_default().0
-        + money
+    let tip = MinorUnits::sum([
+        money.opt(&|| "tip".into(), o.tip)?.unwrap_or_default(),
+        money
             .opt(&|| "driverTip".into(), o.driver_tip)?
-            .unwrap_or_default()
-            .0;
-    let sum = |list: &[Adjustment]| list.iter().map(|a| a.amount.0).sum::<i64>();
-    let expected = subtotal.0 - discount_total.unwrap_or_default().0 + sum(&fees) + tip;
+            .unwrap_or_default(),
+    ]);
+    let sum = |list: &[Adjustment]| MinorUnits::sum(list.iter().map(|a| a.amount));
+    let (fee_total, tax_total) = (sum(&fees), sum(&taxes));
+    let expected = MinorUnits::sum([subtotal, fee_total.unwrap_or_default(), tip.unwrap_or_default()])
+        .and_then(|s| s.checked_sub(discount_total.unwrap_or_default()));
+    if tip.is_none() || fee_total.is_none() || tax_total.is_none() || expected.is_none() {
+        money
+            .warnings
+            .push("amounts add up beyond the representable range; sums left out".into());
+    }
     let payment = o.payment.as_ref();
     let paid = money.opt(&|| "payment.amount".into(), payment.and_then(|p| p.amount))?;
-    let total = paid.unwrap_or(MinorUnits(expected));
-    if total.0 != expected {
+    let total = paid
+        .or(expected)
+        .ok_or_else(|| MapError("no payment.amount, and the order's amounts do not add up".into()))?;
+    if let Some(expected) = expected.filter(|e| *e != total) {
         money.warnings.push(format!(
-            "payment.amount {} differs from items - discounts + fees + tips ({expected})",
-            total.0
+            "payment.amount {} differs from items - discounts + fees + tips ({})",
+            total.0, expected.0
         ));
     }
     let totals = Totals {
         subtotal: Some(subtotal),
         discount_total,
-        fee_total: Some(MinorUnits(sum(&fees))).filter(|m| m.0 != 0),
-        tax_total: Some(MinorUnits(sum(&taxes))).filter(|m| m.0 != 0),
-        tip: Some(MinorUnits(tip)).filter(|m| m.0 != 0),
+        fee_total: fee_total.filter(|m| m.0 != 0),
+        tax_total: tax_total.filter(|m| m.0 != 0),
+        tip: tip.filter(|m| m.0 != 0),
         total,
     };
 

@@ -77,7 +77,7 @@ fn non_zero(m: Option<MinorUnits>) -> Option<MinorUnits> {
 }
 
 fn sum(parts: impl IntoIterator<Item = MinorUnits>) -> Option<MinorUnits> {
-    parts.into_iter().try_fold(MinorUnits(0), MinorUnits::checked_add)
+    MinorUnits::sum(parts)
 }
 
 fn topping(money: &mut Money, i: usize, j: usize, t: &Topping) -> Result<Item, ApiError> {
@@ -269,8 +269,8 @@ fn check_sums(warnings: &mut Vec<String>, items: &[Item], totals: &Totals) {
         totals.subtotal.unwrap_or_default(),
         totals.fee_total.unwrap_or_default(),
         totals.tip.unwrap_or_default(),
-        MinorUnits(-totals.discount_total.unwrap_or_default().0),
-    ]);
+    ])
+    .and_then(|s| s.checked_sub(totals.discount_total.unwrap_or_default()));
     if expected.is_some_and(|e| e != totals.total) {
         warnings.push(format!(
             "total {} differs from subtotal + fees + tip - discounts ({})",

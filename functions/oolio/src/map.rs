@@ -184,14 +184,19 @@ pub fn order(
         }
     }
     // Oolio sends no order total: it is the items' totals after their surcounts.
-    let lines: i64 = items
+    let line_amounts: Option<Vec<MinorUnits>> = items
         .iter()
-        .map(|i| {
-            i.line_total
-                .map_or(i.unit_price.0 * i64::from(i.quantity), |t| t.0)
-        })
-        .sum();
-    let tax_total: i64 = taxes.iter().map(|t| t.amount.0).sum();
+        .map(|i| i.line_total.or_else(|| i.unit_price.times(i.quantity)))
+        .collect();
+    let lines = line_amounts
+        .and_then(MinorUnits::sum)
+        .ok_or_else(|| ApiError::bad_request("invalid_amount", "the items' amounts add up beyond range"))?;
+    let tax_total = MinorUnits::sum(taxes.iter().map(|t| t.amount));
+    if tax_total.is_none() {
+        money
+            .warnings
+            .push("taxes add up beyond range; tax total left out".into());
+    }
 
     let mut attributes = BTreeMap::new();
     put(
@@ -258,9 +263,9 @@ pub fn order(
         fees,
         taxes,
         totals: Totals {
-            subtotal: Some(MinorUnits(lines)),
-            tax_total: Some(MinorUnits(tax_total)).filter(|t| t.0 != 0),
-            total: MinorUnits(lines),
+            subtotal: Some(lines),
+            tax_total: tax_total.filter(|t| t.0 != 0),
+            total: lines,
             ..Totals::default()
         },
         customer: consumer.map(|c| Customer {

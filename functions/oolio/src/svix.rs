@@ -59,7 +59,8 @@ pub fn verify(delivery: &Delivery<'_>, keys: &[Vec<u8>]) -> Result<(), ApiError>
         .trim()
         .parse()
         .map_err(|_| unauthorized("svix-timestamp is not a number"))?;
-    if (delivery.received_at.timestamp() - sent).abs() > TOLERANCE_SECONDS {
+    // abs_diff: an extreme timestamp (i64::MIN) must be "too far", not an overflow.
+    if delivery.received_at.timestamp().abs_diff(sent) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(unauthorized("svix-timestamp is more than 5 minutes from now"));
     }
     let expected: Vec<[u8; 32]> = keys

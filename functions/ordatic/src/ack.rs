@@ -229,17 +229,21 @@ impl OrdaticAck {
 
     fn map(&self, order_id: &str, o: FullOrder, raw: &str) -> Result<Order, AckError> {
         let items: Vec<Item> = o.items.iter().map(|i| self.item(i)).collect::<Result<_, _>>()?;
-        let lines: i64 = items
+        let line = |i: &Item| {
+            let modifiers = MinorUnits::sum(
+                i.modifiers
+                    .iter()
+                    .map(|m| m.unit_price.times(m.quantity))
+                    .collect::<Option<Vec<_>>>()?,
+            )?;
+            i.unit_price.checked_add(modifiers)?.times(i.quantity)
+        };
+        let lines = items
             .iter()
-            .map(|i| {
-                let unit = i.unit_price.0
-                    + i.modifiers
-                        .iter()
-                        .map(|m| m.unit_price.0 * i64::from(m.quantity))
-                        .sum::<i64>();
-                unit * i64::from(i.quantity)
-            })
-            .sum();
+            .map(line)
+            .collect::<Option<Vec<_>>>()
+            .and_then(MinorUnits::sum)
+            .ok_or_else(|| AckError::Permanent("ordatic order: amounts add up beyond range".into()))?;
         let mut attributes = BTreeMap::new();
         if raw.len() <= MAX_RAW {
             attributes.insert("ordatic_order".to_owned(), raw.to_owned());
@@ -271,12 +275,8 @@ impl OrdaticAck {
             fees: Vec::new(),
             taxes: Vec::new(),
             totals: Totals {
-                subtotal: Some(MinorUnits(lines)),
-                total: o
-                    .total
-                    .map(|t| self.cents(t))
-                    .transpose()?
-                    .unwrap_or(MinorUnits(lines)),
+                subtotal: Some(lines),
+                total: o.total.map(|t| self.cents(t)).transpose()?.unwrap_or(lines),
                 ..Totals::default()
             },
             customer: o.customer.map(|c| Customer {
