@@ -448,3 +448,112 @@ async fn ordatic_can_be_told_in_kitchen_when_an_accepted_order_arrives() {
             .is_err()
     );
 }
+
+/// A fake Ordatic whose full order is `order`, counting status reports.
+async fn ordatic_api(order: serde_json::Value) -> MockServer {
+    let api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/ordatic/v2/auth"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": "ord-tok"})))
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(order))
+        .expect(1)
+        .mount(&api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b/status",
+        ))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&api)
+        .await;
+    api
+}
+
+/// Runs one accepted Ordatic order through the worker (with the IN_KITCHEN report on);
+/// returns the status reports sent and the stored event's ack.
+async fn ordatic_accepted(order: serde_json::Value) -> (usize, (String, u32, Option<String>), Stack) {
+    let stack = Stack::new().await;
+    let api = ordatic_api(order).await;
+    let mut all = platforms(&api);
+    all.ordatic = ordatic::ack::OrdaticAck::new(
+        &format!("{}/ordatic", api.uri()),
+        "EUR".parse().unwrap(),
+        secrets(json!({"app_id": "app-1", "app_secret": "app-secret"})),
+    )
+    .with_status_back(ordatic::ack::StatusBack {
+        path: "/v2/stores/{storeId}/orders/{orderId}/status".into(),
+        status: "IN_KITCHEN".into(),
+    })
+    .unwrap();
+    let w = stack.worker(all);
+    let rx = stack.pipeline(
+        ordatic::Ordatic::new(ordatic::Config {
+            currency: "EUR".parse().unwrap(),
+        }),
+        r#"{"authorization": "local-ordatic-secret"}"#,
+    );
+    assert_eq!(
+        rx.handle(api_event("ordatic/order-accepted.json")).await.status(),
+        200
+    );
+    assert_eq!(stack.run_worker(&w).await, (1, vec![]));
+    api.verify().await;
+    let reports = api
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/status"))
+        .count();
+    let key = only_event_key(&stack).await;
+    let ack = ack_status(&stack, "ordatic", &key).await;
+    (reports, ack, stack)
+}
+
+#[tokio::test]
+async fn a_status_report_is_not_repeated_once_ordatic_has_it_or_is_past_it() {
+    // A retry after a report whose outcome was lost finds the status already set: no
+    // second report. An order already further along is never moved back.
+    for current in [
+        "IN_KITCHEN",
+        "in-kitchen",
+        "READY_TO_PICK_UP",
+        "SERVED",
+        "canceled",
+    ] {
+        let (reports, (status, _, note), _) =
+            ordatic_accepted(json!({"id": "ord-8d41a7e2-1c3b", "status": current})).await;
+        assert_eq!(reports, 0, "{current}");
+        assert_eq!(status, "acked", "{current}");
+        assert_eq!(note.as_deref(), Some("full order fetched"), "{current}");
+    }
+    let (reports, _, _) = ordatic_accepted(json!({"id": "ord-8d41a7e2-1c3b", "status": "accepted"})).await;
+    assert_eq!(reports, 1, "reported while Ordatic has it as accepted");
+}
+
+#[tokio::test]
+async fn a_full_order_too_large_to_store_is_left_out_and_not_fetched_again() {
+    let items: Vec<_> = (0..4000)
+        .map(|n| json!({"name": format!("item {n} {}", "x".repeat(80)), "quantity": 1, "price": 100}))
+        .collect();
+    let (_, (status, attempts, note), stack) =
+        ordatic_accepted(json!({"id": "ord-8d41a7e2-1c3b", "status": "IN_KITCHEN", "items": items})).await;
+    assert_eq!(
+        (status.as_str(), attempts),
+        ("acked", 1),
+        "recorded at the first attempt"
+    );
+    assert!(note.unwrap().contains("full order not stored"));
+    let state = stack
+        .store()
+        .order("ordatic", "ord-8d41a7e2-1c3b")
+        .await
+        .unwrap()
+        .state
+        .unwrap();
+    assert!(state.order.is_none());
+}

@@ -37,8 +37,24 @@ const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Larger answers are not copied into the `ordatic_order` attribute (DynamoDB item limit).
 const MAX_RAW: usize = 64 * 1024;
 
-/// Statuses Ordatic accepts from a POS.
+/// Statuses Ordatic accepts from a POS, in the order an order goes through them.
 pub const STATUSES: [&str; 4] = ["IN_KITCHEN", "READY_TO_PICK_UP", "PICKED_UP", "SERVED"];
+
+/// Whether the order, as Ordatic has it now, is already at `status` or beyond (or over):
+/// then the status report is not sent. This makes the report at most once even when a
+/// retry follows a report whose outcome was not recorded — the fetch before it shows the
+/// status already set — and never moves Ordatic's status backwards (IN_KITCHEN after READY).
+fn already_at_or_past(current: Option<&str>, status: &str) -> bool {
+    let normalized = current.unwrap_or_default().to_ascii_uppercase().replace('-', "_");
+    if matches!(normalized.as_str(), "CANCELED" | "CANCELLED" | "REJECTED") {
+        return true;
+    }
+    let rank = |s: &str| STATUSES.iter().position(|x| *x == s);
+    match (rank(&normalized), rank(status)) {
+        (Some(now), Some(wanted)) => now >= wanted,
+        _ => false,
+    }
+}
 
 /// Where and what to report back when an order is accepted.
 #[derive(Debug, Clone)]
@@ -179,9 +195,14 @@ impl OrdaticAck {
         )
         .await?;
         let full: FullOrder = reply.json("ordatic order")?;
+        let platform_status = full.status.clone();
         let mapped = self.map(order, full, &reply.body)?;
         let mut note = "full order fetched".to_owned();
-        if let (Some(back), "order-accepted") = (&self.status_back, job.event_type.as_str()) {
+        let back = self
+            .status_back
+            .as_ref()
+            .filter(|_| job.event_type == "order-accepted");
+        if let Some(back) = back.filter(|b| !already_at_or_past(platform_status.as_deref(), &b.status)) {
             let url = format!(
                 "{}{}",
                 self.api,

@@ -114,6 +114,11 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
 /// The outage every job must survive before the dead-letter queue (README, ack worker).
 pub const OUTAGE_BUDGET: Duration = Duration::from_secs(6 * 3600);
 
+/// A fetched full order larger than this (as JSON) is not stored on the order: with the
+/// item's other attributes it would pass DynamoDB's 400 KB limit, the outcome could never
+/// be recorded, and the platform would be called again on every retry.
+pub const MAX_ENRICHMENT: usize = 300 * 1024;
+
 /// SQS's limit for a message's visibility timeout.
 const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
 
@@ -316,7 +321,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             Ok(Claim::Busy) => return retry(receive_count(message), "held by another worker".into()),
             Err(e) => return retry(receive_count(message), e.to_string()),
         };
-        let result = self.platforms.acknowledge(job).await;
+        let result = self.platforms.acknowledge(job).await.map(fit_enrichment);
         let outcome = match &result {
             Ok(acked) => AckOutcome::Acked {
                 note: &acked.note,
@@ -343,6 +348,25 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => retry(attempt, reason),
         }
     }
+}
+
+/// The acknowledgement as it can be recorded: a full order over [`MAX_ENRICHMENT`] is left
+/// out, and the note says so (the platform was called; its answer just is not kept).
+fn fit_enrichment(mut acked: Acked) -> Acked {
+    let size = acked
+        .order
+        .as_ref()
+        .map_or(0, |o| serde_json::to_vec(o).map_or(usize::MAX, |v| v.len()));
+    if size > MAX_ENRICHMENT {
+        acked.order = None;
+        acked.note = format!(
+            "{}; full order not stored ({} KB, over the {} KB limit)",
+            acked.note,
+            size / 1024,
+            MAX_ENRICHMENT / 1024
+        );
+    }
+    acked
 }
 
 /// The batch's messages by FIFO group, each group in arrival order (messages without a
