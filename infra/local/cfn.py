@@ -102,6 +102,9 @@ def canonical_names(template):
         elif r["Type"] == "AWS::Logs::LogGroup" and "LogGroupName" in props:
             name = resolver.resolve(props["LogGroupName"])
             names[logical] = {"Ref": name, "Arn": arn.format("logs", f"log-group:{name}:*")}
+        elif r["Type"] == "AWS::Lambda::Function" and "FunctionName" in props:
+            name = resolver.resolve(props["FunctionName"])
+            names[logical] = {"Ref": name, "Arn": arn.format("lambda", f"function:{name}")}
     return names
 
 

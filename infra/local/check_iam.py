@@ -190,12 +190,13 @@ def service_requests(template, resolver, names, function):
             arn = resolver.resolve(on_failure)
             for action in DESTINATION_ACTIONS[template["Resources"][target]["Type"]]:
                 requests.append(Request(action, arn, source=f"failure destination of {logical}"))
+    # Lambda writes the function's logs with its role, to /aws/lambda/<function name> (the
+    # template creates that group, so CreateLogGroup is not needed).
     group = f"/aws/lambda/{names[function]['Ref']}"
-    logs = f"arn:aws:logs:{cfn.REGION}:{cfn.ACCOUNT}:log-group:{group}"
+    stream = f"arn:aws:logs:{cfn.REGION}:{cfn.ACCOUNT}:log-group:{group}:log-stream:2026/01/01/[$LATEST]0"
     requests += [
-        Request("logs:CreateLogGroup", f"{logs}:*", source="Lambda logging"),
-        Request("logs:CreateLogStream", f"{logs}:log-stream:2026/01/01/[$LATEST]0", source="Lambda logging"),
-        Request("logs:PutLogEvents", f"{logs}:log-stream:2026/01/01/[$LATEST]0", source="Lambda logging"),
+        Request("logs:CreateLogStream", stream, source="Lambda logging"),
+        Request("logs:PutLogEvents", stream, source="Lambda logging"),
     ]
     return requests
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Security properties of template.yaml that linters do not check (make test).
 
-- IAM: every Allow statement names actions of one service without wildcards and a resource
-  that is not "*"; policies otherwise come from SAM policy templates (scoped by SAM); no
-  SAM event source that attaches a managed role with Resource "*" (SQS, Kinesis, DynamoDB).
+- IAM: every function has a role of its own (else SAM attaches AWSLambdaBasicExecutionRole,
+  logs on "*"), with no managed policies; every Allow statement names actions without
+  wildcards and a resource that is not "*"; no SAM event source that attaches a managed
+  role with Resource "*" (SQS, Kinesis, DynamoDB). check_iam.py checks them against the code.
 - Secrets: only in AWS::SecretsManager::Secret resources, which carry no secret values
   (placeholders or generated); no parameter looks like a credential. Every secret is
   retained on delete/replace, and its value properties are pinned: CloudFormation rewrites
@@ -25,14 +26,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from bootstrap import CfnLoader  # noqa: E402  (the template reader the local stack uses)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-# SAM policy templates scope themselves to the named resource.
-POLICY_TEMPLATES = {
-    "SQSSendMessagePolicy",
-    "SQSPollerPolicy",
-    "AWSSecretsManagerGetSecretValuePolicy",
-    "EventBridgePutEventsPolicy",
-    "DynamoDBStreamReadPolicy",
-}
 ROLE_ATTACHING_EVENTS = {"SQS", "Kinesis", "DynamoDB", "MSK", "MQ"}
 # sha256 (16 hex) of each secret's value properties as first deployed. Changing one would
 # overwrite what operators stored: add a new secret instead, and pin it here.
@@ -52,31 +45,32 @@ def main():
     template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
     resources = template["Resources"]
     errors = []
-    checked = {"statements": 0, "policy templates": 0}
+    checked = {"statements": 0}
 
     def by_type(kind):
         return {k: v.get("Properties", {}) for k, v in resources.items() if v["Type"] == kind}
 
     functions = by_type("AWS::Serverless::Function")
-    for name, props in functions.items():
+    for name, props in by_type("AWS::IAM::Role").items():
+        if props.get("ManagedPolicyArns"):
+            errors.append(f"{name}: managed policies {props['ManagedPolicyArns']}")
         for policy in props.get("Policies", []):
-            if isinstance(policy, str):
-                errors.append(f"{name}: managed policy {policy}")
-                continue
-            for key, value in policy.items():
-                if key == "Statement":
-                    for st in value:
-                        checked["statements"] += 1
-                        check_statement(name, st, errors)
-                elif key in POLICY_TEMPLATES:
-                    checked["policy templates"] += 1
-                else:
-                    errors.append(f"{name}: unreviewed policy {key}")
+            for st in policy["PolicyDocument"]["Statement"]:
+                checked["statements"] += 1
+                check_statement(name, st, errors)
+    for name, props in functions.items():
+        # Without a Role of its own, SAM attaches AWSLambdaBasicExecutionRole (logs on "*").
+        if "Role" not in props:
+            errors.append(f"{name}: no explicit Role (SAM would attach a managed one)")
+        for policy in props.get("Policies", []):
+            errors.append(f"{name}: policies belong in its Role ({policy})")
         for event, spec in (props.get("Events") or {}).items():
             if spec.get("Type") in ROLE_ATTACHING_EVENTS:
                 errors.append(f"{name}: event {event} ({spec['Type']}) attaches a role with Resource '*'")
+        function_name = str(props.get("FunctionName", {}).get("Sub", "")) if isinstance(props.get("FunctionName"), dict) else ""
         log_groups = [
-            p for p in by_type("AWS::Logs::LogGroup").values() if name in str(p.get("LogGroupName", ""))
+            p for p in by_type("AWS::Logs::LogGroup").values()
+            if function_name and str(p.get("LogGroupName", {}).get("Sub", "")) == f"/aws/lambda/{function_name}"
         ]
         if not log_groups or not all(g.get("RetentionInDays") for g in log_groups):
             errors.append(f"{name}: no log group with retention")
@@ -134,9 +128,8 @@ def main():
         print("template.yaml security check failed:\n  " + "\n  ".join(errors))
         sys.exit(1)
     print(
-        f"template.yaml: {len(functions)} functions, {checked['statements']} IAM statements without "
-        f"wildcards, {checked['policy templates']} scoped SAM policy templates; secrets, encryption, "
-        "TLS, throttling and logs in place"
+        f"template.yaml: {len(functions)} functions with roles of their own, {checked['statements']} IAM "
+        "statements without wildcards; secrets, encryption, TLS, throttling and logs in place"
     )
 
 
