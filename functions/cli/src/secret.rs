@@ -34,7 +34,11 @@ impl Kind {
 /// The keys the functions read from `platform`'s `kind` secret.
 pub fn keys(platform: Platform, kind: Kind) -> &'static [&'static str] {
     match (platform, kind) {
-        (Platform::Olaclick, Kind::Webhook) => &[olaclick::AUTH_HEADER_VALUE, olaclick::SIGNING_SECRET],
+        (Platform::Olaclick, Kind::Webhook) => &[
+            olaclick::AUTH_HEADER_VALUE,
+            olaclick::MERCHANT_TOKENS,
+            olaclick::SIGNING_SECRET,
+        ],
         (Platform::Olaclick, Kind::Api) => &[olaclick::ack::ACK_AUTH_VALUE],
         (Platform::Deliverect, Kind::Webhook) => &[deliverect::HMAC_SECRET, deliverect::EXTRA_HMAC_SECRETS],
         (Platform::Deliverect, Kind::Api) => &[deliverect::ack::CLIENT_ID, deliverect::ack::CLIENT_SECRET],

@@ -29,6 +29,9 @@ pub const SIGNATURE_HEADER: &str = "x-olaclick-signature";
 /// Secret keys (in the JSON secret).
 pub const AUTH_HEADER_VALUE: &str = "auth_header_value";
 pub const SIGNING_SECRET: &str = "signing_secret";
+/// Per-merchant header tokens, `merchant:token,merchant:token` (a token may be listed for
+/// several merchants): a delivery authenticated by one may only be for its merchants.
+pub const MERCHANT_TOKENS: &str = "merchant_tokens";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AckMode {
@@ -124,24 +127,56 @@ fn unauthorized(message: &str) -> ApiError {
     ApiError::Unauthorized(message.to_owned())
 }
 
+/// `merchant:token,merchant:token` → pairs; a malformed list is our misconfiguration.
+fn parse_merchant_tokens(list: &str) -> Result<Vec<(&str, &str)>, ApiError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once(':') {
+            Some((m, t)) if !m.trim().is_empty() && !t.trim().is_empty() => Ok((m.trim(), t.trim())),
+            _ => Err(ApiError::Misconfigured(
+                "olaclick merchant_tokens must be merchant:token pairs, comma-separated".into(),
+            )),
+        })
+        .collect()
+}
+
 impl Provider for OlaClick {
     const NAME: &'static str = "olaclick";
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let header_value = secrets.get(AUTH_HEADER_VALUE);
+        let merchant_tokens = secrets.get(MERCHANT_TOKENS).map(parse_merchant_tokens).transpose()?;
         let signing_secret = secrets.get(SIGNING_SECRET);
-        if header_value.is_none() && signing_secret.is_none() {
+        if header_value.is_none() && merchant_tokens.is_none() && signing_secret.is_none() {
             // Fail closed, but as our fault: nothing is accepted, and OlaClick retries.
             return Err(ApiError::Misconfigured(
-                "olaclick secret has neither auth_header_value nor signing_secret".into(),
+                "olaclick secret has none of auth_header_value, merchant_tokens, signing_secret".into(),
             ));
         }
-        if let Some(expected) = header_value {
+        if header_value.is_some() || merchant_tokens.is_some() {
             let given = delivery
                 .header(&self.config.auth_header)?
                 .ok_or_else(|| unauthorized("missing webhook header"))?;
-            if !secure_eq(given.as_bytes(), expected.as_bytes()) {
-                return Err(unauthorized("wrong webhook header"));
+            let shared = header_value.is_some_and(|expected| secure_eq(given.as_bytes(), expected.as_bytes()));
+            // Every token is compared (no early exit): timing does not tell which matched.
+            let allowed: Vec<&str> = merchant_tokens
+                .iter()
+                .flatten()
+                .filter(|(_, token)| secure_eq(given.as_bytes(), token.as_bytes()))
+                .map(|(merchant, _)| *merchant)
+                .collect();
+            if !shared {
+                if allowed.is_empty() {
+                    return Err(unauthorized("wrong webhook header"));
+                }
+                let envelope: Envelope = parse_json(delivery.body)?;
+                if !allowed.contains(&envelope.merchant_id.as_str()) {
+                    return Err(ApiError::Forbidden {
+                        code: "merchant_mismatch",
+                        message: "this webhook token may not send for that merchant_id".into(),
+                    });
+                }
             }
         }
         if let Some(key) = signing_secret {

@@ -397,3 +397,28 @@ async fn store_failure_is_503_and_a_queue_failure_is_repaired_by_the_retry() {
         "the retry enqueued the job that was missing"
     );
 }
+
+/// One shared header token lets its holder send events for any merchant's order ids.
+/// Per-merchant tokens (`merchant_tokens`) bind each token to its merchants: a delivery for
+/// another merchant is 403 with nothing stored, an unknown token 401, a malformed list our
+/// misconfiguration (503).
+#[tokio::test]
+async fn per_merchant_tokens_may_only_send_for_their_merchants() {
+    let rx = receiver_with(
+        json!({ "merchant_tokens": "777:tok-777, 778:tok-777, 888:tok-888" }),
+        AckMode::Sync,
+    );
+    let with_token = |token: &str| {
+        let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+        event["headers"]["x-ordergate-token"] = json!(token);
+        event
+    };
+    expect_error(&rx, &with_token("tok-888"), 403, "merchant_mismatch").await;
+    expect_error(&rx, &with_token("local-olaclick-token"), 401, "unauthorized").await;
+    expect_error(&rx, &with_token("tok-77"), 401, "unauthorized").await;
+    let r = rx.handle(ordergate_shared::fixtures::request(&with_token("tok-777"))).await;
+    assert_eq!(r.status(), 200, "the sample is merchant 777's: {:?}", body(&r));
+
+    let malformed = receiver_with(json!({ "merchant_tokens": "777" }), AckMode::Sync);
+    expect_error(&malformed, &with_token("tok-777"), 503, "unavailable").await;
+}
