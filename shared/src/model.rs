@@ -279,6 +279,51 @@ pub struct Order {
     pub attributes: std::collections::BTreeMap<String, String>,
 }
 
+impl Order {
+    /// Erases what identifies or describes a person — the customer, delivery address and
+    /// courier, free-text notes (order and items), and the platform extras kept verbatim in
+    /// `attributes` (they may hold anything) — keeping the order's facts: items, money,
+    /// status, type, times. Returns whether anything was removed (`ordergate forget`).
+    pub fn forget_personal(&mut self) -> bool {
+        fn item(i: &mut Item) -> bool {
+            let mut changed = i.notes.take().is_some();
+            for m in &mut i.modifiers {
+                changed |= item(m);
+            }
+            changed
+        }
+        let mut changed = self.customer.take().is_some() | self.notes.take().is_some();
+        if let Some(f) = &mut self.fulfilment {
+            changed |= f.address.take().is_some() | f.courier.take().is_some();
+        }
+        if !self.attributes.is_empty() {
+            self.attributes.clear();
+            changed = true;
+        }
+        for i in &mut self.items {
+            changed |= item(i);
+        }
+        changed
+    }
+
+    /// Whether this order's customer has `phone` or `email` (compared without spaces and
+    /// case, as platforms format them differently).
+    pub fn is_customer(&self, phone_or_email: &str) -> bool {
+        let norm = |s: &str| {
+            s.chars()
+                .filter(|c| !c.is_whitespace() && !"-()".contains(*c))
+                .collect::<String>()
+                .to_lowercase()
+        };
+        let wanted = norm(phone_or_email);
+        self.customer.as_ref().is_some_and(|c| {
+            [&c.phone, &c.email]
+                .iter()
+                .any(|v| v.as_deref().is_some_and(|v| norm(v) == wanted))
+        })
+    }
+}
+
 /// What one delivery says about an order: which order, how far along, and (for platforms
 /// that send full orders) the order itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -348,6 +393,33 @@ pub enum RawBodyRef {
     /// In the event record's `raw_body` attribute (until the record's TTL).
     Inline,
     Blob(BlobRef),
+    /// Removed on request (`ordergate forget`): the body held personal data.
+    Erased,
+}
+
+impl CanonicalEvent {
+    /// Erases personal data from the event (see [`Order::forget_personal`]) and marks its
+    /// raw body erased; returns whether it changed and the blob keys to delete with it (the
+    /// raw body, a proof-of-delivery photo).
+    pub fn forget_personal(&mut self) -> (bool, Vec<String>) {
+        let mut blobs = Vec::new();
+        let mut changed = false;
+        if let Some(order) = self.change.as_mut().and_then(|c| c.order.as_mut()) {
+            changed |= order.forget_personal();
+        }
+        match std::mem::replace(&mut self.raw_body, RawBodyRef::Erased) {
+            RawBodyRef::Blob(b) => {
+                blobs.push(b.key);
+                changed = true;
+            }
+            RawBodyRef::Inline => changed = true,
+            RawBodyRef::Erased => {}
+        }
+        if let Some(EventDetail::ProofOfDelivery { image }) = &self.detail {
+            blobs.push(image.key.clone());
+        }
+        (changed, blobs)
+    }
 }
 
 /// Typed facts an event carries beyond the order itself.

@@ -39,6 +39,8 @@ pub struct Limits {
     pub inline_body_bytes: usize,
     /// How long event records (the dedupe window) are kept before DynamoDB TTL removes them.
     pub event_ttl: Duration,
+    /// How long an order (state, trail) is kept after its last event: customers' data.
+    pub order_ttl: Duration,
 }
 
 impl Default for Limits {
@@ -47,6 +49,7 @@ impl Default for Limits {
             max_body_bytes: 5 * 1024 * 1024,
             inline_body_bytes: 64 * 1024,
             event_ttl: Duration::from_secs(30 * 24 * 3600),
+            order_ttl: Duration::from_secs(365 * 24 * 3600),
         }
     }
 }
@@ -59,6 +62,9 @@ impl Limits {
         }
         if let Some(days) = optional_env::<u64>("EVENT_TTL_DAYS")? {
             limits.event_ttl = Duration::from_secs(days * 24 * 3600);
+        }
+        if let Some(days) = optional_env::<u64>("ORDER_TTL_DAYS")? {
+            limits.order_ttl = Duration::from_secs(days * 24 * 3600);
         }
         Ok(limits)
     }
@@ -293,7 +299,9 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
         let (event, ack) = stamp(P::NAME, normalized, team_location_id, &delivery, raw_ref)?;
         let job = AckJob::for_event(&event, ack);
-        let expires_at = delivery.received_at.timestamp() + self.limits.event_ttl.as_secs() as i64;
+        let received = delivery.received_at.timestamp();
+        let expires_at = received + self.limits.event_ttl.as_secs() as i64;
+        let order_expires_at = received + self.limits.order_ttl.as_secs() as i64;
         let recorded = self
             .store
             .record(NewEvent {
@@ -301,6 +309,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 raw_body: inline_body,
                 job: &job,
                 expires_at,
+                order_expires_at,
             })
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;

@@ -45,7 +45,8 @@ pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Worker<DynamoStore, AllPl
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(sdk),
         ordergate_shared::config::required("TABLE_NAME")?,
-    );
+    )
+    .with_order_ttl(ordergate_shared::Limits::from_env()?.order_ttl);
     let redelivery = SqsRedelivery::new(
         aws_sdk_sqs::Client::new(sdk),
         ordergate_shared::config::required("QUEUE_URL")?,

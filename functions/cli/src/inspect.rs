@@ -94,6 +94,7 @@ pub fn event_text(e: &StoredEvent) -> String {
         match &ev.raw_body {
             ordergate_shared::model::RawBodyRef::Inline => "on the event record".to_owned(),
             ordergate_shared::model::RawBodyRef::Blob(b) => format!("s3 {}", b.key),
+            ordergate_shared::model::RawBodyRef::Erased => "erased on request".to_owned(),
         },
         ev.body_sha256
     );

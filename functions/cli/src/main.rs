@@ -7,7 +7,7 @@
 use clap::{Args, Parser, Subcommand};
 use ordergate_cli::platform::Platform;
 use ordergate_cli::secret::Kind;
-use ordergate_cli::{dlq, inspect, secret, send};
+use ordergate_cli::{dlq, forget, inspect, secret, send};
 use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::{DynamoStore, EventStore};
 use serde_json::json;
@@ -81,6 +81,27 @@ enum Command {
     Secret {
         #[command(subcommand)]
         action: SecretCmd,
+    },
+    /// Erase one customer's personal data (an order, or every order with their phone or
+    /// e-mail): customer, address, courier, notes and platform extras from the order's
+    /// state, trail and event records, and its raw bodies and photos from S3. The order's
+    /// facts (items, money, status, times) stay. Safe to repeat.
+    #[command(
+        after_help = "Examples:\n  ordergate forget olaclick --order PE-7222853393\n  ordergate forget deliverect --customer +44 7700 900123"
+    )]
+    Forget {
+        platform: Platform,
+        /// One order, by the platform's order id.
+        #[arg(long, required_unless_present = "customer", conflicts_with = "customer")]
+        order: Option<String>,
+        /// Every order of this customer's phone number or e-mail (scans the table).
+        #[arg(long)]
+        customer: Option<String>,
+        #[command(flatten)]
+        table: TableArg,
+        /// Bucket of raw bodies and photos (stack output BlobBucketName).
+        #[arg(long, env = "BLOB_BUCKET")]
+        bucket: String,
     },
 }
 
@@ -370,6 +391,48 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
         }
         Command::Location { action } => location(action, sdk).await,
         Command::Secret { action } => secret_command(action, sdk).await,
+        Command::Forget {
+            platform,
+            order,
+            customer,
+            table,
+            bucket,
+        } => {
+            let store = store(sdk, table);
+            let orders = match (order, customer) {
+                (Some(id), _) => vec![id.clone()],
+                (None, Some(who)) => store
+                    .orders_of_customer(platform.name(), who)
+                    .await
+                    .map_err(|e| e.to_string())?,
+                (None, None) => unreachable!("clap requires one"),
+            };
+            let s3 = aws_sdk_s3::Client::new(sdk);
+            let mut reports = Vec::new();
+            for id in &orders {
+                let report = store
+                    .forget_order(platform.name(), id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let deleted = forget::delete_blobs(&s3, bucket, &report.blobs).await?;
+                reports
+                    .push(json!({"order_id": id, "items_changed": report.items, "objects_deleted": deleted}));
+            }
+            let text = reports
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {}: {} item(s) erased, {} object version(s) deleted\n",
+                        platform.name(),
+                        r["order_id"].as_str().unwrap_or_default(),
+                        r["items_changed"],
+                        r["objects_deleted"]
+                    )
+                })
+                .collect::<String>()
+                + &format!("{} order(s)\n", reports.len());
+            Output::ok(text, serde_json::Value::Array(reports))
+        }
         Command::Dlq { action } => {
             let sqs = aws_sdk_sqs::Client::new(sdk);
             let (verb, letters) = match action {

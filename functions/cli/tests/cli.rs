@@ -276,3 +276,146 @@ async fn secret_set_merges_keys_and_refuses_what_the_functions_cannot_use() {
         serde_json::json!({"hmac_secret": true, "additional_hmac_secrets": false})
     );
 }
+
+/// Everything the table and the bucket hold, as text: where a customer's data could be.
+async fn everything_stored(stack: &Stack) -> String {
+    let mut all = String::new();
+    let mut pages = stack
+        .dynamodb()
+        .scan()
+        .table_name(&stack.table)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(item) = pages.next().await {
+        all.push_str(&format!("{:?}\n", item.unwrap()));
+    }
+    let s3 = aws_sdk_s3::Client::new(&stack.sdk);
+    let listed = s3.list_objects_v2().bucket(&stack.bucket).send().await.unwrap();
+    for object in listed.contents() {
+        let key = object.key().unwrap();
+        let body = s3
+            .get_object()
+            .bucket(&stack.bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        all.push_str(&String::from_utf8_lossy(
+            &body.body.collect().await.unwrap().into_bytes(),
+        ));
+    }
+    all
+}
+
+/// A customer asks to be forgotten: by phone, every order of theirs loses the personal
+/// fields everywhere they were kept (state, trail, event records, raw bodies in S3), the
+/// order's facts stay, and a second run changes nothing.
+#[tokio::test]
+async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
+    use ordergate_tests::platforms::OlaClick;
+    let stack = Stack::new().await;
+    let limits = ordergate_shared::Limits {
+        inline_body_bytes: 1024, // the sample (~2.7 KB) goes to S3; the deleted event stays inline
+        ..ordergate_shared::Limits::default()
+    };
+    let rx = stack.pipeline_with(&stack.sdk, OlaClick::provider(), OlaClick::SECRETS, limits);
+    for sample in [
+        "olaclick/order_created.json",
+        "olaclick/order_deleted_id_only.json",
+    ] {
+        let r = rx.handle(ordergate_shared::fixtures::api_event(sample)).await;
+        assert_eq!(r.status(), 200);
+    }
+    // Retention: the order's items expire ORDER_TTL_DAYS (default 365) after they were
+    // written, unlike the event records' dedupe window (30 days).
+    let now = chrono::Utc::now().timestamp();
+    let mut pages = stack
+        .dynamodb()
+        .scan()
+        .table_name(&stack.table)
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(item) = pages.next().await {
+        let item = item.unwrap();
+        let (pk, sk) = (
+            item["pk"].as_s().unwrap().clone(),
+            item["sk"].as_s().unwrap().clone(),
+        );
+        let expires: i64 = item["expires_at"]
+            .as_n()
+            .expect("every item expires")
+            .parse()
+            .unwrap();
+        let days = (expires - now) as f64 / 86400.0;
+        let want = if pk.starts_with("ORDER#") { 365.0 } else { 30.0 };
+        assert!((days - want).abs() < 0.1, "{pk} {sk}: expires in {days:.1} days");
+    }
+    let before = json_of(&ordergate(
+        &stack,
+        &["order", "olaclick", "PE-7222853393", "--json"],
+    ));
+    let phone = before["state"]["order"]["customer"]["phone"]
+        .as_str()
+        .expect("a phone")
+        .to_owned();
+    let stored = everything_stored(&stack).await;
+    assert!(stored.contains("Aldo Perez"), "the customer is stored before");
+
+    let args = [
+        "forget",
+        "olaclick",
+        "--customer",
+        &phone,
+        "--bucket",
+        &stack.bucket,
+        "--json",
+    ];
+    let report = json_of(&ordergate(&stack, &args));
+    assert_eq!(report.as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report[0]["order_id"], "PE-7222853393");
+    assert!(
+        report[0]["items_changed"].as_u64().unwrap() >= 4,
+        "state, trail and event records: {report}"
+    );
+    assert_eq!(report[0]["objects_deleted"], 1, "the raw body in S3: {report}");
+
+    let stored = everything_stored(&stack).await;
+    for personal in ["Aldo Perez", &phone, "-15.8418", "-70.0231"] {
+        assert!(
+            !stored.contains(personal),
+            "{personal} is gone from the table and the bucket"
+        );
+    }
+    let after = json_of(&ordergate(
+        &stack,
+        &["order", "olaclick", "PE-7222853393", "--json"],
+    ));
+    assert_eq!(after["state"]["status"], before["state"]["status"]);
+    assert_eq!(
+        after["state"]["order"]["items"],
+        before["state"]["order"]["items"]
+    );
+    assert_eq!(
+        after["state"]["order"]["totals"],
+        before["state"]["order"]["totals"]
+    );
+    assert!(after["state"]["order"]["customer"].is_null());
+    assert_eq!(after["trail"].as_array().unwrap().len(), 2);
+
+    let again = json_of(&ordergate(
+        &stack,
+        &[
+            "forget",
+            "olaclick",
+            "--order",
+            "PE-7222853393",
+            "--bucket",
+            &stack.bucket,
+            "--json",
+        ],
+    ));
+    assert_eq!(again[0]["items_changed"], 0, "idempotent: {again}");
+    assert_eq!(again[0]["objects_deleted"], 0);
+}

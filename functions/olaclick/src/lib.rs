@@ -146,7 +146,10 @@ impl Provider for OlaClick {
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let header_value = secrets.get(AUTH_HEADER_VALUE);
-        let merchant_tokens = secrets.get(MERCHANT_TOKENS).map(parse_merchant_tokens).transpose()?;
+        let merchant_tokens = secrets
+            .get(MERCHANT_TOKENS)
+            .map(parse_merchant_tokens)
+            .transpose()?;
         let signing_secret = secrets.get(SIGNING_SECRET);
         if header_value.is_none() && merchant_tokens.is_none() && signing_secret.is_none() {
             // Fail closed, but as our fault: nothing is accepted, and OlaClick retries.
@@ -158,7 +161,8 @@ impl Provider for OlaClick {
             let given = delivery
                 .header(&self.config.auth_header)?
                 .ok_or_else(|| unauthorized("missing webhook header"))?;
-            let shared = header_value.is_some_and(|expected| secure_eq(given.as_bytes(), expected.as_bytes()));
+            let shared =
+                header_value.is_some_and(|expected| secure_eq(given.as_bytes(), expected.as_bytes()));
             // Every token is compared (no early exit): timing does not tell which matched.
             let allowed: Vec<&str> = merchant_tokens
                 .iter()

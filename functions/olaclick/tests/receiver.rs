@@ -416,7 +416,9 @@ async fn per_merchant_tokens_may_only_send_for_their_merchants() {
     expect_error(&rx, &with_token("tok-888"), 403, "merchant_mismatch").await;
     expect_error(&rx, &with_token("local-olaclick-token"), 401, "unauthorized").await;
     expect_error(&rx, &with_token("tok-77"), 401, "unauthorized").await;
-    let r = rx.handle(ordergate_shared::fixtures::request(&with_token("tok-777"))).await;
+    let r = rx
+        .handle(ordergate_shared::fixtures::request(&with_token("tok-777")))
+        .await;
     assert_eq!(r.status(), 200, "the sample is merchant 777's: {:?}", body(&r));
 
     let malformed = receiver_with(json!({ "merchant_tokens": "777" }), AckMode::Sync);

@@ -12,7 +12,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-pub use dynamodb::DynamoStore;
+pub use dynamodb::{DynamoStore, Forgotten};
 pub use memory::MemoryStore;
 
 use crate::job::AckJob;
@@ -27,6 +27,9 @@ pub struct NewEvent<'a> {
     pub job: &'a AckJob,
     /// Unix seconds after which the event record may be deleted (DynamoDB TTL).
     pub expires_at: i64,
+    /// Unix seconds after which the order's trail entry and (counted from its last change)
+    /// its state may be deleted: the retention of customers' data (`ORDER_TTL_DAYS`).
+    pub order_expires_at: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

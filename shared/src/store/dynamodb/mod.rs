@@ -22,10 +22,16 @@ type Item = HashMap<String, AttributeValue>;
 /// loser retries briefly and then finds the winner's record (a duplicate).
 const CONFLICT_RETRIES: u32 = 5;
 
+mod forget;
+
+pub use forget::Forgotten;
+
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    /// Retention of an order's state created by the ack worker (enrichment).
+    order_ttl: Duration,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -67,7 +73,14 @@ impl DynamoStore {
         DynamoStore {
             client,
             table: table.into(),
+            order_ttl: Duration::from_secs(365 * 24 * 3600),
         }
+    }
+
+    /// How long an order state this store creates is kept (`ORDER_TTL_DAYS`).
+    pub fn with_order_ttl(mut self, order_ttl: Duration) -> Self {
+        self.order_ttl = order_ttl;
+        self
     }
 
     fn event_put(&self, new: &NewEvent<'_>) -> TransactWriteItem {
@@ -103,8 +116,9 @@ impl DynamoStore {
         TransactWriteItem::builder().put(put).build()
     }
 
-    fn history_put(&self, e: &CanonicalEvent, order_id: &str) -> TransactWriteItem {
+    fn history_put(&self, e: &CanonicalEvent, order_id: &str, expires_at: i64) -> TransactWriteItem {
         let item: Item = HashMap::from([
+            ("expires_at".into(), n(expires_at)),
             ("pk".into(), s(keys::order_pk(&e.provider, order_id))),
             ("sk".into(), s(keys::history_sk(&e.received_at, &e.dedupe_key.0))),
             ("kind".into(), s("history")),
@@ -122,7 +136,12 @@ impl DynamoStore {
     }
 
     /// Moves the order's state forward unless a newer event already did (`version`).
-    fn state_update(&self, e: &CanonicalEvent, precedence: Precedence) -> Option<TransactWriteItem> {
+    fn state_update(
+        &self,
+        e: &CanonicalEvent,
+        precedence: Precedence,
+        expires_at: i64,
+    ) -> Option<TransactWriteItem> {
         let change = e.change.as_ref()?;
         let (order_id, version) = (&change.order_id, precedence.version());
         let mut sets = vec![
@@ -132,6 +151,7 @@ impl DynamoStore {
             "last_event_type = :event_type",
             "last_dedupe_key = :dedupe_key",
             "updated_at = :now",
+            "expires_at = :expires",
         ];
         let mut values: Item = HashMap::from([
             (":kind".into(), s("state")),
@@ -140,6 +160,7 @@ impl DynamoStore {
             (":event_type".into(), s(&e.event_type)),
             (":dedupe_key".into(), s(&e.dedupe_key.0)),
             (":now".into(), s(e.received_at.to_rfc3339())),
+            (":expires".into(), n(expires_at)),
         ]);
         if let Some(order) = &change.order {
             sets.push("#order = :order");
@@ -174,10 +195,10 @@ impl DynamoStore {
         let e = new.event;
         let mut items = vec![self.event_put(new)];
         if let Some(change) = &e.change {
-            items.push(self.history_put(e, &change.order_id));
+            items.push(self.history_put(e, &change.order_id, new.order_expires_at));
         }
         if let (true, Some(precedence)) = (with_state, e.precedence()) {
-            items.extend(self.state_update(e, precedence));
+            items.extend(self.state_update(e, precedence, new.order_expires_at));
         }
         items
     }
@@ -510,7 +531,8 @@ impl DynamoStore {
                 .key("sk", s(keys::STATE_SK))
                 .update_expression(
                     "SET #order = :order, enriched_at = :now, #kind = :kind, \
-                     #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero)",
+                     #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero), \
+                     expires_at = if_not_exists(expires_at, :expires)",
                 )
                 .expression_attribute_names("#order", "order")
                 .expression_attribute_names("#kind", "kind")
@@ -521,6 +543,7 @@ impl DynamoStore {
                 .expression_attribute_values(":kind", s("state"))
                 .expression_attribute_values(":unknown", s("unknown"))
                 .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":expires", n(now.timestamp() + self.order_ttl.as_secs() as i64))
                 .build()
                 .expect("table, key and expression are set");
             items.push(TransactWriteItem::builder().update(state).build());

@@ -1,0 +1,166 @@
+//! Erasure on request (`ordergate forget`): one order's personal data removed from every
+//! item that holds it — the order's state, its trail entries and their event records (the
+//! canonical event, and the raw body kept on the record) — leaving the order's facts.
+//! Blobs (raw bodies in S3, proof-of-delivery photos) are returned for the caller to
+//! delete: the store does not own the bucket.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{get_json, get_s, json, keys, s, unavailable, DynamoStore, Item, StoreError};
+use crate::model::{CanonicalEvent, Order};
+
+/// What erasing one order changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Forgotten {
+    pub order_id: String,
+    /// Items rewritten: the state, trail entries, event records.
+    pub items: usize,
+    /// Blob keys that held the order's raw bodies or photos, to delete.
+    pub blobs: Vec<String>,
+}
+
+impl DynamoStore {
+    /// Erases the personal data of `provider`'s order `order_id`. Idempotent: a second run
+    /// changes nothing.
+    pub async fn forget_order(&self, provider: &str, order_id: &str) -> Result<Forgotten, StoreError> {
+        let mut report = Forgotten {
+            order_id: order_id.to_owned(),
+            ..Forgotten::default()
+        };
+        let pk = keys::order_pk(provider, order_id);
+        for item in self.query_all(&pk).await? {
+            let sk = get_s(&item, "sk").unwrap_or_default().to_owned();
+            if sk == keys::STATE_SK {
+                if let Some(mut order) = item
+                    .get("order")
+                    .map(|_| get_json::<Order>(&item, "order"))
+                    .transpose()?
+                {
+                    if order.forget_personal() {
+                        self.set_erased(&pk, &sk, "order", json(&order), false).await?;
+                        report.items += 1;
+                    }
+                }
+                continue;
+            }
+            let mut event: CanonicalEvent = get_json(&item, "event")?;
+            let (changed, blobs) = event.forget_personal();
+            report.blobs.extend(blobs);
+            if changed {
+                self.set_erased(&pk, &sk, "event", json(&event), false).await?;
+                report.items += 1;
+            }
+            report.items += self.forget_event_record(provider, &event.dedupe_key.0).await?;
+        }
+        report.blobs.sort();
+        report.blobs.dedup();
+        Ok(report)
+    }
+
+    /// The event record of one trail entry, while it lives (TTL): its canonical event and
+    /// the raw body kept on it.
+    async fn forget_event_record(&self, provider: &str, dedupe_key: &str) -> Result<usize, StoreError> {
+        let pk = keys::event_pk(provider, dedupe_key);
+        let Some(item) = self.get(&pk, keys::EVENT_SK).await? else {
+            return Ok(0);
+        };
+        let mut event: CanonicalEvent = get_json(&item, "event")?;
+        let (changed, _) = event.forget_personal();
+        if !changed && !item.contains_key("raw_body") {
+            return Ok(0);
+        }
+        self.set_erased(&pk, keys::EVENT_SK, "event", json(&event), true)
+            .await?;
+        Ok(1)
+    }
+
+    /// The order ids of `provider` whose customer has `phone_or_email`. A full scan: erasure
+    /// requests are rare, and no index of customers' contact data is kept on purpose.
+    pub async fn orders_of_customer(
+        &self,
+        provider: &str,
+        phone_or_email: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let prefix = keys::order_pk(provider, "");
+        let mut found = Vec::new();
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("begins_with(pk, :prefix) AND sk = :state AND attribute_exists(#order)")
+            .expression_attribute_names("#order", "order")
+            .expression_attribute_values(":prefix", s(prefix.as_str()))
+            .expression_attribute_values(":state", s(keys::STATE_SK))
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| unavailable("scan", &e))?;
+            let order: Order = get_json(&item, "order")?;
+            if order.is_customer(phone_or_email) {
+                let pk = get_s(&item, "pk").unwrap_or_default();
+                found.push(pk[prefix.len()..].to_owned());
+            }
+        }
+        Ok(found)
+    }
+
+    async fn query_all(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(pk))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            items.push(item.map_err(|e| unavailable("query", &e))?);
+        }
+        Ok(items)
+    }
+
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("get_item", &e))?;
+        Ok(out.item)
+    }
+
+    /// Replaces `attribute` with its erased value, marks the item, and (event records)
+    /// removes the raw body kept on it.
+    async fn set_erased(
+        &self,
+        pk: &str,
+        sk: &str,
+        attribute: &str,
+        value: AttributeValue,
+        remove_raw_body: bool,
+    ) -> Result<(), StoreError> {
+        let remove = if remove_raw_body { " REMOVE raw_body" } else { "" };
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(format!("SET #a = :v, erased_at = :now{remove}"))
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":v", value)
+            .expression_attribute_values(":now", s(chrono::Utc::now().to_rfc3339()))
+            .send()
+            .await
+            .map_err(|e| unavailable("update_item", &e))?;
+        Ok(())
+    }
+}
