@@ -411,16 +411,7 @@ async fn ordatic_can_be_told_in_kitchen_when_an_accepted_order_arrives() {
         .mount(&api)
         .await;
     let mut all = platforms(&api);
-    all.ordatic = ordatic::ack::OrdaticAck::new(
-        &format!("{}/ordatic", api.uri()),
-        "EUR".parse().unwrap(),
-        secrets(json!({"app_id": "app-1", "app_secret": "app-secret"})),
-    )
-    .with_status_back(ordatic::ack::StatusBack {
-        path: "/v2/stores/{storeId}/orders/{orderId}/status".into(),
-        status: "IN_KITCHEN".into(),
-    })
-    .unwrap();
+    all.ordatic = ordergate_tests::ordatic_reporting_in_kitchen(&api.uri());
     let mut w = stack.worker(all);
     w.backoff = Duration::ZERO;
     let rx = stack.pipeline(
@@ -479,16 +470,7 @@ async fn ordatic_accepted(order: serde_json::Value) -> (usize, (String, u32, Opt
     let stack = Stack::new().await;
     let api = ordatic_api(order).await;
     let mut all = platforms(&api);
-    all.ordatic = ordatic::ack::OrdaticAck::new(
-        &format!("{}/ordatic", api.uri()),
-        "EUR".parse().unwrap(),
-        secrets(json!({"app_id": "app-1", "app_secret": "app-secret"})),
-    )
-    .with_status_back(ordatic::ack::StatusBack {
-        path: "/v2/stores/{storeId}/orders/{orderId}/status".into(),
-        status: "IN_KITCHEN".into(),
-    })
-    .unwrap();
+    all.ordatic = ordergate_tests::ordatic_reporting_in_kitchen(&api.uri());
     let w = stack.worker(all);
     let rx = stack.pipeline(
         ordatic::Ordatic::new(ordatic::Config {

@@ -111,16 +111,7 @@ async fn deliverect_order_ids_stay_one_path_segment() {
 async fn ordatic_store_and_order_ids_stay_one_path_segment_each() {
     for (id, encoded) in IDS {
         let api = api("/ordatic/v2/auth", json!({"token": "t"})).await;
-        let ack = ordatic::ack::OrdaticAck::new(
-            &format!("{}/ordatic", api.uri()),
-            "EUR".parse().unwrap(),
-            secrets(json!({"app_id": "a", "app_secret": "s"})),
-        )
-        .with_status_back(ordatic::ack::StatusBack {
-            path: "/v2/stores/{storeId}/orders/{orderId}/status".into(),
-            status: "IN_KITCHEN".into(),
-        })
-        .unwrap();
+        let ack = ordergate_tests::ordatic_reporting_in_kitchen(&api.uri());
         let j = job(
             "ordatic",
             "order-accepted",

@@ -221,19 +221,14 @@ impl Stack {
 
     /// Every item in the table as (pk, sk), sorted.
     pub async fn keys(&self) -> Vec<(String, String)> {
-        let mut keys = Vec::new();
-        let mut pages = self
-            .dynamodb()
-            .scan()
-            .table_name(&self.table)
-            .into_paginator()
+        let s = |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+                 k: &str| { item[k].as_s().expect("string key").clone() };
+        let mut keys: Vec<(String, String)> = self
             .items()
-            .send();
-        while let Some(item) = pages.next().await {
-            let item = item.expect("scan");
-            let s = |k: &str| item[k].as_s().expect("string key").clone();
-            keys.push((s("pk"), s("sk")));
-        }
+            .await
+            .iter()
+            .map(|i| (s(i, "pk"), s(i, "sk")))
+            .collect();
         keys.sort();
         keys
     }
@@ -468,6 +463,41 @@ impl Stack {
 
 pub fn secrets(json: serde_json::Value) -> SecretSource {
     SecretSource::fixed(Secrets::from_json(&json.to_string()).unwrap())
+}
+
+/// Ordatic's client against a fake API at `api`, reporting IN_KITCHEN after fetching an
+/// accepted order (the optional status report).
+pub fn ordatic_reporting_in_kitchen(api: &str) -> ordatic::ack::OrdaticAck {
+    ordatic::ack::OrdaticAck::new(
+        &format!("{api}/ordatic"),
+        "EUR".parse().unwrap(),
+        secrets(serde_json::json!({"app_id": "app-1", "app_secret": "app-secret"})),
+    )
+    .with_status_back(ordatic::ack::StatusBack {
+        path: "/v2/stores/{storeId}/orders/{orderId}/status".into(),
+        status: "IN_KITCHEN".into(),
+    })
+    .expect("a known status")
+}
+
+impl Stack {
+    /// Every item in the table, as the SDK returns them.
+    pub async fn items(
+        &self,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let mut items = Vec::new();
+        let mut pages = self
+            .dynamodb()
+            .scan()
+            .table_name(&self.table)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            items.push(item.expect("scan"));
+        }
+        items
+    }
 }
 
 /// Every platform client pointed at one fake API server.

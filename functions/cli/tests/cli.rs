@@ -279,17 +279,12 @@ async fn secret_set_merges_keys_and_refuses_what_the_functions_cannot_use() {
 
 /// Everything the table and the bucket hold, as text: where a customer's data could be.
 async fn everything_stored(stack: &Stack) -> String {
-    let mut all = String::new();
-    let mut pages = stack
-        .dynamodb()
-        .scan()
-        .table_name(&stack.table)
-        .into_paginator()
+    let mut all: String = stack
         .items()
-        .send();
-    while let Some(item) = pages.next().await {
-        all.push_str(&format!("{:?}\n", item.unwrap()));
-    }
+        .await
+        .iter()
+        .map(|item| format!("{item:?}\n"))
+        .collect();
     let s3 = aws_sdk_s3::Client::new(&stack.sdk);
     let listed = s3.list_objects_v2().bucket(&stack.bucket).send().await.unwrap();
     for object in listed.contents() {
@@ -330,19 +325,8 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
     // Retention: the order's items expire ORDER_TTL_DAYS (default 365) after they were
     // written, unlike the event records' dedupe window (30 days).
     let now = chrono::Utc::now().timestamp();
-    let mut pages = stack
-        .dynamodb()
-        .scan()
-        .table_name(&stack.table)
-        .into_paginator()
-        .items()
-        .send();
-    while let Some(item) = pages.next().await {
-        let item = item.unwrap();
-        let (pk, sk) = (
-            item["pk"].as_s().unwrap().clone(),
-            item["sk"].as_s().unwrap().clone(),
-        );
+    for item in stack.items().await {
+        let (pk, sk) = (item["pk"].as_s().unwrap(), item["sk"].as_s().unwrap());
         let expires: i64 = item["expires_at"]
             .as_n()
             .expect("every item expires")
