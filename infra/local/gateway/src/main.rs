@@ -127,12 +127,16 @@ async fn main() -> Result<(), String> {
         println!("  {route}");
     }
     println!("  POST /2015-03-31/functions/<function>/invocations");
+    // Ctrl-C or SIGTERM (gateway.sh stop): returning drops the instances (kill_on_drop).
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("signal handler: {e}"))?;
     tokio::select! {
         _ = serve(listener, move |req| {
             let gateway = gateway.clone();
             async move { gateway.handle(req, "127.0.0.1".into()).await }
         }) => {}
         _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
     }
     Ok(())
 }
