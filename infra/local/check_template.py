@@ -18,7 +18,9 @@ import hashlib
 import json
 import pathlib
 import re
+import shlex
 import sys
+import tomllib
 
 import yaml
 
@@ -124,6 +126,15 @@ def main():
         if not props.get("AccessLogSettings"):
             errors.append(f"{name}: no access logs")
 
+    check_samconfig(template, errors)
+    grouped = [p for g in template["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+               for p in g["Parameters"]]
+    if sorted(grouped) != sorted(template["Parameters"]):
+        errors.append("every parameter belongs to exactly one parameter group (Metadata)")
+    for name, output in template.get("Outputs", {}).items():
+        if "Export" not in output:
+            errors.append(f"output {name} is not exported")
+
     if errors:
         print("template.yaml security check failed:\n  " + "\n  ".join(errors))
         sys.exit(1)
@@ -131,6 +142,32 @@ def main():
         f"template.yaml: {len(functions)} functions with roles of their own, {checked['statements']} IAM "
         "statements without wildcards; secrets, encryption, TLS, throttling and logs in place"
     )
+
+
+def check_samconfig(template, errors):
+    """samconfig.toml (beside the template, where SAM looks): the default, staging and prod
+    environments, each its own stack, overriding only parameters the template has, never a
+    credential, and no stale beta flags."""
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    stacks = set()
+    for env in ("default", "staging", "prod"):
+        section = config.get(env)
+        if not section:
+            errors.append(f"samconfig.toml: no [{env}] environment")
+            continue
+        stacks.add(section["global"]["parameters"]["stack_name"])
+        for command, params in section.items():
+            if "beta_features" in params.get("parameters", {}):
+                errors.append(f"samconfig.toml [{env}.{command}]: stale beta_features")
+        overrides = section.get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
+        for pair in shlex.split(overrides):
+            name = pair.split("=", 1)[0]
+            if name not in template.get("Parameters", {}):
+                errors.append(f"samconfig.toml [{env}]: {name} is not a template parameter")
+            if CREDENTIAL_NAME.search(name):
+                errors.append(f"samconfig.toml [{env}]: {name} looks like a credential")
+    if len(stacks) != 3:
+        errors.append(f"samconfig.toml: environments must deploy distinct stacks, got {sorted(stacks)}")
 
 
 def check_statement(owner, st, errors):
