@@ -3,8 +3,13 @@
 //! on the hot path. Namespace `ordergate`, dimension `provider`.
 //!
 //! Receivers: `Received`, `Stored`, `Duplicate`, `Rejected` (4xx), `Failed` (503),
-//! `UnmappedLocation` (counts) and `Latency` (ms). Ack worker: `Acked`, `AckRetried`,
-//! `AckFailed` (counts).
+//! `Misconfigured` (503, our configuration), `UnmappedLocation` (counts) and `Latency` (ms).
+//! Ack worker: `Acked`, `AckRetried`, `AckFailed` (counts).
+//!
+//! Lines go to stdout inside Lambda (or the local gateway, which sets the same
+//! `AWS_LAMBDA_FUNCTION_NAME`), or when `ORDERGATE_EMF=stdout`; elsewhere — tests, the CLI —
+//! they are dropped, so test output is not flooded (tests that count them capture them
+//! with [`set_writer`]).
 
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
@@ -46,7 +51,15 @@ pub fn line(provider: &str, values: &[(&str, f64, &str)], timestamp_ms: i64) -> 
 /// Writes one line (to stdout unless [`set_writer`] was called). Never fails a delivery.
 pub fn emit(provider: &str, values: &[(&str, f64, &str)]) {
     let text = line(provider, values, chrono::Utc::now().timestamp_millis());
-    let sink = SINK.get_or_init(|| Mutex::new(Box::new(std::io::stdout())));
+    let sink = SINK.get_or_init(|| {
+        let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let asked = std::env::var("ORDERGATE_EMF").is_ok_and(|v| v == "stdout");
+        if in_lambda || asked {
+            Mutex::new(Box::new(std::io::stdout()))
+        } else {
+            Mutex::new(Box::new(std::io::sink()))
+        }
+    });
     if let Ok(mut w) = sink.lock() {
         let _ = writeln!(w, "{text}");
         let _ = w.flush();
