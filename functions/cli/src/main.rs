@@ -82,6 +82,8 @@ enum Command {
         #[command(subcommand)]
         action: SecretCmd,
     },
+    /// Print a shell completion script: `ordergate completions bash > ~/.local/share/bash-completion/completions/ordergate`.
+    Completions { shell: clap_complete::Shell },
     /// Erase one customer's personal data (an order, or every order with their phone or
     /// e-mail): customer, address, courier, notes and platform extras from the order's
     /// state, trail and event records, and its raw bodies and photos from S3. The order's
@@ -241,6 +243,15 @@ impl Output {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Command::Completions { shell } = cli.command {
+        use clap::CommandFactory;
+        use std::io::Write;
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "ordergate", &mut script);
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        let _ = std::io::stdout().write_all(&script);
+        return std::process::ExitCode::SUCCESS;
+    }
     // aws-config reads these from the environment, like the functions do.
     for (name, value) in [
         ("AWS_ENDPOINT_URL", &cli.endpoint_url),
@@ -266,6 +277,10 @@ async fn main() -> std::process::ExitCode {
             }
         }
         Err(e) => {
+            // Scripts that asked for JSON get the error as JSON too (and the exit code).
+            if cli.json {
+                println!("{}", json!({"error": e}));
+            }
             eprintln!("ordergate: {e}");
             std::process::ExitCode::FAILURE
         }
@@ -390,6 +405,7 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             )
         }
         Command::Location { action } => location(action, sdk).await,
+        Command::Completions { .. } => unreachable!("handled before any AWS setup"),
         Command::Secret { action } => secret_command(action, sdk).await,
         Command::Forget {
             platform,

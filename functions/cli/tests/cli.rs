@@ -141,6 +141,13 @@ async fn failures_exit_non_zero_with_a_reason() {
     let missing = ordergate(&stack, &["order", "olaclick", "no-such-order"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no olaclick order no-such-order"));
+    let as_json = ordergate(&stack, &["order", "olaclick", "no-such-order", "--json"]);
+    assert_eq!(as_json.status.code(), Some(1));
+    let error: Value = serde_json::from_slice(&as_json.stdout).expect("--json errors are JSON");
+    assert!(
+        error["error"].as_str().unwrap().contains("no-such-order"),
+        "{error}"
+    );
     let unknown = ordergate(&stack, &["event", "ordatic", "nope"]);
     assert_eq!(unknown.status.code(), Some(1));
     let usage = ordergate(&stack, &["order", "ubereats", "1"]);
@@ -402,4 +409,15 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
     ));
     assert_eq!(again[0]["items_changed"], 0, "idempotent: {again}");
     assert_eq!(again[0]["objects_deleted"], 0);
+}
+
+#[tokio::test]
+async fn completions_cover_every_command_for_each_shell() {
+    let stack = Stack::new().await;
+    for shell in ["bash", "zsh", "fish"] {
+        let script = text_of(&ordergate(&stack, &["completions", shell]));
+        for command in ["send", "order", "location", "dlq", "secret", "forget"] {
+            assert!(script.contains(command), "{shell} completion lacks {command}");
+        }
+    }
 }
