@@ -229,6 +229,14 @@ async fn no_customer_data_or_secret_is_ever_logged() {
             "{provider}"
         );
         assert_eq!(sum(provider, "Failed"), 0.0);
+        assert_eq!(
+            sum(provider, "Quarantined"),
+            0.0,
+            "{provider}: every sample is read"
+        );
+        assert!(emf
+            .iter()
+            .any(|l| l["provider"] == provider && l.get("Quarantined").is_some()));
     }
     let ack = |m: &str| emf.iter().filter_map(|l| l[m].as_f64()).sum::<f64>();
     let counted = (ack("Acked"), ack("AckRetried"), ack("AckFailed"));

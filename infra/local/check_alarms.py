@@ -32,10 +32,10 @@ def emitted_metrics():
     """Metric names the code emits (`metrics::count("Name", ...)` and `("Name", value, unit)`)."""
     names = set()
     for path in (ROOT / "shared/src").rglob("*.rs"):
-        names.update(re.findall(r'count\("([A-Za-z]+)"', path.read_text()))
+        names.update(re.findall(r'count\(\s*"([A-Za-z]+)"', path.read_text()))
         names.update(re.findall(r'\("([A-Za-z]+)", [^,]+, "(?:Milliseconds|Count)"\)', path.read_text()))
     for path in (ROOT / "functions").rglob("*.rs"):
-        names.update(re.findall(r'count\("([A-Za-z]+)"', path.read_text()))
+        names.update(re.findall(r'count\(\s*"([A-Za-z]+)"', path.read_text()))
     return names
 
 
@@ -133,7 +133,7 @@ def main():
         if not watches("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue=q):
             errors.append(f"no alarm on messages in {q}")
     emitted = emitted_metrics()
-    for required in ("Misconfigured", "Rejected", "AckFailed"):
+    for required in ("Misconfigured", "Quarantined", "Rejected", "AckFailed"):
         if not watches("ordergate", required):
             errors.append(f"no alarm on the {required} metric")
     for ns, metric, _ in watched:

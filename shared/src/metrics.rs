@@ -3,7 +3,8 @@
 //! on the hot path. Namespace `ordergate`, dimension `provider`.
 //!
 //! Receivers: `Received`, `Stored`, `Duplicate`, `Rejected` (4xx), `Failed` (503),
-//! `Misconfigured` (503, our configuration), `UnmappedLocation` (counts) and `Latency` (ms).
+//! `Misconfigured` (503, our configuration), `Quarantined` (stored without being fully
+//! read), `UnmappedLocation` (counts) and `Latency` (ms).
 //! Ack worker: `Acked`, `AckRetried`, `AckFailed` (counts).
 //!
 //! Lines go to stdout inside Lambda (or the local gateway, which sets the same

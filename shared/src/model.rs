@@ -356,6 +356,10 @@ pub struct Normalized {
     pub ack: serde_json::Value,
     /// Things that look wrong but are stored as sent (e.g. totals that do not add up).
     pub warnings: Vec<String>,
+    /// Why this authenticated delivery was kept without being fully read (an event type
+    /// nobody documented, an order that could not be mapped): stored raw, counted as
+    /// `Quarantined` and alarmed, so an operator looks at it.
+    pub quarantine: Option<String>,
 }
 
 /// The stored canonical event: one per dedupe key.
@@ -381,6 +385,9 @@ pub struct CanonicalEvent {
     pub detail: Option<EventDetail>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Set when the delivery was kept without being fully read (see `Normalized`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantined: Option<String>,
     /// SHA-256 of the raw body, to spot a re-used id carrying different content.
     pub body_sha256: String,
     /// Where the raw body is kept: on the event record, or in the blob store when large.

@@ -187,6 +187,10 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 crate::metrics::count("Failed", status >= 500),
                 crate::metrics::count("Misconfigured", matches!(result, Err(ApiError::Misconfigured(_)))),
                 crate::metrics::count("UnmappedLocation", unmapped),
+                crate::metrics::count(
+                    "Quarantined",
+                    result.as_ref().is_ok_and(|(_, e)| e.quarantined.is_some()),
+                ),
                 ("Latency", latency_ms as f64, "Milliseconds"),
             ],
         );
@@ -361,6 +365,7 @@ fn stamp(
         change: n.change,
         detail: n.detail,
         warnings: n.warnings,
+        quarantined: n.quarantine,
         body_sha256: delivery.body_sha256().to_owned(),
         raw_body,
     };

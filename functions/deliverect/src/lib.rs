@@ -189,6 +189,7 @@ impl Provider for Deliverect {
                 order: snapshot,
             }),
             warnings,
+            quarantine: failure.map(|reason| format!("order could not be mapped: {reason}")),
         })
     }
 }

@@ -245,6 +245,11 @@ async fn an_order_that_cannot_be_mapped_is_stored_and_reported_failed() {
     let view = rx.store().order("deliverect", ORDER_ID).await.unwrap();
     assert!(view.state.unwrap().order.is_none());
     assert!(view.trail[0].warnings[0].contains("no currency configured"));
+    let reason = view.trail[0].quarantined.as_deref().unwrap_or_default();
+    assert!(
+        reason.contains("no currency configured"),
+        "quarantined: {reason:?}"
+    );
     let ack = &rx.queue().jobs()[0].ack;
     assert_eq!(
         (ack["action"].as_str(), ack["status"].as_i64()),

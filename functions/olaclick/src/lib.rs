@@ -295,6 +295,7 @@ impl Provider for OlaClick {
             blobs: Vec::new(),
             ack,
             warnings,
+            quarantine: None,
         })
     }
 

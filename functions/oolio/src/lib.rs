@@ -210,6 +210,7 @@ impl Provider for Oolio {
             .or_else(|| probe.pos_location_id.clone());
         let mut change = None;
         let mut warnings = Vec::new();
+        let mut quarantine = None;
         match kind {
             Kind::Order(status) => {
                 let data = probe.data.map(|d| d.get().as_bytes()).unwrap_or(b"null");
@@ -244,7 +245,7 @@ impl Provider for Oolio {
             }
             Kind::ReservationUpdated | Kind::WalkInCreated => {}
             Kind::Unclassified => {
-                warnings.push(format!(
+                quarantine = Some(format!(
                     "unrecognised Oolio event (type {:?}); stored as sent",
                     probe
                         .kind
@@ -264,6 +265,7 @@ impl Provider for Oolio {
             // Svix's acknowledgement is the 2xx itself; the worker only marks the event done.
             ack: json!({"action": "mark_processed"}),
             warnings,
+            quarantine,
         })
     }
 }

@@ -136,10 +136,10 @@ async fn unrecognised_events_are_stored_as_unclassified_and_answered_2xx() {
         deliver(&rx, &fresh_with("oolio/order_created.json", id, &body)).await;
         let stored = rx.store().event("oolio", id).await.unwrap().unwrap();
         assert_eq!(stored.event.event_type, "unclassified");
+        let reason = stored.event.quarantined.as_deref().unwrap_or_default();
         assert!(
-            stored.event.warnings[0].contains("unrecognised"),
-            "{:?}",
-            stored.event.warnings
+            reason.contains("unrecognised"),
+            "quarantined, with the reason: {reason:?}"
         );
         assert_eq!(
             stored.raw_body.as_deref(),

@@ -153,6 +153,7 @@ impl Provider for Ordatic {
             blobs,
             ack: json!({"action": "fetch_order", "store_id": envelope.store_id, "order_id": order.order_id}),
             warnings: Vec::new(),
+            quarantine: None,
         })
     }
 }
