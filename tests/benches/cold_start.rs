@@ -1,7 +1,9 @@
 //! Runs the release receivers the way Lambda does — against a Runtime API on 127.0.0.1 —
 //! and prints: cold start (exec → first `GET /invocation/next`, SDK clients built at init),
-//! then peak RSS and throughput after 1,000 events stored in the emulator, and the
-//! stripped arm64 binary sizes from `cargo lambda build --release --arm64` when present.
+//! peak RSS after 1,000 new deliveries and 1,000 duplicates stored in the emulator, the
+//! stripped arm64 binary sizes from `cargo lambda build --release --arm64` when present,
+//! and per delivery (new, duplicate) the process's CPU (user, system), wall time and
+//! context switches, read from /proc — the whole invocation, what Lambda bills.
 //!
 //! Needs `cargo build --release` of the functions and ORDERGATE_TEST_ENDPOINT (make bench).
 
@@ -62,10 +64,13 @@ async fn connection(stream: TcpStream, state: Shared) {
         reader.read_exact(&mut body).await.unwrap();
         let path = line.split_whitespace().nth(1).unwrap_or_default().to_owned();
         let reply = if path.ends_with("/invocation/next") {
-            let next = {
-                let mut s = state.lock().unwrap();
-                s.first_poll.get_or_insert_with(Instant::now);
-                s.events.pop_front()
+            state.lock().unwrap().first_poll.get_or_insert_with(Instant::now);
+            // Hold the poll until an event is queued, as Lambda does between invocations.
+            let next = loop {
+                if let Some(event) = state.lock().unwrap().events.pop_front() {
+                    break Some(event);
+                }
+                tokio::time::sleep(Duration::from_micros(200)).await;
             };
             match next {
                 Some(event) => format!(
@@ -199,34 +204,125 @@ fn drain(stack: &Stack) -> tokio::task::JoinHandle<()> {
     })
 }
 
-async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> (u64, f64, usize, usize) {
-    let drainer = drain(stack);
-    let (api, state) = runtime().await;
-    state.lock().unwrap().events = (0..events).map(|i| (f.events)(i).to_string()).collect();
-    let mut child = spawn(bin, f, &api);
+/// What the function's process has used so far: CPU (user, system; clock ticks) and
+/// context switches, summed over its threads (/proc).
+#[derive(Debug, Clone, Copy, Default)]
+struct Usage {
+    user: u64,
+    system: u64,
+    switches: u64,
+}
+
+impl Usage {
+    fn of(pid: u32) -> Usage {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // Fields after the command (which may hold spaces): utime is the 14th, stime 15th.
+        let rest: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, r)| r)
+            .split_whitespace()
+            .collect();
+        let field = |n: usize| rest.get(n - 3).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut switches = 0;
+        for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+            switches += status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches"))
+                .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
+                .sum::<u64>();
+        }
+        Usage {
+            user: field(14),
+            system: field(15),
+            switches,
+        }
+    }
+}
+
+/// Per delivery of one phase: user and system CPU (ms), wall time (ms), context switches.
+#[derive(Debug, Clone, Copy, Default)]
+struct PerDelivery {
+    user_ms: f64,
+    system_ms: f64,
+    wall_ms: f64,
+    switches: f64,
+}
+
+fn per_delivery(before: Usage, after: Usage, wall: Duration, n: usize) -> PerDelivery {
+    let tick_ms = 1000.0 / 100.0; // USER_HZ is 100 on Linux
+    let n = n as f64;
+    PerDelivery {
+        user_ms: (after.user - before.user) as f64 * tick_ms / n,
+        system_ms: (after.system - before.system) as f64 * tick_ms / n,
+        wall_ms: wall.as_secs_f64() * 1000.0 / n,
+        switches: (after.switches - before.switches) as f64 / n,
+    }
+}
+
+struct Load {
+    rss_kib: u64,
+    new: PerDelivery,
+    duplicate: PerDelivery,
+    ok: usize,
+    failed: usize,
+}
+
+/// Hands `events` to the function one at a time and waits for all answers.
+async fn run_phase(state: &Shared, events: Vec<String>, name: &str) -> Duration {
+    let target = {
+        let mut s = state.lock().unwrap();
+        s.events.extend(events);
+        s.ok + s.failed + s.events.len()
+    };
     let started = Instant::now();
     loop {
         let done = {
             let s = state.lock().unwrap();
             s.ok + s.failed
         };
-        if done >= events {
-            break;
+        if done >= target {
+            return started.elapsed();
         }
         assert!(
             started.elapsed() < Duration::from_secs(300),
-            "{}: only {done} of {events} events",
-            f.name
+            "{name}: only {done} of {target} events"
         );
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    let elapsed = started.elapsed().as_secs_f64();
+}
+
+/// The function as Lambda runs it, after its cold start: `events` new deliveries, then the
+/// same deliveries again (duplicates), each phase measured from /proc.
+async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> Load {
+    let drainer = drain(stack);
+    let (api, state) = runtime().await;
+    let mut child = spawn(bin, f, &api);
+    while state.lock().unwrap().first_poll.is_none() {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let batch: Vec<String> = (0..events).map(|i| (f.events)(i).to_string()).collect();
+    let start = Usage::of(child.id());
+    let wall = run_phase(&state, batch.clone(), f.name).await;
+    let after_new = Usage::of(child.id());
+    let wall_dup = run_phase(&state, batch, f.name).await;
+    let after_dup = Usage::of(child.id());
     drainer.abort();
-    let rss = peak_rss_kib(child.id());
+    let rss_kib = peak_rss_kib(child.id());
     child.kill().ok();
     child.wait().ok();
     let s = state.lock().unwrap();
-    (rss, events as f64 / elapsed, s.ok, s.failed)
+    Load {
+        rss_kib,
+        new: per_delivery(start, after_new, wall, events),
+        duplicate: per_delivery(after_new, after_dup, wall_dup, events),
+        ok: s.ok,
+        failed: s.failed,
+    }
 }
 
 fn function<P: Platform>(common: &[(String, String)]) -> Function {
@@ -320,9 +416,15 @@ async fn main() {
         .map_or_else(|_| root().join("target/release"), PathBuf::from);
     let endpoint = ordergate_tests::endpoint();
     let stack = Stack::new().await;
-    println!("| function | cold start p50 | p90 | max | deliveries | peak RSS after them | events/s (emulator-bound) | ok / failed | arm64 size |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| function | cold start p50 | p90 | max | deliveries | peak RSS after them | ok / failed | arm64 size |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let mut per_delivery_rows = Vec::new();
+    // ORDERGATE_BENCH_ONLY=olaclick measures one function (e.g. before/after a change).
+    let only = std::env::var("ORDERGATE_BENCH_ONLY").ok();
     for f in functions(&stack, &endpoint) {
+        if only.as_deref().is_some_and(|o| f.name != o) {
+            continue;
+        }
         let bin = bins.join(f.name);
         let starts = cold_starts(&bin, &f, 20).await;
         let arm = root().join(format!("target/lambda/{}/bootstrap", f.name));
@@ -330,13 +432,26 @@ async fn main() {
             format!("{:.2} MiB", m.len() as f64 / 1048576.0)
         });
         let load = if f.count == 0 {
-            "| | | | ".to_owned()
+            "| | | ".to_owned()
         } else {
-            let (rss, rate, ok, failed) = load(&bin, &f, f.count, &stack).await;
+            let l = load(&bin, &f, f.count, &stack).await;
+            for (kind, p) in [("new", l.new), ("duplicate", l.duplicate)] {
+                per_delivery_rows.push(format!(
+                    "| {} | {kind} | {:.3} ms | {:.3} ms | {:.3} ms | {:.2} ms | {:.1} |",
+                    f.label,
+                    p.user_ms + p.system_ms,
+                    p.user_ms,
+                    p.system_ms,
+                    p.wall_ms,
+                    p.switches
+                ));
+            }
             format!(
-                "| {} | {:.1} MiB | {rate:.0} | {ok} / {failed} ",
-                f.count,
-                rss as f64 / 1024.0
+                "| {} | {:.1} MiB | {} / {} ",
+                2 * f.count,
+                l.rss_kib as f64 / 1024.0,
+                l.ok,
+                l.failed
             )
         };
         println!(
@@ -346,5 +461,14 @@ async fn main() {
             percentile(&starts, 0.9),
             starts[starts.len() - 1],
         );
+    }
+    // What a user pays per delivery: the whole invocation (Runtime API poll, event decode,
+    // secret, verify, parse, DynamoDB/SQS/S3 calls, response, logs, metrics) in the release
+    // binary's own process, after its cold start. Wall time is emulator-bound.
+    println!();
+    println!("| function | delivery | CPU | user | system | wall (emulator) | context switches |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for row in per_delivery_rows {
+        println!("{row}");
     }
 }

@@ -3,7 +3,8 @@
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
-#[tokio::main]
+// One batch at a time per process (Lambda): its orders run concurrently on one thread.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     ordergate_shared::telemetry::init();
     let worker = &*Box::leak(Box::new(ack_worker::from_env(

@@ -1,6 +1,7 @@
 //! OlaClick webhook receiver (AWS Lambda behind API Gateway).
 
-#[tokio::main]
+// One event at a time per process (Lambda): one thread, no cross-thread wake-ups.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     ordergate_shared::run(olaclick::OlaClick::from_env()?).await
 }

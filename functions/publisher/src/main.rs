@@ -3,7 +3,8 @@
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use publisher::EventBridge;
 
-#[tokio::main]
+// One stream batch at a time per process (Lambda): one thread is enough.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     ordergate_shared::telemetry::init();
     let sdk = ordergate_shared::aws::sdk_config().await;
