@@ -40,6 +40,8 @@ def main():
     for logical, p in resources_of("AWS::DynamoDB::Table", template).items():
         name = f"{args.prefix}-{logical}"
         extra = {}
+        if "GlobalSecondaryIndexes" in p:
+            extra["GlobalSecondaryIndexes"] = p["GlobalSecondaryIndexes"]
         if "StreamSpecification" in p:
             extra["StreamSpecification"] = {"StreamEnabled": True, **p["StreamSpecification"]}
         try:

@@ -111,3 +111,49 @@ fn location(platform: Option<&str>, team: Option<&str>) -> String {
         (Some(p), None) => format!("{p} (unmapped)"),
     }
 }
+
+/// A time bound: RFC 3339, or a date (its start, or with `end_of_day` its last second), UTC.
+pub fn time_bound(
+    given: Option<&str>,
+    end_of_day: bool,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+    let Some(text) = given else { return Ok(None) };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(Some(t.with_timezone(&chrono::Utc)));
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("'{text}': expected a date (2026-11-25) or an RFC 3339 time"))?;
+    let time = if end_of_day {
+        chrono::NaiveTime::from_hms_opt(23, 59, 59).expect("valid")
+    } else {
+        chrono::NaiveTime::MIN
+    };
+    Ok(Some(day.and_time(time).and_utc()))
+}
+
+/// A time as the index stores `updated_at` (RFC 3339, UTC, `+00:00`), so bounds compare
+/// as text the way times compare.
+pub fn index_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339()
+}
+
+/// One line per order of a listing page, then the next page's token if any.
+pub fn orders_text(page: &ordergate_shared::store::OrderPage) -> String {
+    let mut out = String::new();
+    for o in &page.orders {
+        let _ = writeln!(
+            out,
+            "{}  {:<12} {}  {}  ({})",
+            o.updated_at,
+            o.status,
+            o.order_id,
+            location(o.location_id.as_deref(), o.team_location_id.as_deref()),
+            o.last_event_type
+        );
+    }
+    let _ = writeln!(out, "{} order(s)", page.orders.len());
+    if let Some(token) = &page.next_token {
+        let _ = writeln!(out, "more: --next-token {token}");
+    }
+    out
+}

@@ -9,7 +9,7 @@ use ordergate_cli::platform::Platform;
 use ordergate_cli::secret::Kind;
 use ordergate_cli::{dlq, forget, inspect, secret, send};
 use ordergate_shared::secrets::{SecretSource, Secrets};
-use ordergate_shared::store::{DynamoStore, EventStore};
+use ordergate_shared::store::{DynamoStore, EventStore, LocationId};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -66,6 +66,11 @@ enum Command {
         #[command(flatten)]
         table: TableArg,
     },
+    /// Orders by location and time, newest first (paged; see --next-token).
+    Orders {
+        #[command(subcommand)]
+        action: Orders,
+    },
     /// Map platforms' location ids to your own location ids.
     Location {
         #[command(subcommand)]
@@ -104,6 +109,44 @@ enum Command {
         /// Bucket of raw bodies and photos (stack output BlobBucketName).
         #[arg(long, env = "BLOB_BUCKET")]
         bucket: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Orders {
+    /// Orders of one location last changed in a time window.
+    #[command(
+        after_help = "Examples:\n  ordergate orders list --platform olaclick --location 777 --since 2026-11-25\n  ordergate orders list --platform deliverect --team-location store-042 --status cancelled --json"
+    )]
+    List {
+        #[arg(long)]
+        platform: Platform,
+        /// The platform's location id (merchant, location, store).
+        #[arg(
+            long,
+            required_unless_present = "team_location",
+            conflicts_with = "team_location"
+        )]
+        location: Option<String>,
+        /// Your location id (from `ordergate location set`).
+        #[arg(long)]
+        team_location: Option<String>,
+        /// From (RFC 3339, or a date: its midnight UTC). Default: 24 hours ago.
+        #[arg(long)]
+        since: Option<String>,
+        /// Until (RFC 3339, or a date: the end of that day UTC). Default: now.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only orders in this canonical status (placed, accepted, …, cancelled).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i32,
+        /// The token a previous page printed, for the next page.
+        #[arg(long)]
+        next_token: Option<String>,
+        #[command(flatten)]
+        table: TableArg,
     },
 }
 
@@ -405,6 +448,7 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             )
         }
         Command::Location { action } => location(action, sdk).await,
+        Command::Orders { action } => orders(action, sdk).await,
         Command::Completions { .. } => unreachable!("handled before any AWS setup"),
         Command::Secret { action } => secret_command(action, sdk).await,
         Command::Forget {
@@ -509,6 +553,44 @@ async fn secret_command(action: &SecretCmd, sdk: &aws_config::SdkConfig) -> Resu
             Output::ok(text, serde_json::Value::Object(json))
         }
     }
+}
+
+async fn orders(action: &Orders, sdk: &aws_config::SdkConfig) -> Result<Output, String> {
+    let Orders::List {
+        platform,
+        location,
+        team_location,
+        since,
+        until,
+        status,
+        limit,
+        next_token,
+        table,
+    } = action;
+    let now = chrono::Utc::now();
+    let since = inspect::time_bound(since.as_deref(), false)?.unwrap_or(now - chrono::Duration::hours(24));
+    let until = inspect::time_bound(until.as_deref(), true)?.unwrap_or(now);
+    let at = match (location, team_location) {
+        (Some(id), _) => LocationId::Platform(id),
+        (None, Some(id)) => LocationId::Team(id),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let page = store(sdk, table)
+        .orders_at(
+            platform.name(),
+            at,
+            &inspect::index_time(since),
+            &inspect::index_time(until),
+            status.as_deref(),
+            *limit,
+            next_token.as_deref(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Output::ok(
+        inspect::orders_text(&page),
+        serde_json::to_value(&page).expect("plain data"),
+    )
 }
 
 async fn location(action: &Location, sdk: &aws_config::SdkConfig) -> Result<Output, String> {

@@ -421,3 +421,104 @@ async fn completions_cover_every_command_for_each_shell() {
         }
     }
 }
+
+/// "What did store 777 receive today?": orders by location (the platform's or yours) and
+/// last change, newest first, in pages, by status — from the index, not a scan.
+#[tokio::test]
+async fn orders_list_by_location_and_day() {
+    use ordergate_tests::platforms::{delivery, OlaClick};
+    let stack = Stack::new().await;
+    text_of(&ordergate(
+        &stack,
+        &["location", "set", "olaclick", "888", "store-888"],
+    ));
+    let any_merchant = olaclick::OlaClick::new(olaclick::Config {
+        auth_header: "x-ordergate-token".into(),
+        merchants: None,
+        default_timezone: chrono_tz::America::Lima,
+        merchant_timezones: Default::default(),
+        ack_mode: olaclick::AckMode::Sync,
+    });
+    let rx = stack.pipeline(any_merchant, OlaClick::SECRETS);
+    let sample = "olaclick/order_created.json";
+    let mut body: Value = ordergate_shared::fixtures::payload(sample);
+    for (n, merchant) in ["777", "777", "777", "777", "777", "888", "888"]
+        .iter()
+        .enumerate()
+    {
+        body["event_id"] = serde_json::json!(format!("00000000-0000-4000-8000-00000000000{n}"));
+        body["data"]["order_id"] = serde_json::json!(format!("LIST-{n}"));
+        body["merchant_id"] = serde_json::json!(merchant);
+        let r = rx
+            .handle(ordergate_shared::fixtures::request(&delivery::<OlaClick>(
+                sample,
+                &body.to_string(),
+                "m",
+            )))
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    // LIST-0 last changed three days ago.
+    let three_days_ago = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
+    stack
+        .dynamodb()
+        .update_item()
+        .table_name(&stack.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("ORDER#olaclick#LIST-0".into()),
+        )
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("STATE".into()))
+        .update_expression("SET updated_at = :t")
+        .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::S(three_days_ago))
+        .send()
+        .await
+        .unwrap();
+    let list = |extra: &[&str]| {
+        let args = [&["orders", "list", "--platform", "olaclick", "--json"][..], extra].concat();
+        json_of(&ordergate(&stack, &args))
+    };
+    let ids = |page: &Value| -> Vec<String> {
+        page["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["order_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&list(&["--location", "777"])).len(), 4, "the last 24 hours");
+    let week = (chrono::Utc::now() - chrono::Duration::days(7))
+        .format("%Y-%m-%d")
+        .to_string();
+    let all = list(&["--location", "777", "--since", &week]);
+    assert_eq!(ids(&all).len(), 5);
+    assert_eq!(ids(&all).last().unwrap(), "LIST-0", "newest first");
+    assert_eq!(ids(&list(&["--location", "888"])), ["LIST-6", "LIST-5"]);
+    assert_eq!(
+        ids(&list(&["--team-location", "store-888"])).len(),
+        2,
+        "by your own location id"
+    );
+    assert!(ids(&list(&["--location", "888", "--status", "cancelled"])).is_empty());
+    assert_eq!(ids(&list(&["--location", "888", "--status", "placed"])).len(), 2);
+    assert!(
+        all["orders"][0].get("order").is_none(),
+        "no order snapshot (customer data) in the index"
+    );
+
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut args = vec!["--location", "777", "--since", &week, "--limit", "2"];
+        if let Some(t) = &token {
+            args.extend(["--next-token", t]);
+        }
+        let page = list(&args);
+        seen.extend(ids(&page));
+        match page["next_token"].as_str() {
+            Some(t) => token = Some(t.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids(&all), "pages of 2 add up to the whole listing");
+}

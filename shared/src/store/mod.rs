@@ -12,7 +12,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-pub use dynamodb::{DynamoStore, Forgotten};
+pub use dynamodb::{DynamoStore, Forgotten, LocationId, OrderPage, OrderSummary};
 pub use memory::MemoryStore;
 
 use crate::job::AckJob;
@@ -232,6 +232,10 @@ pub mod keys {
     /// One item per mapped location: sk = the platform's location id.
     pub fn location_pk(provider: &str) -> String {
         format!("LOCATION#{provider}")
+    }
+    /// The ByLocation / ByTeamLocation index key of an order STATE item.
+    pub fn location_key(provider: &str, location: &str) -> String {
+        format!("{provider}#{location}")
     }
     /// History entries sort by arrival time, then key, before the STATE item.
     pub fn history_sk(received_at: &chrono::DateTime<chrono::Utc>, dedupe_key: &str) -> String {

@@ -23,8 +23,10 @@ type Item = HashMap<String, AttributeValue>;
 const CONFLICT_RETRIES: u32 = 5;
 
 mod forget;
+mod listing;
 
 pub use forget::Forgotten;
+pub use listing::{LocationId, OrderPage, OrderSummary};
 
 #[derive(Clone, Debug)]
 pub struct DynamoStore {
@@ -167,12 +169,17 @@ impl DynamoStore {
             values.insert(":order".into(), json(order));
         }
         if let Some(location) = &e.location_id {
-            sets.push("location_id = :location");
+            sets.push("location_id = :location, location_key = :location_key");
             values.insert(":location".into(), s(location));
+            values.insert(
+                ":location_key".into(),
+                s(keys::location_key(&e.provider, location)),
+            );
         }
         if let Some(team) = &e.team_location_id {
-            sets.push("team_location_id = :team_location");
+            sets.push("team_location_id = :team_location, team_location_key = :team_key");
             values.insert(":team_location".into(), s(team));
+            values.insert(":team_key".into(), s(keys::location_key(&e.provider, team)));
         }
         let mut update = Update::builder()
             .table_name(&self.table)

@@ -1,0 +1,117 @@
+//! Orders by location and time (`ordergate orders list`), from the ByLocation and
+//! ByTeamLocation indexes: "what did store 42 receive today?" without scanning the table.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+
+use super::{get_s, keys, s, unavailable, DynamoStore, StoreError};
+
+/// Whose location a listing is by: the platform's id, or yours (the location mapping).
+#[derive(Debug, Clone, Copy)]
+pub enum LocationId<'a> {
+    Platform(&'a str),
+    Team(&'a str),
+}
+
+/// One order as the index knows it (no order snapshot: the index holds no customer data).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrderSummary {
+    pub order_id: String,
+    pub status: String,
+    pub updated_at: String,
+    pub last_event_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_location_id: Option<String>,
+}
+
+/// One page of a listing and, if there is more, the token for the next.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrderPage {
+    pub orders: Vec<OrderSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+impl DynamoStore {
+    /// `provider`'s orders at `location` last changed between `since` and `until` (RFC 3339
+    /// UTC, inclusive), newest first, optionally only in `status`; `limit` per page.
+    #[allow(clippy::too_many_arguments)] // a query's parameters, named at the call site
+    pub async fn orders_at(
+        &self,
+        provider: &str,
+        location: LocationId<'_>,
+        since: &str,
+        until: &str,
+        status: Option<&str>,
+        limit: i32,
+        next_token: Option<&str>,
+    ) -> Result<OrderPage, StoreError> {
+        let (index, key_name, id) = match location {
+            LocationId::Platform(id) => ("ByLocation", "location_key", id),
+            LocationId::Team(id) => ("ByTeamLocation", "team_location_key", id),
+        };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(index)
+            .key_condition_expression("#k = :k AND updated_at BETWEEN :since AND :until")
+            .expression_attribute_names("#k", key_name)
+            .expression_attribute_values(":k", s(keys::location_key(provider, id)))
+            .expression_attribute_values(":since", s(since))
+            .expression_attribute_values(":until", s(until))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(next_token.map(decode_token).transpose()?);
+        if let Some(status) = status {
+            query = query
+                .filter_expression("#status = :status")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":status", s(status));
+        }
+        let out = query.send().await.map_err(|e| unavailable("query", &e))?;
+        let prefix = keys::order_pk(provider, "");
+        let orders = out
+            .items()
+            .iter()
+            .map(|item| {
+                let text = |k: &str| get_s(item, k).unwrap_or_default().to_owned();
+                OrderSummary {
+                    order_id: text("pk").strip_prefix(&prefix).unwrap_or_default().to_owned(),
+                    status: text("status"),
+                    updated_at: text("updated_at"),
+                    last_event_type: text("last_event_type"),
+                    location_id: get_s(item, "location_id").map(str::to_owned),
+                    team_location_id: get_s(item, "team_location_id").map(str::to_owned),
+                }
+            })
+            .collect();
+        let next_token = out.last_evaluated_key().map(encode_token);
+        Ok(OrderPage { orders, next_token })
+    }
+}
+
+/// The index's last evaluated key as an opaque token (base64 of its string attributes).
+fn encode_token(key: &HashMap<String, AttributeValue>) -> String {
+    let plain: HashMap<&str, &str> = key
+        .iter()
+        .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.as_str(), v.as_str())))
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&plain).expect("strings"))
+}
+
+fn decode_token(token: &str) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    let bad = || StoreError("the next token is not one this command printed".into());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| bad())?;
+    let plain: HashMap<String, String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    Ok(plain
+        .into_iter()
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .collect())
+}
