@@ -8,6 +8,7 @@ use ordergate_shared::fixtures::{api_event, api_event_json, request};
 use ordergate_shared::model::OrderStatus;
 use ordergate_shared::store::{DynamoStore, EventStore};
 use ordergate_shared::worker::Worker;
+use ordergate_tests::platforms::{Ordatic, Platform};
 use ordergate_tests::{fake_platforms as platforms, secrets, svix_signed, Stack};
 use serde_json::json;
 use wiremock::matchers::{bearer_token, body_partial_json, header, method, path};
@@ -472,12 +473,7 @@ async fn ordatic_accepted(order: serde_json::Value) -> (usize, (String, u32, Opt
     let mut all = platforms(&api);
     all.ordatic = ordergate_tests::ordatic_reporting_in_kitchen(&api.uri());
     let w = stack.worker(all);
-    let rx = stack.pipeline(
-        ordatic::Ordatic::new(ordatic::Config {
-            currency: "EUR".parse().unwrap(),
-        }),
-        r#"{"authorization": "local-ordatic-secret"}"#,
-    );
+    let rx = stack.pipeline(Ordatic::provider(), Ordatic::SECRETS);
     assert_eq!(
         rx.handle(api_event("ordatic/order-accepted.json")).await.status(),
         200

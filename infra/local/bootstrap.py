@@ -12,7 +12,7 @@ import sys
 
 import boto3
 
-from cfn import CfnLoader, load  # noqa: F401  (CfnLoader: re-exported for check_template)
+from cfn import load
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

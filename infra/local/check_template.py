@@ -25,7 +25,7 @@ import tomllib
 import yaml
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from bootstrap import CfnLoader  # noqa: E402  (the template reader the local stack uses)
+import cfn  # noqa: E402  (the template reader the local stack uses)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ROLE_ATTACHING_EVENTS = {"SQS", "Kinesis", "DynamoDB", "MSK", "MQ"}
@@ -44,7 +44,7 @@ CREDENTIAL_NAME = re.compile(r"secret|password|token|apikey|api_key", re.I)
 
 
 def main():
-    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+    template = cfn.load()
     resources = template["Resources"]
     errors = []
     checked = {"statements": 0}

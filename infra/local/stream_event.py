@@ -9,10 +9,9 @@ template.yaml, in Lambda's event format. Runs the publisher locally:
 import argparse
 import json
 
-import yaml
 
-from bootstrap import CfnLoader
-from localaws import ROOT, client, endpoint, table_args
+import cfn
+from localaws import client, endpoint, table_args
 
 
 def matches(pattern, value):
@@ -27,7 +26,7 @@ def main():
     table_args(ap)
     args = ap.parse_args()
     url = endpoint(args.endpoint)
-    template = yaml.load((ROOT / "template.yaml").read_text(), Loader=CfnLoader)
+    template = cfn.load()
     filters = template["Resources"]["PublisherStream"]["Properties"]["FilterCriteria"]["Filters"]
     patterns = [json.loads(f["Pattern"]) for f in filters]
 

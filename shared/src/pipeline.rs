@@ -221,14 +221,12 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 let status = error.status().as_u16();
                 // Only 503 causes are logged in full: 4xx messages may quote the body.
                 let cause = error.is_retryable().then(|| error.to_string());
-                let outcome = if status == 503 { "unavailable" } else { "rejected" };
-                let code = error.code();
                 // `error: misconfigured` marks our own configuration (MisconfiguredAlarm).
                 tracing::warn!(
                     request_id,
                     provider = P::NAME,
-                    outcome,
-                    error = code,
+                    outcome = if status == 503 { "unavailable" } else { "rejected" },
+                    error = error.code(),
                     cause,
                     status,
                     latency_ms,

@@ -62,7 +62,7 @@ impl Secrets {
 #[derive(Default)]
 struct Cached {
     good: Option<(Instant, Arc<Secrets>)>,
-    failed: Option<(Instant, Arc<ApiError>)>,
+    failed: Option<(Instant, ApiError)>,
 }
 
 /// Where a function's secret comes from.
@@ -144,7 +144,6 @@ impl SecretSource {
                     return Ok(secrets);
                 }
                 Err(e) => {
-                    let e = Arc::new(e);
                     cached.failed = Some((Instant::now(), e.clone()));
                     e
                 }
@@ -157,7 +156,7 @@ impl SecretSource {
                 tracing::warn!(error = %error, "secret refresh failed; using the last good copy");
                 Ok(s.clone())
             }
-            _ => Err(clone_error(&error)),
+            _ => Err(error),
         }
     }
 }
@@ -191,13 +190,6 @@ pub async fn fetch(
     Secrets::from_json(text)
         .map(Arc::new)
         .map_err(|e| ApiError::Misconfigured(format!("secret {secret_id}: {e}")))
-}
-
-fn clone_error(e: &ApiError) -> ApiError {
-    match e {
-        ApiError::Misconfigured(m) => ApiError::Misconfigured(m.clone()),
-        other => ApiError::Unavailable(other.to_string()),
-    }
 }
 
 #[cfg(test)]

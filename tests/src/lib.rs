@@ -198,14 +198,9 @@ impl Stack {
 
     /// The ARN of `platform`'s webhook secret on this stack (template.yaml's logical id).
     pub fn webhook_secret(&self, platform: &str) -> String {
-        let logical = match platform {
-            "olaclick" => "OlaClickSecret",
-            "deliverect" => "DeliverectSecret",
-            "ordatic" => "OrdaticSecret",
-            "oolio" => "OolioSecret",
-            other => panic!("no webhook secret for {other}"),
-        };
-        self.resources[logical].as_str().expect("secret ARN").to_owned()
+        // Named after its receiver in template.yaml: OlaClickFunction reads OlaClickSecret.
+        let logical = iam::receiver_function(platform).replace("Function", "Secret");
+        self.resources[&logical].as_str().expect("secret ARN").to_owned()
     }
 
     /// Replaces a secret's value, as an operator would.

@@ -184,9 +184,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         Some(t) => Some(MinorUnits(
             money.minor(&|| "discountTotal".into(), t)?.0.saturating_abs(),
         )),
-        None => discounts
-            .iter()
-            .try_fold(MinorUnits(0), |acc, d| acc.checked_add(d.amount)),
+        None => MinorUnits::sum(discounts.iter().map(|d| d.amount)),
     }
     .filter(|m| m.0 != 0);
 

@@ -76,10 +76,6 @@ fn non_zero(m: Option<MinorUnits>) -> Option<MinorUnits> {
     m.filter(|m| m.0 != 0)
 }
 
-fn sum(parts: impl IntoIterator<Item = MinorUnits>) -> Option<MinorUnits> {
-    MinorUnits::sum(parts)
-}
-
 fn topping(money: &mut Money, i: usize, j: usize, t: &Topping) -> Result<Item, ApiError> {
     let at = |f: &str| format!("data.order_details[{i}].product.toppings[{j}].{f}");
     Ok(Item {
@@ -176,12 +172,12 @@ pub fn order(
     let total = money.minor(&|| "data.cost_details.total".into(), &c.total)?;
     let subtotal = match (products, toppings) {
         (None, None) => None,
-        (p, t) => sum([p.unwrap_or_default(), t.unwrap_or_default()]),
+        (p, t) => MinorUnits::sum([p.unwrap_or_default(), t.unwrap_or_default()]),
     };
     let totals = Totals {
         subtotal,
-        discount_total: sum(discounts.iter().map(|d| d.amount)).filter(|m| m.0 != 0),
-        fee_total: sum(fees.iter().map(|f| f.amount)).filter(|m| m.0 != 0),
+        discount_total: MinorUnits::sum(discounts.iter().map(|d| d.amount)).filter(|m| m.0 != 0),
+        fee_total: MinorUnits::sum(fees.iter().map(|f| f.amount)).filter(|m| m.0 != 0),
         tax_total: None,
         tip,
         total,
@@ -256,7 +252,7 @@ pub fn order(
 
 /// OlaClick's own sums are not always consistent; say so, never reject.
 fn check_sums(warnings: &mut Vec<String>, items: &[Item], totals: &Totals) {
-    let lines = sum(items.iter().filter_map(|i| i.line_total));
+    let lines = MinorUnits::sum(items.iter().filter_map(|i| i.line_total));
     if let (Some(lines), Some(subtotal)) = (lines, totals.subtotal) {
         if lines != subtotal && items.iter().all(|i| i.line_total.is_some()) {
             warnings.push(format!(
@@ -265,7 +261,7 @@ fn check_sums(warnings: &mut Vec<String>, items: &[Item], totals: &Totals) {
             ));
         }
     }
-    let expected = sum([
+    let expected = MinorUnits::sum([
         totals.subtotal.unwrap_or_default(),
         totals.fee_total.unwrap_or_default(),
         totals.tip.unwrap_or_default(),

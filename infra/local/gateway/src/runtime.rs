@@ -72,7 +72,7 @@ impl Pool {
     /// the function's timeout runs from when an instance takes the event; unlike Lambda,
     /// which would start more instances, a burst waits in line here (the emulator behind
     /// the functions sets the pace), so API Gateway's 30 s limit is not applied locally.
-    pub async fn invoke(self: &Arc<Self>, payload: Bytes) -> Outcome {
+    pub async fn invoke(&self, payload: Bytes) -> Outcome {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Invocation { payload, reply })

@@ -6,8 +6,9 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{get_json, get_s, json, keys, s, unavailable, DynamoStore, Item, StoreError};
-use crate::model::{CanonicalEvent, Order};
+use super::{get_json, get_s, json, keys, s, unavailable, DynamoStore, StoreError};
+use crate::model::Order;
+use crate::store::EventStore;
 
 /// What erasing one order changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -20,33 +21,28 @@ pub struct Forgotten {
 }
 
 impl DynamoStore {
-    /// Erases the personal data of `provider`'s order `order_id`. Idempotent: a second run
-    /// changes nothing.
+    /// Erases the personal data of `provider`'s order `order_id`, read through the store's
+    /// own views of the order and its events. Idempotent: a second run changes nothing.
     pub async fn forget_order(&self, provider: &str, order_id: &str) -> Result<Forgotten, StoreError> {
         let mut report = Forgotten {
             order_id: order_id.to_owned(),
             ..Forgotten::default()
         };
         let pk = keys::order_pk(provider, order_id);
-        for item in self.query_all(&pk).await? {
-            let sk = get_s(&item, "sk").unwrap_or_default().to_owned();
-            if sk == keys::STATE_SK {
-                if let Some(mut order) = item
-                    .get("order")
-                    .map(|_| get_json::<Order>(&item, "order"))
-                    .transpose()?
-                {
-                    if order.forget_personal() {
-                        self.set_erased(&pk, &sk, "order", json(&order), false).await?;
-                        report.items += 1;
-                    }
-                }
-                continue;
+        let view = self.order(provider, order_id).await?;
+        if let Some(mut order) = view.state.and_then(|state| state.order) {
+            if order.forget_personal() {
+                self.set_erased(&pk, keys::STATE_SK, "order", json(&order), false)
+                    .await?;
+                report.items += 1;
             }
-            let mut event: CanonicalEvent = get_json(&item, "event")?;
+        }
+        for entry in view.trail {
+            let mut event = entry.event;
             let (changed, blobs) = event.forget_personal();
             report.blobs.extend(blobs);
             if changed {
+                let sk = keys::history_sk(&event.received_at, &event.dedupe_key.0);
                 self.set_erased(&pk, &sk, "event", json(&event), false).await?;
                 report.items += 1;
             }
@@ -60,15 +56,15 @@ impl DynamoStore {
     /// The event record of one trail entry, while it lives (TTL): its canonical event and
     /// the raw body kept on it.
     async fn forget_event_record(&self, provider: &str, dedupe_key: &str) -> Result<usize, StoreError> {
-        let pk = keys::event_pk(provider, dedupe_key);
-        let Some(item) = self.get(&pk, keys::EVENT_SK).await? else {
+        let Some(stored) = self.event(provider, dedupe_key).await? else {
             return Ok(0);
         };
-        let mut event: CanonicalEvent = get_json(&item, "event")?;
+        let mut event = stored.event;
         let (changed, _) = event.forget_personal();
-        if !changed && !item.contains_key("raw_body") {
+        if !changed && stored.raw_body.is_none() {
             return Ok(0);
         }
+        let pk = keys::event_pk(provider, dedupe_key);
         self.set_erased(&pk, keys::EVENT_SK, "event", json(&event), true)
             .await?;
         Ok(1)
@@ -103,38 +99,6 @@ impl DynamoStore {
             }
         }
         Ok(found)
-    }
-
-    async fn query_all(&self, pk: &str) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut pages = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(pk))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        while let Some(item) = pages.next().await {
-            items.push(item.map_err(|e| unavailable("query", &e))?);
-        }
-        Ok(items)
-    }
-
-    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable("get_item", &e))?;
-        Ok(out.item)
     }
 
     /// Replaces `attribute` with its erased value, marks the item, and (event records)
