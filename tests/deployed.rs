@@ -115,7 +115,7 @@ async fn fake_apis() -> MockServer {
 
 async fn receive<P: Provider>(stack: &Stack, env: &Env, provider: fn() -> Result<P, String>, event: Value) {
     let status = with_env(env, async {
-        let sdk = stack.function_sdk(receiver_function(P::NAME));
+        let sdk = stack.function_sdk(&receiver_function::<P>());
         let rx = Pipeline::from_env_with(provider().expect("configured from the template"), &sdk)
             .expect("pipeline from the template's environment");
         rx.handle(request(&event)).await.status()

@@ -11,7 +11,7 @@ use ordergate_shared::error::ApiError;
 use ordergate_shared::fixtures::{json_body, request};
 use ordergate_shared::secrets::{Freshness, SecretSource};
 use ordergate_shared::Limits;
-use ordergate_tests::platforms::{name, signed_sample, Platform};
+use ordergate_tests::platforms::{signed_sample, Platform};
 use ordergate_tests::{per_platform, sdk_for, Stack};
 use serde_json::json;
 use wiremock::matchers::any;
@@ -29,7 +29,7 @@ const ALWAYS_FRESH: Freshness = Freshness {
 
 async fn an_unusable_secret_is_503_until_an_operator_fixes_it<P: Platform>() {
     let stack = Stack::new().await;
-    let arn = stack.webhook_secret(name::<P>());
+    let arn = stack.webhook_secret::<P::P>();
     let secrets = || {
         SecretSource::secrets_manager_with(
             aws_sdk_secretsmanager::Client::new(&stack.sdk),

@@ -12,7 +12,7 @@ import sys
 
 import boto3
 
-from cfn import load
+from cfn import REGION, Resolver, load
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -21,12 +21,45 @@ def resources_of(kind, template):
     return {k: v.get("Properties", {}) for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
+def local_outputs(template, resources, webhook_base):
+    """The template's Outputs with the local resources' names: what `ordergate --stack`
+    reads from a deployed stack. The API's URL becomes the local gateway's; outputs of
+    resources the local stack does not have (alarms, dashboard) are left out."""
+    api = "https://WebhookApi.execute-api.{}.amazonaws.com".format(REGION)
+    names = {k: {"Ref": v} for k, v in resources.items()}
+    names["WebhookApi"] = {"Ref": "WebhookApi"}
+    resolver = Resolver(template, names)
+    outputs = {}
+    for name, output in template.get("Outputs", {}).items():
+        try:
+            if "Condition" in output and not resolver.condition(output["Condition"]):
+                continue
+            value = str(resolver.resolve(output["Value"]))
+        except KeyError:
+            continue
+        outputs[name] = webhook_base.rstrip("/") + value[len(api):] if value.startswith(api) else value
+    return outputs
+
+
+def publish(cloudformation, stack, outputs):
+    """A CloudFormation stack named like the local prefix whose only content is `outputs`."""
+    body = {"Resources": {"LocalStack": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {k: {"Value": v} for k, v in outputs.items()}}
+    try:
+        cloudformation.delete_stack(StackName=stack)
+    except cloudformation.exceptions.ClientError:
+        pass
+    cloudformation.create_stack(StackName=stack, TemplateBody=json.dumps(body))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--endpoint", required=True)
     ap.add_argument("--prefix", default="ordergate-local")
     ap.add_argument("--secrets", default=str(ROOT / "infra/local/secrets.json"),
                     help="JSON file {SecretLogicalId: {key: value}} with local secret values")
+    ap.add_argument("--webhook-base", default="http://127.0.0.1:9000",
+                    help="where the local gateway serves the template's routes")
     args = ap.parse_args()
 
     template = load()
@@ -99,6 +132,8 @@ def main():
         except sm.exceptions.ResourceExistsException:
             out[logical] = sm.put_secret_value(SecretId=name, SecretString=value)["ARN"]
 
+    publish(session.client("cloudformation", endpoint_url=args.endpoint), args.prefix,
+            local_outputs(template, out, args.webhook_base))
     json.dump(out, sys.stdout)
     print()
 

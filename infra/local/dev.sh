@@ -14,7 +14,7 @@ echo "==> emulator (DynamoDB, SQS, S3, Secrets Manager, EventBridge)"
 endpoint="$(infra/local/emulator.sh start dev "${ORDERGATE_EMULATOR_PORT:-4566}")"
 trap 'infra/local/emulator.sh stop dev' EXIT
 echo "==> the template's resources, and the gateway's configuration"
-config="$(infra/local/gateway.sh config "$endpoint" ordergate-local)"
+config="$(infra/local/gateway.sh config "$endpoint" ordergate-local "$port")"
 echo "==> cargo build --bins (the first build takes several minutes)"
 cargo build --bins
 cat <<MSG
@@ -23,8 +23,11 @@ cat <<MSG
   webhooks   http://127.0.0.1:$port/webhooks/<platform>   (as API Gateway serves them)
   invoke     http://127.0.0.1:$port/2015-03-31/functions/<function>/invocations
 
-  try:  make send EVENT=events/olaclick/order_created.json   (ORDERGATE_URL for another port)
+  stack      ordergate-local   (its outputs name the local resources, as a deployed stack's do)
+
+  try:  make send EVENT=events/olaclick/order_created.json
         make show PROVIDER=olaclick ORDER=PE-7222853393
+        infra/local/ordergate.sh orders list --platform olaclick --location 777
 
 MSG
 target/debug/ordergate-local --config "$config" --port "$port" --watch

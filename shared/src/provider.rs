@@ -9,6 +9,10 @@ pub trait Provider: Send + Sync + 'static {
     /// Lower-case platform name: part of every key, log line and queue message.
     const NAME: &'static str;
 
+    /// Its resources' name in template.yaml: `<NAME>Function`, `<NAME>Secret`, and the
+    /// stack outputs `<NAME>WebhookUrl`, `<NAME>SecretArn` that tools look up.
+    const TEMPLATE_NAME: &'static str;
+
     /// Authenticates the delivery before its body is parsed. Failures are 401.
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError>;
 

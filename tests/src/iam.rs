@@ -23,17 +23,12 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use ordergate_shared::Provider;
 use serde_json::{json, Value};
 
-/// The function (logical id in template.yaml) that receives `platform`'s webhooks.
-pub fn receiver_function(platform: &str) -> &'static str {
-    match platform {
-        "olaclick" => "OlaClickFunction",
-        "deliverect" => "DeliverectFunction",
-        "ordatic" => "OrdaticFunction",
-        "oolio" => "OolioFunction",
-        other => panic!("no receiver function for platform '{other}'"),
-    }
+/// The function (logical id in template.yaml) that receives `P`'s webhooks.
+pub fn receiver_function<P: Provider>() -> String {
+    format!("{}Function", P::TEMPLATE_NAME)
 }
 
 pub const ACK_WORKER: &str = "AckWorkerFunction";
@@ -56,7 +51,7 @@ fn sink() -> Option<&'static Mutex<File>> {
 /// `sdk` whose requests are recorded as made by `function`. `resources` maps the template's
 /// logical ids to this stack's physical names (bootstrap's output): recorded names are
 /// turned back into logical ids so the checker can match them with the role's ARNs.
-pub fn record(sdk: &SdkConfig, function: &'static str, resources: &Value) -> SdkConfig {
+pub fn record(sdk: &SdkConfig, function: &str, resources: &Value) -> SdkConfig {
     if sink().is_none() {
         return sdk.clone();
     }
@@ -73,7 +68,7 @@ pub fn record(sdk: &SdkConfig, function: &'static str, resources: &Value) -> Sdk
     let inner = sdk.http_client().expect("the SDK config has an HTTP client");
     let recorder = Recorder {
         inner,
-        function,
+        function: function.into(),
         logical: Arc::new(logical),
     };
     sdk.to_builder()
@@ -84,7 +79,7 @@ pub fn record(sdk: &SdkConfig, function: &'static str, resources: &Value) -> Sdk
 #[derive(Debug, Clone)]
 struct Recorder {
     inner: SharedHttpClient,
-    function: &'static str,
+    function: Arc<str>,
     logical: Arc<HashMap<String, String>>,
 }
 
@@ -143,7 +138,7 @@ impl Recorder {
             }
             None => self.s3_call(request),
         };
-        call["function"] = json!(self.function);
+        call["function"] = json!(&*self.function);
         call
     }
 

@@ -69,7 +69,27 @@ pub async fn sdk_for(endpoint: &str) -> SdkConfig {
         .await
 }
 
+/// Runs infra/local/bootstrap.py: the template's resources named `prefix`, and the stack
+/// `prefix` publishing them; returns {logical id: name, URL or ARN}.
+fn bootstrap(endpoint: &str, prefix: &str, extra: &[&str]) -> serde_json::Value {
+    let out = Command::new(root().join(".venv/bin/python"))
+        .arg(root().join("infra/local/bootstrap.py"))
+        .args(["--endpoint", endpoint, "--prefix", prefix])
+        .args(extra)
+        .output()
+        .expect("run infra/local/bootstrap.py (make test installs .venv)");
+    assert!(
+        out.status.success(),
+        "bootstrap failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("bootstrap prints JSON")
+}
+
 pub struct Stack {
+    /// Its resources' prefix, and the name of the CloudFormation stack publishing their
+    /// names as the template's outputs (`ordergate --stack`).
+    pub name: String,
     pub sdk: SdkConfig,
     pub table: String,
     pub queue_url: String,
@@ -89,18 +109,7 @@ impl Stack {
             chrono::Utc::now().timestamp_micros() % 1_000_000_000
         );
         let endpoint = endpoint();
-        let out = Command::new(root().join(".venv/bin/python"))
-            .arg(root().join("infra/local/bootstrap.py"))
-            .args(["--endpoint", &endpoint, "--prefix", &prefix])
-            .output()
-            .expect("run infra/local/bootstrap.py (make test installs .venv)");
-        assert!(
-            out.status.success(),
-            "bootstrap failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let resources: serde_json::Value =
-            serde_json::from_slice(&out.stdout).expect("bootstrap prints JSON");
+        let resources = bootstrap(&endpoint, &prefix, &[]);
         let name = |k: &str| {
             resources[k]
                 .as_str()
@@ -108,6 +117,7 @@ impl Stack {
                 .to_owned()
         };
         Stack {
+            name: prefix,
             sdk: sdk_for(&endpoint).await,
             table: name("OrdersTable"),
             queue_url: name("AckQueue"),
@@ -115,6 +125,12 @@ impl Stack {
             bucket: name("BlobBucket"),
             resources,
         }
+    }
+
+    /// Publishes this stack's outputs again with its webhook URLs at `base` (a local
+    /// gateway or [`http::serve`]) instead of make dev's.
+    pub fn publish_webhooks_at(&self, base: &str) {
+        bootstrap(&endpoint(), &self.name, &["--webhook-base", base]);
     }
 
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
@@ -131,7 +147,7 @@ impl Stack {
 
     /// This stack's SDK config with its requests recorded as made by `function` (the
     /// logical id in template.yaml) for the IAM check ([`iam`]).
-    pub fn function_sdk(&self, function: &'static str) -> SdkConfig {
+    pub fn function_sdk(&self, function: &str) -> SdkConfig {
         iam::record(&self.sdk, function, &self.resources)
     }
 
@@ -185,7 +201,7 @@ impl Stack {
         secrets: SecretSource,
         limits: Limits,
     ) -> Pipeline<P> {
-        let sdk = &iam::record(sdk, iam::receiver_function(P::NAME), &self.resources);
+        let sdk = &iam::record(sdk, &iam::receiver_function::<P>(), &self.resources);
         Pipeline::new(
             provider,
             DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table),
@@ -196,10 +212,9 @@ impl Stack {
         )
     }
 
-    /// The ARN of `platform`'s webhook secret on this stack (template.yaml's logical id).
-    pub fn webhook_secret(&self, platform: &str) -> String {
-        // Named after its receiver in template.yaml: OlaClickFunction reads OlaClickSecret.
-        let logical = iam::receiver_function(platform).replace("Function", "Secret");
+    /// The ARN of `P`'s webhook secret on this stack (`<TEMPLATE_NAME>Secret` in template.yaml).
+    pub fn webhook_secret<P: Provider>(&self) -> String {
+        let logical = format!("{}Secret", P::TEMPLATE_NAME);
         self.resources[&logical].as_str().expect("secret ARN").to_owned()
     }
 
@@ -307,7 +322,7 @@ impl Stack {
         secrets: &str,
     ) -> Pipeline<P> {
         let dead = sdk_for(DEAD_ENDPOINT).await;
-        let live = self.function_sdk(iam::receiver_function(P::NAME));
+        let live = self.function_sdk(&iam::receiver_function::<P>());
         let live_or_dead = |down: bool| if down { &dead } else { &live };
         Pipeline::new(
             provider,

@@ -6,3 +6,4 @@ pub mod inspect;
 pub mod platform;
 pub mod secret;
 pub mod send;
+pub mod stack;

@@ -1,12 +1,14 @@
 //! `ordergate`: operator commands against a deployed stack or the local one.
 //!
 //! Works against AWS (`--profile`, `--region`, or the usual AWS settings) or the local
-//! emulator (`--endpoint-url`, or `AWS_ENDPOINT_URL`). Exit codes: 0 done, 1 failed or not
+//! emulator (`--endpoint-url`, or `AWS_ENDPOINT_URL`). `--stack NAME` fills the table,
+//! bucket, queue, secret and URL options from the stack's outputs (see `stack`). Exit codes: 0 done, 1 failed or not
 //! found (or a send answered non-2xx), 2 bad usage. `--json` prints JSON for scripts.
 
 use clap::{Args, Parser, Subcommand};
 use ordergate_cli::platform::Platform;
 use ordergate_cli::secret::Kind;
+use ordergate_cli::stack::{self, Missing, Stack};
 use ordergate_cli::{dlq, forget, inspect, secret, send};
 use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::{DynamoStore, EventStore, LocationId};
@@ -27,6 +29,10 @@ struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// The stack whose outputs fill every table, bucket, queue, secret and URL option not
+    /// given (`ordergate-local` is the one `make dev` runs).
+    #[arg(long, env = "ORDERGATE_STACK", global = true)]
+    stack: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,9 +52,9 @@ enum Command {
         platform: Platform,
         /// A sample event (events/...) or a raw payload file.
         file: String,
-        /// The webhook URL (stack output <Platform>WebhookUrl, or the local function's).
+        /// The webhook URL. Default: the stack's output <Platform>WebhookUrl.
         #[arg(long)]
-        url: String,
+        url: Option<String>,
         #[command(flatten)]
         secret: SecretArgs,
     },
@@ -106,9 +112,9 @@ enum Command {
         customer: Option<String>,
         #[command(flatten)]
         table: TableArg,
-        /// Bucket of raw bodies and photos (stack output BlobBucketName).
+        /// Bucket of raw bodies and photos. Default: the stack's output BlobBucketName.
         #[arg(long, env = "BLOB_BUCKET")]
-        bucket: String,
+        bucket: Option<String>,
     },
 }
 
@@ -179,7 +185,8 @@ struct WhichSecret {
     #[arg(long)]
     api: bool,
     /// The secret's ARN or name. Default: <PLATFORM>_SECRET_ID, or <PLATFORM>_API_SECRET_ID
-    /// with --api, from the environment.
+    /// with --api, from the environment, else the stack's output <Platform>SecretArn or
+    /// <Platform>ApiSecretArn.
     #[arg(long)]
     secret_id: Option<String>,
 }
@@ -193,20 +200,28 @@ impl WhichSecret {
         }
     }
 
-    fn id(&self, platform: Platform) -> Result<String, String> {
-        let var = self.kind().env_var(platform);
-        self.secret_id
-            .clone()
-            .or_else(|| std::env::var(&var).ok())
-            .ok_or_else(|| format!("give --secret-id (or set {var})"))
+    fn id(&self, platform: Platform, stack: &Stack) -> Result<String, Missing> {
+        let kind = self.kind();
+        let from_env = std::env::var(kind.env_var(platform)).ok();
+        stack.pick(
+            self.secret_id.as_deref().or(from_env.as_deref()),
+            &stack::secret_output(platform, kind),
+            &format!("--secret-id (or {})", kind.env_var(platform)),
+        )
     }
 }
 
 #[derive(Args)]
 struct TableArg {
-    /// Table name (stack output OrdersTableName).
+    /// Table name. Default: the stack's output OrdersTableName.
     #[arg(long, env = "TABLE_NAME")]
-    table: String,
+    table: Option<String>,
+}
+
+impl TableArg {
+    fn name(&self, stack: &Stack) -> Result<String, Missing> {
+        stack.pick(self.table.as_deref(), stack::TABLE, "--table (or TABLE_NAME)")
+    }
 }
 
 #[derive(Args)]
@@ -214,8 +229,9 @@ struct SecretArgs {
     /// The receiver's secret as JSON (same keys as its Secrets Manager secret).
     #[arg(long)]
     secret_json: Option<String>,
-    /// The receiver's Secrets Manager secret (stack output <Platform>SecretArn). Default:
-    /// <PLATFORM>_SECRET_ID or <PLATFORM>_SECRET_JSON from the environment.
+    /// The receiver's Secrets Manager secret. Default: <PLATFORM>_SECRET_ID from the
+    /// environment, else the stack's output <Platform>SecretArn, else
+    /// <PLATFORM>_SECRET_JSON from the environment.
     #[arg(long)]
     secret_id: Option<String>,
     /// OlaClick only: the header the receiver checks (its OLACLICK_AUTH_HEADER).
@@ -252,22 +268,41 @@ enum Location {
 enum Dlq {
     /// Show dead-lettered jobs (they stay where they are).
     List {
-        /// Dead-letter queue URL (stack output AckDeadLetterQueueUrl).
+        /// Dead-letter queue URL. Default: the stack's output AckDeadLetterQueueUrl.
         #[arg(long, env = "DLQ_URL")]
-        dlq_url: String,
+        dlq_url: Option<String>,
         #[arg(long, default_value_t = 100)]
         max: usize,
     },
     /// Move dead-lettered jobs back to the ack queue. Safe to repeat.
     Replay {
         #[arg(long, env = "DLQ_URL")]
-        dlq_url: String,
-        /// Ack queue URL (stack output AckQueueUrl).
+        dlq_url: Option<String>,
+        /// Ack queue URL. Default: the stack's output AckQueueUrl.
         #[arg(long, env = "QUEUE_URL")]
-        queue_url: String,
+        queue_url: Option<String>,
         #[arg(long, default_value_t = 1000)]
         max: usize,
     },
+}
+
+/// Why a command failed: bad usage (exit 2, like clap's own errors) or the work failed
+/// (exit 1).
+enum CliError {
+    Usage(String),
+    Failed(String),
+}
+
+impl From<String> for CliError {
+    fn from(e: String) -> Self {
+        CliError::Failed(e)
+    }
+}
+
+impl From<Missing> for CliError {
+    fn from(e: Missing) -> Self {
+        CliError::Usage(e.0)
+    }
 }
 
 /// What a command prints: text for people, a JSON value for `--json`.
@@ -278,7 +313,7 @@ struct Output {
 }
 
 impl Output {
-    fn ok(text: String, json: serde_json::Value) -> Result<Output, String> {
+    fn ok(text: String, json: serde_json::Value) -> Result<Output, CliError> {
         Ok(Output { text, json, ok: true })
     }
 }
@@ -306,7 +341,11 @@ async fn main() -> std::process::ExitCode {
         }
     }
     let sdk = ordergate_shared::aws::sdk_config().await;
-    match run(&cli.command, &sdk).await {
+    let outcome = match Stack::load(cli.stack.as_deref(), &sdk).await {
+        Ok(stack) => run(&cli.command, &Ctx { sdk, stack }).await,
+        Err(e) => Err(CliError::Failed(e)),
+    };
+    match outcome {
         Ok(out) => {
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&out.json).expect("plain data"));
@@ -319,30 +358,43 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         }
-        Err(e) => {
+        Err(failure) => {
+            let (e, code) = match failure {
+                CliError::Usage(e) => (e, std::process::ExitCode::from(2)),
+                CliError::Failed(e) => (e, std::process::ExitCode::FAILURE),
+            };
             // Scripts that asked for JSON get the error as JSON too (and the exit code).
             if cli.json {
                 println!("{}", json!({"error": e}));
             }
             eprintln!("ordergate: {e}");
-            std::process::ExitCode::FAILURE
+            code
         }
     }
 }
 
-fn store(sdk: &aws_config::SdkConfig, table: &TableArg) -> DynamoStore {
-    DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &table.table)
+/// What every command runs with: AWS settings and the named stack's outputs.
+struct Ctx {
+    sdk: aws_config::SdkConfig,
+    stack: Stack,
 }
 
-async fn secrets(
-    platform: Platform,
-    args: &SecretArgs,
-    sdk: &aws_config::SdkConfig,
-) -> Result<Secrets, String> {
-    let source = match (&args.secret_json, &args.secret_id) {
+fn store(ctx: &Ctx, table: &str) -> DynamoStore {
+    DynamoStore::new(aws_sdk_dynamodb::Client::new(&ctx.sdk), table)
+}
+
+async fn secrets(platform: Platform, args: &SecretArgs, ctx: &Ctx) -> Result<Secrets, String> {
+    let from_env = std::env::var(Kind::Webhook.env_var(platform)).ok();
+    let secret_id = args
+        .secret_id
+        .as_deref()
+        .or(from_env.as_deref())
+        .or(ctx.stack.secret_id(platform, Kind::Webhook));
+    let sm = || aws_sdk_secretsmanager::Client::new(&ctx.sdk);
+    let source = match (&args.secret_json, secret_id) {
         (Some(j), _) => SecretSource::fixed(Secrets::from_json(j)?),
-        (None, Some(id)) => SecretSource::secrets_manager(aws_sdk_secretsmanager::Client::new(sdk), id),
-        (None, None) => SecretSource::from_env(&platform.name().to_uppercase(), sdk)?,
+        (None, Some(id)) => SecretSource::secrets_manager(sm(), id),
+        (None, None) => SecretSource::from_env(&platform.name().to_uppercase(), &ctx.sdk)?,
     };
     let secrets = source
         .get()
@@ -355,7 +407,7 @@ fn headers_json(headers: &[(String, String)]) -> serde_json::Value {
     headers.iter().map(|(k, v)| (k.clone(), json!(v))).collect()
 }
 
-async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, String> {
+async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
     match command {
         Command::Sign {
             platform,
@@ -363,7 +415,7 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             secret,
         } => {
             let payload = send::read_payload(file)?;
-            let s = secrets(*platform, secret, sdk).await?;
+            let s = secrets(*platform, secret, ctx).await?;
             let headers = send::sign(*platform, &s, &payload, &secret.olaclick_header)?;
             let text = headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
             Output::ok(text, headers_json(&headers))
@@ -375,9 +427,12 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             secret,
         } => {
             let payload = send::read_payload(file)?;
-            let s = secrets(*platform, secret, sdk).await?;
+            let s = secrets(*platform, secret, ctx).await?;
             let headers = send::sign(*platform, &s, &payload, &secret.olaclick_header)?;
-            let sent = send::send(url, &payload, &headers).await?;
+            let url = ctx
+                .stack
+                .pick(url.as_deref(), &stack::webhook_output(*platform), "--url")?;
+            let sent = send::send(&url, &payload, &headers).await?;
             let text = format!(
                 "{} {}{}\n",
                 sent.status,
@@ -400,7 +455,8 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             order_id,
             table,
         } => {
-            let store = store(sdk, table);
+            let table = table.name(&ctx.stack)?;
+            let store = store(ctx, &table);
             let mut view = store
                 .order(platform.name(), order_id)
                 .await
@@ -417,11 +473,7 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
                 }
             }
             if view.state.is_none() && view.trail.is_empty() {
-                return Err(format!(
-                    "no {} order {order_id} in {}",
-                    platform.name(),
-                    table.table
-                ));
+                return Err(format!("no {} order {order_id} in {table}", platform.name()).into());
             }
             let text = inspect::order_text(platform.name(), order_id, &view);
             Output::ok(text, serde_json::to_value(&view).expect("plain data"))
@@ -431,15 +483,15 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             event_key,
             table,
         } => {
-            let event = store(sdk, table)
+            let table = table.name(&ctx.stack)?;
+            let event = store(ctx, &table)
                 .event(platform.name(), event_key)
                 .await
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| {
                     format!(
-                        "no {} event {event_key} in {} (event records expire after EVENT_TTL_DAYS)",
+                        "no {} event {event_key} in {table} (event records expire after EVENT_TTL_DAYS)",
                         platform.name(),
-                        table.table
                     )
                 })?;
             Output::ok(
@@ -447,10 +499,10 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
                 serde_json::to_value(&event).expect("plain data"),
             )
         }
-        Command::Location { action } => location(action, sdk).await,
-        Command::Orders { action } => orders(action, sdk).await,
+        Command::Location { action } => location(action, ctx).await,
+        Command::Orders { action } => orders(action, ctx).await,
         Command::Completions { .. } => unreachable!("handled before any AWS setup"),
-        Command::Secret { action } => secret_command(action, sdk).await,
+        Command::Secret { action } => secret_command(action, ctx).await,
         Command::Forget {
             platform,
             order,
@@ -458,7 +510,10 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             table,
             bucket,
         } => {
-            let store = store(sdk, table);
+            let store = store(ctx, &table.name(&ctx.stack)?);
+            let bucket = ctx
+                .stack
+                .pick(bucket.as_deref(), stack::BUCKET, "--bucket (or BLOB_BUCKET)")?;
             let orders = match (order, customer) {
                 (Some(id), _) => vec![id.clone()],
                 (None, Some(who)) => store
@@ -467,14 +522,14 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
                     .map_err(|e| e.to_string())?,
                 (None, None) => unreachable!("clap requires one"),
             };
-            let s3 = aws_sdk_s3::Client::new(sdk);
+            let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
             let mut reports = Vec::new();
             for id in &orders {
                 let report = store
                     .forget_order(platform.name(), id)
                     .await
                     .map_err(|e| e.to_string())?;
-                let deleted = forget::delete_blobs(&s3, bucket, &report.blobs).await?;
+                let deleted = forget::delete_blobs(&s3, &bucket, &report.blobs).await?;
                 reports
                     .push(json!({"order_id": id, "items_changed": report.items, "objects_deleted": deleted}));
             }
@@ -494,14 +549,33 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
             Output::ok(text, serde_json::Value::Array(reports))
         }
         Command::Dlq { action } => {
-            let sqs = aws_sdk_sqs::Client::new(sdk);
+            let sqs = aws_sdk_sqs::Client::new(&ctx.sdk);
+            let dead_letters = |given: &Option<String>| {
+                ctx.stack.pick(
+                    given.as_deref(),
+                    stack::DEAD_LETTER_QUEUE,
+                    "--dlq-url (or DLQ_URL)",
+                )
+            };
             let (verb, letters) = match action {
-                Dlq::List { dlq_url, max } => ("listed", dlq::list(&sqs, dlq_url, *max).await?),
+                Dlq::List { dlq_url, max } => {
+                    ("listed", dlq::list(&sqs, &dead_letters(dlq_url)?, *max).await?)
+                }
                 Dlq::Replay {
                     dlq_url,
                     queue_url,
                     max,
-                } => ("replayed", dlq::replay(&sqs, dlq_url, queue_url, *max).await?),
+                } => {
+                    let queue = ctx.stack.pick(
+                        queue_url.as_deref(),
+                        stack::ACK_QUEUE,
+                        "--queue-url (or QUEUE_URL)",
+                    )?;
+                    (
+                        "replayed",
+                        dlq::replay(&sqs, &dead_letters(dlq_url)?, &queue, *max).await?,
+                    )
+                }
             };
             let mut text = String::new();
             for l in &letters {
@@ -520,8 +594,8 @@ async fn run(command: &Command, sdk: &aws_config::SdkConfig) -> Result<Output, S
     }
 }
 
-async fn secret_command(action: &SecretCmd, sdk: &aws_config::SdkConfig) -> Result<Output, String> {
-    let client = aws_sdk_secretsmanager::Client::new(sdk);
+async fn secret_command(action: &SecretCmd, ctx: &Ctx) -> Result<Output, CliError> {
+    let client = aws_sdk_secretsmanager::Client::new(&ctx.sdk);
     match action {
         SecretCmd::Set {
             platform,
@@ -529,7 +603,7 @@ async fn secret_command(action: &SecretCmd, sdk: &aws_config::SdkConfig) -> Resu
             which,
         } => {
             let changes = secret::parse_assignments(*platform, which.kind(), assignments)?;
-            let id = which.id(*platform)?;
+            let id = which.id(*platform, &ctx.stack)?;
             let changed = secret::set(&client, &id, &changes).await?;
             let text = if changed.is_empty() {
                 "unchanged\n".to_owned()
@@ -539,7 +613,7 @@ async fn secret_command(action: &SecretCmd, sdk: &aws_config::SdkConfig) -> Resu
             Output::ok(text, json!({"secret_id": id, "changed": changed}))
         }
         SecretCmd::Show { platform, which } => {
-            let id = which.id(*platform)?;
+            let id = which.id(*platform, &ctx.stack)?;
             let value = secret::current(&client, &id).await?;
             let status = secret::status(*platform, which.kind(), &value);
             let text = status
@@ -555,7 +629,7 @@ async fn secret_command(action: &SecretCmd, sdk: &aws_config::SdkConfig) -> Resu
     }
 }
 
-async fn orders(action: &Orders, sdk: &aws_config::SdkConfig) -> Result<Output, String> {
+async fn orders(action: &Orders, ctx: &Ctx) -> Result<Output, CliError> {
     let Orders::List {
         platform,
         location,
@@ -575,7 +649,7 @@ async fn orders(action: &Orders, sdk: &aws_config::SdkConfig) -> Result<Output, 
         (None, Some(id)) => LocationId::Team(id),
         (None, None) => unreachable!("clap requires one"),
     };
-    let page = store(sdk, table)
+    let page = store(ctx, &table.name(&ctx.stack)?)
         .orders_at(
             platform.name(),
             at,
@@ -593,7 +667,7 @@ async fn orders(action: &Orders, sdk: &aws_config::SdkConfig) -> Result<Output, 
     )
 }
 
-async fn location(action: &Location, sdk: &aws_config::SdkConfig) -> Result<Output, String> {
+async fn location(action: &Location, ctx: &Ctx) -> Result<Output, CliError> {
     let failed = |e: ordergate_shared::store::StoreError| e.to_string();
     match action {
         Location::Set {
@@ -602,7 +676,7 @@ async fn location(action: &Location, sdk: &aws_config::SdkConfig) -> Result<Outp
             team_id,
             table,
         } => {
-            store(sdk, table)
+            store(ctx, &table.name(&ctx.stack)?)
                 .set_location(platform.name(), platform_id, team_id)
                 .await
                 .map_err(failed)?;
@@ -612,7 +686,7 @@ async fn location(action: &Location, sdk: &aws_config::SdkConfig) -> Result<Outp
             )
         }
         Location::List { platform, table } => {
-            let map = store(sdk, table)
+            let map = store(ctx, &table.name(&ctx.stack)?)
                 .locations(platform.name())
                 .await
                 .map_err(failed)?;
@@ -633,12 +707,12 @@ async fn location(action: &Location, sdk: &aws_config::SdkConfig) -> Result<Outp
             platform_id,
             table,
         } => {
-            let removed = store(sdk, table)
+            let removed = store(ctx, &table.name(&ctx.stack)?)
                 .remove_location(platform.name(), platform_id)
                 .await
                 .map_err(failed)?;
             if !removed {
-                return Err(format!("{} {platform_id} was not mapped", platform.name()));
+                return Err(format!("{} {platform_id} was not mapped", platform.name()).into());
             }
             Output::ok(
                 format!("removed {} {platform_id}\n", platform.name()),

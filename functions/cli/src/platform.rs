@@ -22,6 +22,16 @@ impl Platform {
         }
     }
 
+    /// Its name in template.yaml (resources and stack outputs: `<name>WebhookUrl`).
+    pub fn template_name(self) -> &'static str {
+        match self {
+            Platform::Olaclick => olaclick::OlaClick::TEMPLATE_NAME,
+            Platform::Deliverect => deliverect::Deliverect::TEMPLATE_NAME,
+            Platform::Ordatic => ordatic::Ordatic::TEMPLATE_NAME,
+            Platform::Oolio => oolio::Oolio::TEMPLATE_NAME,
+        }
+    }
+
     /// The headers the platform puts on `body` (its own signing scheme, the receiver's
     /// secret). `olaclick_header` is the receiver's OLACLICK_AUTH_HEADER.
     pub fn sign(

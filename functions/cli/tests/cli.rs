@@ -12,18 +12,30 @@ use serde_json::Value;
 const ORDER: &str = "6438f1a2c9e77d0012ab34cd";
 const LOCATION: &str = "61a0b2c3d4e5f60718293ab4";
 
-fn ordergate(stack: &Stack, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ordergate"))
-        .args(args)
+/// The CLI with the emulator's AWS settings and nothing else in its environment.
+fn bare() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ordergate"));
+    command
         .current_dir(root())
         .env_clear()
         .env("AWS_ENDPOINT_URL", endpoint())
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test");
+    command
+}
+
+fn ordergate(stack: &Stack, args: &[&str]) -> Output {
+    bare()
+        .args(args)
         .env("TABLE_NAME", &stack.table)
         .output()
         .expect("run ordergate")
+}
+
+fn failure_of(out: &Output) -> String {
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn json_of(out: &Output) -> Value {
@@ -103,6 +115,74 @@ async fn send_then_order_event_and_locations() {
     assert_eq!(
         view["state"]["team_location_id"], "store-042",
         "kept from the mapped event"
+    );
+}
+
+/// `--stack NAME` (or ORDERGATE_STACK): the webhook URL, the secrets, the table and the
+/// queues come from the stack's outputs, nothing pasted in. A test stack publishes the
+/// template's outputs with its own names, as the local stack (`make dev`) does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stack_name_fills_every_option() {
+    let stack = Stack::new().await;
+    let url = ordergate_tests::http::serve(stack.pipeline(Deliverect::provider(), Deliverect::SECRETS)).await;
+    stack.publish_webhooks_at(&url);
+    let with_stack = |args: &[&str]| {
+        bare()
+            .args(["--stack", &stack.name])
+            .args(args)
+            .output()
+            .expect("run ordergate")
+    };
+
+    // The URL from DeliverectWebhookUrl, the secret to sign with from DeliverectSecretArn.
+    let sent = json_of(&with_stack(&[
+        "send",
+        "deliverect",
+        "events/deliverect/new_order.json",
+        "--json",
+    ]));
+    assert_eq!(sent["status"], 200, "{sent}");
+    assert_eq!(sent["duplicate"], false);
+    // The table from OrdersTableName, the stack named through the environment this time.
+    let by_env = bare()
+        .env("ORDERGATE_STACK", &stack.name)
+        .args(["order", "deliverect", ORDER, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&by_env)["state"]["status"], "placed");
+    // DeliverectApiSecretArn, AckDeadLetterQueueUrl.
+    let api = json_of(&with_stack(&["secret", "show", "deliverect", "--api", "--json"]));
+    assert_eq!(api["client_id"], false, "{api}");
+    let letters = json_of(&with_stack(&["dlq", "list", "--json"]));
+    assert_eq!(letters.as_array().map(Vec::len), Some(0), "{letters}");
+
+    // An option given on the command line wins over the stack.
+    let other = Stack::new().await;
+    let elsewhere = failure_of(&with_stack(&[
+        "order",
+        "deliverect",
+        ORDER,
+        "--table",
+        &other.table,
+    ]));
+    assert!(elsewhere.contains(&other.table), "{elsewhere}");
+    // A stack that is not there, or no stack and no option: the reason, exit 1.
+    let missing = bare()
+        .args(["--stack", "no-such-stack", "order", "deliverect", ORDER])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(failure_of(&missing).contains("no-such-stack"));
+    let unnamed = bare().args(["order", "deliverect", ORDER]).output().unwrap();
+    assert_eq!(
+        unnamed.status.code(),
+        Some(2),
+        "a missing option is a usage error"
+    );
+    let reason = failure_of(&unnamed);
+    assert!(
+        reason.contains("--table") && reason.contains("--stack"),
+        "{reason}"
     );
 }
 

@@ -89,6 +89,7 @@ fn ack_for(order_id: &str, status: i64, failure: Option<&str>) -> serde_json::Va
 
 impl Provider for Deliverect {
     const NAME: &'static str = "deliverect";
+    const TEMPLATE_NAME: &'static str = "Deliverect";
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let keys: Vec<&str> = secrets

@@ -143,6 +143,7 @@ fn parse_merchant_tokens(list: &str) -> Result<Vec<(&str, &str)>, ApiError> {
 
 impl Provider for OlaClick {
     const NAME: &'static str = "olaclick";
+    const TEMPLATE_NAME: &'static str = "OlaClick";
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let header_value = secrets.get(AUTH_HEADER_VALUE);

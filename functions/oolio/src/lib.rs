@@ -162,6 +162,7 @@ impl Oolio {
 
 impl Provider for Oolio {
     const NAME: &'static str = "oolio";
+    const TEMPLATE_NAME: &'static str = "Oolio";
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let keys = secrets

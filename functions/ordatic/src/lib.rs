@@ -61,6 +61,7 @@ impl Ordatic {
 
 impl Provider for Ordatic {
     const NAME: &'static str = "ordatic";
+    const TEMPLATE_NAME: &'static str = "Ordatic";
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let Some(expected) = secrets.get(AUTHORIZATION) else {
