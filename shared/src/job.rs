@@ -1,5 +1,6 @@
 //! The acknowledgement job put on the queue after an event is durably stored.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{CanonicalEvent, DedupeKey, SCHEMA_VERSION};
@@ -18,12 +19,15 @@ pub struct AckJob {
     /// When the event was received: locates its entry on the order's trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// What the worker must do, in the provider's own terms.
+    /// What the worker must do: the platform's `Provider::Ack`, as JSON on the queue (one
+    /// queue carries every platform's jobs); read it back with [`AckJob::ack_as`].
     pub ack: serde_json::Value,
 }
 
 impl AckJob {
-    pub fn for_event(event: &CanonicalEvent, ack: serde_json::Value) -> AckJob {
+    pub fn for_event(event: &CanonicalEvent, ack: &impl Serialize) -> AckJob {
+        // Plain enums of strings and numbers: serializing them cannot fail.
+        let ack = serde_json::to_value(ack).expect("an ack job serializes");
         AckJob {
             schema: SCHEMA_VERSION,
             provider: event.provider.clone(),
@@ -34,6 +38,11 @@ impl AckJob {
             received_at: Some(event.received_at),
             ack,
         }
+    }
+
+    /// The job's ack as the platform's type; an error names what does not fit.
+    pub fn ack_as<A: DeserializeOwned>(&self) -> Result<A, String> {
+        A::deserialize(&self.ack).map_err(|e| format!("{} ack job: {e}", self.provider))
     }
 
     /// FIFO deduplication id: the same event enqueued twice within SQS's 5-minute window

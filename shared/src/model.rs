@@ -339,9 +339,10 @@ pub struct OrderChange {
     pub order: Option<Order>,
 }
 
-/// A provider's reading of one delivery, before the pipeline stamps it.
+/// A provider's reading of one delivery, before the pipeline stamps it. `A` is the
+/// platform's own ack job type ([`crate::Provider::Ack`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Normalized {
+pub struct Normalized<A> {
     pub dedupe_key: DedupeKey,
     pub event_type: String,
     /// The platform's id of the restaurant (merchant, location, store).
@@ -352,8 +353,8 @@ pub struct Normalized {
     pub detail: Option<EventDetail>,
     /// Attachments to keep in the blob store (referenced from `detail`).
     pub blobs: Vec<Blob>,
-    /// Provider-defined instructions for the ack worker.
-    pub ack: serde_json::Value,
+    /// What the ack worker must do, in the platform's own typed terms.
+    pub ack: A,
     /// Things that look wrong but are stored as sent (e.g. totals that do not add up).
     pub warnings: Vec<String>,
     /// Why this authenticated delivery was kept without being fully read (an event type

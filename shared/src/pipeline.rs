@@ -300,7 +300,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         let raw_ref = raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference));
         let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
         let (event, ack) = stamp(P::NAME, normalized, team_location_id, &delivery, raw_ref)?;
-        let job = AckJob::for_event(&event, ack);
+        let job = AckJob::for_event(&event, &ack);
         let received = delivery.received_at.timestamp();
         let expires_at = received + self.limits.event_ttl.as_secs() as i64;
         let order_expires_at = received + self.limits.order_ttl.as_secs() as i64;
@@ -340,13 +340,13 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
 }
 
 /// Turns a provider's reading into the stored canonical event.
-fn stamp(
+fn stamp<A>(
     provider: &str,
-    n: Normalized,
+    n: Normalized<A>,
     team_location_id: Option<String>,
     delivery: &Delivery<'_>,
     raw_body: RawBodyRef,
-) -> Result<(CanonicalEvent, serde_json::Value), ApiError> {
+) -> Result<(CanonicalEvent, A), ApiError> {
     check_id("event id", &n.dedupe_key.0)?;
     if let Some(change) = &n.change {
         check_id("order id", &change.order_id)?;

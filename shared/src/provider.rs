@@ -13,6 +13,11 @@ pub trait Provider: Send + Sync + 'static {
     /// stack outputs `<NAME>WebhookUrl`, `<NAME>SecretArn` that tools look up.
     const TEMPLATE_NAME: &'static str;
 
+    /// What the ack worker must do for one of its events: the typed contract between this
+    /// platform's receiver and its acknowledging side (`ack.rs`), carried in
+    /// [`crate::job::AckJob`] as JSON. Must keep decoding jobs queued by earlier versions.
+    type Ack: serde::Serialize + Send + Sync + 'static;
+
     /// Authenticates the delivery before its body is parsed. Failures are 401.
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError>;
 
@@ -28,7 +33,7 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<Vec<(String, String)>, String>;
 
     /// Parses the platform's wire format and maps it to the canonical model.
-    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError>;
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<Self::Ack>, ApiError>;
 
     /// JSON body of the 2xx answer. Must depend only on the stored event, so a duplicate
     /// delivery gets the same answer as the first.

@@ -12,6 +12,8 @@ use ordergate_shared::worker::http::{
     authorized, check, client, credential_pair, path_segment, send, TokenCache,
 };
 use ordergate_shared::worker::{AckError, Acked};
+
+use crate::job::Ack;
 use serde_json::json;
 
 pub const CLIENT_ID: &str = "client_id";
@@ -83,23 +85,21 @@ impl DeliverectAck {
     }
 
     pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        let action = job.ack["action"].as_str().unwrap_or_default();
-        if action == "none" {
-            return Ok(Acked::note("no callback for this status"));
-        }
-        if !matches!(action, "accept" | "failed" | "confirm_cancel") {
-            return Err(AckError::Permanent(format!(
-                "unknown deliverect ack action '{action}'"
-            )));
-        }
-        let order_id = job.ack["order_id"]
-            .as_str()
-            .ok_or_else(|| AckError::Permanent("ack job has no order_id".into()))?;
-        let status = job.ack["status"].as_i64().unwrap_or_default();
+        let ack: Ack = job.ack_as().map_err(AckError::Permanent)?;
+        let (action, order_id, status, reason) = match &ack {
+            Ack::None { .. } => return Ok(Acked::note("no callback for this status")),
+            Ack::Accept { order_id, status } => ("accept", order_id, status, ""),
+            Ack::ConfirmCancel { order_id, status } => ("confirm_cancel", order_id, status, ""),
+            Ack::Failed {
+                order_id,
+                status,
+                reason,
+            } => ("failed", order_id, status, reason.as_str()),
+        };
         let body = json!({
             "orderId": order_id,
             "status": status,
-            "reason": job.ack["reason"].as_str().unwrap_or_default(),
+            "reason": reason,
             "timeStamp": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
             "receiptId": "",
         });

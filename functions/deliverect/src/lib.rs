@@ -24,7 +24,6 @@ use ordergate_shared::secrets::Secrets;
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::{verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider};
-use serde_json::json;
 
 pub const SIGNATURE_HEADER: &str = "x-server-authorization-hmac-sha256";
 /// Secret keys (in the JSON secret): the HMAC key, and optional extra keys, comma-separated.
@@ -74,22 +73,10 @@ impl Deliverect {
     }
 }
 
-/// What the ack worker must tell Deliverect about this state change.
-fn ack_for(order_id: &str, status: i64, failure: Option<&str>) -> serde_json::Value {
-    match (failure, status) {
-        (Some(reason), _) => {
-            json!({"action": "failed", "status": 120, "order_id": order_id, "reason": reason})
-        }
-        // New orders (10, and the pre-acceptance codes such as the sample's 1) are accepted.
-        (None, s) if s < 20 => json!({"action": "accept", "status": 20, "order_id": order_id}),
-        (None, 100) => json!({"action": "confirm_cancel", "status": 110, "order_id": order_id}),
-        (None, _) => json!({"action": "none", "order_id": order_id}),
-    }
-}
-
 impl Provider for Deliverect {
     const NAME: &'static str = "deliverect";
     const TEMPLATE_NAME: &'static str = "Deliverect";
+    type Ack = job::Ack;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let keys: Vec<&str> = secrets
@@ -139,7 +126,7 @@ impl Provider for Deliverect {
         Ok(vec![(SIGNATURE_HEADER.to_owned(), hex::encode(mac))])
     }
 
-    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
         let order: wire::Order = parse_json(delivery.body)?;
         let (status, stage) = map::status(order.status);
         let currency = self.config.currency_for(order.location.as_deref());
@@ -180,7 +167,7 @@ impl Provider for Deliverect {
             event_type: format!("status_{}", order.status),
             location_id: order.location.clone(),
             occurred_at,
-            ack: ack_for(&order.id, order.status, failure.as_deref()),
+            ack: job::Ack::for_status(&order.id, order.status, failure.as_deref()),
             detail: None,
             blobs: Vec::new(),
             change: Some(OrderChange {
@@ -196,3 +183,4 @@ impl Provider for Deliverect {
 }
 #[cfg(feature = "ack")]
 pub mod ack;
+pub mod job;

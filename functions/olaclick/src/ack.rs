@@ -10,6 +10,8 @@ use ordergate_shared::job::AckJob;
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::worker::http::{check, client, send};
 use ordergate_shared::worker::{AckError, Acked};
+
+use crate::job::Ack;
 use serde_json::json;
 
 pub const ACK_AUTH_VALUE: &str = "ack_auth_value";
@@ -37,9 +39,15 @@ impl OlaClickAck {
     }
 
     pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        if job.ack["mode"] != "async" {
+        let Ack::Async {
+            event_id,
+            event_type,
+            merchant_id,
+            order_id,
+        } = job.ack_as().map_err(AckError::Permanent)?
+        else {
             return Ok(Acked::note("acknowledged in the HTTP response (sync mode)"));
-        }
+        };
         let url = self
             .url
             .as_deref()
@@ -50,10 +58,10 @@ impl OlaClickAck {
             .await
             .map_err(|e| AckError::Retry(e.to_string()))?;
         let mut request = self.http.post(url).json(&json!({
-            "event_id": job.ack["event_id"],
-            "event_type": job.ack["event_type"],
-            "merchant_id": job.ack["merchant_id"],
-            "order_id": job.ack["order_id"],
+            "event_id": event_id,
+            "event_type": event_type,
+            "merchant_id": merchant_id,
+            "order_id": order_id,
             "status": "received",
         }));
         if let Some(value) = secrets.get(ACK_AUTH_VALUE) {

@@ -144,6 +144,7 @@ fn parse_merchant_tokens(list: &str) -> Result<Vec<(&str, &str)>, ApiError> {
 impl Provider for OlaClick {
     const NAME: &'static str = "olaclick";
     const TEMPLATE_NAME: &'static str = "OlaClick";
+    type Ack = job::Ack;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let header_value = secrets.get(AUTH_HEADER_VALUE);
@@ -226,7 +227,7 @@ impl Provider for OlaClick {
         Ok(headers)
     }
 
-    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
         let envelope: Envelope = parse_json(delivery.body)?;
         let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
             ApiError::unknown_event_type(
@@ -268,14 +269,13 @@ impl Provider for OlaClick {
             },
         };
         let ack = match self.config.ack_mode {
-            AckMode::Sync => json!({ "mode": "sync" }),
-            AckMode::Async => json!({
-                "mode": "async",
-                "event_id": envelope.event_id,
-                "event_type": kind.as_str(),
-                "merchant_id": envelope.merchant_id,
-                "order_id": order_id,
-            }),
+            AckMode::Sync => job::Ack::Sync,
+            AckMode::Async => job::Ack::Async {
+                event_id: envelope.event_id.clone(),
+                event_type: kind.as_str().to_owned(),
+                merchant_id: envelope.merchant_id.clone(),
+                order_id: order_id.clone(),
+            },
         };
         Ok(Normalized {
             dedupe_key: DedupeKey(envelope.event_id),
@@ -312,3 +312,4 @@ impl Provider for OlaClick {
 }
 #[cfg(feature = "ack")]
 pub mod ack;
+pub mod job;

@@ -21,7 +21,6 @@ use ordergate_shared::secrets::Secrets;
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::Delivery;
 use ordergate_shared::{ApiError, Provider};
-use serde_json::json;
 
 use wire::Probe;
 
@@ -163,6 +162,7 @@ impl Oolio {
 impl Provider for Oolio {
     const NAME: &'static str = "oolio";
     const TEMPLATE_NAME: &'static str = "Oolio";
+    type Ack = job::Ack;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let keys = secrets
@@ -200,7 +200,7 @@ impl Provider for Oolio {
         ])
     }
 
-    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
         let id =
             svix::message_id(delivery)?.ok_or_else(|| ApiError::Unauthorized("missing svix-id".into()))?;
         let probe: Probe = parse_json(delivery.body)?;
@@ -264,7 +264,7 @@ impl Provider for Oolio {
             detail: None,
             blobs: Vec::new(),
             // Svix's acknowledgement is the 2xx itself; the worker only marks the event done.
-            ack: json!({"action": "mark_processed"}),
+            ack: job::Ack::MarkProcessed,
             warnings,
             quarantine,
         })
@@ -272,3 +272,4 @@ impl Provider for Oolio {
 }
 #[cfg(feature = "ack")]
 pub mod ack;
+pub mod job;

@@ -27,6 +27,8 @@ use ordergate_shared::worker::http::{
     authorized, check, client, credential_pair, path_segment, send, TokenCache,
 };
 use ordergate_shared::worker::{AckError, Acked};
+
+use crate::job::Ack;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -176,16 +178,11 @@ impl OrdaticAck {
     }
 
     pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        if job.ack["action"] != "fetch_order" {
-            return Err(AckError::Permanent(format!(
-                "unknown ordatic ack action {}",
-                job.ack["action"]
-            )));
-        }
-        let (Some(store), Some(order)) = (job.ack["store_id"].as_str(), job.ack["order_id"].as_str()) else {
-            return Err(AckError::Permanent("ack job has no store_id/order_id".into()));
-        };
-        let (store_segment, order_segment) = (path_segment(store)?, path_segment(order)?);
+        let Ack::FetchOrder {
+            store_id: store,
+            order_id: order,
+        } = job.ack_as().map_err(AckError::Permanent)?;
+        let (store_segment, order_segment) = (path_segment(&store)?, path_segment(&order)?);
         let url = format!("{}/v2/stores/{store_segment}/orders/{order_segment}", self.api);
         let reply = authorized(
             &self.tokens,
@@ -196,7 +193,7 @@ impl OrdaticAck {
         .await?;
         let full: FullOrder = reply.json("ordatic order")?;
         let platform_status = full.status.clone();
-        let mapped = self.map(order, full, &reply.body)?;
+        let mapped = self.map(&order, full, &reply.body)?;
         let mut note = "full order fetched".to_owned();
         let back = self
             .status_back

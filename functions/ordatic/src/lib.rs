@@ -20,7 +20,6 @@ use ordergate_shared::money::Currency;
 use ordergate_shared::secrets::Secrets;
 use ordergate_shared::verify::{secure_eq, Delivery};
 use ordergate_shared::{ApiError, Provider};
-use serde_json::json;
 
 use wire::{Envelope, EventType, OrderRef, ProofData, RefundData};
 
@@ -62,6 +61,7 @@ impl Ordatic {
 impl Provider for Ordatic {
     const NAME: &'static str = "ordatic";
     const TEMPLATE_NAME: &'static str = "Ordatic";
+    type Ack = job::Ack;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let Some(expected) = secrets.get(AUTHORIZATION) else {
@@ -93,7 +93,7 @@ impl Provider for Ordatic {
         Ok(vec![("authorization".to_owned(), value.to_owned())])
     }
 
-    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized, ApiError> {
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
         let envelope: Envelope = parse_json(delivery.body)?;
         let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
             ApiError::unknown_event_type("eventType", &envelope.event_type, "an Ordatic event")
@@ -152,7 +152,10 @@ impl Provider for Ordatic {
             }),
             detail,
             blobs,
-            ack: json!({"action": "fetch_order", "store_id": envelope.store_id, "order_id": order.order_id}),
+            ack: job::Ack::FetchOrder {
+                store_id: envelope.store_id,
+                order_id: order.order_id,
+            },
             warnings: Vec::new(),
             quarantine: None,
         })
@@ -160,3 +163,4 @@ impl Provider for Ordatic {
 }
 #[cfg(feature = "ack")]
 pub mod ack;
+pub mod job;

@@ -1,0 +1,76 @@
+//! What the ack worker must tell Deliverect about an event: written by the receiver
+//! (`lib.rs`), carried out by the worker (`ack.rs`). The JSON form is the one queued since
+//! the first version (`{"action": "accept", "status": 20, "order_id": …}`): jobs already
+//! on the queue decode, and a worker not yet updated reads new jobs.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Ack {
+    /// A new order: tell Deliverect the POS accepted it.
+    Accept { order_id: String, status: i64 },
+    /// An order we could not take: tell Deliverect it failed, and why.
+    Failed {
+        order_id: String,
+        status: i64,
+        reason: String,
+    },
+    /// A cancellation: confirm it.
+    ConfirmCancel { order_id: String, status: i64 },
+    /// Any other status: nothing to call.
+    None { order_id: String },
+}
+
+impl Ack {
+    /// The callback for an order now in Deliverect `status`, or for one we could not take.
+    pub fn for_status(order_id: &str, status: i64, failure: Option<&str>) -> Ack {
+        let order_id = order_id.to_owned();
+        match (failure, status) {
+            (Some(reason), _) => Ack::Failed {
+                order_id,
+                status: 120,
+                reason: reason.to_owned(),
+            },
+            // New orders (10, and the pre-acceptance codes such as the sample's 1).
+            (None, s) if s < 20 => Ack::Accept { order_id, status: 20 },
+            (None, 100) => Ack::ConfirmCancel {
+                order_id,
+                status: 110,
+            },
+            (None, _) => Ack::None { order_id },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn jobs_queued_by_earlier_versions_decode() {
+        let accept = json!({"action": "accept", "status": 20, "order_id": "o1"});
+        assert_eq!(
+            Ack::deserialize(&accept).unwrap(),
+            Ack::Accept {
+                order_id: "o1".into(),
+                status: 20
+            }
+        );
+        let failed = json!({"action": "failed", "status": 120, "order_id": "o1", "reason": "r"});
+        assert_eq!(
+            serde_json::to_value(Ack::deserialize(&failed).unwrap()).unwrap(),
+            failed,
+            "and the same JSON is written"
+        );
+        let none = json!({"action": "none", "order_id": "o1"});
+        assert_eq!(
+            Ack::deserialize(&none).unwrap(),
+            Ack::None {
+                order_id: "o1".into()
+            }
+        );
+        assert!(Ack::deserialize(&json!({"action": "refund", "order_id": "o1"})).is_err());
+    }
+}
