@@ -236,7 +236,7 @@ async fn ack_status(stack: &Stack, job: &AckJob) -> String {
         .await
         .unwrap()
         .unwrap();
-    e.ack.status
+    e.ack.status.to_string()
 }
 
 #[tokio::test]
@@ -432,5 +432,5 @@ async fn a_platform_that_is_down_does_not_hold_up_another_platforms_jobs() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(e.ack.status, "acked");
+    assert_eq!(e.ack.status.as_str(), "acked");
 }

@@ -61,7 +61,7 @@ async fn ack_status(stack: &Stack, provider: &str, key: &str) -> (String, u32, O
         .await
         .unwrap()
         .expect("event record");
-    (e.ack.status, e.ack.attempts, e.ack.message)
+    (e.ack.status.to_string(), e.ack.attempts, e.ack.message)
 }
 
 async fn only_event_key(stack: &Stack) -> String {
@@ -94,7 +94,7 @@ async fn deliverect_accept_is_sent_once_with_a_cached_token() {
         .unwrap()
         .trail;
     assert_eq!(
-        trail[0].ack.as_ref().unwrap().status,
+        trail[0].ack.as_ref().unwrap().status.as_str(),
         "acked",
         "the trail shows the ack"
     );

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use ordergate_shared::fixtures::request;
-use ordergate_shared::store::EventStore;
+use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::{Pipeline, Provider};
 use ordergate_tests::iam::{receiver_function, ACK_WORKER, PUBLISHER};
 use ordergate_tests::{endpoint, root, svix_signed, Stack};
@@ -214,7 +214,7 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
     ] {
         let trail = stack.store().order(provider, order).await.unwrap().trail;
         let ack = trail[0].ack.as_ref().expect("ack on the trail");
-        assert_eq!(ack.status, "acked", "{provider}: {ack:?}");
+        assert_eq!(ack.status, AckStatus::Acked, "{provider}: {ack:?}");
     }
     api.verify().await;
 

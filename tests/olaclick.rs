@@ -55,7 +55,7 @@ async fn a_new_event_is_stored_with_its_trail_and_one_job_is_enqueued() {
         .await
         .unwrap()
         .expect("event record");
-    assert_eq!(stored.ack.status, "pending");
+    assert_eq!(stored.ack.status.as_str(), "pending");
     assert_eq!(stored.raw_body, Some(payload_text(CREATED)));
     assert_eq!(stored.event.event_type, "order_created");
     let ttl_days = (stored.expires_at - chrono::Utc::now().timestamp()) as f64 / 86400.0;

@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use ordergate_shared::store::EventStore;
+use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_tests::{depth, Stack};
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex};
@@ -84,7 +84,7 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(event.ack.status, "acked");
+    assert_eq!(event.ack.status, AckStatus::Acked);
     assert_eq!(status_calls(&api.received_requests().await.unwrap()), 1);
 
     // Replaying an already acknowledged job again does not call the platform again.

@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::{
-    ack_settled, keys, AckOutcome, AckState, Claim, EventStore, NewEvent, OrderState, OrderView, Recorded,
-    StoreError, StoredEvent, TrailEntry, ACK_IN_PROGRESS, ACK_PENDING, ACK_RETRYING,
+    duplicate_needs_enqueue, keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderState,
+    OrderView, Recorded, StoreError, StoredEvent, TrailEntry,
 };
 use crate::job::AckJob;
 use crate::model::OrderStatus;
@@ -48,7 +48,7 @@ impl EventStore for MemoryStore {
         let event_pk = keys::event_pk(&e.provider, &e.dedupe_key.0);
         if let Some((old, _)) = inner.events.get(&event_pk) {
             return Ok(Recorded::Duplicate {
-                ack_pending: !ack_settled(&old.ack.status),
+                ack_pending: duplicate_needs_enqueue(Some(old.ack.status)),
                 same_body: old.event.body_sha256 == e.body_sha256,
             });
         }
@@ -56,10 +56,7 @@ impl EventStore for MemoryStore {
             event: e.clone(),
             raw_body: new.raw_body.map(str::to_owned),
             job: new.job.clone(),
-            ack: AckState {
-                status: ACK_PENDING.to_owned(),
-                ..AckState::default()
-            },
+            ack: AckState::default(),
             expires_at: new.expires_at,
         };
         inner.events.insert(event_pk, (stored, None));
@@ -171,17 +168,15 @@ impl EventStore for MemoryStore {
         else {
             return Ok(Claim::Missing);
         };
-        let status = event.ack.status.as_str();
-        if ack_settled(status) {
-            return Ok(Claim::Settled {
-                status: status.to_owned(),
-            });
+        let status = event.ack.status;
+        if status.is_settled() {
+            return Ok(Claim::Settled { status });
         }
-        let free = status == ACK_PENDING || status == ACK_RETRYING;
+        let free = matches!(status, AckStatus::Pending | AckStatus::Retrying);
         if !free && lease_until.is_some_and(|until| until >= now.timestamp()) {
             return Ok(Claim::Busy);
         }
-        event.ack.status = ACK_IN_PROGRESS.to_owned();
+        event.ack.status = AckStatus::InProgress;
         event.ack.attempts += 1;
         event.ack.updated_at = Some(now.to_rfc3339());
         *lease_until = Some(now.timestamp() + lease.as_secs() as i64);
@@ -203,10 +198,10 @@ impl EventStore for MemoryStore {
         else {
             return Ok(());
         };
-        if event.ack.status != ACK_IN_PROGRESS {
+        if event.ack.status != AckStatus::InProgress {
             return Ok(()); // the lease was lost: the other worker's result counts
         }
-        event.ack.status = outcome.status().to_owned();
+        event.ack.status = outcome.status();
         event.ack.message = Some(outcome.message().to_owned());
         event.ack.updated_at = Some(now.to_rfc3339());
         *lease_until = None;

@@ -48,16 +48,61 @@ pub enum Recorded {
 pub struct StoreError(pub String);
 
 /// Ack status of a stored event: `pending` when stored, then the ack worker's claim
-/// (`in_progress`), and its outcome: `acked`, `failed` (permanently) or `retrying`.
-pub const ACK_PENDING: &str = "pending";
-pub const ACK_IN_PROGRESS: &str = "in_progress";
-pub const ACK_RETRYING: &str = "retrying";
-pub const ACK_ACKED: &str = "acked";
-pub const ACK_FAILED: &str = "failed";
+/// (`in_progress`), and its outcome: `acked`, `failed` (permanently) or `retrying`. Stored
+/// as these words (`ack_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AckStatus {
+    #[default]
+    Pending,
+    InProgress,
+    Retrying,
+    Acked,
+    Failed,
+}
 
-/// Whether the acknowledgement is settled: no job needs to run again.
-pub fn ack_settled(status: &str) -> bool {
-    status == ACK_ACKED || status == ACK_FAILED
+impl AckStatus {
+    const ALL: [AckStatus; 5] = [
+        AckStatus::Pending,
+        AckStatus::InProgress,
+        AckStatus::Retrying,
+        AckStatus::Acked,
+        AckStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AckStatus::Pending => "pending",
+            AckStatus::InProgress => "in_progress",
+            AckStatus::Retrying => "retrying",
+            AckStatus::Acked => "acked",
+            AckStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<AckStatus> {
+        AckStatus::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+
+    /// Whether the acknowledgement is settled: no job needs to run again.
+    pub fn is_settled(self) -> bool {
+        matches!(self, AckStatus::Acked | AckStatus::Failed)
+    }
+}
+
+impl std::fmt::Display for AckStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The one rule both stores apply when a delivery is a duplicate: enqueue its job again
+/// when the stored record is still `pending` (or could not be read) — the first delivery
+/// may have died between storing it and sending the job. Once a worker has claimed it
+/// (`in_progress`, `retrying`) the job is on the queue, and once settled nothing is left
+/// to do. A repeat that was not needed is dropped by FIFO dedupe and the worker's claim.
+pub fn duplicate_needs_enqueue(stored: Option<AckStatus>) -> bool {
+    stored.is_none_or(|s| s == AckStatus::Pending)
 }
 
 /// The ack worker's attempt to take a job.
@@ -66,7 +111,7 @@ pub enum Claim {
     /// This worker holds the job until the lease ends; `attempt` counts from 1.
     Claimed { attempt: u32 },
     /// Already acknowledged or failed: a repeated job, nothing to do.
-    Settled { status: String },
+    Settled { status: AckStatus },
     /// Another worker holds an unexpired lease: try again later.
     Busy,
     /// No event record (expired by TTL, or never stored): nothing to do.
@@ -90,11 +135,11 @@ pub enum AckOutcome<'a> {
 }
 
 impl AckOutcome<'_> {
-    pub fn status(&self) -> &'static str {
+    pub fn status(&self) -> AckStatus {
         match self {
-            AckOutcome::Acked { .. } => ACK_ACKED,
-            AckOutcome::Failed { .. } => ACK_FAILED,
-            AckOutcome::Retrying { .. } => ACK_RETRYING,
+            AckOutcome::Acked { .. } => AckStatus::Acked,
+            AckOutcome::Failed { .. } => AckStatus::Failed,
+            AckOutcome::Retrying { .. } => AckStatus::Retrying,
         }
     }
 
@@ -110,7 +155,7 @@ impl AckOutcome<'_> {
 /// The ack fields of an event record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct AckState {
-    pub status: String,
+    pub status: AckStatus,
     pub attempts: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -243,5 +288,34 @@ pub mod keys {
             "EVENT#{}#{dedupe_key}",
             received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
         )
+    }
+}
+
+#[cfg(test)]
+mod ack_status_tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_enqueues_again_only_while_its_job_may_be_unsent() {
+        assert!(
+            duplicate_needs_enqueue(None),
+            "status unknown: re-enqueue is safe"
+        );
+        let again: Vec<_> = AckStatus::ALL
+            .into_iter()
+            .filter(|s| duplicate_needs_enqueue(Some(*s)))
+            .collect();
+        assert_eq!(again, [AckStatus::Pending]);
+    }
+
+    #[test]
+    fn statuses_are_stored_as_their_words() {
+        for status in AckStatus::ALL {
+            assert_eq!(AckStatus::parse(status.as_str()), Some(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert_eq!(AckStatus::parse("done"), None);
+        let settled: Vec<_> = AckStatus::ALL.into_iter().filter(|s| s.is_settled()).collect();
+        assert_eq!(settled, [AckStatus::Acked, AckStatus::Failed]);
     }
 }

@@ -151,10 +151,34 @@ fn loggable(reason: &str) -> &str {
     }
 }
 
+/// Why a message needs no further work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    /// The platform took the acknowledgement (metric `Acked`).
+    Acked,
+    /// The platform refused it for good, or the job cannot be done (metric `AckFailed`).
+    FailedPermanently,
+    /// A repeat of a job already acked or failed.
+    AlreadySettled,
+    /// The event record is gone (expired) or was never stored.
+    NoEventRecord,
+}
+
+impl Done {
+    fn as_str(self) -> &'static str {
+        match self {
+            Done::Acked => "acked",
+            Done::FailedPermanently => "failed permanently",
+            Done::AlreadySettled => "already settled",
+            Done::NoEventRecord => "no event record",
+        }
+    }
+}
+
 /// How one message ended, for the batch response and the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Handled {
-    Done(&'static str),
+    Done(Done),
     /// Try again after the back-off (or at least `after`, when the platform said so).
     Retry {
         attempt: u32,
@@ -263,13 +287,15 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
         crate::metrics::emit(
             provider,
             &[
-                crate::metrics::count("Acked", *handled == Handled::Done("acked")),
-                crate::metrics::count("AckFailed", *handled == Handled::Done("failed permanently")),
+                crate::metrics::count("Acked", *handled == Handled::Done(Done::Acked)),
+                crate::metrics::count("AckFailed", *handled == Handled::Done(Done::FailedPermanently)),
                 crate::metrics::count("AckRetried", matches!(handled, Handled::Retry { .. })),
             ],
         );
         match handled {
-            Handled::Done(outcome) => tracing::info!(message_id = %id, provider, outcome, "ack job done"),
+            Handled::Done(done) => {
+                tracing::info!(message_id = %id, provider, outcome = done.as_str(), "ack job done")
+            }
             Handled::Retry { attempt, reason, .. } => {
                 // The reason may quote the platform's answer (customer data): the log
                 // keeps only what failed and how; the full text is on the event record.
@@ -316,8 +342,8 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
         };
         let attempt = match self.store.claim_ack(job, now, LEASE).await {
             Ok(Claim::Claimed { attempt }) => attempt,
-            Ok(Claim::Settled { .. }) => return Handled::Done("already settled"),
-            Ok(Claim::Missing) => return Handled::Done("no event record"),
+            Ok(Claim::Settled { .. }) => return Handled::Done(Done::AlreadySettled),
+            Ok(Claim::Missing) => return Handled::Done(Done::NoEventRecord),
             Ok(Claim::Busy) => return retry(receive_count(message), "held by another worker".into()),
             Err(e) => return retry(receive_count(message), e.to_string()),
         };
@@ -338,8 +364,8 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             return retry(attempt, e.to_string());
         }
         match result {
-            Ok(_) => Handled::Done("acked"),
-            Err(AckError::Permanent(_)) => Handled::Done("failed permanently"),
+            Ok(_) => Handled::Done(Done::Acked),
+            Err(AckError::Permanent(_)) => Handled::Done(Done::FailedPermanently),
             Err(AckError::Later { reason, after }) => Handled::Retry {
                 attempt,
                 reason,

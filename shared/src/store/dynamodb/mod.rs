@@ -10,8 +10,8 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::{
-    ack_settled, keys, AckOutcome, AckState, Claim, EventStore, NewEvent, OrderState, OrderView, Recorded,
-    StoreError, StoredEvent, TrailEntry, ACK_IN_PROGRESS, ACK_PENDING, ACK_RETRYING,
+    duplicate_needs_enqueue, keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderState,
+    OrderView, Recorded, StoreError, StoredEvent, TrailEntry,
 };
 use crate::job::AckJob;
 use crate::model::{CanonicalEvent, Precedence};
@@ -98,7 +98,7 @@ impl DynamoStore {
             ("body_sha256".into(), s(&e.body_sha256)),
             ("event".into(), json(e)),
             ("job".into(), json(new.job)),
-            ("ack_status".into(), s(ACK_PENDING)),
+            ("ack_status".into(), s(AckStatus::Pending.as_str())),
             ("ack_attempts".into(), n(0)),
             ("expires_at".into(), n(new.expires_at)),
         ]);
@@ -211,9 +211,15 @@ impl DynamoStore {
     }
 }
 
+/// An item's `ack_status`, if it has a known one.
+fn ack_status(item: Option<&Item>) -> Option<AckStatus> {
+    item.and_then(|i| get_s(i, "ack_status"))
+        .and_then(AckStatus::parse)
+}
+
 fn ack_state(item: &Item) -> AckState {
     AckState {
-        status: get_s(item, "ack_status").unwrap_or_default().to_owned(),
+        status: ack_status(Some(item)).unwrap_or_default(),
         attempts: get_n(item, "ack_attempts")
             .unwrap_or_default()
             .try_into()
@@ -254,10 +260,8 @@ impl EventStore for DynamoStore {
             if is_condition_failure(reasons.first()) || is_condition_failure(reasons.get(1)) {
                 let old = reasons.first().and_then(CancellationReason::item);
                 return Ok(Recorded::Duplicate {
-                    // Without the old item (history clash) assume pending: re-enqueue is safe.
-                    ack_pending: old
-                        .and_then(|i| get_s(i, "ack_status"))
-                        .is_none_or(|a| a == ACK_PENDING),
+                    // Without the old item (history clash) its status is unknown.
+                    ack_pending: duplicate_needs_enqueue(ack_status(old)),
                     same_body: old
                         .and_then(|i| get_s(i, "body_sha256"))
                         .is_none_or(|h| h == new.event.body_sha256),
@@ -409,9 +413,9 @@ impl EventStore for DynamoStore {
                 "attribute_exists(pk) AND (ack_status IN (:pending, :retrying) \
                  OR (ack_status = :taken AND ack_lease_until < :now_s))",
             )
-            .expression_attribute_values(":taken", s(ACK_IN_PROGRESS))
-            .expression_attribute_values(":pending", s(ACK_PENDING))
-            .expression_attribute_values(":retrying", s(ACK_RETRYING))
+            .expression_attribute_values(":taken", s(AckStatus::InProgress.as_str()))
+            .expression_attribute_values(":pending", s(AckStatus::Pending.as_str()))
+            .expression_attribute_values(":retrying", s(AckStatus::Retrying.as_str()))
             .expression_attribute_values(":lease", n(now.timestamp() + lease.as_secs() as i64))
             .expression_attribute_values(":now_s", n(now.timestamp()))
             .expression_attribute_values(":now", s(now.to_rfc3339()))
@@ -434,10 +438,8 @@ impl EventStore for DynamoStore {
             Err(err) => match err.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(e)) => Ok(match e.item() {
                     None => Claim::Missing,
-                    Some(old) => match get_s(old, "ack_status").unwrap_or_default() {
-                        status if ack_settled(status) => Claim::Settled {
-                            status: status.to_owned(),
-                        },
+                    Some(old) => match ack_status(Some(old)) {
+                        Some(status) if status.is_settled() => Claim::Settled { status },
                         _ => Claim::Busy,
                     },
                 }),
@@ -494,13 +496,13 @@ impl DynamoStore {
     ) -> Vec<TransactWriteItem> {
         let ack_values = || {
             HashMap::from([
-                (":status".to_owned(), s(outcome.status())),
+                (":status".to_owned(), s(outcome.status().as_str())),
                 (":message".to_owned(), s(outcome.message())),
                 (":now".to_owned(), s(now.to_rfc3339())),
             ])
         };
         let mut event_values = ack_values();
-        event_values.insert(":taken".into(), s(ACK_IN_PROGRESS));
+        event_values.insert(":taken".into(), s(AckStatus::InProgress.as_str()));
         let event = Update::builder()
             .table_name(&self.table)
             .key("pk", s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
