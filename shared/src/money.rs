@@ -144,6 +144,73 @@ pub struct Converted {
     pub rounded: bool,
 }
 
+/// A platform's amounts as minor units of one currency. An amount with more decimals
+/// than the currency has is rounded half-even and the rounding is noted, naming the
+/// field: the stored event says which amounts are not exactly what was sent. Every
+/// platform converts through this, so they round and warn alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Converter {
+    pub currency: Currency,
+    /// One line per rounded amount, for the event's warnings.
+    pub warnings: Vec<String>,
+}
+
+/// An amount with no minor-unit value (out of range), naming its field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {error}")]
+pub struct AmountError {
+    pub field: String,
+    pub error: MoneyError,
+}
+
+impl Converter {
+    pub fn new(currency: Currency) -> Converter {
+        Converter {
+            currency,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// `field` names the amount in warnings and errors; it is only built when one is
+    /// needed, so the common case allocates nothing.
+    pub fn minor(
+        &mut self,
+        field: &dyn Fn() -> String,
+        amount: MajorAmount,
+    ) -> Result<MinorUnits, AmountError> {
+        let converted = amount.to_minor(self.currency).map_err(|error| AmountError {
+            field: field(),
+            error,
+        })?;
+        if converted.rounded {
+            self.warnings.push(format!(
+                "{} has more decimals than {} allows; rounded",
+                field(),
+                self.currency
+            ));
+        }
+        Ok(converted.minor)
+    }
+
+    pub fn opt(
+        &mut self,
+        field: &dyn Fn() -> String,
+        amount: Option<MajorAmount>,
+    ) -> Result<Option<MinorUnits>, AmountError> {
+        amount.map(|a| self.minor(field, a)).transpose()
+    }
+
+    /// An integer amount in units with `digits` decimals (cents: 2).
+    pub fn scaled(
+        &mut self,
+        field: &dyn Fn() -> String,
+        amount: i64,
+        digits: u32,
+    ) -> Result<MinorUnits, AmountError> {
+        self.minor(field, MajorAmount::from_minor(amount, digits))
+    }
+}
+
 /// More digits than this are refused (i128 holds 38).
 const MAX_DIGITS: usize = 30;
 
@@ -271,6 +338,29 @@ mod tests {
             .unwrap()
             .to_minor(cur(currency))
             .unwrap()
+    }
+
+    #[test]
+    fn the_converter_notes_each_rounding_by_field_and_names_refusals() {
+        let mut money = Converter::new(cur("JPY"));
+        let field = || "data.total".to_owned();
+        assert_eq!(
+            money.minor(&field, MajorAmount::parse("120").unwrap()),
+            Ok(MinorUnits(120))
+        );
+        assert!(money.warnings.is_empty(), "exact: no warning");
+        assert_eq!(
+            money.minor(&field, MajorAmount::parse("2.5").unwrap()),
+            Ok(MinorUnits(2))
+        );
+        assert_eq!(
+            money.warnings,
+            ["data.total has more decimals than JPY allows; rounded"]
+        );
+        assert_eq!(money.opt(&field, None), Ok(None));
+        let too_big = money.minor(&|| "data.tip".into(), MajorAmount::parse("1e29").unwrap());
+        assert!(too_big.unwrap_err().to_string().starts_with("data.tip: amount"));
+        assert_eq!(money.warnings.len(), 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use ordergate_shared::model::attributes::{put, put_list};
 use ordergate_shared::model::{
     Address, Adjustment, Courier, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Payment, Totals,
 };
-use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
+use ordergate_shared::money::{Converter, Currency, MinorUnits};
 use ordergate_shared::time::Timestamp;
 
 use crate::wire;
@@ -49,27 +49,26 @@ pub fn order_type(code: Option<i64>) -> OrderType {
 #[error("{0}")]
 pub struct MapError(pub String);
 
-/// Rescales `decimalDigits` minor units to the currency's, noting any rounding.
+/// Deliverect's amounts: integers in the order's `decimalDigits`, converted (and any
+/// rounding noted) by the shared [`Converter`].
 struct Money {
     digits: u32,
-    currency: Currency,
-    warnings: Vec<String>,
+    converter: Converter,
 }
 
 impl Money {
+    fn new(digits: u32, currency: Currency) -> Money {
+        Money {
+            digits,
+            converter: Converter::new(currency),
+        }
+    }
+
     /// `field` names the amount in errors and warnings; it is only built when needed.
     fn minor(&mut self, field: &dyn Fn() -> String, amount: i64) -> Result<MinorUnits, MapError> {
-        let converted = MajorAmount::from_minor(amount, self.digits)
-            .to_minor(self.currency)
-            .map_err(|e| MapError(format!("{}: {e}", field())))?;
-        if converted.rounded {
-            self.warnings.push(format!(
-                "{} has more digits than {} allows; rounded",
-                field(),
-                self.currency
-            ));
-        }
-        Ok(converted.minor)
+        self.converter
+            .scaled(field, amount, self.digits)
+            .map_err(|e| MapError(e.to_string()))
     }
 
     fn opt(
@@ -147,11 +146,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
     if digits > 9 {
         return Err(MapError(format!("decimalDigits {digits} is not supported")));
     }
-    let mut money = Money {
-        digits,
-        currency,
-        warnings: Vec::new(),
-    };
+    let mut money = Money::new(digits, currency);
 
     let mut items = Vec::with_capacity(o.items.len());
     let mut subtotal: i128 = 0;
@@ -216,6 +211,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         .and_then(|s| s.checked_sub(discount_total.unwrap_or_default()));
     if tip.is_none() || fee_total.is_none() || tax_total.is_none() || expected.is_none() {
         money
+            .converter
             .warnings
             .push("amounts add up beyond the representable range; sums left out".into());
     }
@@ -225,7 +221,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         .or(expected)
         .ok_or_else(|| MapError("no payment.amount, and the order's amounts do not add up".into()))?;
     if let Some(expected) = expected.filter(|e| *e != total) {
-        money.warnings.push(format!(
+        money.converter.warnings.push(format!(
             "payment.amount {} differs from items - discounts + fees + tips ({})",
             total.0, expected.0
         ));
@@ -377,7 +373,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         test: o.test_order.unwrap_or(false),
         attributes,
     };
-    Ok((order, money.warnings))
+    Ok((order, money.converter.warnings))
 }
 
 #[cfg(test)]
@@ -413,11 +409,7 @@ mod tests {
 
     #[test]
     fn decimal_digits_rescale_to_the_currency() {
-        let mut m = Money {
-            digits: 2,
-            currency: "JPY".parse().unwrap(),
-            warnings: vec![],
-        };
+        let mut m = Money::new(2, "JPY".parse().unwrap());
         assert_eq!(m.minor(&|| "x".into(), 150_000).unwrap(), MinorUnits(1500));
         assert_eq!(
             m.minor(&|| "x".into(), 150).unwrap(),
@@ -429,19 +421,11 @@ mod tests {
             MinorUnits(2),
             "2.50 JPY rounds half-even to 2"
         );
-        assert_eq!(m.warnings.len(), 2);
-        let mut m = Money {
-            digits: 2,
-            currency: "KWD".parse().unwrap(),
-            warnings: vec![],
-        };
+        assert_eq!(m.converter.warnings.len(), 2);
+        let mut m = Money::new(2, "KWD".parse().unwrap());
         assert_eq!(m.minor(&|| "x".into(), 650).unwrap(), MinorUnits(6500));
         assert!(m.minor(&|| "x".into(), i64::MAX).is_err());
-        let mut m = Money {
-            digits: 2,
-            currency: "EUR".parse().unwrap(),
-            warnings: vec![],
-        };
+        let mut m = Money::new(2, "EUR".parse().unwrap());
         assert_eq!(m.minor(&|| "x".into(), -50).unwrap(), MinorUnits(-50));
     }
 }

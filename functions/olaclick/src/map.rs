@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono_tz::Tz;
 use ordergate_shared::model::{Adjustment, Customer, Item, Order, OrderStatus, OrderType, Payment, Totals};
-use ordergate_shared::money::{Currency, MajorAmount, MinorUnits, MoneyError};
+use ordergate_shared::money::{Converter, MajorAmount, MinorUnits};
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::ApiError;
 
@@ -41,55 +41,24 @@ pub fn order_type(raw: Option<&str>) -> OrderType {
     }
 }
 
-/// Converts amounts to minor units of one currency, noting any that had to be rounded.
-struct Money {
-    currency: Currency,
-    warnings: Vec<String>,
-}
-
-impl Money {
-    /// `field` names the amount in errors and warnings; it is only built when needed.
-    fn minor(&mut self, field: &dyn Fn() -> String, amount: &MajorAmount) -> Result<MinorUnits, ApiError> {
-        let converted = amount
-            .to_minor(self.currency)
-            .map_err(|e: MoneyError| ApiError::bad_request("invalid_amount", format!("{}: {e}", field())))?;
-        if converted.rounded {
-            self.warnings.push(format!(
-                "{} has more decimals than {} allows; rounded",
-                field(),
-                self.currency
-            ));
-        }
-        Ok(converted.minor)
-    }
-
-    fn opt(
-        &mut self,
-        field: &dyn Fn() -> String,
-        amount: Option<&MajorAmount>,
-    ) -> Result<Option<MinorUnits>, ApiError> {
-        amount.map(|a| self.minor(field, a)).transpose()
-    }
-}
-
 fn non_zero(m: Option<MinorUnits>) -> Option<MinorUnits> {
     m.filter(|m| m.0 != 0)
 }
 
-fn topping(money: &mut Money, i: usize, j: usize, t: &Topping) -> Result<Item, ApiError> {
+fn topping(money: &mut Converter, i: usize, j: usize, t: &Topping) -> Result<Item, ApiError> {
     let at = |f: &str| format!("data.order_details[{i}].product.toppings[{j}].{f}");
     Ok(Item {
         name: t.name.clone(),
         sku: t.sku.clone(),
         quantity: t.quantity,
-        unit_price: money.minor(&|| at("unit_price"), &t.unit_price)?,
-        unit_regular_price: money.opt(&|| at("unit_regular_price"), t.unit_regular_price.as_ref())?,
-        unit_discount: non_zero(money.opt(&|| at("discount"), t.discount.as_ref())?),
+        unit_price: money.minor(&|| at("unit_price"), t.unit_price)?,
+        unit_regular_price: money.opt(&|| at("unit_regular_price"), t.unit_regular_price)?,
+        unit_discount: non_zero(money.opt(&|| at("discount"), t.discount)?),
         ..Item::default()
     })
 }
 
-fn line(money: &mut Money, i: usize, d: &OrderDetail) -> Result<Item, ApiError> {
+fn line(money: &mut Converter, i: usize, d: &OrderDetail) -> Result<Item, ApiError> {
     let at = |f: &str| format!("data.order_details[{i}].{f}");
     let p = &d.product;
     let modifiers = p
@@ -102,14 +71,11 @@ fn line(money: &mut Money, i: usize, d: &OrderDetail) -> Result<Item, ApiError> 
         name: p.name.clone(),
         sku: p.sku.clone(),
         quantity: d.quantity,
-        unit_price: money.minor(&|| at("product.unit_price"), &p.unit_price)?,
-        unit_regular_price: money.opt(
-            &|| at("product.unit_regular_price"),
-            p.unit_regular_price.as_ref(),
-        )?,
-        unit_discount: non_zero(money.opt(&|| at("product.unit_discount"), p.unit_discount.as_ref())?),
-        line_total: money.opt(&|| at("total"), d.total.as_ref())?,
-        modifiers_total: money.opt(&|| at("product.toppings_price"), p.toppings_price.as_ref())?,
+        unit_price: money.minor(&|| at("product.unit_price"), p.unit_price)?,
+        unit_regular_price: money.opt(&|| at("product.unit_regular_price"), p.unit_regular_price)?,
+        unit_discount: non_zero(money.opt(&|| at("product.unit_discount"), p.unit_discount)?),
+        line_total: money.opt(&|| at("total"), d.total)?,
+        modifiers_total: money.opt(&|| at("product.toppings_price"), p.toppings_price)?,
         notes: d.comment.clone(),
         modifiers,
         attributes: BTreeMap::new(),
@@ -123,10 +89,7 @@ pub fn order(
     status_override: Option<(OrderStatus, &str)>,
 ) -> Result<(Order, Vec<String>), ApiError> {
     let c = &data.cost_details;
-    let mut money = Money {
-        currency: c.currency,
-        warnings: Vec::new(),
-    };
+    let mut money = Converter::new(c.currency);
     let items: Vec<Item> = data
         .order_details
         .iter()
@@ -135,7 +98,7 @@ pub fn order(
         .collect::<Result<_, _>>()?;
 
     let mut amount =
-        |name: &str, a: &Option<MajorAmount>| money.opt(&|| format!("data.cost_details.{name}"), a.as_ref());
+        |name: &str, a: &Option<MajorAmount>| money.opt(&|| format!("data.cost_details.{name}"), *a);
     let products = amount("products_price", &c.products_price)?;
     let toppings = amount("toppings_price", &c.toppings_price)?;
     let tip = amount("tip", &c.tip)?;
@@ -169,7 +132,7 @@ pub fn order(
             });
         }
     }
-    let total = money.minor(&|| "data.cost_details.total".into(), &c.total)?;
+    let total = money.minor(&|| "data.cost_details.total".into(), c.total)?;
     let subtotal = match (products, toppings) {
         (None, None) => None,
         (p, t) => MinorUnits::sum([p.unwrap_or_default(), t.unwrap_or_default()]),

@@ -6,7 +6,7 @@ use ordergate_shared::model::attributes::{put, put_json, put_list};
 use ordergate_shared::model::{
     Address, Adjustment, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals,
 };
-use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
+use ordergate_shared::money::{Converter, Currency, MinorUnits};
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::ApiError;
 
@@ -22,28 +22,6 @@ pub fn status(raw: &str) -> OrderStatus {
     }
 }
 
-struct Money {
-    currency: Currency,
-    warnings: Vec<String>,
-}
-
-impl Money {
-    /// `field` names the amount in errors and warnings; it is only built when needed.
-    fn cents(&mut self, field: &dyn Fn() -> String, cents: i64) -> Result<MinorUnits, ApiError> {
-        let c = MajorAmount::from_minor(cents, 2)
-            .to_minor(self.currency)
-            .map_err(|e| ApiError::bad_request("invalid_amount", format!("{}: {e}", field())))?;
-        if c.rounded {
-            self.warnings.push(format!(
-                "{} has more digits than {} allows; rounded",
-                field(),
-                self.currency
-            ));
-        }
-        Ok(c.minor)
-    }
-}
-
 fn product_attrs(
     attrs: &mut BTreeMap<String, String>,
     pos_id: &Option<String>,
@@ -56,7 +34,7 @@ fn product_attrs(
 }
 
 /// Options and their chosen variants become modifiers ("cooking type: Scrambled").
-fn options(money: &mut Money, path: &str, options: &[wire::ItemOption]) -> Result<Vec<Item>, ApiError> {
+fn options(money: &mut Converter, path: &str, options: &[wire::ItemOption]) -> Result<Vec<Item>, ApiError> {
     let mut out = Vec::new();
     for (o, option) in options.iter().enumerate() {
         for (v, variant) in option.variants.iter().enumerate() {
@@ -74,9 +52,10 @@ fn options(money: &mut Money, path: &str, options: &[wire::ItemOption]) -> Resul
                     None => variant.name.clone(),
                 },
                 quantity: 1,
-                unit_price: money.cents(
+                unit_price: money.scaled(
                     &|| format!("{path}.options[{o}].variants[{v}].price"),
                     variant.price,
+                    2,
                 )?,
                 attributes,
                 ..Item::default()
@@ -87,7 +66,7 @@ fn options(money: &mut Money, path: &str, options: &[wire::ItemOption]) -> Resul
 }
 
 fn item(
-    money: &mut Money,
+    money: &mut Converter,
     n: usize,
     i: &wire::OrderItem,
     taxes: &mut Vec<Adjustment>,
@@ -102,7 +81,7 @@ fn item(
             name: inc.name.clone(),
             sku: sku(&inc.product_ids),
             quantity: inc.quantity,
-            unit_price: money.cents(&|| format!("{at}.unitPrice"), inc.unit_price)?,
+            unit_price: money.scaled(&|| format!("{at}.unitPrice"), inc.unit_price, 2)?,
             modifiers: options(money, &at, &inc.options)?,
             attributes,
             ..Item::default()
@@ -119,7 +98,7 @@ fn item(
                 .into(),
                 name: t.name.clone(),
                 code: t.pos_id.clone(),
-                amount: money.cents(&|| format!("{path}.taxes[{k}].amount"), amount)?,
+                amount: money.scaled(&|| format!("{path}.taxes[{k}].amount"), amount, 2)?,
             });
         }
     }
@@ -140,10 +119,10 @@ fn item(
         name: i.name.clone(),
         sku: sku(&i.product_ids),
         quantity: i.quantity,
-        unit_price: money.cents(&|| format!("{path}.unitPrice"), i.unit_price)?,
+        unit_price: money.scaled(&|| format!("{path}.unitPrice"), i.unit_price, 2)?,
         line_total: i
             .total_after_surcounts
-            .map(|t| money.cents(&|| format!("{path}.totalAfterSurcounts"), t))
+            .map(|t| money.scaled(&|| format!("{path}.totalAfterSurcounts"), t, 2))
             .transpose()?,
         notes: i.item_notes.clone(),
         modifiers,
@@ -161,10 +140,7 @@ pub fn order(
     status: OrderStatus,
     currency: Currency,
 ) -> Result<(Order, Vec<String>), ApiError> {
-    let mut money = Money {
-        currency,
-        warnings: Vec::new(),
-    };
+    let mut money = Converter::new(currency);
     let mut taxes = Vec::new();
     let items = o
         .items
@@ -179,7 +155,7 @@ pub fn order(
                 kind: "surcount".into(),
                 name: s.name.clone(),
                 code: s.pos_id.clone(),
-                amount: money.cents(&|| format!("data.surcounts[{k}].amount"), amount)?,
+                amount: money.scaled(&|| format!("data.surcounts[{k}].amount"), amount, 2)?,
             });
         }
     }

@@ -19,7 +19,7 @@ use std::time::Duration;
 use ordergate_shared::config;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::model::{Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals};
-use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
+use ordergate_shared::money::{Converter, Currency, MinorUnits};
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::wire::{list_or_null, opt_lenient_int, opt_string_or_number};
@@ -56,6 +56,13 @@ fn already_at_or_past(current: Option<&str>, status: &str) -> bool {
         (Some(now), Some(wanted)) => now >= wanted,
         _ => false,
     }
+}
+
+/// Cents in the fetched order → minor units (an amount out of range fails the job).
+fn cents(money: &mut Converter, field: &str, cents: i64) -> Result<MinorUnits, AckError> {
+    money
+        .scaled(&|| field.to_owned(), cents, 2)
+        .map_err(|e| AckError::Permanent(format!("ordatic order amount {e}")))
 }
 
 /// Where and what to report back when an order is accepted.
@@ -223,30 +230,30 @@ impl OrdaticAck {
         })
     }
 
-    fn cents(&self, cents: i64) -> Result<MinorUnits, AckError> {
-        MajorAmount::from_minor(cents, 2)
-            .to_minor(self.currency)
-            .map(|c| c.minor)
-            .map_err(|e| AckError::Permanent(format!("ordatic order amount: {e}")))
-    }
-
-    fn item(&self, i: &FullItem) -> Result<Item, AckError> {
+    fn item(money: &mut Converter, path: &str, i: &FullItem) -> Result<Item, AckError> {
         Ok(Item {
             name: i.name.clone(),
             sku: i.sku.clone(),
             quantity: i.quantity.unwrap_or(1),
-            unit_price: self.cents(i.price.unwrap_or_default())?,
+            unit_price: cents(money, &format!("{path}.price"), i.price.unwrap_or_default())?,
             modifiers: i
                 .modifiers
                 .iter()
-                .map(|m| self.item(m))
+                .enumerate()
+                .map(|(n, m)| Self::item(money, &format!("{path}.modifiers[{n}]"), m))
                 .collect::<Result<_, _>>()?,
             ..Item::default()
         })
     }
 
     fn map(&self, order_id: &str, o: FullOrder, raw: &str) -> Result<Order, AckError> {
-        let items: Vec<Item> = o.items.iter().map(|i| self.item(i)).collect::<Result<_, _>>()?;
+        let mut money = Converter::new(self.currency);
+        let items: Vec<Item> = o
+            .items
+            .iter()
+            .enumerate()
+            .map(|(n, i)| Self::item(&mut money, &format!("items[{n}]"), i))
+            .collect::<Result<_, _>>()?;
         let line = |i: &Item| {
             let modifiers = MinorUnits::sum(
                 i.modifiers
@@ -262,9 +269,16 @@ impl OrdaticAck {
             .collect::<Option<Vec<_>>>()
             .and_then(MinorUnits::sum)
             .ok_or_else(|| AckError::Permanent("ordatic order: amounts add up beyond range".into()))?;
+        let total = o.total.map(|t| cents(&mut money, "total", t)).transpose()?;
         let mut attributes = BTreeMap::new();
         if raw.len() <= MAX_RAW {
             attributes.insert("ordatic_order".to_owned(), raw.to_owned());
+        }
+        // The enrichment has no event to carry warnings: rounded amounts are noted on
+        // the order itself (Ordatic sends cents, so only for currencies with fewer digits).
+        let rounded = money.warnings.join("; ");
+        if !rounded.is_empty() {
+            attributes.insert("amount_warnings".to_owned(), rounded);
         }
         let kind = o.fulfillment.and_then(|f| f.kind).unwrap_or_default();
         let status_raw = o.status.clone().unwrap_or_default();
@@ -294,7 +308,7 @@ impl OrdaticAck {
             taxes: Vec::new(),
             totals: Totals {
                 subtotal: Some(lines),
-                total: o.total.map(|t| self.cents(t)).transpose()?.unwrap_or(lines),
+                total: total.unwrap_or(lines),
                 ..Totals::default()
             },
             customer: o.customer.map(|c| Customer {

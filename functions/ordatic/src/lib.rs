@@ -116,6 +116,7 @@ impl Provider for Ordatic {
         if kind.is_rider() {
             key = format!("{key}:{}", &delivery.body_sha256()[..16]);
         }
+        let mut warnings = Vec::new();
         let (detail, blobs) = match kind {
             EventType::RiderProofDelivery => {
                 let proof = proof.expect("read above for this event type");
@@ -129,13 +130,9 @@ impl Provider for Ordatic {
             }
             EventType::RiderRefund => {
                 let refund: RefundData = parse_json_at(data, "data")?;
-                (
-                    Some(EventDetail::Refund(map::refund(
-                        &refund.refund,
-                        self.config.currency,
-                    )?)),
-                    Vec::new(),
-                )
+                let (refund, rounded) = map::refund(&refund.refund, self.config.currency)?;
+                warnings = rounded;
+                (Some(EventDetail::Refund(refund)), Vec::new())
             }
             _ => (None, Vec::new()),
         };
@@ -156,7 +153,7 @@ impl Provider for Ordatic {
                 store_id: envelope.store_id,
                 order_id: order.order_id,
             },
-            warnings: Vec::new(),
+            warnings,
             quarantine: None,
         })
     }

@@ -3,7 +3,7 @@
 use base64::Engine;
 use ordergate_shared::blob::Blob;
 use ordergate_shared::model::{Adjustment, OrderStatus, Refund, RefundItem, RefundedProduct};
-use ordergate_shared::money::{Currency, MajorAmount, MinorUnits};
+use ordergate_shared::money::{Converter, Currency, MajorAmount, MinorUnits};
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::ApiError;
 
@@ -22,20 +22,18 @@ pub fn status(event: EventType) -> Option<OrderStatus> {
     }
 }
 
-/// Cents (number or numeric string) → minor units of `currency`.
-fn cents(field: &str, amount: Option<&MajorAmount>, currency: Currency) -> Result<MinorUnits, ApiError> {
+/// Cents (number or numeric string) → minor units; absent is zero.
+fn cents(money: &mut Converter, field: &str, amount: Option<&MajorAmount>) -> Result<MinorUnits, ApiError> {
     let Some(amount) = amount else {
         return Ok(MinorUnits(0));
     };
-    amount
-        .shifted(2)
-        .to_minor(currency)
-        .map(|c| c.minor)
-        .map_err(|e| ApiError::bad_request("invalid_amount", format!("{field}: {e}")))
+    Ok(money.minor(&|| field.to_owned(), amount.shifted(2))?)
 }
 
-pub fn refund(r: &wire::Refund, currency: Currency) -> Result<Refund, ApiError> {
+/// The refund, and a warning for each amount rounded to the currency.
+pub fn refund(r: &wire::Refund, currency: Currency) -> Result<(Refund, Vec<String>), ApiError> {
     let path = "data.refund";
+    let mut money = Converter::new(currency);
     let items = r
         .refund_items
         .iter()
@@ -44,8 +42,8 @@ pub fn refund(r: &wire::Refund, currency: Currency) -> Result<Refund, ApiError> 
             let at = |f: &str| format!("{path}.refundItems[{n}].{f}");
             Ok(RefundItem {
                 reason: i.reason.clone(),
-                rider_amount: cents(&at("riderAmount"), i.rider_amount.as_ref(), currency)?,
-                partner_amount: cents(&at("partnerAmount"), i.partner_amount.as_ref(), currency)?,
+                rider_amount: cents(&mut money, &at("riderAmount"), i.rider_amount.as_ref())?,
+                partner_amount: cents(&mut money, &at("partnerAmount"), i.partner_amount.as_ref())?,
                 party_at_fault: i.party_at_fault.clone(),
                 products: i
                     .items
@@ -68,31 +66,32 @@ pub fn refund(r: &wire::Refund, currency: Currency) -> Result<Refund, ApiError> 
                 name: f.name.clone(),
                 code: f.code.clone(),
                 amount: cents(
+                    &mut money,
                     &format!("{path}.refundFees[{n}].amount"),
                     f.amount.as_ref(),
-                    currency,
                 )?,
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(Refund {
+    let refund = Refund {
         id: r.id.clone(),
         date: r.date.as_deref().map(Timestamp::rfc3339),
         reason: r.reason.clone(),
         currency,
         rider_total: cents(
+            &mut money,
             &format!("{path}.totalRiderRefund"),
             r.total_rider_refund.as_ref(),
-            currency,
         )?,
         partner_total: cents(
+            &mut money,
             &format!("{path}.totalPartnerRefund"),
             r.total_partner_refund.as_ref(),
-            currency,
         )?,
         items,
         fees,
-    })
+    };
+    Ok((refund, money.warnings))
 }
 
 /// Decodes the proof image (plain base64 or a `data:` URI) into a blob for the event.

@@ -148,6 +148,37 @@ async fn refunds_are_typed_in_canonical_money() {
     .await;
 }
 
+/// Cents in a currency without them (JPY) are rounded half-even, and each rounded amount
+/// is a warning on the event naming its field, as for every platform.
+#[tokio::test]
+async fn refund_amounts_rounded_to_the_currency_are_warned_about() {
+    let rx = memory_pipeline(
+        Ordatic::new(Config {
+            currency: "JPY".parse().unwrap(),
+        }),
+        &json!({ "authorization": "local-ordatic-secret" }),
+    );
+    deliver(&rx, &sample(EventType::RiderRefund)).await;
+    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let Some(EventDetail::Refund(refund)) = &trail[0].detail else {
+        panic!("refund detail: {:?}", trail[0])
+    };
+    assert_eq!(refund.rider_total, MinorUnits(12), "1250 cents = 12.50 JPY → 12");
+    assert_eq!(refund.fees[0].amount, MinorUnits(2), "199 cents = 1.99 JPY → 2");
+    let warnings = &trail[0].warnings;
+    assert!(
+        warnings
+            .contains(&"data.refund.totalRiderRefund has more decimals than JPY allows; rounded".to_owned()),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("data.refund.refundFees[0].amount")),
+        "{warnings:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_multi_megabyte_proof_goes_to_the_blob_store_not_the_table() {
     let rx = receiver();
