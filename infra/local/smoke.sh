@@ -104,8 +104,7 @@ rm -f "$resigned"
 check "the oolio order is completed" expect state.status completed \
   show oolio 91b969ea-2e4d-46ac-b727-3a7528e5306b
 batch="$(mktemp -t ordergate-smoke-batch.XXXXXX)"
-"$py" infra/local/sqs_event.py olaclick 7573920b-5558-4455-ae73-d8628aba6609 \
-  --endpoint "$endpoint" --table ordergate-smoke-OrdersTable > "$batch"
+ordergate event olaclick 7573920b-5558-4455-ae73-d8628aba6609 --sqs-batch > "$batch"
 check "the ack worker settles a stored job (Invoke API)" expect batchItemFailures "[]" \
   invoke ack-worker "$batch"
 rm -f "$batch"

@@ -157,3 +157,25 @@ pub fn orders_text(page: &ordergate_shared::store::OrderPage) -> String {
     }
     out
 }
+
+/// The SQS event Lambda's event source mapping would hand the ack worker for `job`: one
+/// message, first receive, in the job's FIFO group.
+pub fn sqs_batch(job: &ordergate_shared::job::AckJob) -> aws_lambda_events::sqs::SqsEvent {
+    let mut message = aws_lambda_events::sqs::SqsMessage::default();
+    let id = format!("local-{}", &job.deduplication_id()[..32]);
+    message.message_id = Some(id.clone());
+    message.receipt_handle = Some(id);
+    message.body = Some(serde_json::to_string(job).expect("plain data"));
+    message.attributes = [
+        ("ApproximateReceiveCount", "1".to_owned()),
+        ("MessageGroupId", job.group_id()),
+        ("MessageDeduplicationId", job.deduplication_id()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    message.event_source = Some("aws:sqs".into());
+    let mut batch = aws_lambda_events::sqs::SqsEvent::default();
+    batch.records.push(message);
+    batch
+}

@@ -66,9 +66,16 @@ enum Command {
         table: TableArg,
     },
     /// One received event by its event key (as in logs: `event_key`).
+    #[command(
+        after_help = "Examples:\n  ordergate event olaclick 7573920b-5558-4455-ae73-d8628aba6609\n  ordergate event olaclick 7573920b-5558-4455-ae73-d8628aba6609 --sqs-batch > /tmp/b.json\n  infra/local/invoke.py ack-worker /tmp/b.json"
+    )]
     Event {
         platform: Platform,
         event_key: String,
+        /// Print the SQS event Lambda would hand the ack worker for this event's stored
+        /// job (to run the worker on it locally), instead of the event.
+        #[arg(long)]
+        sqs_batch: bool,
         #[command(flatten)]
         table: TableArg,
     },
@@ -481,6 +488,7 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
         Command::Event {
             platform,
             event_key,
+            sqs_batch,
             table,
         } => {
             let table = table.name(&ctx.stack)?;
@@ -494,6 +502,12 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
                         platform.name(),
                     )
                 })?;
+            if *sqs_batch {
+                // The batch is the output either way: a file to hand the worker.
+                let batch = serde_json::to_value(inspect::sqs_batch(&event.job)).expect("plain data");
+                let text = serde_json::to_string_pretty(&batch).expect("plain data") + "\n";
+                return Output::ok(text, batch);
+            }
             Output::ok(
                 inspect::event_text(&event),
                 serde_json::to_value(&event).expect("plain data"),

@@ -97,6 +97,13 @@ async fn send_then_order_event_and_locations() {
     let event = json_of(&ordergate(&stack, &["event", "deliverect", key, "--json"]));
     assert_eq!(event["event"]["event_type"], "status_10");
     assert_eq!(event["ack"]["status"], "pending");
+    // The worker's input for that job, as Lambda's SQS event source shapes it.
+    let batch = json_of(&ordergate(&stack, &["event", "deliverect", key, "--sqs-batch"]));
+    let message = &batch["Records"][0];
+    let body: Value = serde_json::from_str(message["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, event["job"], "the stored job, as queued");
+    assert_eq!(message["attributes"]["ApproximateReceiveCount"], "1");
+    assert!(message["attributes"]["MessageGroupId"].is_string(), "{message}");
 
     // Unmapped: stored and flagged, never dropped.
     text_of(&ordergate(&stack, &["location", "rm", "deliverect", LOCATION]));

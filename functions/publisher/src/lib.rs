@@ -8,6 +8,7 @@
 //! (README, Downstream events). Delivery is at least once: deduplicate on
 //! (`provider`, `order_id`, `version`).
 
+use ordergate_shared::store::item::StateImage;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -44,40 +45,33 @@ pub struct OrderChanged {
     pub order_omitted: bool,
 }
 
-/// A string attribute of a stream image (DynamoDB JSON: `{"S": ...}` / `{"N": ...}`).
-fn attr<'a>(image: &'a Value, name: &str) -> Option<&'a str> {
-    let v = image.get(name)?;
-    v.get("S").or_else(|| v.get("N")).and_then(Value::as_str)
-}
-
-/// The change a stream record carries, or None for anything but an order STATE image.
+/// The change a stream record carries, or None for anything but an order STATE image
+/// (read with the table's own codec, `shared::store::item`).
 pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
-    let image = &record["dynamodb"]["NewImage"];
-    if attr(image, "kind") != Some("state") {
+    let Some(state) = StateImage::read(&record["dynamodb"]["NewImage"])? else {
         return Ok(None);
-    }
-    let pk = attr(image, "pk").ok_or("state item without pk")?;
-    let mut parts = pk.splitn(3, '#');
-    let (Some("ORDER"), Some(provider), Some(order_id)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(format!("unexpected state key {pk}"));
     };
-    let order = attr(image, "order")
+    let order = state
+        .order_json
         .map(serde_json::from_str::<Value>)
         .transpose()
-        .map_err(|e| format!("{pk}: stored order is not JSON: {e}"))?;
+        .map_err(|e| {
+            format!(
+                "{} {}: stored order is not JSON: {e}",
+                state.provider, state.order_id
+            )
+        })?;
     let mut changed = OrderChanged {
         schema: SCHEMA,
-        provider: provider.to_owned(),
-        order_id: order_id.to_owned(),
-        status: attr(image, "status").unwrap_or("unknown").to_owned(),
-        version: attr(image, "version")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_default(),
-        last_event_type: attr(image, "last_event_type").unwrap_or_default().to_owned(),
-        last_event_key: attr(image, "last_dedupe_key").unwrap_or_default().to_owned(),
-        location_id: attr(image, "location_id").map(str::to_owned),
-        team_location_id: attr(image, "team_location_id").map(str::to_owned),
-        updated_at: attr(image, "updated_at").unwrap_or_default().to_owned(),
+        provider: state.provider.to_owned(),
+        order_id: state.order_id.to_owned(),
+        status: state.status.to_owned(),
+        version: state.version,
+        last_event_type: state.last_event_type.to_owned(),
+        last_event_key: state.last_dedupe_key.to_owned(),
+        location_id: state.location_id.map(str::to_owned),
+        team_location_id: state.team_location_id.map(str::to_owned),
+        updated_at: state.updated_at.to_owned(),
         order,
         order_omitted: false,
     };

@@ -5,6 +5,7 @@
 //! what is stored. Never read-then-write: uniqueness and ordering are write conditions.
 
 mod dynamodb;
+pub mod item;
 mod memory;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use std::future::Future;
 use serde::{Deserialize, Serialize};
 
 pub use dynamodb::{DynamoStore, Forgotten, LocationId, OrderPage, OrderSummary};
+pub use item::keys;
 pub use memory::MemoryStore;
 
 use crate::job::AckJob;
@@ -264,33 +266,6 @@ pub trait EventStore: Send + Sync {
 }
 
 /// Key layout, shared by every implementation and by operators reading the table.
-pub mod keys {
-    pub const EVENT_SK: &str = "EVENT";
-    pub const STATE_SK: &str = "STATE";
-
-    pub fn event_pk(provider: &str, dedupe_key: &str) -> String {
-        format!("EVENT#{provider}#{dedupe_key}")
-    }
-    pub fn order_pk(provider: &str, order_id: &str) -> String {
-        format!("ORDER#{provider}#{order_id}")
-    }
-    /// One item per mapped location: sk = the platform's location id.
-    pub fn location_pk(provider: &str) -> String {
-        format!("LOCATION#{provider}")
-    }
-    /// The ByLocation / ByTeamLocation index key of an order STATE item.
-    pub fn location_key(provider: &str, location: &str) -> String {
-        format!("{provider}#{location}")
-    }
-    /// History entries sort by arrival time, then key, before the STATE item.
-    pub fn history_sk(received_at: &chrono::DateTime<chrono::Utc>, dedupe_key: &str) -> String {
-        format!(
-            "EVENT#{}#{dedupe_key}",
-            received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-        )
-    }
-}
-
 #[cfg(test)]
 mod ack_status_tests {
     use super::*;

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{get_json, get_s, json, keys, s, unavailable, DynamoStore, StoreError};
 use crate::model::Order;
+use crate::store::item::attr;
 use crate::store::EventStore;
 
 /// What erasing one order changed.
@@ -84,7 +85,7 @@ impl DynamoStore {
             .scan()
             .table_name(&self.table)
             .filter_expression("begins_with(pk, :prefix) AND sk = :state AND attribute_exists(#order)")
-            .expression_attribute_names("#order", "order")
+            .expression_attribute_names("#order", attr::ORDER)
             .expression_attribute_values(":prefix", s(prefix.as_str()))
             .expression_attribute_values(":state", s(keys::STATE_SK))
             .into_paginator()

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 
-use super::{get_s, keys, s, unavailable, DynamoStore, StoreError};
+use super::{keys, s, unavailable, DynamoStore, StoreError};
+use crate::store::item::{attr, StateImage};
 
 /// Whose location a listing is by: the platform's id, or yours (the location mapping).
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +27,19 @@ pub struct OrderSummary {
     pub location_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_location_id: Option<String>,
+}
+
+impl OrderSummary {
+    fn of(state: &StateImage<'_>) -> OrderSummary {
+        OrderSummary {
+            order_id: state.order_id.to_owned(),
+            status: state.status.to_owned(),
+            updated_at: state.updated_at.to_owned(),
+            last_event_type: state.last_event_type.to_owned(),
+            location_id: state.location_id.map(str::to_owned),
+            team_location_id: state.team_location_id.map(str::to_owned),
+        }
+    }
 }
 
 /// One page of a listing and, if there is more, the token for the next.
@@ -51,16 +65,17 @@ impl DynamoStore {
         next_token: Option<&str>,
     ) -> Result<OrderPage, StoreError> {
         let (index, key_name, id) = match location {
-            LocationId::Platform(id) => ("ByLocation", "location_key", id),
-            LocationId::Team(id) => ("ByTeamLocation", "team_location_key", id),
+            LocationId::Platform(id) => ("ByLocation", attr::LOCATION_KEY, id),
+            LocationId::Team(id) => ("ByTeamLocation", attr::TEAM_LOCATION_KEY, id),
         };
         let mut query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(index)
-            .key_condition_expression("#k = :k AND updated_at BETWEEN :since AND :until")
+            .key_condition_expression("#k = :k AND #u BETWEEN :since AND :until")
             .expression_attribute_names("#k", key_name)
+            .expression_attribute_names("#u", attr::UPDATED_AT)
             .expression_attribute_values(":k", s(keys::location_key(provider, id)))
             .expression_attribute_values(":since", s(since))
             .expression_attribute_values(":until", s(until))
@@ -70,26 +85,18 @@ impl DynamoStore {
         if let Some(status) = status {
             query = query
                 .filter_expression("#status = :status")
-                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#status", attr::STATUS)
                 .expression_attribute_values(":status", s(status));
         }
         let out = query.send().await.map_err(|e| unavailable("query", &e))?;
-        let prefix = keys::order_pk(provider, "");
+        // The indexes hold only STATE items.
         let orders = out
             .items()
             .iter()
-            .map(|item| {
-                let text = |k: &str| get_s(item, k).unwrap_or_default().to_owned();
-                OrderSummary {
-                    order_id: text("pk").strip_prefix(&prefix).unwrap_or_default().to_owned(),
-                    status: text("status"),
-                    updated_at: text("updated_at"),
-                    last_event_type: text("last_event_type"),
-                    location_id: get_s(item, "location_id").map(str::to_owned),
-                    team_location_id: get_s(item, "team_location_id").map(str::to_owned),
-                }
-            })
-            .collect();
+            .filter_map(|item| StateImage::read(item).transpose())
+            .map(|state| state.map(|s| OrderSummary::of(&s)))
+            .collect::<Result<_, _>>()
+            .map_err(StoreError)?;
         let next_token = out.last_evaluated_key().map(encode_token);
         Ok(OrderPage { orders, next_token })
     }

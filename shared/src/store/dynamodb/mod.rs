@@ -9,9 +9,10 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
+use super::item::{attr, StateImage};
 use super::{
-    duplicate_needs_enqueue, keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderState,
-    OrderView, Recorded, StoreError, StoredEvent, TrailEntry,
+    duplicate_needs_enqueue, keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderView,
+    Recorded, StoreError, StoredEvent, TrailEntry,
 };
 use crate::job::AckJob;
 use crate::model::{CanonicalEvent, Precedence};
@@ -90,7 +91,7 @@ impl DynamoStore {
         let mut item: Item = HashMap::from([
             ("pk".into(), s(keys::event_pk(&e.provider, &e.dedupe_key.0))),
             ("sk".into(), s(keys::EVENT_SK)),
-            ("kind".into(), s("event")),
+            (attr::KIND.into(), s("event")),
             ("provider".into(), s(&e.provider)),
             ("dedupe_key".into(), s(&e.dedupe_key.0)),
             ("event_type".into(), s(&e.event_type)),
@@ -123,7 +124,7 @@ impl DynamoStore {
             ("expires_at".into(), n(expires_at)),
             ("pk".into(), s(keys::order_pk(&e.provider, order_id))),
             ("sk".into(), s(keys::history_sk(&e.received_at, &e.dedupe_key.0))),
-            ("kind".into(), s("history")),
+            (attr::KIND.into(), s("history")),
             ("event_type".into(), s(&e.event_type)),
             ("dedupe_key".into(), s(&e.dedupe_key.0)),
             ("event".into(), json(e)),
@@ -146,55 +147,43 @@ impl DynamoStore {
     ) -> Option<TransactWriteItem> {
         let change = e.change.as_ref()?;
         let (order_id, version) = (&change.order_id, precedence.version());
+        // (attribute, value): SET #attribute = :attribute for each.
         let mut sets = vec![
-            "#kind = :kind",
-            "#status = :status",
-            "#version = :version",
-            "last_event_type = :event_type",
-            "last_dedupe_key = :dedupe_key",
-            "updated_at = :now",
-            "expires_at = :expires",
+            (attr::KIND, s(attr::STATE_KIND)),
+            (attr::STATUS, s(precedence.status.as_str())),
+            (attr::VERSION, n(version)),
+            (attr::LAST_EVENT_TYPE, s(&e.event_type)),
+            (attr::LAST_DEDUPE_KEY, s(&e.dedupe_key.0)),
+            (attr::UPDATED_AT, s(e.received_at.to_rfc3339())),
+            (attr::EXPIRES_AT, n(expires_at)),
         ];
-        let mut values: Item = HashMap::from([
-            (":kind".into(), s("state")),
-            (":status".into(), s(precedence.status.as_str())),
-            (":version".into(), n(version)),
-            (":event_type".into(), s(&e.event_type)),
-            (":dedupe_key".into(), s(&e.dedupe_key.0)),
-            (":now".into(), s(e.received_at.to_rfc3339())),
-            (":expires".into(), n(expires_at)),
-        ]);
         if let Some(order) = &change.order {
-            sets.push("#order = :order");
-            values.insert(":order".into(), json(order));
+            sets.push((attr::ORDER, json(order)));
         }
         if let Some(location) = &e.location_id {
-            sets.push("location_id = :location, location_key = :location_key");
-            values.insert(":location".into(), s(location));
-            values.insert(
-                ":location_key".into(),
-                s(keys::location_key(&e.provider, location)),
-            );
+            sets.push((attr::LOCATION_ID, s(location)));
+            sets.push((attr::LOCATION_KEY, s(keys::location_key(&e.provider, location))));
         }
         if let Some(team) = &e.team_location_id {
-            sets.push("team_location_id = :team_location, team_location_key = :team_key");
-            values.insert(":team_location".into(), s(team));
-            values.insert(":team_key".into(), s(keys::location_key(&e.provider, team)));
+            sets.push((attr::TEAM_LOCATION_ID, s(team)));
+            sets.push((attr::TEAM_LOCATION_KEY, s(keys::location_key(&e.provider, team))));
         }
-        let mut update = Update::builder()
+        let expression: Vec<String> = sets.iter().map(|(a, _)| format!("#{a} = :{a}")).collect();
+        let names = sets
+            .iter()
+            .map(|(a, _)| (format!("#{a}"), (*a).to_owned()))
+            .collect();
+        let values = sets.into_iter().map(|(a, v)| (format!(":{a}"), v)).collect();
+        let update = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(keys::order_pk(&e.provider, order_id)))
-            .key("sk", s(keys::STATE_SK))
-            .update_expression(format!("SET {}", sets.join(", ")))
-            .condition_expression("attribute_not_exists(pk) OR #version <= :version")
-            .expression_attribute_names("#kind", "kind")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#version", "version")
-            .set_expression_attribute_values(Some(values));
-        if change.order.is_some() {
-            update = update.expression_attribute_names("#order", "order");
-        }
-        let update = update.build().expect("table, key and expression are set");
+            .key(attr::PK, s(keys::order_pk(&e.provider, order_id)))
+            .key(attr::SK, s(keys::STATE_SK))
+            .update_expression(format!("SET {}", expression.join(", ")))
+            .condition_expression(format!("attribute_not_exists(pk) OR #{0} <= :{0}", attr::VERSION))
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .expect("table, key and expression are set");
         Some(TransactWriteItem::builder().update(update).build())
     }
 
@@ -308,7 +297,7 @@ impl EventStore for DynamoStore {
             .table_name(&self.table)
             .item("pk", s(keys::location_pk(provider)))
             .item("sk", s(platform_id))
-            .item("kind", s("location"))
+            .item(attr::KIND, s("location"))
             .item("location_id", s(team_id))
             .item("updated_at", s(chrono::Utc::now().to_rfc3339()))
             .send()
@@ -366,22 +355,8 @@ impl EventStore for DynamoStore {
             .send();
         while let Some(item) = pages.next().await {
             let item = item.map_err(|e| unavailable("query", &e))?;
-            if get_s(&item, "sk") == Some(keys::STATE_SK) {
-                view.state = Some(OrderState {
-                    status: serde_json::from_value(serde_json::Value::String(
-                        get_s(&item, "status").unwrap_or("unknown").to_owned(),
-                    ))
-                    .map_err(|e| StoreError(format!("stored status is unreadable: {e}")))?,
-                    version: get_n(&item, "version").unwrap_or_default(),
-                    last_event_type: get_s(&item, "last_event_type").unwrap_or_default().to_owned(),
-                    last_dedupe_key: get_s(&item, "last_dedupe_key").unwrap_or_default().to_owned(),
-                    location_id: get_s(&item, "location_id").map(str::to_owned),
-                    team_location_id: get_s(&item, "team_location_id").map(str::to_owned),
-                    order: item
-                        .contains_key("order")
-                        .then(|| get_json(&item, "order"))
-                        .transpose()?,
-                });
+            if let Some(state) = StateImage::read(&item).map_err(StoreError)? {
+                view.state = Some(state.state()?);
             } else {
                 let ack = item.contains_key("ack_status").then(|| ack_state(&item));
                 view.trail.push(TrailEntry {
@@ -543,13 +518,13 @@ impl DynamoStore {
                      #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero), \
                      expires_at = if_not_exists(expires_at, :expires)",
                 )
-                .expression_attribute_names("#order", "order")
-                .expression_attribute_names("#kind", "kind")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_names("#version", "version")
+                .expression_attribute_names("#order", attr::ORDER)
+                .expression_attribute_names("#kind", attr::KIND)
+                .expression_attribute_names("#status", attr::STATUS)
+                .expression_attribute_names("#version", attr::VERSION)
                 .expression_attribute_values(":order", json(order))
                 .expression_attribute_values(":now", s(now.to_rfc3339()))
-                .expression_attribute_values(":kind", s("state"))
+                .expression_attribute_values(":kind", s(attr::STATE_KIND))
                 .expression_attribute_values(":unknown", s("unknown"))
                 .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":expires", n(now.timestamp() + self.order_ttl.as_secs() as i64))

@@ -1,0 +1,183 @@
+//! The table's item layout, known here once: the key formats ([`keys`]), and the
+//! attributes of an order's STATE item, read the same way from the SDK's items (the
+//! DynamoDB store, the CLI) and from the table stream's images (the publisher).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{OrderState, StoreError};
+
+pub mod keys {
+    pub const EVENT_SK: &str = "EVENT";
+    pub const STATE_SK: &str = "STATE";
+
+    pub fn event_pk(provider: &str, dedupe_key: &str) -> String {
+        format!("EVENT#{provider}#{dedupe_key}")
+    }
+    pub fn order_pk(provider: &str, order_id: &str) -> String {
+        format!("ORDER#{provider}#{order_id}")
+    }
+    /// An order key's (provider, order id). Platform names never hold `#`; order ids may.
+    pub fn parse_order_pk(pk: &str) -> Option<(&str, &str)> {
+        pk.strip_prefix("ORDER#")?.split_once('#')
+    }
+    /// One item per mapped location: sk = the platform's location id.
+    pub fn location_pk(provider: &str) -> String {
+        format!("LOCATION#{provider}")
+    }
+    /// The ByLocation / ByTeamLocation index key of an order STATE item.
+    pub fn location_key(provider: &str, location: &str) -> String {
+        format!("{provider}#{location}")
+    }
+    /// History entries sort by arrival time, then key, before the STATE item.
+    pub fn history_sk(received_at: &chrono::DateTime<chrono::Utc>, dedupe_key: &str) -> String {
+        format!(
+            "EVENT#{}#{dedupe_key}",
+            received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+        )
+    }
+}
+
+/// Attribute names of an order's STATE item (and the key attributes every item has).
+pub mod attr {
+    pub const PK: &str = "pk";
+    pub const SK: &str = "sk";
+    pub const KIND: &str = "kind";
+    pub const STATUS: &str = "status";
+    pub const VERSION: &str = "version";
+    pub const LAST_EVENT_TYPE: &str = "last_event_type";
+    pub const LAST_DEDUPE_KEY: &str = "last_dedupe_key";
+    pub const UPDATED_AT: &str = "updated_at";
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const LOCATION_ID: &str = "location_id";
+    pub const LOCATION_KEY: &str = "location_key";
+    pub const TEAM_LOCATION_ID: &str = "team_location_id";
+    pub const TEAM_LOCATION_KEY: &str = "team_location_key";
+    /// The latest full snapshot, as JSON text.
+    pub const ORDER: &str = "order";
+    /// `kind` of a STATE item (the stream filter selects on it).
+    pub const STATE_KIND: &str = "state";
+}
+
+/// Read access to one item's attributes.
+pub trait Attributes {
+    /// A string or number attribute as its text.
+    fn text(&self, name: &str) -> Option<&str>;
+}
+
+/// An item as the SDK returns it.
+impl Attributes for HashMap<String, AttributeValue> {
+    fn text(&self, name: &str) -> Option<&str> {
+        match self.get(name)? {
+            AttributeValue::S(v) | AttributeValue::N(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// An image in a stream record, in DynamoDB JSON (`{"S": "…"}`, `{"N": "…"}`).
+impl Attributes for serde_json::Value {
+    fn text(&self, name: &str) -> Option<&str> {
+        let v = self.get(name)?;
+        v.get("S").or_else(|| v.get("N"))?.as_str()
+    }
+}
+
+/// An order's STATE item as stored, borrowed from the item it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateImage<'a> {
+    pub provider: &'a str,
+    pub order_id: &'a str,
+    /// The canonical status word (`placed`, …, `cancelled`).
+    pub status: &'a str,
+    pub version: i64,
+    pub last_event_type: &'a str,
+    pub last_dedupe_key: &'a str,
+    pub updated_at: &'a str,
+    pub location_id: Option<&'a str>,
+    pub team_location_id: Option<&'a str>,
+    /// The latest full snapshot as stored JSON text, if one was sent.
+    pub order_json: Option<&'a str>,
+}
+
+impl<'a> StateImage<'a> {
+    /// The STATE item `item` is, `None` for any other item; an error for a STATE item
+    /// whose key is not an order's.
+    pub fn read(item: &'a impl Attributes) -> Result<Option<StateImage<'a>>, String> {
+        if item.text(attr::SK) != Some(keys::STATE_SK) {
+            return Ok(None);
+        }
+        let pk = item.text(attr::PK).unwrap_or_default();
+        let (provider, order_id) =
+            keys::parse_order_pk(pk).ok_or_else(|| format!("unexpected state key {pk}"))?;
+        let text = |name| item.text(name).unwrap_or_default();
+        Ok(Some(StateImage {
+            provider,
+            order_id,
+            status: item.text(attr::STATUS).unwrap_or("unknown"),
+            version: text(attr::VERSION).parse().unwrap_or_default(),
+            last_event_type: text(attr::LAST_EVENT_TYPE),
+            last_dedupe_key: text(attr::LAST_DEDUPE_KEY),
+            updated_at: text(attr::UPDATED_AT),
+            location_id: item.text(attr::LOCATION_ID),
+            team_location_id: item.text(attr::TEAM_LOCATION_ID),
+            order_json: item.text(attr::ORDER),
+        }))
+    }
+
+    /// The typed state (status and snapshot parsed).
+    pub fn state(&self) -> Result<OrderState, StoreError> {
+        let unreadable =
+            |what: &str, e: serde_json::Error| StoreError(format!("stored {what} is unreadable: {e}"));
+        Ok(OrderState {
+            status: serde_json::from_value(serde_json::Value::String(self.status.to_owned()))
+                .map_err(|e| unreadable("status", e))?,
+            version: self.version,
+            last_event_type: self.last_event_type.to_owned(),
+            last_dedupe_key: self.last_dedupe_key.to_owned(),
+            location_id: self.location_id.map(str::to_owned),
+            team_location_id: self.team_location_id.map(str::to_owned),
+            order: self
+                .order_json
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| unreadable("order", e))?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_state_item_reads_the_same_from_the_sdk_and_from_the_stream() {
+        let sdk: HashMap<String, AttributeValue> = [
+            (attr::PK, AttributeValue::S("ORDER#olaclick#PE-1#b".into())),
+            (attr::SK, AttributeValue::S(keys::STATE_SK.into())),
+            (attr::STATUS, AttributeValue::S("accepted".into())),
+            (attr::VERSION, AttributeValue::N("42".into())),
+            (attr::LOCATION_ID, AttributeValue::S("777".into())),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let stream = json!({
+            "pk": {"S": "ORDER#olaclick#PE-1#b"}, "sk": {"S": "STATE"},
+            "status": {"S": "accepted"}, "version": {"N": "42"}, "location_id": {"S": "777"}
+        });
+        let (a, b) = (
+            StateImage::read(&sdk).unwrap().unwrap(),
+            StateImage::read(&stream).unwrap().unwrap(),
+        );
+        assert_eq!(a, b);
+        assert_eq!((a.provider, a.order_id, a.version), ("olaclick", "PE-1#b", 42));
+        assert_eq!(a.state().unwrap().status.as_str(), "accepted");
+        let history = json!({"pk": {"S": "ORDER#olaclick#PE-1"}, "sk": {"S": "EVENT#2026"}});
+        assert_eq!(StateImage::read(&history), Ok(None));
+        let odd = json!({"pk": {"S": "EVENT#olaclick#x"}, "sk": {"S": "STATE"}});
+        assert!(StateImage::read(&odd).is_err());
+    }
+}
