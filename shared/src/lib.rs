@@ -26,4 +26,4 @@ pub mod worker;
 
 pub use error::ApiError;
 pub use pipeline::{run, Limits, Pipeline};
-pub use provider::Provider;
+pub use provider::{Provider, Signer};

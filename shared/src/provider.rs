@@ -21,17 +21,6 @@ pub trait Provider: Send + Sync + 'static {
     /// Authenticates the delivery before its body is parsed. Failures are 401.
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError>;
 
-    /// The sending side of [`Provider::verify`]: the headers this platform would put on
-    /// `body`, given the receiver's secret — for operators (`ordergate sign|send`) and tests.
-    /// `message_id` and `now` are used where the scheme signs them (Svix).
-    fn sign(
-        &self,
-        secrets: &Secrets,
-        body: &[u8],
-        message_id: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<(String, String)>, String>;
-
     /// Parses the platform's wire format and maps it to the canonical model.
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<Self::Ack>, ApiError>;
 
@@ -44,4 +33,23 @@ pub trait Provider: Send + Sync + 'static {
             "event_id": event.dedupe_key,
         })
     }
+}
+
+/// Headers to put on a request, in order.
+pub type Headers = Vec<(String, String)>;
+
+/// A delivery about to be sent: its body, the platform's message id for it and the time
+/// of sending (signed by schemes that sign them, such as Svix's).
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    pub body: &'a [u8],
+    pub message_id: &'a str,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// The sending side of a platform's [`Provider::verify`]: the headers the platform puts on
+/// a delivery, from the receiver's secret and the platform's auth settings alone — for
+/// operators (`ordergate sign|send`) and tests. Each platform crate has one.
+pub trait Signer {
+    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String>;
 }

@@ -3,7 +3,8 @@
 //! events, and deliveries signed exactly the way the platform signs them.
 
 use ordergate_shared::fixtures::{api_event_json, payload};
-use ordergate_shared::Provider;
+use ordergate_shared::provider::Outgoing;
+use ordergate_shared::{Provider, Signer};
 use serde_json::{json, Value};
 
 pub const OLACLICK_SECRET: &str = "local-olaclick-token";
@@ -32,6 +33,9 @@ pub trait Platform {
 
     fn provider() -> Self::P;
 
+    /// The platform's sending side, set up like the receiver [`Platform::provider`].
+    fn signer() -> impl Signer;
+
     /// The sample the hostile-input corpus mutates, and JSON pointers into it to an item
     /// quantity and to a money amount.
     const HOSTILE: (&'static str, &'static str, &'static str);
@@ -45,8 +49,15 @@ pub trait Platform {
 /// sending side, with the local secret); `message_id` is used by Svix.
 pub fn sign<P: Platform>(body: &[u8], message_id: &str) -> Vec<(String, String)> {
     let secrets = ordergate_shared::secrets::Secrets::from_json(P::SECRETS).expect("secret JSON");
-    P::provider()
-        .sign(&secrets, body, message_id, chrono::Utc::now())
+    P::signer()
+        .sign(
+            &secrets,
+            &Outgoing {
+                body,
+                message_id,
+                now: chrono::Utc::now(),
+            },
+        )
         .expect("the local secret signs")
 }
 
@@ -115,6 +126,12 @@ impl Platform for OlaClick {
         })
     }
 
+    fn signer() -> impl Signer {
+        olaclick::OlaClickSigner {
+            auth_header: Self::AUTH_HEADER.into(),
+        }
+    }
+
     const HOSTILE: (&'static str, &'static str, &'static str) = (
         "olaclick/order_created.json",
         "/data/order_details/0/quantity",
@@ -147,6 +164,10 @@ impl Platform for Deliverect {
             currency: Some("EUR".parse().unwrap()),
             location_currencies: Default::default(),
         })
+    }
+
+    fn signer() -> impl Signer {
+        deliverect::DeliverectSigner
     }
 
     const HOSTILE: (&'static str, &'static str, &'static str) =
@@ -182,6 +203,10 @@ impl Platform for Ordatic {
         })
     }
 
+    fn signer() -> impl Signer {
+        ordatic::OrdaticSigner
+    }
+
     const HOSTILE: (&'static str, &'static str, &'static str) = (
         "ordatic/rider-refund.json",
         "/data/refund/refundItems/0/items/0/qty",
@@ -214,6 +239,10 @@ impl Platform for Oolio {
         oolio::Oolio::new(oolio::Config {
             currency: "AUD".parse().unwrap(),
         })
+    }
+
+    fn signer() -> impl Signer {
+        oolio::OolioSigner
     }
 
     const HOSTILE: (&'static str, &'static str, &'static str) = (

@@ -5,6 +5,7 @@ use base64::Engine;
 use serde::Serialize;
 
 use crate::platform::Platform;
+use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::Secrets;
 
 /// What to send: the body, and the delivery id the platform would use (Svix's `svix-id`).
@@ -79,12 +80,11 @@ pub fn sign(
     secrets: &Secrets,
     payload: &Payload,
     olaclick_header: &str,
-) -> Result<Vec<(String, String)>, String> {
-    platform.sign(
-        secrets,
-        &payload.body,
-        &payload.message_id,
-        chrono::Utc::now(),
-        olaclick_header,
-    )
+) -> Result<Headers, String> {
+    let out = Outgoing {
+        body: &payload.body,
+        message_id: &payload.message_id,
+        now: chrono::Utc::now(),
+    };
+    platform.signer(olaclick_header).sign(secrets, &out)
 }

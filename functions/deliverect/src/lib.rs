@@ -20,10 +20,11 @@ use ordergate_shared::config;
 use ordergate_shared::error::parse_json;
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange};
 use ordergate_shared::money::Currency;
+use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::Secrets;
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::{verify_hmac_sha256_hex, Delivery};
-use ordergate_shared::{ApiError, Provider};
+use ordergate_shared::{ApiError, Provider, Signer};
 
 pub const SIGNATURE_HEADER: &str = "x-server-authorization-hmac-sha256";
 /// Secret keys (in the JSON secret): the HMAC key, and optional extra keys, comma-separated.
@@ -111,21 +112,6 @@ impl Provider for Deliverect {
         }
     }
 
-    fn sign(
-        &self,
-        secrets: &Secrets,
-        body: &[u8],
-        message_id: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<(String, String)>, String> {
-        let _ = (message_id, now);
-        let key = secrets
-            .get(HMAC_SECRET)
-            .ok_or_else(|| format!("the secret has no {HMAC_SECRET}"))?;
-        let mac = ordergate_shared::verify::hmac_sha256(key.as_bytes(), &[body]);
-        Ok(vec![(SIGNATURE_HEADER.to_owned(), hex::encode(mac))])
-    }
-
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
         let order: wire::Order = parse_json(delivery.body)?;
         let (status, stage) = map::status(order.status);
@@ -184,3 +170,18 @@ impl Provider for Deliverect {
 #[cfg(feature = "ack")]
 pub mod ack;
 pub mod job;
+
+/// How Deliverect signs a delivery: HMAC-SHA256 of the body with the partner secret.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeliverectSigner;
+
+impl Signer for DeliverectSigner {
+    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
+        let body = out.body;
+        let key = secrets
+            .get(HMAC_SECRET)
+            .ok_or_else(|| format!("the secret has no {HMAC_SECRET}"))?;
+        let mac = ordergate_shared::verify::hmac_sha256(key.as_bytes(), &[body]);
+        Ok(vec![(SIGNATURE_HEADER.to_owned(), hex::encode(mac))])
+    }
+}

@@ -18,9 +18,10 @@ use chrono_tz::Tz;
 use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus};
+use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::Secrets;
 use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
-use ordergate_shared::{ApiError, Provider};
+use ordergate_shared::{ApiError, Provider, Signer};
 use serde_json::json;
 
 use wire::{Envelope, EventType, OrderData, OrderRef};
@@ -200,33 +201,6 @@ impl Provider for OlaClick {
         Ok(())
     }
 
-    fn sign(
-        &self,
-        secrets: &Secrets,
-        body: &[u8],
-        message_id: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<(String, String)>, String> {
-        let _ = (message_id, now);
-        let mut headers = Vec::new();
-        if let Some(value) = secrets.get(AUTH_HEADER_VALUE) {
-            headers.push((self.config.auth_header.clone(), value.to_owned()));
-        }
-        if let Some(key) = secrets.get(SIGNING_SECRET) {
-            let mac = ordergate_shared::verify::hmac_sha256(key.as_bytes(), &[body]);
-            headers.push((
-                SIGNATURE_HEADER.to_owned(),
-                format!("sha256={}", hex::encode(mac)),
-            ));
-        }
-        if headers.is_empty() {
-            return Err(format!(
-                "the secret has neither {AUTH_HEADER_VALUE} nor {SIGNING_SECRET}"
-            ));
-        }
-        Ok(headers)
-    }
-
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
         let envelope: Envelope = parse_json(delivery.body)?;
         let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
@@ -313,3 +287,33 @@ impl Provider for OlaClick {
 #[cfg(feature = "ack")]
 pub mod ack;
 pub mod job;
+
+/// How OlaClick authenticates a delivery: the agreed header (`auth_header`, the
+/// receiver's `OLACLICK_AUTH_HEADER`) with its value, and/or an HMAC signature of the body.
+#[derive(Debug, Clone)]
+pub struct OlaClickSigner {
+    pub auth_header: String,
+}
+
+impl Signer for OlaClickSigner {
+    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
+        let body = out.body;
+        let mut headers = Vec::new();
+        if let Some(value) = secrets.get(AUTH_HEADER_VALUE) {
+            headers.push((self.auth_header.clone(), value.to_owned()));
+        }
+        if let Some(key) = secrets.get(SIGNING_SECRET) {
+            let mac = ordergate_shared::verify::hmac_sha256(key.as_bytes(), &[body]);
+            headers.push((
+                SIGNATURE_HEADER.to_owned(),
+                format!("sha256={}", hex::encode(mac)),
+            ));
+        }
+        if headers.is_empty() {
+            return Err(format!(
+                "the secret has neither {AUTH_HEADER_VALUE} nor {SIGNING_SECRET}"
+            ));
+        }
+        Ok(headers)
+    }
+}

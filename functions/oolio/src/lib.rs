@@ -17,10 +17,11 @@ use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus};
 use ordergate_shared::money::Currency;
+use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::Secrets;
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::Delivery;
-use ordergate_shared::{ApiError, Provider};
+use ordergate_shared::{ApiError, Provider, Signer};
 
 use wire::Probe;
 
@@ -179,27 +180,6 @@ impl Provider for Oolio {
         }
     }
 
-    fn sign(
-        &self,
-        secrets: &Secrets,
-        body: &[u8],
-        message_id: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<(String, String)>, String> {
-        let keys = svix::keys(
-            secrets
-                .get(SIGNING_SECRETS)
-                .ok_or_else(|| format!("the secret has no {SIGNING_SECRETS}"))?,
-        )?;
-        let key = keys.first().ok_or("signing_secrets is empty")?;
-        let ts = now.timestamp();
-        Ok(vec![
-            ("svix-id".to_owned(), message_id.to_owned()),
-            ("svix-timestamp".to_owned(), ts.to_string()),
-            ("svix-signature".to_owned(), svix::sign(key, message_id, ts, body)),
-        ])
-    }
-
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
         let id =
             svix::message_id(delivery)?.ok_or_else(|| ApiError::Unauthorized("missing svix-id".into()))?;
@@ -273,3 +253,30 @@ impl Provider for Oolio {
 #[cfg(feature = "ack")]
 pub mod ack;
 pub mod job;
+
+/// How Svix signs an Oolio delivery: `svix-id`, `svix-timestamp`, `svix-signature` with
+/// the first of the endpoint's signing secrets.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OolioSigner;
+
+impl Signer for OolioSigner {
+    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
+        let Outgoing {
+            body,
+            message_id,
+            now,
+        } = *out;
+        let keys = svix::keys(
+            secrets
+                .get(SIGNING_SECRETS)
+                .ok_or_else(|| format!("the secret has no {SIGNING_SECRETS}"))?,
+        )?;
+        let key = keys.first().ok_or("signing_secrets is empty")?;
+        let ts = now.timestamp();
+        Ok(vec![
+            ("svix-id".to_owned(), message_id.to_owned()),
+            ("svix-timestamp".to_owned(), ts.to_string()),
+            ("svix-signature".to_owned(), svix::sign(key, message_id, ts, body)),
+        ])
+    }
+}

@@ -17,9 +17,10 @@ use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::model::{DedupeKey, EventDetail, Normalized, OrderChange};
 use ordergate_shared::money::Currency;
+use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::Secrets;
 use ordergate_shared::verify::{secure_eq, Delivery};
-use ordergate_shared::{ApiError, Provider};
+use ordergate_shared::{ApiError, Provider, Signer};
 
 use wire::{Envelope, EventType, OrderRef, ProofData, RefundData};
 
@@ -77,20 +78,6 @@ impl Provider for Ordatic {
         } else {
             Err(ApiError::Unauthorized("wrong Authorization header".into()))
         }
-    }
-
-    fn sign(
-        &self,
-        secrets: &Secrets,
-        body: &[u8],
-        message_id: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Vec<(String, String)>, String> {
-        let _ = (body, message_id, now);
-        let value = secrets
-            .get(AUTHORIZATION)
-            .ok_or_else(|| format!("the secret has no {AUTHORIZATION}"))?;
-        Ok(vec![("authorization".to_owned(), value.to_owned())])
     }
 
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
@@ -161,3 +148,16 @@ impl Provider for Ordatic {
 #[cfg(feature = "ack")]
 pub mod ack;
 pub mod job;
+
+/// How Ordatic authenticates a delivery: the shared `Authorization` value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrdaticSigner;
+
+impl Signer for OrdaticSigner {
+    fn sign(&self, secrets: &Secrets, _out: &Outgoing<'_>) -> Result<Headers, String> {
+        let value = secrets
+            .get(AUTHORIZATION)
+            .ok_or_else(|| format!("the secret has no {AUTHORIZATION}"))?;
+        Ok(vec![("authorization".to_owned(), value.to_owned())])
+    }
+}
