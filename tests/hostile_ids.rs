@@ -5,7 +5,7 @@
 
 use ordergate_shared::job::AckJob;
 use ordergate_shared::model::DedupeKey;
-use ordergate_shared::worker::AckError;
+use ordergate_shared::worker::{AckError, Acknowledge};
 use ordergate_tests::secrets;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};

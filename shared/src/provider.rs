@@ -51,5 +51,11 @@ pub struct Outgoing<'a> {
 /// a delivery, from the receiver's secret and the platform's auth settings alone — for
 /// operators (`ordergate sign|send`) and tests. Each platform crate has one.
 pub trait Signer {
+    /// Set up like the receiver. `auth_header` names the credential header for platforms
+    /// where the receiver's is configurable; the others ignore it.
+    fn configured(auth_header: &str) -> Self
+    where
+        Self: Sized;
+
     fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String>;
 }

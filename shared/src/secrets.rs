@@ -40,6 +40,24 @@ impl Default for Freshness {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Secrets(HashMap<String, String>);
 
+/// The keys a function reads from one of a platform's secrets, and the check a value
+/// must pass to be usable (operators' tools refuse what the function would reject).
+#[derive(Debug, Clone, Copy)]
+pub struct SecretKeys {
+    pub keys: &'static [&'static str],
+    pub check: fn(key: &str, value: &str) -> Result<(), String>,
+}
+
+impl SecretKeys {
+    /// Keys whose values are free text.
+    pub const fn plain(keys: &'static [&'static str]) -> SecretKeys {
+        SecretKeys {
+            keys,
+            check: |_, _| Ok(()),
+        }
+    }
+}
+
 impl Secrets {
     pub fn from_json(text: &str) -> Result<Secrets, String> {
         serde_json::from_str::<HashMap<String, String>>(text)

@@ -5,6 +5,8 @@
 //! The emulator's address comes from `ORDERGATE_TEST_ENDPOINT`, which `make test` sets
 //! after starting it (`infra/local/emulator.sh`).
 
+/// The platform list, for [`per_platform!`] in the test files.
+pub use ordergate_platforms;
 pub mod faults;
 pub mod hostile;
 pub mod http;

@@ -263,24 +263,23 @@ impl Platform for Oolio {
 #[macro_export]
 macro_rules! per_platform {
     ($($suite:ident),* $(,)?) => {$(
+        $crate::ordergate_platforms::for_each!($crate::per_platform_suite, $suite);
+    )*};
+}
+
+/// [`per_platform!`] for one suite, given the platform list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! per_platform_suite {
+    ([$suite:ident] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
         mod $suite {
             use $crate::platforms::*;
-            #[tokio::test]
-            async fn olaclick() {
-                super::$suite::<OlaClick>().await
-            }
-            #[tokio::test]
-            async fn deliverect() {
-                super::$suite::<Deliverect>().await
-            }
-            #[tokio::test]
-            async fn ordatic() {
-                super::$suite::<Ordatic>().await
-            }
-            #[tokio::test]
-            async fn oolio() {
-                super::$suite::<Oolio>().await
-            }
+            $(
+                #[tokio::test]
+                async fn $krate() {
+                    super::$suite::<$variant>().await
+                }
+            )*
         }
-    )*};
+    };
 }

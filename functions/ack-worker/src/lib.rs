@@ -1,44 +1,44 @@
-//! The ack worker: every platform's callback client behind one dispatch on `job.provider`.
+//! The ack worker: every platform's callback client behind one dispatch on `job.provider`,
+//! both derived from the platform list (`ordergate_platforms::for_each!`).
 
+use ordergate_platforms as platforms;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::store::DynamoStore;
-use ordergate_shared::worker::{AckError, Acked, Platforms, SqsRedelivery, Worker};
+use ordergate_shared::worker::{AckError, Acked, Acknowledge, Platforms, SqsRedelivery, Worker};
 use ordergate_shared::Provider;
 
-pub struct AllPlatforms {
-    pub olaclick: olaclick::ack::OlaClickAck,
-    pub deliverect: deliverect::ack::DeliverectAck,
-    pub ordatic: ordatic::ack::OrdaticAck,
-    pub oolio: oolio::ack::OolioAck,
-}
-
-impl AllPlatforms {
-    /// Each platform's API settings and API credentials from the environment (see
-    /// template.yaml): `<PLATFORM>_API_SECRET_ID`, a secret of its own that the receivers
-    /// cannot read (they hold only the webhook verification secrets).
-    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
-        let secrets = |name: &str| SecretSource::from_env(&format!("{}_API", name.to_uppercase()), sdk);
-        Ok(AllPlatforms {
-            olaclick: olaclick::ack::OlaClickAck::from_env(secrets(olaclick::OlaClick::NAME)?),
-            deliverect: deliverect::ack::DeliverectAck::from_env(secrets(deliverect::Deliverect::NAME)?),
-            ordatic: ordatic::ack::OrdaticAck::from_env(secrets(ordatic::Ordatic::NAME)?)?,
-            oolio: oolio::ack::OolioAck,
-        })
-    }
-}
-
-impl Platforms for AllPlatforms {
-    async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        match job.provider.as_str() {
-            olaclick::OlaClick::NAME => self.olaclick.acknowledge(job).await,
-            deliverect::Deliverect::NAME => self.deliverect.acknowledge(job).await,
-            ordatic::Ordatic::NAME => self.ordatic.acknowledge(job).await,
-            oolio::Oolio::NAME => self.oolio.acknowledge(job).await,
-            other => Err(AckError::Permanent(format!("no platform named '{other}'"))),
+macro_rules! all_platforms {
+    ([] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
+        /// Every platform's acknowledging side, one field per platform (named after its crate).
+        pub struct AllPlatforms {
+            $(pub $krate: platforms::$krate::ack::$ack,)*
         }
-    }
+
+        impl AllPlatforms {
+            /// Each platform's API settings and API credentials from the environment (see
+            /// template.yaml): `<PLATFORM>_API_SECRET_ID`, a secret of its own that the
+            /// receivers cannot read (they hold only the webhook verification secrets).
+            pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
+                let secrets = |name: &str| SecretSource::from_env(&format!("{}_API", name.to_uppercase()), sdk);
+                Ok(AllPlatforms {
+                    $($krate: Acknowledge::from_env(secrets(platforms::$krate::$provider::NAME)?)?,)*
+                })
+            }
+        }
+
+        impl Platforms for AllPlatforms {
+            async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+                match job.provider.as_str() {
+                    $(platforms::$krate::$provider::NAME => self.$krate.acknowledge(job).await,)*
+                    other => Err(AckError::Permanent(format!("no platform named '{other}'"))),
+                }
+            }
+        }
+    };
 }
+
+platforms::for_each!(all_platforms);
 
 /// The worker as deployed: DynamoDB, SQS for back-off, every platform; clients from `sdk`.
 pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Worker<DynamoStore, AllPlatforms>, String> {

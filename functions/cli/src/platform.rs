@@ -1,44 +1,65 @@
-//! The platforms as the operator names them, and their senders' side (signing).
+//! The platforms as the operator names them (derived from the platform list,
+//! `ordergate_platforms::for_each!`), their senders' side and their secrets' keys.
 
+use ordergate_platforms as platforms;
+use ordergate_shared::secrets::SecretKeys;
 use ordergate_shared::{Provider, Signer};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Platform {
-    Olaclick,
-    Deliverect,
-    Ordatic,
-    Oolio,
+use crate::secret::Kind;
+
+macro_rules! platform_enum {
+    ([] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Platform {
+            $($variant,)*
+        }
+
+        impl Platform {
+            pub const ALL: &[Platform] = &[$(Platform::$variant,)*];
+
+            /// Its lower-case name: the CLI's argument, part of every key and log line.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Platform::$variant => platforms::$krate::$provider::NAME,)*
+                }
+            }
+
+            /// Its name in template.yaml (resources and stack outputs: `<name>WebhookUrl`).
+            pub fn template_name(self) -> &'static str {
+                match self {
+                    $(Platform::$variant => platforms::$krate::$provider::TEMPLATE_NAME,)*
+                }
+            }
+
+            /// The platform's sending side; `auth_header` is the receiver's configurable
+            /// credential header where it has one (OLACLICK_AUTH_HEADER).
+            pub fn signer(self, auth_header: &str) -> Box<dyn Signer> {
+                match self {
+                    $(Platform::$variant => Box::new(platforms::$krate::$signer::configured(auth_header)),)*
+                }
+            }
+
+            /// The keys the functions read from its `kind` secret.
+            pub fn secret_keys(self, kind: Kind) -> SecretKeys {
+                match (self, kind) {
+                    $(
+                        (Platform::$variant, Kind::Webhook) => platforms::$krate::WEBHOOK_SECRET,
+                        (Platform::$variant, Kind::Api) => platforms::$krate::ack::API_SECRET,
+                    )*
+                }
+            }
+        }
+    };
 }
 
-impl Platform {
-    pub fn name(self) -> &'static str {
-        match self {
-            Platform::Olaclick => olaclick::OlaClick::NAME,
-            Platform::Deliverect => deliverect::Deliverect::NAME,
-            Platform::Ordatic => ordatic::Ordatic::NAME,
-            Platform::Oolio => oolio::Oolio::NAME,
-        }
+platforms::for_each!(platform_enum);
+
+impl clap::ValueEnum for Platform {
+    fn value_variants<'a>() -> &'a [Self] {
+        Platform::ALL
     }
 
-    /// Its name in template.yaml (resources and stack outputs: `<name>WebhookUrl`).
-    pub fn template_name(self) -> &'static str {
-        match self {
-            Platform::Olaclick => olaclick::OlaClick::TEMPLATE_NAME,
-            Platform::Deliverect => deliverect::Deliverect::TEMPLATE_NAME,
-            Platform::Ordatic => ordatic::Ordatic::TEMPLATE_NAME,
-            Platform::Oolio => oolio::Oolio::TEMPLATE_NAME,
-        }
-    }
-
-    /// The platform's sending side; `olaclick_header` is the receiver's OLACLICK_AUTH_HEADER.
-    pub fn signer(self, olaclick_header: &str) -> Box<dyn Signer> {
-        match self {
-            Platform::Olaclick => Box::new(olaclick::OlaClickSigner {
-                auth_header: olaclick_header.to_owned(),
-            }),
-            Platform::Deliverect => Box::new(deliverect::DeliverectSigner),
-            Platform::Ordatic => Box::new(ordatic::OrdaticSigner),
-            Platform::Oolio => Box::new(oolio::OolioSigner),
-        }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
     }
 }

@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use ordergate_shared::secrets::SecretKeys;
+
 use crate::platform::Platform;
 
 /// Which of a platform's secrets.
@@ -31,25 +33,6 @@ impl Kind {
     }
 }
 
-/// The keys the functions read from `platform`'s `kind` secret.
-pub fn keys(platform: Platform, kind: Kind) -> &'static [&'static str] {
-    match (platform, kind) {
-        (Platform::Olaclick, Kind::Webhook) => &[
-            olaclick::AUTH_HEADER_VALUE,
-            olaclick::MERCHANT_TOKENS,
-            olaclick::SIGNING_SECRET,
-        ],
-        (Platform::Olaclick, Kind::Api) => &[olaclick::ack::ACK_AUTH_VALUE],
-        (Platform::Deliverect, Kind::Webhook) => &[deliverect::HMAC_SECRET, deliverect::EXTRA_HMAC_SECRETS],
-        (Platform::Deliverect, Kind::Api) => &[deliverect::ack::CLIENT_ID, deliverect::ack::CLIENT_SECRET],
-        (Platform::Ordatic, Kind::Webhook) => &[ordatic::AUTHORIZATION],
-        (Platform::Ordatic, Kind::Api) => &[ordatic::ack::APP_ID, ordatic::ack::APP_SECRET],
-        (Platform::Oolio, Kind::Webhook) => &[oolio::SIGNING_SECRETS],
-        // Oolio's acknowledgement is the 2xx: the worker never calls its API.
-        (Platform::Oolio, Kind::Api) => &[],
-    }
-}
-
 /// Parses `key=value` arguments, refusing keys `platform`'s `kind` secret does not have and
 /// values its function would reject.
 pub fn parse_assignments(
@@ -57,7 +40,7 @@ pub fn parse_assignments(
     kind: Kind,
     assignments: &[String],
 ) -> Result<BTreeMap<String, String>, String> {
-    let known = keys(platform, kind);
+    let SecretKeys { keys: known, check } = platform.secret_keys(kind);
     let mut out = BTreeMap::new();
     for a in assignments {
         let (key, value) = a
@@ -75,9 +58,7 @@ pub fn parse_assignments(
                 }
             ));
         }
-        if key == oolio::SIGNING_SECRETS && !value.is_empty() {
-            oolio::svix::keys(value).map_err(|e| format!("{key}: {e}"))?;
-        }
+        check(key, value).map_err(|e| format!("{key}: {e}"))?;
         out.insert(key.to_owned(), value.to_owned());
     }
     if out.is_empty() {
@@ -141,7 +122,9 @@ pub async fn set(
 
 /// Which of the keys the functions read are set (non-empty), without their values.
 pub fn status(platform: Platform, kind: Kind, value: &BTreeMap<String, String>) -> Vec<(&'static str, bool)> {
-    keys(platform, kind)
+    platform
+        .secret_keys(kind)
+        .keys
         .iter()
         .map(|k| (*k, value.get(*k).is_some_and(|v| !v.is_empty())))
         .collect()

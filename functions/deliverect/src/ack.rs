@@ -7,17 +7,19 @@ use std::time::Duration;
 
 use ordergate_shared::config;
 use ordergate_shared::job::AckJob;
-use ordergate_shared::secrets::SecretSource;
+use ordergate_shared::secrets::{SecretKeys, SecretSource};
 use ordergate_shared::worker::http::{
     authorized, check, client, credential_pair, path_segment, send, TokenCache,
 };
-use ordergate_shared::worker::{AckError, Acked};
+use ordergate_shared::worker::{AckError, Acked, Acknowledge};
 
 use crate::job::Ack;
 use serde_json::json;
 
 pub const CLIENT_ID: &str = "client_id";
 pub const CLIENT_SECRET: &str = "client_secret";
+/// The worker's Deliverect API secret.
+pub const API_SECRET: SecretKeys = SecretKeys::plain(&[CLIENT_ID, CLIENT_SECRET]);
 
 pub struct DeliverectAck {
     http: reqwest::Client,
@@ -54,18 +56,6 @@ impl DeliverectAck {
         }
     }
 
-    /// `DELIVERECT_API_URL` (default production), `DELIVERECT_OAUTH_AUDIENCE`,
-    /// `DELIVERECT_GRANT_TYPE`.
-    pub fn from_env(secrets: SecretSource) -> Self {
-        let api = config::var("DELIVERECT_API_URL").unwrap_or_else(|| "https://api.deliverect.com".into());
-        DeliverectAck::new(
-            &api,
-            config::var("DELIVERECT_OAUTH_AUDIENCE"),
-            config::var("DELIVERECT_GRANT_TYPE"),
-            secrets,
-        )
-    }
-
     async fn token(&self) -> Result<(String, Duration), AckError> {
         let (id, secret) = credential_pair(&self.secrets, [CLIENT_ID, CLIENT_SECRET], "deliverect").await?;
         let request = self.http.post(format!("{}/oauth/token", self.api)).json(&json!({
@@ -83,8 +73,22 @@ impl DeliverectAck {
         };
         Ok((token.access_token, lifetime))
     }
+}
 
-    pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+impl Acknowledge for DeliverectAck {
+    /// `DELIVERECT_API_URL` (default production), `DELIVERECT_OAUTH_AUDIENCE`,
+    /// `DELIVERECT_GRANT_TYPE`.
+    fn from_env(secrets: SecretSource) -> Result<Self, String> {
+        let api = config::var("DELIVERECT_API_URL").unwrap_or_else(|| "https://api.deliverect.com".into());
+        Ok(DeliverectAck::new(
+            &api,
+            config::var("DELIVERECT_OAUTH_AUDIENCE"),
+            config::var("DELIVERECT_GRANT_TYPE"),
+            secrets,
+        ))
+    }
+
+    async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
         let ack: Ack = job.ack_as().map_err(AckError::Permanent)?;
         let (action, order_id, status, reason) = match &ack {
             Ack::None { .. } => return Ok(Acked::note("no callback for this status")),

@@ -21,7 +21,7 @@ use ordergate_shared::error::parse_json;
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::Secrets;
+use ordergate_shared::secrets::{SecretKeys, Secrets};
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::{verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
@@ -30,6 +30,8 @@ pub const SIGNATURE_HEADER: &str = "x-server-authorization-hmac-sha256";
 /// Secret keys (in the JSON secret): the HMAC key, and optional extra keys, comma-separated.
 pub const HMAC_SECRET: &str = "hmac_secret";
 pub const EXTRA_HMAC_SECRETS: &str = "additional_hmac_secrets";
+/// The receiver's secret.
+pub const WEBHOOK_SECRET: SecretKeys = SecretKeys::plain(&[HMAC_SECRET, EXTRA_HMAC_SECRETS]);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -176,6 +178,10 @@ pub mod job;
 pub struct DeliverectSigner;
 
 impl Signer for DeliverectSigner {
+    fn configured(_auth_header: &str) -> Self {
+        DeliverectSigner
+    }
+
     fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
         let body = out.body;
         let key = secrets

@@ -7,14 +7,16 @@
 
 use ordergate_shared::config;
 use ordergate_shared::job::AckJob;
-use ordergate_shared::secrets::SecretSource;
+use ordergate_shared::secrets::{SecretKeys, SecretSource};
 use ordergate_shared::worker::http::{check, client, send};
-use ordergate_shared::worker::{AckError, Acked};
+use ordergate_shared::worker::{AckError, Acked, Acknowledge};
 
 use crate::job::Ack;
 use serde_json::json;
 
 pub const ACK_AUTH_VALUE: &str = "ack_auth_value";
+/// The worker's OlaClick API secret.
+pub const API_SECRET: SecretKeys = SecretKeys::plain(&[ACK_AUTH_VALUE]);
 
 pub struct OlaClickAck {
     http: reqwest::Client,
@@ -32,13 +34,15 @@ impl OlaClickAck {
             secrets,
         }
     }
+}
 
-    pub fn from_env(secrets: SecretSource) -> Self {
+impl Acknowledge for OlaClickAck {
+    fn from_env(secrets: SecretSource) -> Result<Self, String> {
         let header = config::var("OLACLICK_ACK_AUTH_HEADER").unwrap_or_else(|| "authorization".into());
-        OlaClickAck::new(config::var("OLACLICK_ACK_URL"), header, secrets)
+        Ok(OlaClickAck::new(config::var("OLACLICK_ACK_URL"), header, secrets))
     }
 
-    pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+    async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
         let Ack::Async {
             event_id,
             event_type,

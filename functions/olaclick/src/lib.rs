@@ -19,7 +19,7 @@ use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus};
 use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::Secrets;
+use ordergate_shared::secrets::{SecretKeys, Secrets};
 use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
 use serde_json::json;
@@ -33,6 +33,9 @@ pub const SIGNING_SECRET: &str = "signing_secret";
 /// Per-merchant header tokens, `merchant:token,merchant:token` (a token may be listed for
 /// several merchants): a delivery authenticated by one may only be for its merchants.
 pub const MERCHANT_TOKENS: &str = "merchant_tokens";
+/// The receiver's secret.
+pub const WEBHOOK_SECRET: SecretKeys =
+    SecretKeys::plain(&[AUTH_HEADER_VALUE, MERCHANT_TOKENS, SIGNING_SECRET]);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AckMode {
@@ -296,6 +299,12 @@ pub struct OlaClickSigner {
 }
 
 impl Signer for OlaClickSigner {
+    fn configured(auth_header: &str) -> Self {
+        OlaClickSigner {
+            auth_header: auth_header.to_owned(),
+        }
+    }
+
     fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
         let body = out.body;
         let mut headers = Vec::new();

@@ -2,15 +2,24 @@
 //! acknowledgement, so the job only marks the event processed.
 
 use ordergate_shared::job::AckJob;
-use ordergate_shared::worker::{AckError, Acked};
+use ordergate_shared::secrets::{SecretKeys, SecretSource};
+use ordergate_shared::worker::{AckError, Acked, Acknowledge};
 
 use crate::job::Ack;
+
+/// Oolio's acknowledgement is the 2xx: the worker never calls its API.
+pub const API_SECRET: SecretKeys = SecretKeys::plain(&[]);
 
 #[derive(Debug, Default)]
 pub struct OolioAck;
 
-impl OolioAck {
-    pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+impl Acknowledge for OolioAck {
+    /// Nothing to call, so no credentials.
+    fn from_env(_api_secrets: SecretSource) -> Result<Self, String> {
+        Ok(OolioAck)
+    }
+
+    async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
         let Ack::MarkProcessed = job.ack_as().map_err(AckError::Permanent)?;
         Ok(Acked::note("acknowledged to Svix by the 2xx response"))
     }

@@ -18,7 +18,7 @@ use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::Secrets;
+use ordergate_shared::secrets::{SecretKeys, Secrets};
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::Delivery;
 use ordergate_shared::{ApiError, Provider, Signer};
@@ -27,6 +27,14 @@ use wire::Probe;
 
 /// Secret key (in the JSON secret): `whsec_...` signing secrets, space or comma separated.
 pub const SIGNING_SECRETS: &str = "signing_secrets";
+/// The receiver's secret: `signing_secrets` must be Svix keys (`whsec_…`, space-separated).
+pub const WEBHOOK_SECRET: SecretKeys = SecretKeys {
+    keys: &[SIGNING_SECRETS],
+    check: |key, value| match (key, value) {
+        (SIGNING_SECRETS, v) if !v.is_empty() => svix::keys(v).map(drop),
+        _ => Ok(()),
+    },
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -260,6 +268,10 @@ pub mod job;
 pub struct OolioSigner;
 
 impl Signer for OolioSigner {
+    fn configured(_auth_header: &str) -> Self {
+        OolioSigner
+    }
+
     fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
         let Outgoing {
             body,

@@ -20,13 +20,13 @@ use ordergate_shared::config;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::model::{Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals};
 use ordergate_shared::money::{Converter, Currency, MinorUnits};
-use ordergate_shared::secrets::SecretSource;
+use ordergate_shared::secrets::{SecretKeys, SecretSource};
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::wire::{list_or_null, opt_lenient_int, opt_string_or_number};
 use ordergate_shared::worker::http::{
     authorized, check, client, credential_pair, path_segment, send, TokenCache,
 };
-use ordergate_shared::worker::{AckError, Acked};
+use ordergate_shared::worker::{AckError, Acked, Acknowledge};
 
 use crate::job::Ack;
 use serde::Deserialize;
@@ -34,6 +34,8 @@ use serde_json::json;
 
 pub const APP_ID: &str = "app_id";
 pub const APP_SECRET: &str = "app_secret";
+/// The worker's Ordatic API secret.
+pub const API_SECRET: SecretKeys = SecretKeys::plain(&[APP_ID, APP_SECRET]);
 /// Ordatic's tokens last 24 h.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Larger answers are not copied into the `ordatic_order` attribute (DynamoDB item limit).
@@ -156,20 +158,6 @@ impl OrdaticAck {
         Ok(self)
     }
 
-    /// `ORDATIC_API_URL` (default production), `ORDATIC_CURRENCY`, and optionally
-    /// `ORDATIC_STATUS_PATH` with `ORDATIC_ACCEPT_STATUS`.
-    pub fn from_env(secrets: SecretSource) -> Result<Self, String> {
-        let api = config::var("ORDATIC_API_URL").unwrap_or_else(|| "https://api.ordatic.com".into());
-        let ack = OrdaticAck::new(&api, crate::Config::from_env()?.currency, secrets);
-        match config::var("ORDATIC_STATUS_PATH") {
-            None => Ok(ack),
-            Some(path) => ack.with_status_back(StatusBack {
-                path,
-                status: config::var("ORDATIC_ACCEPT_STATUS").unwrap_or_else(|| "IN_KITCHEN".into()),
-            }),
-        }
-    }
-
     async fn token(&self) -> Result<(String, Duration), AckError> {
         let (id, secret) = credential_pair(&self.secrets, [APP_ID, APP_SECRET], "ordatic").await?;
         let request = self
@@ -182,52 +170,6 @@ impl OrdaticAck {
             token.token,
             token.expires_in.map_or(TOKEN_LIFETIME, Duration::from_secs),
         ))
-    }
-
-    pub async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        let Ack::FetchOrder {
-            store_id: store,
-            order_id: order,
-        } = job.ack_as().map_err(AckError::Permanent)?;
-        let (store_segment, order_segment) = (path_segment(&store)?, path_segment(&order)?);
-        let url = format!("{}/v2/stores/{store_segment}/orders/{order_segment}", self.api);
-        let reply = authorized(
-            &self.tokens,
-            || self.token(),
-            "ordatic order",
-            |token| self.http.get(&url).bearer_auth(token),
-        )
-        .await?;
-        let full: FullOrder = reply.json("ordatic order")?;
-        let platform_status = full.status.clone();
-        let mapped = self.map(&order, full, &reply.body)?;
-        let mut note = "full order fetched".to_owned();
-        let back = self
-            .status_back
-            .as_ref()
-            .filter(|_| job.event_type == "order-accepted");
-        if let Some(back) = back.filter(|b| !already_at_or_past(platform_status.as_deref(), &b.status)) {
-            let url = format!(
-                "{}{}",
-                self.api,
-                back.path
-                    .replace("{storeId}", &store_segment)
-                    .replace("{orderId}", &order_segment)
-            );
-            let body = json!({"status": back.status});
-            authorized(
-                &self.tokens,
-                || self.token(),
-                "ordatic status",
-                |token| self.http.post(&url).bearer_auth(token).json(&body),
-            )
-            .await?;
-            note = format!("full order fetched; {} sent", back.status);
-        }
-        Ok(Acked {
-            note,
-            order: Some(mapped),
-        })
     }
 
     fn item(money: &mut Converter, path: &str, i: &FullItem) -> Result<Item, AckError> {
@@ -326,6 +268,68 @@ impl OrdaticAck {
             updated_at: None,
             test: false,
             attributes,
+        })
+    }
+}
+
+impl Acknowledge for OrdaticAck {
+    /// `ORDATIC_API_URL` (default production), `ORDATIC_CURRENCY`, and optionally
+    /// `ORDATIC_STATUS_PATH` with `ORDATIC_ACCEPT_STATUS`.
+    fn from_env(secrets: SecretSource) -> Result<Self, String> {
+        let api = config::var("ORDATIC_API_URL").unwrap_or_else(|| "https://api.ordatic.com".into());
+        let ack = OrdaticAck::new(&api, crate::Config::from_env()?.currency, secrets);
+        match config::var("ORDATIC_STATUS_PATH") {
+            None => Ok(ack),
+            Some(path) => ack.with_status_back(StatusBack {
+                path,
+                status: config::var("ORDATIC_ACCEPT_STATUS").unwrap_or_else(|| "IN_KITCHEN".into()),
+            }),
+        }
+    }
+
+    async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+        let Ack::FetchOrder {
+            store_id: store,
+            order_id: order,
+        } = job.ack_as().map_err(AckError::Permanent)?;
+        let (store_segment, order_segment) = (path_segment(&store)?, path_segment(&order)?);
+        let url = format!("{}/v2/stores/{store_segment}/orders/{order_segment}", self.api);
+        let reply = authorized(
+            &self.tokens,
+            || self.token(),
+            "ordatic order",
+            |token| self.http.get(&url).bearer_auth(token),
+        )
+        .await?;
+        let full: FullOrder = reply.json("ordatic order")?;
+        let platform_status = full.status.clone();
+        let mapped = self.map(&order, full, &reply.body)?;
+        let mut note = "full order fetched".to_owned();
+        let back = self
+            .status_back
+            .as_ref()
+            .filter(|_| job.event_type == "order-accepted");
+        if let Some(back) = back.filter(|b| !already_at_or_past(platform_status.as_deref(), &b.status)) {
+            let url = format!(
+                "{}{}",
+                self.api,
+                back.path
+                    .replace("{storeId}", &store_segment)
+                    .replace("{orderId}", &order_segment)
+            );
+            let body = json!({"status": back.status});
+            authorized(
+                &self.tokens,
+                || self.token(),
+                "ordatic status",
+                |token| self.http.post(&url).bearer_auth(token).json(&body),
+            )
+            .await?;
+            note = format!("full order fetched; {} sent", back.status);
+        }
+        Ok(Acked {
+            note,
+            order: Some(mapped),
         })
     }
 }

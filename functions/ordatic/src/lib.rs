@@ -18,7 +18,7 @@ use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::model::{DedupeKey, EventDetail, Normalized, OrderChange};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::Secrets;
+use ordergate_shared::secrets::{SecretKeys, Secrets};
 use ordergate_shared::verify::{secure_eq, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
 
@@ -26,6 +26,8 @@ use wire::{Envelope, EventType, OrderRef, ProofData, RefundData};
 
 /// Secret key (in the JSON secret): the exact `Authorization` header value Ordatic sends.
 pub const AUTHORIZATION: &str = "authorization";
+/// The receiver's secret.
+pub const WEBHOOK_SECRET: SecretKeys = SecretKeys::plain(&[AUTHORIZATION]);
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -154,6 +156,10 @@ pub mod job;
 pub struct OrdaticSigner;
 
 impl Signer for OrdaticSigner {
+    fn configured(_auth_header: &str) -> Self {
+        OrdaticSigner
+    }
+
     fn sign(&self, secrets: &Secrets, _out: &Outgoing<'_>) -> Result<Headers, String> {
         let value = secrets
             .get(AUTHORIZATION)

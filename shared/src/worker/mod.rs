@@ -63,6 +63,15 @@ impl Acked {
     }
 }
 
+/// One platform's acknowledging side (its `ack.rs`), as the ack worker drives it.
+pub trait Acknowledge: Sized + Send + Sync {
+    /// Set up from the worker's environment (template.yaml), with the platform's API
+    /// credentials (`<PLATFORM>_API_SECRET_ID`).
+    fn from_env(api_secrets: crate::secrets::SecretSource) -> Result<Self, String>;
+
+    fn acknowledge(&self, job: &AckJob) -> impl Future<Output = Result<Acked, AckError>> + Send;
+}
+
 /// The platforms the worker can call back, dispatched on `job.provider`.
 pub trait Platforms: Send + Sync {
     fn acknowledge(&self, job: &AckJob) -> impl Future<Output = Result<Acked, AckError>> + Send;
