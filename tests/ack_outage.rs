@@ -180,12 +180,7 @@ async fn stored_jobs(stack: &Stack, n: usize) -> Vec<AckJob> {
     let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
     for i in 0..n {
         let (event, _) = distinct::<Deliverect>(Deliverect::LIFECYCLE[0], &format!("outage{i}"));
-        assert_eq!(
-            rx.handle(ordergate_shared::fixtures::request(&event))
-                .await
-                .status(),
-            200
-        );
+        assert_eq!(rx.handle(ordergate_testkit::request(&event)).await.status(), 200);
     }
     stack.receive_jobs().await
 }
@@ -388,10 +383,7 @@ async fn a_platform_that_is_down_does_not_hold_up_another_platforms_jobs() {
     let oolio = stack.pipeline(Oolio::provider(), Oolio::SECRETS);
     let (event, _) = distinct::<Oolio>(Oolio::LIFECYCLE[0], "fast");
     assert_eq!(
-        oolio
-            .handle(ordergate_shared::fixtures::request(&event))
-            .await
-            .status(),
+        oolio.handle(ordergate_testkit::request(&event)).await.status(),
         200
     );
     jobs = [jobs, stack.receive_jobs().await].concat();

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use ack_worker::AllPlatforms;
-use ordergate_shared::fixtures::{api_event, api_event_json, request};
 use ordergate_shared::model::OrderStatus;
 use ordergate_shared::store::{DynamoStore, EventStore};
 use ordergate_shared::worker::Worker;
+use ordergate_testkit::{api_event, api_event_json, request};
 use ordergate_tests::platforms::{Ordatic, Platform};
 use ordergate_tests::{fake_platforms as platforms, secrets, svix_signed, Stack};
 use serde_json::json;
@@ -219,9 +219,7 @@ async fn ordatic_jobs_fetch_the_full_order_onto_the_stored_order() {
         .mount(&api)
         .await;
     let rx = stack.pipeline(
-        ordatic::Ordatic::new(ordatic::Config {
-            currency: "EUR".parse().unwrap(),
-        }),
+        ordatic::Ordatic::new(ordatic::Config::sample()),
         r#"{"authorization": "local-ordatic-secret"}"#,
     );
     for sample in ["ordatic/order-accepted.json", "ordatic/rider-created.json"] {
@@ -265,11 +263,9 @@ async fn olaclick_async_acks_post_with_the_configured_header_and_oolio_needs_no_
         .await;
     let ola = stack.pipeline(
         olaclick::OlaClick::new(olaclick::Config {
-            auth_header: "x-ordergate-token".into(),
             merchants: None,
-            default_timezone: chrono_tz::America::Lima,
-            merchant_timezones: Default::default(),
             ack_mode: olaclick::AckMode::Async,
+            ..olaclick::Config::sample()
         }),
         r#"{"auth_header_value": "local-olaclick-token"}"#,
     );
@@ -280,9 +276,7 @@ async fn olaclick_async_acks_post_with_the_configured_header_and_oolio_needs_no_
         200
     );
     let oolio = stack.pipeline(
-        oolio::Oolio::new(oolio::Config {
-            currency: "AUD".parse().unwrap(),
-        }),
+        oolio::Oolio::new(oolio::Config::sample()),
         r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#,
     );
     assert_eq!(
@@ -416,9 +410,7 @@ async fn ordatic_can_be_told_in_kitchen_when_an_accepted_order_arrives() {
     let mut w = stack.worker(all);
     w.backoff = Duration::ZERO;
     let rx = stack.pipeline(
-        ordatic::Ordatic::new(ordatic::Config {
-            currency: "EUR".parse().unwrap(),
-        }),
+        ordatic::Ordatic::new(ordatic::Config::sample()),
         r#"{"authorization": "local-ordatic-secret"}"#,
     );
     for sample in ["ordatic/order-accepted.json", "ordatic/order-served.json"] {

@@ -11,11 +11,11 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use ordergate_shared::blob::S3Blobs;
-use ordergate_shared::fixtures::request;
 use ordergate_shared::queue::SqsQueue;
 use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::DynamoStore;
 use ordergate_shared::{Limits, Pipeline, Provider};
+use ordergate_testkit::request;
 use ordergate_tests::{svix_signed, Stack};
 
 /// Records "Service.Operation" for every request the SDK sends.
@@ -108,13 +108,10 @@ async fn new_then_duplicate<P: Provider>(
 #[tokio::test]
 async fn olaclick_costs_one_write_and_one_send() {
     let provider = olaclick::OlaClick::new(olaclick::Config {
-        auth_header: "x-ordergate-token".into(),
         merchants: None,
-        default_timezone: chrono_tz::America::Lima,
-        merchant_timezones: Default::default(),
-        ack_mode: olaclick::AckMode::Sync,
+        ..olaclick::Config::sample()
     });
-    let event = ordergate_shared::fixtures::api_event_json("olaclick/order_created.json");
+    let event = ordergate_testkit::api_event_json("olaclick/order_created.json");
     new_then_duplicate(
         provider,
         r#"{"auth_header_value": "local-olaclick-token"}"#,
@@ -126,11 +123,8 @@ async fn olaclick_costs_one_write_and_one_send() {
 
 #[tokio::test]
 async fn deliverect_costs_one_write_and_one_send() {
-    let provider = deliverect::Deliverect::new(deliverect::Config {
-        currency: Some("EUR".parse().unwrap()),
-        location_currencies: Default::default(),
-    });
-    let event = ordergate_shared::fixtures::api_event_json("deliverect/new_order.json");
+    let provider = deliverect::Deliverect::new(deliverect::Config::sample());
+    let event = ordergate_testkit::api_event_json("deliverect/new_order.json");
     new_then_duplicate(
         provider,
         r#"{"hmac_secret": "local-deliverect-secret"}"#,
@@ -143,23 +137,17 @@ async fn deliverect_costs_one_write_and_one_send() {
 #[tokio::test]
 async fn ordatic_costs_one_write_and_one_send_plus_s3_for_a_large_proof() {
     let secrets = r#"{"authorization": "local-ordatic-secret"}"#;
-    let ordatic = || {
-        ordatic::Ordatic::new(ordatic::Config {
-            currency: "EUR".parse().unwrap(),
-        })
-    };
-    let small = ordergate_shared::fixtures::api_event_json("ordatic/order-accepted.json");
+    let ordatic = || ordatic::Ordatic::new(ordatic::Config::sample());
+    let small = ordergate_testkit::api_event_json("ordatic/order-accepted.json");
     new_then_duplicate(ordatic(), secrets, small, 0).await;
     // The 3 MB proof: the image and the raw body go to S3 (2 puts) before the one write.
-    let large = ordergate_shared::fixtures::api_event_json("ordatic/rider-proof-delivery-large.json");
+    let large = ordergate_testkit::api_event_json("ordatic/rider-proof-delivery-large.json");
     new_then_duplicate(ordatic(), secrets, large, 2).await;
 }
 
 #[tokio::test]
 async fn oolio_costs_one_write_and_one_send() {
-    let provider = oolio::Oolio::new(oolio::Config {
-        currency: "AUD".parse().unwrap(),
-    });
+    let provider = oolio::Oolio::new(oolio::Config::sample());
     let event = svix_signed("oolio/order_created.json", None);
     let secrets = r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#;
     new_then_duplicate(provider, secrets, event, 0).await;

@@ -1,9 +1,9 @@
 //! Deliverect end to end through the real AWS SDK against the emulated DynamoDB and SQS.
 
 use deliverect::{Config, Deliverect};
-use ordergate_shared::fixtures::{api_event, api_event_json, json_body, request};
 use ordergate_shared::model::OrderStatus;
 use ordergate_shared::store::EventStore;
+use ordergate_testkit::{api_event, api_event_json, json_body, request};
 use ordergate_tests::Stack;
 use serde_json::json;
 

@@ -11,9 +11,9 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use ordergate_shared::fixtures::request;
 use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::{Pipeline, Provider};
+use ordergate_testkit::request;
 use ordergate_tests::iam::{receiver_function, ACK_WORKER, PUBLISHER};
 use ordergate_tests::{endpoint, root, svix_signed, Stack};
 use serde_json::{json, Value};
@@ -164,7 +164,7 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
 
     // Receivers: the webhook secrets are the local stack's (infra/local/secrets.json), which
     // the events/ samples are signed with.
-    let sample = |p: &str| ordergate_shared::fixtures::api_event_json(p);
+    let sample = |p: &str| ordergate_testkit::api_event_json(p);
     receive(
         &stack,
         &envs("OlaClickFunction"),

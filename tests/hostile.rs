@@ -5,7 +5,7 @@
 //! with random mutations of the samples.
 
 use lambda_http::http::HeaderValue;
-use ordergate_shared::fixtures::{api_event_json, payload, request};
+use ordergate_testkit::{api_event_json, payload, request};
 use ordergate_tests::hostile::Harness;
 use ordergate_tests::platforms::{delivery, name, signed_sample, Oolio, Platform, OOLIO_SECRET};
 use ordergate_tests::{per_platform, root};
@@ -218,7 +218,7 @@ fn title_case(header: &str) -> String {
 /// The credential a sender holding the wrong secret would send.
 fn wrong_secret_value<P: Platform>(body: &str) -> String {
     match P::AUTH_HEADER {
-        "x-server-authorization-hmac-sha256" => ordergate_shared::fixtures::hmac_hex("not-the-secret", body),
+        "x-server-authorization-hmac-sha256" => ordergate_testkit::hmac_hex("not-the-secret", body),
         "svix-signature" => {
             let now = chrono::Utc::now().timestamp();
             oolio::svix::sign(b"not-the-secret", "msg_sig", now, body.as_bytes())

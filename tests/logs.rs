@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ordergate_shared::fixtures::{payload, request};
+use ordergate_testkit::{payload, request};
 use ordergate_tests::platforms::{
     signed_sample, Deliverect, OlaClick, Oolio, Ordatic, Platform, DELIVERECT_SECRET, OLACLICK_SECRET,
     OOLIO_SECRET, ORDATIC_SECRET,
@@ -76,7 +76,7 @@ fn personal_values(v: &Value, key: &str, out: &mut Vec<String>) {
 }
 
 fn samples(provider: &str) -> Vec<String> {
-    let dir = ordergate_shared::fixtures::events_dir().join(provider);
+    let dir = ordergate_testkit::events_dir().join(provider);
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| format!("{provider}/{}", e.unwrap().file_name().to_string_lossy()))

@@ -8,9 +8,9 @@
 use std::time::Duration;
 
 use ordergate_shared::error::ApiError;
-use ordergate_shared::fixtures::{json_body, request};
 use ordergate_shared::secrets::{Freshness, SecretSource};
 use ordergate_shared::Limits;
+use ordergate_testkit::{json_body, request};
 use ordergate_tests::platforms::{signed_sample, Platform};
 use ordergate_tests::{per_platform, sdk_for, Stack};
 use serde_json::json;

@@ -2,11 +2,11 @@
 
 use lambda_http::{Body, Response};
 use olaclick::{AckMode, Config, OlaClick};
-use ordergate_shared::fixtures::{api_event, api_event_json, payload, request, with_payload};
 use ordergate_shared::model::OrderStatus;
 use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::store::EventStore;
 use ordergate_shared::{Limits, Pipeline};
+use ordergate_testkit::{api_event, api_event_json, payload, request, with_payload};
 use ordergate_tests::{Outage, Stack};
 use serde_json::{json, Value};
 
@@ -157,7 +157,7 @@ async fn bad_input_is_4xx_and_leaves_the_table_empty() {
         (wrong_token, 401),
         (with_payload(CREATED, &unknown_type), 400),
         (with_payload(CREATED, &unknown_merchant), 403),
-        (ordergate_shared::fixtures::with_body(CREATED, "{not json"), 400),
+        (ordergate_testkit::with_body(CREATED, "{not json"), 400),
     ];
     for (event, status) in cases {
         let r = rx.handle(request(&event)).await;

@@ -2,9 +2,9 @@
 //! stored through the real AWS SDK against the emulated DynamoDB and SQS.
 
 use oolio::{Config, Oolio};
-use ordergate_shared::fixtures::{json_body, request};
 use ordergate_shared::model::OrderStatus;
 use ordergate_shared::store::EventStore;
+use ordergate_testkit::{json_body, request};
 use ordergate_tests::{svix_signed, Stack};
 
 const SECRET: &str = r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#;
@@ -65,7 +65,7 @@ async fn a_stale_signature_is_a_replay_and_is_refused() {
     let rx = stack.pipeline(oolio(), SECRET);
     // The stored sample was signed at generation time, long before now.
     let r = rx
-        .handle(ordergate_shared::fixtures::api_event("oolio/order_created.json"))
+        .handle(ordergate_testkit::api_event("oolio/order_created.json"))
         .await;
     assert_eq!(r.status(), 401);
     assert!(stack.keys().await.is_empty());

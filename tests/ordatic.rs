@@ -3,9 +3,9 @@
 
 use ordatic::{Config, Ordatic};
 use ordergate_shared::blob::BlobStore;
-use ordergate_shared::fixtures::{api_event, api_event_json, json_body};
 use ordergate_shared::model::{EventDetail, OrderStatus, RawBodyRef};
 use ordergate_shared::store::EventStore;
+use ordergate_testkit::{api_event, api_event_json, json_body};
 use ordergate_tests::{Outage, Stack};
 
 const ORDER_ID: &str = "ord-8d41a7e2-1c3b";

@@ -110,7 +110,7 @@ async fn every_order_change_reaches_a_subscriber_in_order() {
         "deliverect/cancel.json",
     ] {
         let r = rx
-            .handle(ordergate_shared::fixtures::request(
+            .handle(ordergate_testkit::request(
                 &ordergate_tests::platforms::signed_sample::<Deliverect>(sample),
             ))
             .await;
@@ -157,12 +157,7 @@ async fn an_unreachable_bus_reports_the_batch_for_retry() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
     let sample = ordergate_tests::platforms::signed_sample::<Deliverect>("deliverect/new_order.json");
-    assert_eq!(
-        rx.handle(ordergate_shared::fixtures::request(&sample))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(rx.handle(ordergate_testkit::request(&sample)).await.status(), 200);
     let event = stream_event(&stack);
     let first = event["Records"][0]["dynamodb"]["SequenceNumber"].clone();
     let dead = ordergate_tests::sdk_for(ordergate_tests::DEAD_ENDPOINT).await;

@@ -2,9 +2,9 @@
 //! through the real SDK: 100 concurrent copies of one delivery, a fault injected at every
 //! step of the pipeline (then the platform's retry), and one order's events in any order.
 
-use ordergate_shared::fixtures::{json_body, request};
 use ordergate_shared::store::{EventStore, OrderState};
 use ordergate_shared::Limits;
+use ordergate_testkit::{json_body, request};
 use ordergate_tests::faults::{scenarios, Fault, Faults, Step};
 use ordergate_tests::platforms::{delivery, distinct, name, signed_sample, Platform};
 use ordergate_tests::{per_platform, Stack};

@@ -6,7 +6,6 @@ pub mod aws;
 pub mod blob;
 pub mod config;
 pub mod error;
-pub mod fixtures;
 pub mod job;
 pub mod locations;
 pub mod metrics;

@@ -6,10 +6,10 @@
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lambda_http::http::{HeaderMap, HeaderName, HeaderValue};
-use ordergate_shared::fixtures::{api_event_json, hmac_hex, payload};
 use ordergate_shared::secrets::Secrets;
 use ordergate_shared::verify::Delivery;
 use ordergate_shared::Provider;
+use ordergate_testkit::{api_event_json, hmac_hex, payload};
 use serde_json::{json, Value};
 
 /// One benchmark input: a platform's body and headers, signed as the platform would.
@@ -91,13 +91,7 @@ fn bench_platform<P: Provider>(c: &mut Criterion, provider: &P, secrets: &str, c
 }
 
 fn olaclick(c: &mut Criterion) {
-    let provider = olaclick::OlaClick::new(olaclick::Config {
-        auth_header: "x-ordergate-token".into(),
-        merchants: olaclick::parse_merchants("777"),
-        default_timezone: chrono_tz::America::Lima,
-        merchant_timezones: Default::default(),
-        ack_mode: olaclick::AckMode::Sync,
-    });
+    let provider = olaclick::OlaClick::new(olaclick::Config::sample());
     let path = "olaclick/order_created.json";
     let mut big = payload(path);
     big["data"]["order_details"] = json!(times(&big["data"]["order_details"][0], 50));
@@ -114,10 +108,7 @@ fn olaclick(c: &mut Criterion) {
 }
 
 fn deliverect(c: &mut Criterion) {
-    let provider = deliverect::Deliverect::new(deliverect::Config {
-        currency: Some("EUR".parse().unwrap()),
-        location_currencies: Default::default(),
-    });
+    let provider = deliverect::Deliverect::new(deliverect::Config::sample());
     let path = "deliverect/new_order.json";
     let mut big = payload(path);
     big["items"] = json!(times(&big["items"][0], 50));
@@ -138,9 +129,7 @@ fn deliverect(c: &mut Criterion) {
 }
 
 fn ordatic(c: &mut Criterion) {
-    let provider = ordatic::Ordatic::new(ordatic::Config {
-        currency: "EUR".parse().unwrap(),
-    });
+    let provider = ordatic::Ordatic::new(ordatic::Config::sample());
     let path = "ordatic/rider-refund.json";
     let mut big = payload(path);
     big["data"]["refund"]["refundItems"] = json!(times(&big["data"]["refund"]["refundItems"][0], 50));
@@ -160,9 +149,7 @@ fn ordatic(c: &mut Criterion) {
 }
 
 fn oolio(c: &mut Criterion) {
-    let provider = oolio::Oolio::new(oolio::Config {
-        currency: "AUD".parse().unwrap(),
-    });
+    let provider = oolio::Oolio::new(oolio::Config::sample());
     let path = "oolio/order_created.json";
     let mut big = payload(path);
     big["data"]["items"] = json!(times(&big["data"]["items"], 50));

@@ -5,7 +5,7 @@
 //! that is not a JSON error, or anything stored or enqueued for a refused delivery.
 
 use base64::Engine;
-use ordergate_shared::fixtures::{memory_pipeline, request, MemoryPipeline};
+use ordergate_testkit::{memory_pipeline, request, MemoryPipeline};
 use serde_json::{json, Value};
 
 use crate::platforms::Platform;
@@ -36,7 +36,7 @@ impl<P: Platform> Harness<P> {
     /// `body` (any bytes) as the platform would send it, signed for it.
     pub fn delivery(&self, body: &[u8]) -> Value {
         let (sample, _, _) = P::HOSTILE;
-        let mut event = ordergate_shared::fixtures::api_event_json(sample);
+        let mut event = ordergate_testkit::api_event_json(sample);
         event["body"] = json!(base64::engine::general_purpose::STANDARD.encode(body));
         event["isBase64Encoded"] = json!(true);
         for (name, value) in crate::platforms::sign::<P>(body, "msg_hostile") {
@@ -61,7 +61,7 @@ impl<P: Platform> Harness<P> {
         let status = r.status().as_u16();
         assert!(status < 500, "never a 5xx for bad input: {status} {:?}", r.body());
         if status >= 400 {
-            let body = ordergate_shared::fixtures::json_body(&r);
+            let body = ordergate_testkit::json_body(&r);
             assert!(
                 body["error"].as_str().is_some_and(|e| !e.is_empty()),
                 "a JSON error code: {body}"

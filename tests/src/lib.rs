@@ -354,10 +354,9 @@ impl Stack {
         event: &serde_json::Value,
         copies: usize,
     ) {
-        let responses = futures::future::join_all(
-            (0..copies).map(|_| rx.handle(ordergate_shared::fixtures::request(event))),
-        )
-        .await;
+        let responses =
+            futures::future::join_all((0..copies).map(|_| rx.handle(ordergate_testkit::request(event))))
+                .await;
         let statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
         assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
         let firsts = responses
@@ -372,9 +371,9 @@ impl Stack {
     /// A delivery while DynamoDB is down is a 503 that leaves the table and queue empty.
     pub async fn assert_store_outage_is_503<P: Provider>(&self, provider: P, secrets: &str, sample: &str) {
         let rx = self.pipeline_during(Outage::Store, provider, secrets).await;
-        let r = rx.handle(ordergate_shared::fixtures::api_event(sample)).await;
+        let r = rx.handle(ordergate_testkit::api_event(sample)).await;
         assert_eq!(r.status(), 503);
-        assert_eq!(ordergate_shared::fixtures::json_body(&r)["error"], "unavailable");
+        assert_eq!(ordergate_testkit::json_body(&r)["error"], "unavailable");
         assert_eq!(r.headers()["retry-after"], "1");
         assert!(self.keys().await.is_empty());
         assert_eq!(self.queue_depth().await, 0);
@@ -386,7 +385,7 @@ impl Stack {
 pub fn svix_signed(sample: &str, secret: Option<&str>) -> serde_json::Value {
     let mut cmd = Command::new(root().join(".venv/bin/python"));
     cmd.arg(root().join("infra/local/sign.py"))
-        .arg(ordergate_shared::fixtures::events_dir().join(sample));
+        .arg(ordergate_testkit::events_dir().join(sample));
     if let Some(secret) = secret {
         cmd.arg(secret);
     }
@@ -540,14 +539,11 @@ impl Stack {
     /// and an `accept` job on the queue.
     pub async fn receive_deliverect_order(&self) {
         let rx = self.pipeline(
-            deliverect::Deliverect::new(deliverect::Config {
-                currency: Some("EUR".parse().unwrap()),
-                location_currencies: Default::default(),
-            }),
+            deliverect::Deliverect::new(deliverect::Config::sample()),
             r#"{"hmac_secret": "local-deliverect-secret"}"#,
         );
         let r = rx
-            .handle(ordergate_shared::fixtures::api_event("deliverect/new_order.json"))
+            .handle(ordergate_testkit::api_event("deliverect/new_order.json"))
             .await;
         assert_eq!(r.status(), 200);
     }

@@ -2,9 +2,9 @@
 //! configured as on the local stack, its secret, one order's lifecycle from the sample
 //! events, and deliveries signed exactly the way the platform signs them.
 
-use ordergate_shared::fixtures::{api_event_json, payload};
 use ordergate_shared::provider::Outgoing;
 use ordergate_shared::{Provider, Signer};
+use ordergate_testkit::{api_event_json, payload};
 use serde_json::{json, Value};
 
 pub const OLACLICK_SECRET: &str = "local-olaclick-token";
@@ -118,11 +118,8 @@ impl Platform for OlaClick {
 
     fn provider() -> Self::P {
         olaclick::OlaClick::new(olaclick::Config {
-            auth_header: Self::AUTH_HEADER.into(),
-            merchants: olaclick::parse_merchants("777"),
-            default_timezone: chrono_tz::America::Lima,
-            merchant_timezones: Default::default(),
             ack_mode: olaclick::AckMode::Async,
+            ..olaclick::Config::sample()
         })
     }
 
@@ -160,10 +157,7 @@ impl Platform for Deliverect {
     const SIGNS_BODY: bool = true;
 
     fn provider() -> Self::P {
-        deliverect::Deliverect::new(deliverect::Config {
-            currency: Some("EUR".parse().unwrap()),
-            location_currencies: Default::default(),
-        })
+        deliverect::Deliverect::new(deliverect::Config::sample())
     }
 
     fn signer() -> impl Signer {
@@ -198,9 +192,7 @@ impl Platform for Ordatic {
     const SIGNS_BODY: bool = false;
 
     fn provider() -> Self::P {
-        ordatic::Ordatic::new(ordatic::Config {
-            currency: "EUR".parse().unwrap(),
-        })
+        ordatic::Ordatic::new(ordatic::Config::sample())
     }
 
     fn signer() -> impl Signer {
@@ -236,9 +228,7 @@ impl Platform for Oolio {
     const STORES_UNKNOWN_SHAPES: bool = true;
 
     fn provider() -> Self::P {
-        oolio::Oolio::new(oolio::Config {
-            currency: "AUD".parse().unwrap(),
-        })
+        oolio::Oolio::new(oolio::Config::sample())
     }
 
     fn signer() -> impl Signer {

@@ -213,12 +213,12 @@ async fn sign_prints_what_the_platform_sends() {
     );
     assert!(headers["svix-signature"].as_str().unwrap().starts_with("v1,"));
     // The same headers are accepted by the receiver (what `send` does).
-    let mut event = ordergate_shared::fixtures::api_event_json("oolio/order_created.json");
+    let mut event = ordergate_testkit::api_event_json("oolio/order_created.json");
     for (k, v) in headers.as_object().unwrap() {
         event["headers"][k] = v.clone();
     }
     let rx = stack.pipeline(Oolio::provider(), Oolio::SECRETS);
-    let r = rx.handle(ordergate_shared::fixtures::request(&event)).await;
+    let r = rx.handle(ordergate_testkit::request(&event)).await;
     assert_eq!(r.status(), 200);
 }
 
@@ -413,7 +413,7 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
         "olaclick/order_created.json",
         "olaclick/order_deleted_id_only.json",
     ] {
-        let r = rx.handle(ordergate_shared::fixtures::api_event(sample)).await;
+        let r = rx.handle(ordergate_testkit::api_event(sample)).await;
         assert_eq!(r.status(), 200);
     }
     // Retention: the order's items expire ORDER_TTL_DAYS (default 365) after they were
@@ -520,15 +520,12 @@ async fn orders_list_by_location_and_day() {
         &["location", "set", "olaclick", "888", "store-888"],
     ));
     let any_merchant = olaclick::OlaClick::new(olaclick::Config {
-        auth_header: "x-ordergate-token".into(),
         merchants: None,
-        default_timezone: chrono_tz::America::Lima,
-        merchant_timezones: Default::default(),
-        ack_mode: olaclick::AckMode::Sync,
+        ..olaclick::Config::sample()
     });
     let rx = stack.pipeline(any_merchant, OlaClick::SECRETS);
     let sample = "olaclick/order_created.json";
-    let mut body: Value = ordergate_shared::fixtures::payload(sample);
+    let mut body: Value = ordergate_testkit::payload(sample);
     for (n, merchant) in ["777", "777", "777", "777", "777", "888", "888"]
         .iter()
         .enumerate()
@@ -537,7 +534,7 @@ async fn orders_list_by_location_and_day() {
         body["data"]["order_id"] = serde_json::json!(format!("LIST-{n}"));
         body["merchant_id"] = serde_json::json!(merchant);
         let r = rx
-            .handle(ordergate_shared::fixtures::request(&delivery::<OlaClick>(
+            .handle(ordergate_testkit::request(&delivery::<OlaClick>(
                 sample,
                 &body.to_string(),
                 "m",

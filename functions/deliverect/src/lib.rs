@@ -41,6 +41,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// The configuration the samples (`events/deliverect/`) are made for: EUR. For tests
+    /// and benchmarks.
+    pub fn sample() -> Config {
+        Config {
+            currency: Some("EUR".parse().expect("a known currency")),
+            location_currencies: Default::default(),
+        }
+    }
+
     /// `DELIVERECT_CURRENCY` (ISO 4217) and `DELIVERECT_LOCATION_CURRENCIES` (`loc=GBP,...`).
     pub fn from_env() -> Result<Config, String> {
         let currency = |code: &str| code.parse::<Currency>().map_err(|e| e.to_string());

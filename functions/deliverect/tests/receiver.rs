@@ -2,13 +2,13 @@
 //! signature checks, status handling, dedupe and bad input.
 
 use deliverect::{Config, Deliverect};
-use ordergate_shared::fixtures::{
-    api_event, api_event_json, expect_rejected, hmac_hex, json_body, memory_pipeline, payload, request,
-    stored_order, MemoryPipeline,
-};
 use ordergate_shared::model::{OrderStatus, OrderType};
 use ordergate_shared::money::MinorUnits;
 use ordergate_shared::store::EventStore;
+use ordergate_testkit::{
+    api_event, api_event_json, expect_rejected, hmac_hex, json_body, memory_pipeline, payload, request,
+    stored_order, MemoryPipeline,
+};
 use serde_json::{json, Value};
 
 const SEED: &str = "deliverect/seed_sample.json";

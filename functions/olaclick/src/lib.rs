@@ -57,6 +57,18 @@ pub struct Config {
 }
 
 impl Config {
+    /// The configuration the samples (`events/olaclick/`) are made for: merchant 777 in
+    /// Lima, the default header, sync acks. For tests and benchmarks.
+    pub fn sample() -> Config {
+        Config {
+            auth_header: "x-ordergate-token".into(),
+            merchants: parse_merchants("777"),
+            default_timezone: chrono_tz::America::Lima,
+            merchant_timezones: Default::default(),
+            ack_mode: AckMode::Sync,
+        }
+    }
+
     /// `OLACLICK_AUTH_HEADER`, `OLACLICK_MERCHANT_IDS` (comma list or `*`),
     /// `OLACLICK_TIMEZONE`, `OLACLICK_MERCHANT_TIMEZONES` (`id=Zone,...`), `OLACLICK_ACK_MODE`.
     pub fn from_env() -> Result<Config, String> {

@@ -5,14 +5,14 @@ use std::sync::atomic::Ordering;
 
 use lambda_http::{Body, Response};
 use olaclick::{AckMode, Config, OlaClick};
-use ordergate_shared::fixtures::{
-    api_event, expect_rejected, hmac_hex, json_body as body, memory_pipeline, payload, request, stored_order,
-    with_body, with_payload, MemoryPipeline,
-};
 use ordergate_shared::model::{OrderStatus, OrderType};
 use ordergate_shared::money::MinorUnits;
 use ordergate_shared::store::EventStore;
 use ordergate_shared::Limits;
+use ordergate_testkit::{
+    api_event, expect_rejected, hmac_hex, json_body as body, memory_pipeline, payload, request, stored_order,
+    with_body, with_payload, MemoryPipeline,
+};
 use serde_json::{json, Value};
 
 const CREATED: &str = "olaclick/order_created.json";
@@ -212,7 +212,7 @@ async fn async_mode_answers_without_acknowledging_and_queues_the_callback() {
 #[tokio::test]
 async fn webhook_header_is_required_and_must_match() {
     let rx = receiver();
-    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    let mut event = ordergate_testkit::api_event_json(CREATED);
     event["headers"]["x-ordergate-token"] = json!("wrong-token");
     expect_error(&rx, &event, 401, "unauthorized").await;
     event["headers"]["x-ordergate-token"] = json!("local-olaclick-token-and-more");
@@ -232,7 +232,7 @@ async fn an_unconfigured_receiver_fails_closed_as_our_fault() {
     let rx = receiver_with(json!({}), AckMode::Sync);
     expect_error(
         &rx,
-        &ordergate_shared::fixtures::api_event_json(CREATED),
+        &ordergate_testkit::api_event_json(CREATED),
         503,
         "unavailable",
     )
@@ -249,7 +249,7 @@ async fn optional_hmac_signature_is_enforced_when_configured() {
         json!({ "auth_header_value": "local-olaclick-token", "signing_secret": "olaclick-signing" }),
         AckMode::Sync,
     );
-    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    let mut event = ordergate_testkit::api_event_json(CREATED);
     let raw = event["body"].as_str().unwrap().to_owned();
     expect_error(&rx, &event, 401, "unauthorized").await;
     event["headers"]["x-olaclick-signature"] = json!(sign("another-secret", &raw));
@@ -266,7 +266,7 @@ async fn optional_hmac_signature_is_enforced_when_configured() {
 #[tokio::test]
 async fn signature_alone_is_enough_when_no_header_value_is_set() {
     let rx = receiver_with(json!({ "signing_secret": "olaclick-signing" }), AckMode::Sync);
-    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    let mut event = ordergate_testkit::api_event_json(CREATED);
     event["headers"]
         .as_object_mut()
         .unwrap()
@@ -338,11 +338,11 @@ async fn bad_input_is_a_clear_4xx_and_nothing_is_stored() {
     p["merchant_id"] = json!("999");
     expect_error(&rx, &with_payload(CREATED, &p), 403, "unknown_merchant").await;
 
-    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    let mut event = ordergate_testkit::api_event_json(CREATED);
     event["headers"]["content-type"] = json!("text/plain");
     expect_error(&rx, &event, 415, "unsupported_media_type").await;
 
-    let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+    let mut event = ordergate_testkit::api_event_json(CREATED);
     event["requestContext"]["http"]["method"] = json!("GET");
     expect_error(&rx, &event, 405, "method_not_allowed").await;
 
@@ -409,7 +409,7 @@ async fn per_merchant_tokens_may_only_send_for_their_merchants() {
         AckMode::Sync,
     );
     let with_token = |token: &str| {
-        let mut event = ordergate_shared::fixtures::api_event_json(CREATED);
+        let mut event = ordergate_testkit::api_event_json(CREATED);
         event["headers"]["x-ordergate-token"] = json!(token);
         event
     };
@@ -417,7 +417,7 @@ async fn per_merchant_tokens_may_only_send_for_their_merchants() {
     expect_error(&rx, &with_token("local-olaclick-token"), 401, "unauthorized").await;
     expect_error(&rx, &with_token("tok-77"), 401, "unauthorized").await;
     let r = rx
-        .handle(ordergate_shared::fixtures::request(&with_token("tok-777")))
+        .handle(ordergate_testkit::request(&with_token("tok-777")))
         .await;
     assert_eq!(r.status(), 200, "the sample is merchant 777's: {:?}", body(&r));
 

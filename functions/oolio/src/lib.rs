@@ -143,6 +143,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The configuration the samples (`events/oolio/`) are made for: AUD. For tests and
+    /// benchmarks.
+    pub fn sample() -> Config {
+        Config {
+            currency: "AUD".parse().expect("a known currency"),
+        }
+    }
+
     /// `OOLIO_CURRENCY` (ISO 4217, default AUD).
     pub fn from_env() -> Result<Config, String> {
         let code = config::var("OOLIO_CURRENCY").unwrap_or_else(|| "AUD".into());

@@ -2,12 +2,12 @@
 //! documented event type, tolerant parsing, dedupe on svix-id.
 
 use oolio::{Config, Oolio};
-use ordergate_shared::fixtures::{
-    api_event_json, expect_rejected, json_body, memory_pipeline, payload, request, MemoryPipeline,
-};
 use ordergate_shared::model::{OrderStatus, OrderType};
 use ordergate_shared::money::MinorUnits;
 use ordergate_shared::store::EventStore;
+use ordergate_testkit::{
+    api_event_json, expect_rejected, json_body, memory_pipeline, payload, request, MemoryPipeline,
+};
 use serde_json::{json, Value};
 
 const SECRET: &str = "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ==";
@@ -155,7 +155,7 @@ async fn orders_map_single_objects_string_amounts_and_product_ids() {
     deliver(&rx, &fresh("oolio/order_created.json")).await;
     let state = rx.store().order("oolio", ORDER_ID).await.unwrap().state.unwrap();
     assert_eq!(state.status, OrderStatus::Placed);
-    let sample = ordergate_shared::fixtures::payload("oolio/order_created.json");
+    let sample = ordergate_testkit::payload("oolio/order_created.json");
     assert_eq!(
         state.location_id.as_deref(),
         sample["data"]["posLocationId"].as_str()

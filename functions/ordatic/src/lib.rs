@@ -36,6 +36,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The configuration the samples (`events/ordatic/`) are made for: EUR. For tests and
+    /// benchmarks.
+    pub fn sample() -> Config {
+        Config {
+            currency: "EUR".parse().expect("a known currency"),
+        }
+    }
+
     /// `ORDATIC_CURRENCY` (ISO 4217, default EUR).
     pub fn from_env() -> Result<Config, String> {
         let code = config::var("ORDATIC_CURRENCY").unwrap_or_else(|| "EUR".into());

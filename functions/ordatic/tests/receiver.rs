@@ -3,13 +3,13 @@
 use ordatic::wire::EventType;
 use ordatic::{Config, Ordatic};
 use ordergate_shared::blob::BlobStore;
-use ordergate_shared::fixtures::{
-    api_event, api_event_json, expect_rejected, json_body, memory_pipeline, payload, with_payload,
-    MemoryPipeline,
-};
 use ordergate_shared::model::{EventDetail, OrderStatus, RawBodyRef};
 use ordergate_shared::money::MinorUnits;
 use ordergate_shared::store::EventStore;
+use ordergate_testkit::{
+    api_event, api_event_json, expect_rejected, json_body, memory_pipeline, payload, with_payload,
+    MemoryPipeline,
+};
 use serde_json::json;
 
 const ORDER_ID: &str = "ord-8d41a7e2-1c3b";
@@ -248,7 +248,7 @@ async fn dedupe_is_per_order_event_and_per_body_for_rider_events() {
     let mut p = payload(&path);
     p["data"]["note"] = json!("second failure, different content");
     let r = rx
-        .handle(ordergate_shared::fixtures::request(&with_payload(&path, &p)))
+        .handle(ordergate_testkit::request(&with_payload(&path, &p)))
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(

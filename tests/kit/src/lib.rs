@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use lambda_http::Request;
 
 pub fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
 }
 
 /// An event file as JSON, e.g. `api_event_json("olaclick/order_created.json")`.
@@ -43,19 +43,26 @@ pub fn with_body(path: &str, body: &str) -> serde_json::Value {
 }
 
 /// A pipeline over the in-memory store and queue, for provider unit tests.
-pub type MemoryPipeline<P> =
-    crate::Pipeline<P, crate::store::MemoryStore, crate::queue::MemoryQueue, crate::blob::MemoryBlobs>;
+pub type MemoryPipeline<P> = ordergate_shared::Pipeline<
+    P,
+    ordergate_shared::store::MemoryStore,
+    ordergate_shared::queue::MemoryQueue,
+    ordergate_shared::blob::MemoryBlobs,
+>;
 
-pub fn memory_pipeline<P: crate::Provider>(provider: P, secrets: &serde_json::Value) -> MemoryPipeline<P> {
-    crate::Pipeline::new(
+pub fn memory_pipeline<P: ordergate_shared::Provider>(
+    provider: P,
+    secrets: &serde_json::Value,
+) -> MemoryPipeline<P> {
+    ordergate_shared::Pipeline::new(
         provider,
-        crate::store::MemoryStore::default(),
-        crate::queue::MemoryQueue::default(),
-        crate::blob::MemoryBlobs::default(),
-        crate::secrets::SecretSource::fixed(
-            crate::secrets::Secrets::from_json(&secrets.to_string()).expect("secret JSON"),
+        ordergate_shared::store::MemoryStore::default(),
+        ordergate_shared::queue::MemoryQueue::default(),
+        ordergate_shared::blob::MemoryBlobs::default(),
+        ordergate_shared::secrets::SecretSource::fixed(
+            ordergate_shared::secrets::Secrets::from_json(&secrets.to_string()).expect("secret JSON"),
         ),
-        crate::Limits::default(),
+        ordergate_shared::Limits::default(),
     )
 }
 
@@ -69,7 +76,7 @@ pub fn json_body(r: &lambda_http::Response<lambda_http::Body>) -> serde_json::Va
 
 /// Sends `event` and checks it is refused with `status` and error `code`, with nothing
 /// stored or enqueued. Returns the error body.
-pub async fn expect_rejected<P: crate::Provider>(
+pub async fn expect_rejected<P: ordergate_shared::Provider>(
     rx: &MemoryPipeline<P>,
     event: &serde_json::Value,
     status: u16,
@@ -94,15 +101,18 @@ pub async fn expect_rejected<P: crate::Provider>(
 
 /// Hex HMAC-SHA256 of `body` under `key`, as signing platforms send it.
 pub fn hmac_hex(key: &str, body: &str) -> String {
-    hex::encode(crate::verify::hmac_sha256(key.as_bytes(), &[body.as_bytes()]))
+    hex::encode(ordergate_shared::verify::hmac_sha256(
+        key.as_bytes(),
+        &[body.as_bytes()],
+    ))
 }
 
 /// The latest full snapshot stored for an order (panics if there is none).
-pub async fn stored_order<S: crate::store::EventStore>(
+pub async fn stored_order<S: ordergate_shared::store::EventStore>(
     store: &S,
     provider: &str,
     order_id: &str,
-) -> crate::model::Order {
+) -> ordergate_shared::model::Order {
     let view = store.order(provider, order_id).await.expect("store reachable");
     view.state
         .expect("order state")
