@@ -237,7 +237,26 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         }
     }
 
+    /// One delivery: admitted, authenticated, read, its large parts put in the blob store,
+    /// recorded once, its acknowledgement job enqueued.
     async fn process(&self, req: &Request) -> Result<(Outcome, CanonicalEvent), ApiError> {
+        let body = self.admit(req)?;
+        let delivery = Delivery::new(req.headers(), body, chrono::Utc::now());
+        let secrets = self.secrets.get().await?;
+        self.provider.verify(&delivery, &secrets)?;
+        let raw_body = readable(body)?;
+        let mut normalized = self.provider.normalize(&delivery)?;
+        let team_location_id = self.team_location(&mut normalized).await?;
+        let raw_ref = self.put_blobs(&mut normalized, &delivery).await?;
+        let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
+        let (event, ack) = stamp(P::NAME, normalized, team_location_id, &delivery, raw_ref)?;
+        let job = AckJob::for_event(&event, &ack);
+        let outcome = self.record(&event, &job, inline_body, &delivery).await?;
+        Ok((outcome, event))
+    }
+
+    /// What is refused before anything is read: other methods, content types, sizes.
+    fn admit<'r>(&self, req: &'r Request) -> Result<&'r [u8], ApiError> {
         if req.method() != Method::POST {
             return Err(ApiError::MethodNotAllowed);
         }
@@ -248,45 +267,41 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 limit: self.limits.max_body_bytes,
             });
         }
-        let delivery = Delivery::new(req.headers(), body, chrono::Utc::now());
-        let secrets = self.secrets.get().await?;
-        self.provider.verify(&delivery, &secrets)?;
-        let raw_body = std::str::from_utf8(body)
-            .map_err(|_| ApiError::bad_request("invalid_utf8", "body is not valid UTF-8"))?;
-        if raw_body.trim().is_empty() {
-            return Err(ApiError::bad_request("empty_body", "body is empty"));
-        }
-        if nesting_exceeds(body, MAX_NESTING) {
-            return Err(ApiError::bad_request(
-                "too_deep",
-                format!("JSON nested deeper than {MAX_NESTING} levels"),
-            ));
-        }
-        let mut normalized = self.provider.normalize(&delivery)?;
-        let team_location_id = match &normalized.location_id {
-            Some(platform) => {
-                let map = self
-                    .locations
-                    .get(&self.store, P::NAME)
-                    .await
-                    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-                let team = map.get(platform).cloned();
-                if team.is_none() {
-                    normalized.warnings.push(unmapped_warning(platform));
-                }
-                team
-            }
-            None => None,
+        Ok(body)
+    }
+
+    /// Your id for the delivery's location, from the mapping; unmapped is a warning.
+    async fn team_location(&self, normalized: &mut Normalized<P::Ack>) -> Result<Option<String>, ApiError> {
+        let Some(platform) = &normalized.location_id else {
+            return Ok(None);
         };
-        // Large bodies and attachments go to the blob store first; their keys derive from
-        // the event key, so a retry after a failure below rewrites the same objects.
-        let raw_blob = (body.len() > self.limits.inline_body_bytes).then(|| {
+        let map = self
+            .locations
+            .get(&self.store, P::NAME)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let team = map.get(platform).cloned();
+        if team.is_none() {
+            normalized.warnings.push(unmapped_warning(platform));
+        }
+        Ok(team)
+    }
+
+    /// Large bodies and attachments go to the blob store first; their keys derive from the
+    /// event key, so a retry after a failure further on rewrites the same objects. Returns
+    /// where the raw body is kept.
+    async fn put_blobs(
+        &self,
+        normalized: &mut Normalized<P::Ack>,
+        delivery: &Delivery<'_>,
+    ) -> Result<RawBodyRef, ApiError> {
+        let raw_blob = (delivery.body.len() > self.limits.inline_body_bytes).then(|| {
             Blob::for_event_hashed(
                 P::NAME,
                 &normalized.dedupe_key.0,
                 "body.json",
                 "application/json",
-                body.to_vec(),
+                delivery.body.to_vec(),
                 delivery.body_sha256().to_owned(),
             )
         });
@@ -297,21 +312,27 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 .await
                 .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         }
-        let raw_ref = raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference));
-        let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
-        let (event, ack) = stamp(P::NAME, normalized, team_location_id, &delivery, raw_ref)?;
-        let job = AckJob::for_event(&event, &ack);
+        Ok(raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference)))
+    }
+
+    /// The durable write (once per event key), then the job for a new event — or for a
+    /// duplicate whose job may never have been sent.
+    async fn record(
+        &self,
+        event: &CanonicalEvent,
+        job: &AckJob,
+        inline_body: Option<&str>,
+        delivery: &Delivery<'_>,
+    ) -> Result<Outcome, ApiError> {
         let received = delivery.received_at.timestamp();
-        let expires_at = received + self.limits.event_ttl.as_secs() as i64;
-        let order_expires_at = received + self.limits.order_ttl.as_secs() as i64;
         let recorded = self
             .store
             .record(NewEvent {
-                event: &event,
+                event,
                 raw_body: inline_body,
-                job: &job,
-                expires_at,
-                order_expires_at,
+                job,
+                expires_at: received + self.limits.event_ttl.as_secs() as i64,
+                order_expires_at: received + self.limits.order_ttl.as_secs() as i64,
             })
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
@@ -331,12 +352,29 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         // duplicate whose ack is still pending, and the job is enqueued then.
         if enqueue {
             self.queue
-                .enqueue(&job)
+                .enqueue(job)
                 .await
                 .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         }
-        Ok((outcome, event))
+        Ok(outcome)
     }
+}
+
+/// The authenticated body as text worth parsing: UTF-8, not empty, not nested past
+/// [`MAX_NESTING`].
+fn readable(body: &[u8]) -> Result<&str, ApiError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("invalid_utf8", "body is not valid UTF-8"))?;
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request("empty_body", "body is empty"));
+    }
+    if nesting_exceeds(body, MAX_NESTING) {
+        return Err(ApiError::bad_request(
+            "too_deep",
+            format!("JSON nested deeper than {MAX_NESTING} levels"),
+        ));
+    }
+    Ok(text)
 }
 
 /// Turns a provider's reading into the stored canonical event.

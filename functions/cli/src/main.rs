@@ -421,9 +421,7 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             file,
             secret,
         } => {
-            let payload = send::read_payload(file)?;
-            let s = secrets(*platform, secret, ctx).await?;
-            let headers = send::sign(*platform, &s, &payload, &secret.olaclick_header)?;
+            let (_, headers) = signed(*platform, file, secret, ctx).await?;
             let text = headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
             Output::ok(text, headers_json(&headers))
         }
@@ -432,87 +430,18 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             file,
             url,
             secret,
-        } => {
-            let payload = send::read_payload(file)?;
-            let s = secrets(*platform, secret, ctx).await?;
-            let headers = send::sign(*platform, &s, &payload, &secret.olaclick_header)?;
-            let url = ctx
-                .stack
-                .pick(url.as_deref(), &stack::webhook_output(*platform), "--url")?;
-            let sent = send::send(&url, &payload, &headers).await?;
-            let text = format!(
-                "{} {}{}\n",
-                sent.status,
-                sent.body,
-                if sent.duplicate == Some(true) {
-                    " (duplicate)"
-                } else {
-                    ""
-                }
-            );
-            let ok = (200..300).contains(&sent.status);
-            Ok(Output {
-                text,
-                json: serde_json::to_value(&sent).expect("plain data"),
-                ok,
-            })
-        }
+        } => send_command(*platform, file, url.as_deref(), secret, ctx).await,
         Command::Order {
             platform,
             order_id,
             table,
-        } => {
-            let table = table.name(&ctx.stack)?;
-            let store = store(ctx, &table);
-            let mut view = store
-                .order(platform.name(), order_id)
-                .await
-                .map_err(|e| e.to_string())?;
-            // The trail records an ack once it settles; until then the event record
-            // (while it lives, EVENT_TTL_DAYS) has the live status.
-            for entry in view.trail.iter_mut().filter(|e| e.ack.is_none()) {
-                if let Some(event) = store
-                    .event(platform.name(), &entry.dedupe_key.0)
-                    .await
-                    .map_err(|e| e.to_string())?
-                {
-                    entry.ack = Some(event.ack);
-                }
-            }
-            if view.state.is_none() && view.trail.is_empty() {
-                return Err(format!("no {} order {order_id} in {table}", platform.name()).into());
-            }
-            let text = inspect::order_text(platform.name(), order_id, &view);
-            Output::ok(text, serde_json::to_value(&view).expect("plain data"))
-        }
+        } => order_command(*platform, order_id, table, ctx).await,
         Command::Event {
             platform,
             event_key,
             sqs_batch,
             table,
-        } => {
-            let table = table.name(&ctx.stack)?;
-            let event = store(ctx, &table)
-                .event(platform.name(), event_key)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| {
-                    format!(
-                        "no {} event {event_key} in {table} (event records expire after EVENT_TTL_DAYS)",
-                        platform.name(),
-                    )
-                })?;
-            if *sqs_batch {
-                // The batch is the output either way: a file to hand the worker.
-                let batch = serde_json::to_value(inspect::sqs_batch(&event.job)).expect("plain data");
-                let text = serde_json::to_string_pretty(&batch).expect("plain data") + "\n";
-                return Output::ok(text, batch);
-            }
-            Output::ok(
-                inspect::event_text(&event),
-                serde_json::to_value(&event).expect("plain data"),
-            )
-        }
+        } => event_command(*platform, event_key, *sqs_batch, table, ctx).await,
         Command::Location { action } => location(action, ctx).await,
         Command::Orders { action } => orders(action, ctx).await,
         Command::Completions { .. } => unreachable!("handled before any AWS setup"),
@@ -524,88 +453,210 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             table,
             bucket,
         } => {
-            let store = store(ctx, &table.name(&ctx.stack)?);
-            let bucket = ctx
-                .stack
-                .pick(bucket.as_deref(), stack::BUCKET, "--bucket (or BLOB_BUCKET)")?;
-            let orders = match (order, customer) {
-                (Some(id), _) => vec![id.clone()],
-                (None, Some(who)) => store
-                    .orders_of_customer(platform.name(), who)
-                    .await
-                    .map_err(|e| e.to_string())?,
+            let who = match (order, customer) {
+                (Some(id), _) => Erase::Order(id),
+                (None, Some(who)) => Erase::Customer(who),
                 (None, None) => unreachable!("clap requires one"),
             };
-            let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
-            let mut reports = Vec::new();
-            for id in &orders {
-                let report = store
-                    .forget_order(platform.name(), id)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let deleted = forget::delete_blobs(&s3, &bucket, &report.blobs).await?;
-                reports
-                    .push(json!({"order_id": id, "items_changed": report.items, "objects_deleted": deleted}));
-            }
-            let text = reports
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{} {}: {} item(s) erased, {} object version(s) deleted\n",
-                        platform.name(),
-                        r["order_id"].as_str().unwrap_or_default(),
-                        r["items_changed"],
-                        r["objects_deleted"]
-                    )
-                })
-                .collect::<String>()
-                + &format!("{} order(s)\n", reports.len());
-            Output::ok(text, serde_json::Value::Array(reports))
+            forget_command(*platform, who, table, bucket.as_deref(), ctx).await
         }
-        Command::Dlq { action } => {
-            let sqs = aws_sdk_sqs::Client::new(&ctx.sdk);
-            let dead_letters = |given: &Option<String>| {
-                ctx.stack.pick(
-                    given.as_deref(),
-                    stack::DEAD_LETTER_QUEUE,
-                    "--dlq-url (or DLQ_URL)",
-                )
-            };
-            let (verb, letters) = match action {
-                Dlq::List { dlq_url, max } => {
-                    ("listed", dlq::list(&sqs, &dead_letters(dlq_url)?, *max).await?)
-                }
-                Dlq::Replay {
-                    dlq_url,
-                    queue_url,
-                    max,
-                } => {
-                    let queue = ctx.stack.pick(
-                        queue_url.as_deref(),
-                        stack::ACK_QUEUE,
-                        "--queue-url (or QUEUE_URL)",
-                    )?;
-                    (
-                        "replayed",
-                        dlq::replay(&sqs, &dead_letters(dlq_url)?, &queue, *max).await?,
-                    )
-                }
-            };
-            let mut text = String::new();
-            for l in &letters {
-                let what = match (&l.provider, &l.event_key) {
-                    (Some(p), Some(k)) => format!("{p} {k}"),
-                    _ => format!("unreadable: {}", l.unreadable.as_deref().unwrap_or("?")),
-                };
-                text.push_str(&format!(
-                    "{}  received {}x  {what}\n",
-                    l.message_id, l.receive_count
-                ));
-            }
-            text.push_str(&format!("{verb} {} message(s)\n", letters.len()));
-            Output::ok(text, serde_json::to_value(&letters).expect("plain data"))
-        }
+        Command::Dlq { action } => dlq_command(action, ctx).await,
     }
+}
+
+/// A payload file and the headers its platform would sign it with.
+async fn signed(
+    platform: Platform,
+    file: &str,
+    secret: &SecretArgs,
+    ctx: &Ctx,
+) -> Result<(send::Payload, Vec<(String, String)>), CliError> {
+    let payload = send::read_payload(file)?;
+    let s = secrets(platform, secret, ctx).await?;
+    let headers = send::sign(platform, &s, &payload, &secret.olaclick_header)?;
+    Ok((payload, headers))
+}
+
+async fn send_command(
+    platform: Platform,
+    file: &str,
+    url: Option<&str>,
+    secret: &SecretArgs,
+    ctx: &Ctx,
+) -> Result<Output, CliError> {
+    let (payload, headers) = signed(platform, file, secret, ctx).await?;
+    let url = ctx.stack.pick(url, &stack::webhook_output(platform), "--url")?;
+    let sent = send::send(&url, &payload, &headers).await?;
+    let duplicate = if sent.duplicate == Some(true) {
+        " (duplicate)"
+    } else {
+        ""
+    };
+    Ok(Output {
+        text: format!("{} {}{duplicate}\n", sent.status, sent.body),
+        json: serde_json::to_value(&sent).expect("plain data"),
+        ok: (200..300).contains(&sent.status),
+    })
+}
+
+async fn order_command(
+    platform: Platform,
+    order_id: &str,
+    table: &TableArg,
+    ctx: &Ctx,
+) -> Result<Output, CliError> {
+    let table = table.name(&ctx.stack)?;
+    let store = store(ctx, &table);
+    let failed = |e: ordergate_shared::store::StoreError| e.to_string();
+    let mut view = store.order(platform.name(), order_id).await.map_err(failed)?;
+    // The trail records an ack once it settles; until then the event record (while it
+    // lives, EVENT_TTL_DAYS) has the live status.
+    for entry in view.trail.iter_mut().filter(|e| e.ack.is_none()) {
+        let event = store
+            .event(platform.name(), &entry.dedupe_key.0)
+            .await
+            .map_err(failed)?;
+        entry.ack = event.map(|e| e.ack);
+    }
+    if view.state.is_none() && view.trail.is_empty() {
+        return Err(format!("no {} order {order_id} in {table}", platform.name()).into());
+    }
+    let text = inspect::order_text(platform.name(), order_id, &view);
+    Output::ok(text, serde_json::to_value(&view).expect("plain data"))
+}
+
+async fn event_command(
+    platform: Platform,
+    event_key: &str,
+    sqs_batch: bool,
+    table: &TableArg,
+    ctx: &Ctx,
+) -> Result<Output, CliError> {
+    let table = table.name(&ctx.stack)?;
+    let event = store(ctx, &table)
+        .event(platform.name(), event_key)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "no {} event {event_key} in {table} (event records expire after EVENT_TTL_DAYS)",
+                platform.name(),
+            )
+        })?;
+    if sqs_batch {
+        // The batch is the output either way: a file to hand the worker.
+        let batch = serde_json::to_value(inspect::sqs_batch(&event.job)).expect("plain data");
+        let text = serde_json::to_string_pretty(&batch).expect("plain data") + "\n";
+        return Output::ok(text, batch);
+    }
+    Output::ok(
+        inspect::event_text(&event),
+        serde_json::to_value(&event).expect("plain data"),
+    )
+}
+
+/// Whose data `forget` erases.
+enum Erase<'a> {
+    Order(&'a str),
+    /// Every order with this phone number or e-mail.
+    Customer(&'a str),
+}
+
+/// What `forget` did to one order.
+#[derive(serde::Serialize)]
+struct Erased<'a> {
+    order_id: &'a str,
+    items_changed: usize,
+    objects_deleted: usize,
+}
+
+async fn forget_command(
+    platform: Platform,
+    who: Erase<'_>,
+    table: &TableArg,
+    bucket: Option<&str>,
+    ctx: &Ctx,
+) -> Result<Output, CliError> {
+    let store = store(ctx, &table.name(&ctx.stack)?);
+    let bucket = ctx
+        .stack
+        .pick(bucket, stack::BUCKET, "--bucket (or BLOB_BUCKET)")?;
+    let orders = match who {
+        Erase::Order(id) => vec![id.to_owned()],
+        Erase::Customer(who) => store
+            .orders_of_customer(platform.name(), who)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
+    let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
+    let mut erased = Vec::new();
+    for id in &orders {
+        let report = store
+            .forget_order(platform.name(), id)
+            .await
+            .map_err(|e| e.to_string())?;
+        erased.push(Erased {
+            order_id: id,
+            items_changed: report.items,
+            objects_deleted: forget::delete_blobs(&s3, &bucket, &report.blobs).await?,
+        });
+    }
+    let mut text: String = erased
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}: {} item(s) erased, {} object version(s) deleted\n",
+                platform.name(),
+                e.order_id,
+                e.items_changed,
+                e.objects_deleted
+            )
+        })
+        .collect();
+    text.push_str(&format!("{} order(s)\n", erased.len()));
+    Output::ok(text, serde_json::to_value(&erased).expect("plain data"))
+}
+
+async fn dlq_command(action: &Dlq, ctx: &Ctx) -> Result<Output, CliError> {
+    let sqs = aws_sdk_sqs::Client::new(&ctx.sdk);
+    let dead_letters = |given: &Option<String>| {
+        ctx.stack.pick(
+            given.as_deref(),
+            stack::DEAD_LETTER_QUEUE,
+            "--dlq-url (or DLQ_URL)",
+        )
+    };
+    let (verb, letters) = match action {
+        Dlq::List { dlq_url, max } => ("listed", dlq::list(&sqs, &dead_letters(dlq_url)?, *max).await?),
+        Dlq::Replay {
+            dlq_url,
+            queue_url,
+            max,
+        } => {
+            let queue = ctx.stack.pick(
+                queue_url.as_deref(),
+                stack::ACK_QUEUE,
+                "--queue-url (or QUEUE_URL)",
+            )?;
+            (
+                "replayed",
+                dlq::replay(&sqs, &dead_letters(dlq_url)?, &queue, *max).await?,
+            )
+        }
+    };
+    let mut text = String::new();
+    for l in &letters {
+        let what = match (&l.provider, &l.event_key) {
+            (Some(p), Some(k)) => format!("{p} {k}"),
+            _ => format!("unreadable: {}", l.unreadable.as_deref().unwrap_or("?")),
+        };
+        text.push_str(&format!(
+            "{}  received {}x  {what}\n",
+            l.message_id, l.receive_count
+        ));
+    }
+    text.push_str(&format!("{verb} {} message(s)\n", letters.len()));
+    Output::ok(text, serde_json::to_value(&letters).expect("plain data"))
 }
 
 async fn secret_command(action: &SecretCmd, ctx: &Ctx) -> Result<Output, CliError> {

@@ -147,76 +147,142 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         return Err(MapError(format!("decimalDigits {digits} is not supported")));
     }
     let mut money = Money::new(digits, currency);
+    let (items, subtotal) = items(&mut money, o)?;
+    let discounts = discounts(&mut money, o)?;
+    let fees = fees(&mut money, o)?;
+    let taxes = taxes(&mut money, o)?;
+    let (totals, paid) = totals(&mut money, o, subtotal, &discounts, &fees, &taxes)?;
+    let (status, _) = status(o.status);
+    let order = Order {
+        order_id: o.id.clone(),
+        display_id: text(&o.channel_order_display_id),
+        status,
+        status_raw: o.status.to_string(),
+        order_type: order_type(o.order_type),
+        currency,
+        items,
+        discounts,
+        fees,
+        taxes,
+        totals,
+        customer: o.customer.as_ref().map(|c| Customer {
+            name: text(&c.name),
+            phone: text(&c.phone_number),
+            email: text(&c.email),
+            notes: text(&c.note),
+            ..Customer::default()
+        }),
+        payment: o.payment.as_ref().map(|p| Payment {
+            method: p.kind.map(|k| k.to_string()),
+            status: o
+                .order_is_already_paid
+                .map(|paid| if paid { "paid" } else { "unpaid" }.to_owned()),
+            amount_paid: paid,
+            amount_due: money.opt(&|| "payment.due".into(), p.due).ok().flatten(),
+            amount_tendered: None,
+        }),
+        notes: text(&o.note),
+        fulfilment: Some(fulfilment(o)),
+        table: None,
+        source: o.channel.map(|c| format!("channel:{c}")),
+        created_at: ts(&o.created),
+        updated_at: ts(&o.updated),
+        test: o.test_order.unwrap_or(false),
+        attributes: attributes(o, digits),
+    };
+    Ok((order, money.converter.warnings))
+}
 
+/// The items, and their sum (each line's value times its quantity) in minor units.
+fn items(money: &mut Money, o: &wire::Order) -> Result<(Vec<Item>, MinorUnits), MapError> {
+    let out_of_range = || MapError("items add up out of range".into());
     let mut items = Vec::with_capacity(o.items.len());
     let mut subtotal: i128 = 0;
     for (n, i) in o.items.iter().enumerate() {
-        let (line, value) = item(&mut money, &format!("items[{n}]"), i)?;
+        let (line, value) = item(money, &format!("items[{n}]"), i)?;
         subtotal = value
             .checked_mul(i128::from(i.quantity))
             .and_then(|v| v.checked_add(subtotal))
-            .ok_or_else(|| MapError("items add up out of range".into()))?;
+            .ok_or_else(out_of_range)?;
         items.push(line);
     }
-    let subtotal = i64::try_from(subtotal).map_err(|_| MapError("items add up out of range".into()))?;
-    let subtotal = money.minor(&|| "items".into(), subtotal)?;
+    let subtotal = i64::try_from(subtotal).map_err(|_| out_of_range())?;
+    Ok((items, money.minor(&|| "items".into(), subtotal)?))
+}
 
+fn discounts(money: &mut Money, o: &wire::Order) -> Result<Vec<Adjustment>, MapError> {
     let mut discounts = Vec::new();
     for (n, d) in o.discounts.iter().enumerate() {
-        if let Some(mut a) = adjustment(
-            &mut money,
-            &format!("discounts[{n}].amount"),
-            "discount",
-            d.amount,
-        )? {
+        let field = format!("discounts[{n}].amount");
+        if let Some(mut a) = adjustment(money, &field, "discount", d.amount)? {
             a.kind = text(&d.kind).unwrap_or_else(|| "discount".into());
             a.name = text(&d.name);
             a.code = text(&d.channel_discount_code).or_else(|| text(&d.reference_id));
             discounts.push(a);
         }
     }
-    let discount_total = match o.discount_total {
-        Some(t) => Some(MinorUnits(
-            money.minor(&|| "discountTotal".into(), t)?.0.saturating_abs(),
-        )),
-        None => MinorUnits::sum(discounts.iter().map(|d| d.amount)),
-    }
-    .filter(|m| m.0 != 0);
+    Ok(discounts)
+}
 
+fn fees(money: &mut Money, o: &wire::Order) -> Result<Vec<Adjustment>, MapError> {
     let mut fees = Vec::new();
     for (field, kind, amount) in [
         ("deliveryCost", "delivery", o.delivery_cost),
         ("serviceCharge", "service", o.service_charge),
         ("bagFee", "bag", o.bag_fee),
     ] {
-        fees.extend(adjustment(&mut money, field, kind, amount)?);
+        fees.extend(adjustment(money, field, kind, amount)?);
     }
+    Ok(fees)
+}
+
+fn taxes(money: &mut Money, o: &wire::Order) -> Result<Vec<Adjustment>, MapError> {
     let mut taxes = Vec::new();
     for (n, t) in o.taxes.iter().enumerate() {
-        if let Some(mut a) = adjustment(&mut money, &format!("taxes[{n}].total"), "tax", t.total)? {
+        if let Some(mut a) = adjustment(money, &format!("taxes[{n}].total"), "tax", t.total)? {
             a.name = text(&t.name);
             a.code = t.tax_class_id.map(|c| c.to_string());
             taxes.push(a);
         }
     }
+    Ok(taxes)
+}
+
+/// The order's totals, and the amount paid if Deliverect says. The total is what was paid,
+/// else items - discounts + fees + tips; a difference between them is a warning.
+fn totals(
+    money: &mut Money,
+    o: &wire::Order,
+    subtotal: MinorUnits,
+    discounts: &[Adjustment],
+    fees: &[Adjustment],
+    taxes: &[Adjustment],
+) -> Result<(Totals, Option<MinorUnits>), MapError> {
+    let sum = |list: &[Adjustment]| MinorUnits::sum(list.iter().map(|a| a.amount));
+    let discount_total = match o.discount_total {
+        Some(t) => Some(MinorUnits(
+            money.minor(&|| "discountTotal".into(), t)?.0.saturating_abs(),
+        )),
+        None => sum(discounts),
+    }
+    .filter(|m| m.0 != 0);
     let tip = MinorUnits::sum([
         money.opt(&|| "tip".into(), o.tip)?.unwrap_or_default(),
         money
             .opt(&|| "driverTip".into(), o.driver_tip)?
             .unwrap_or_default(),
     ]);
-    let sum = |list: &[Adjustment]| MinorUnits::sum(list.iter().map(|a| a.amount));
-    let (fee_total, tax_total) = (sum(&fees), sum(&taxes));
+    let (fee_total, tax_total) = (sum(fees), sum(taxes));
     let expected = MinorUnits::sum([subtotal, fee_total.unwrap_or_default(), tip.unwrap_or_default()])
         .and_then(|s| s.checked_sub(discount_total.unwrap_or_default()));
+    let warnings = &mut money.converter.warnings;
     if tip.is_none() || fee_total.is_none() || tax_total.is_none() || expected.is_none() {
-        money
-            .converter
-            .warnings
-            .push("amounts add up beyond the representable range; sums left out".into());
+        warnings.push("amounts add up beyond the representable range; sums left out".into());
     }
-    let payment = o.payment.as_ref();
-    let paid = money.opt(&|| "payment.amount".into(), payment.and_then(|p| p.amount))?;
+    let paid = money.opt(
+        &|| "payment.amount".into(),
+        o.payment.as_ref().and_then(|p| p.amount),
+    )?;
     let total = paid
         .or(expected)
         .ok_or_else(|| MapError("no payment.amount, and the order's amounts do not add up".into()))?;
@@ -234,7 +300,10 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         tip: tip.filter(|m| m.0 != 0),
         total,
     };
+    Ok((totals, paid))
+}
 
+fn fulfilment(o: &wire::Order) -> Fulfilment {
     let address = o.delivery_address.as_ref().map(|a| {
         let point = a
             .coordinates
@@ -261,7 +330,18 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         phone: text(&c.phone_number),
         delivered_by: text(&c.delivery_by),
     });
+    Fulfilment {
+        pickup_at: ts(&o.pickup_time),
+        deliver_at: ts(&o.delivery_time),
+        asap: o.delivery_is_asap,
+        address,
+        courier,
+    }
+}
 
+/// Everything Deliverect sends that the canonical order has no field for, kept as text.
+fn attributes(o: &wire::Order, digits: u32) -> BTreeMap<String, String> {
+    let payment = o.payment.as_ref();
     let mut attributes = BTreeMap::new();
     put(&mut attributes, "by", text(&o.by));
     put(&mut attributes, "pos", o.pos);
@@ -328,52 +408,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
     );
     put_list(&mut attributes, "capacity_usages", &o.capacity_usages);
     put_list(&mut attributes, "rating", &o.rating);
-
-    let (status, _) = status(o.status);
-    let order = Order {
-        order_id: o.id.clone(),
-        display_id: text(&o.channel_order_display_id),
-        status,
-        status_raw: o.status.to_string(),
-        order_type: order_type(o.order_type),
-        currency,
-        items,
-        discounts,
-        fees,
-        taxes,
-        totals,
-        customer: o.customer.as_ref().map(|c| Customer {
-            name: text(&c.name),
-            phone: text(&c.phone_number),
-            email: text(&c.email),
-            notes: text(&c.note),
-            ..Customer::default()
-        }),
-        payment: payment.map(|p| Payment {
-            method: p.kind.map(|k| k.to_string()),
-            status: o
-                .order_is_already_paid
-                .map(|paid| if paid { "paid" } else { "unpaid" }.to_owned()),
-            amount_paid: paid,
-            amount_due: money.opt(&|| "payment.due".into(), p.due).ok().flatten(),
-            amount_tendered: None,
-        }),
-        notes: text(&o.note),
-        fulfilment: Some(Fulfilment {
-            pickup_at: ts(&o.pickup_time),
-            deliver_at: ts(&o.delivery_time),
-            asap: o.delivery_is_asap,
-            address,
-            courier,
-        }),
-        table: None,
-        source: o.channel.map(|c| format!("channel:{c}")),
-        created_at: ts(&o.created),
-        updated_at: ts(&o.updated),
-        test: o.test_order.unwrap_or(false),
-        attributes,
-    };
-    Ok((order, money.converter.warnings))
+    attributes
 }
 
 #[cfg(test)]

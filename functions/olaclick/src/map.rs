@@ -97,6 +97,62 @@ pub fn order(
         .map(|(i, d)| line(&mut money, i, d))
         .collect::<Result<_, _>>()?;
 
+    let (discounts, fees, totals, tendered) = amounts(&mut money, data)?;
+    check_sums(&mut money.warnings, &items, &totals);
+    let status_raw = data.status.clone().unwrap_or_default();
+    let (status, status_raw) = match status_override {
+        Some((s, raw)) => (s, raw.to_owned()),
+        None => (status(&status_raw), status_raw),
+    };
+    let order = Order {
+        order_id: data.order_id.clone(),
+        display_id: Some(data.order_id.clone()),
+        status,
+        status_raw,
+        order_type: order_type(data.order_type.as_deref()),
+        currency: c.currency,
+        items,
+        discounts,
+        fees,
+        taxes: Vec::new(),
+        totals,
+        customer: data.client.as_ref().map(|cl| Customer {
+            name: cl.name.clone(),
+            phone: cl.phone_number.as_ref().map(|p| match &cl.country_calling_code {
+                Some(cc) if !cc.is_empty() => format!("+{} {p}", cc.trim_start_matches('+')),
+                _ => p.clone(),
+            }),
+            email: cl.email.clone(),
+            address: cl.address.clone(),
+            latitude: cl.latitude,
+            longitude: cl.longitude,
+            notes: None,
+        }),
+        payment: Some(Payment {
+            method: data.payment_method.clone(),
+            status: data.payment_status.clone(),
+            amount_tendered: non_zero(tendered),
+            ..Payment::default()
+        }),
+        notes: data.comment.clone(),
+        fulfilment: None,
+        table: data.table_number.clone(),
+        source: data.source.clone(),
+        created_at: data.created_at.as_deref().map(|t| Timestamp::local(t, tz)),
+        updated_at: None,
+        test: false,
+        attributes: attributes(data),
+    };
+    Ok((order, money.warnings))
+}
+
+/// `cost_details`: discounts, fees, totals, and the cash tendered.
+#[allow(clippy::type_complexity)] // four named parts of one reading, destructured at once
+fn amounts(
+    money: &mut Converter,
+    data: &OrderData,
+) -> Result<(Vec<Adjustment>, Vec<Adjustment>, Totals, Option<MinorUnits>), ApiError> {
+    let c = &data.cost_details;
     let mut amount =
         |name: &str, a: &Option<MajorAmount>| money.opt(&|| format!("data.cost_details.{name}"), *a);
     let products = amount("products_price", &c.products_price)?;
@@ -145,8 +201,11 @@ pub fn order(
         tip,
         total,
     };
-    check_sums(&mut money.warnings, &items, &totals);
+    Ok((discounts, fees, totals, tendered))
+}
 
+/// Coupon and timing details the canonical order has no field for, kept as text.
+fn attributes(data: &OrderData) -> BTreeMap<String, String> {
     let mut attributes = BTreeMap::new();
     if let Some(t) = &data.last_product_added_at {
         attributes.insert("last_product_added_at".into(), t.clone());
@@ -165,52 +224,7 @@ pub fn order(
             attributes.insert("coupon.value".into(), v.to_string());
         }
     }
-
-    let status_raw = data.status.clone().unwrap_or_default();
-    let (status, status_raw) = match status_override {
-        Some((s, raw)) => (s, raw.to_owned()),
-        None => (status(&status_raw), status_raw),
-    };
-    let order = Order {
-        order_id: data.order_id.clone(),
-        display_id: Some(data.order_id.clone()),
-        status,
-        status_raw,
-        order_type: order_type(data.order_type.as_deref()),
-        currency: c.currency,
-        items,
-        discounts,
-        fees,
-        taxes: Vec::new(),
-        totals,
-        customer: data.client.as_ref().map(|cl| Customer {
-            name: cl.name.clone(),
-            phone: cl.phone_number.as_ref().map(|p| match &cl.country_calling_code {
-                Some(cc) if !cc.is_empty() => format!("+{} {p}", cc.trim_start_matches('+')),
-                _ => p.clone(),
-            }),
-            email: cl.email.clone(),
-            address: cl.address.clone(),
-            latitude: cl.latitude,
-            longitude: cl.longitude,
-            notes: None,
-        }),
-        payment: Some(Payment {
-            method: data.payment_method.clone(),
-            status: data.payment_status.clone(),
-            amount_tendered: non_zero(tendered),
-            ..Payment::default()
-        }),
-        notes: data.comment.clone(),
-        fulfilment: None,
-        table: data.table_number.clone(),
-        source: data.source.clone(),
-        created_at: data.created_at.as_deref().map(|t| Timestamp::local(t, tz)),
-        updated_at: None,
-        test: false,
-        attributes,
-    };
-    Ok((order, money.warnings))
+    attributes
 }
 
 /// OlaClick's own sums are not always consistent; say so, never reject.

@@ -148,17 +148,7 @@ pub fn order(
         .enumerate()
         .map(|(n, i)| item(&mut money, n, i, &mut taxes))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut fees = Vec::new();
-    for (k, s) in o.surcounts.iter().enumerate() {
-        if let Some(amount) = s.amount.filter(|a| *a != 0) {
-            fees.push(Adjustment {
-                kind: "surcount".into(),
-                name: s.name.clone(),
-                code: s.pos_id.clone(),
-                amount: money.scaled(&|| format!("data.surcounts[{k}].amount"), amount, 2)?,
-            });
-        }
-    }
+    let fees = surcounts(&mut money, o)?;
     // Oolio sends no order total: it is the items' totals after their surcounts.
     let line_amounts: Option<Vec<MinorUnits>> = items
         .iter()
@@ -174,53 +164,8 @@ pub fn order(
             .push("taxes add up beyond range; tax total left out".into());
     }
 
-    let mut attributes = BTreeMap::new();
-    put(
-        &mut attributes,
-        "external_order_ref",
-        o.external_order_ref.as_ref(),
-    );
-    put(&mut attributes, "partner", o.partner.as_ref());
-    put(
-        &mut attributes,
-        "partner_location_id",
-        o.partner_location_id.as_ref(),
-    );
-    put(&mut attributes, "pos_display_id", o.pos_display_id.as_ref());
-    put(&mut attributes, "pos_location_id", o.pos_location_id.as_ref());
-    put(&mut attributes, "rejection_reason", o.rejection_reason.as_ref());
-    put(
-        &mut attributes,
-        "reservation.external_ref",
-        o.reservation.as_ref().and_then(|r| r.external_ref.as_ref()),
-    );
-    put(
-        &mut attributes,
-        "table.id",
-        o.table.as_ref().and_then(|t| t.id.as_ref()),
-    );
-    if let Some(section) = o.table.as_ref().and_then(|t| t.section.as_ref()) {
-        put_json(&mut attributes, "table.section", section);
-    }
-    put_list(&mut attributes, "surcounts", &o.surcounts);
-    if let Some(l) = &o.loyalty {
-        put(&mut attributes, "loyalty.member_id", l.member_id.as_ref());
-        put_list(&mut attributes, "loyalty.redeemed_rewards", &l.redeemed_rewards);
-    }
-
     let consumer = o.consumer.as_ref();
-    let address = consumer.and_then(|c| c.address.as_ref()).map(|a| Address {
-        street: match (&a.line1, &a.line2) {
-            (Some(l1), Some(l2)) if !l2.is_empty() => Some(format!("{l1}, {l2}")),
-            (l1, _) => l1.clone(),
-        },
-        city: a.city.clone(),
-        postal_code: a.postal_code.clone(),
-        area: a.state.clone(),
-        country: a.country.clone(),
-        notes: a.notes.clone(),
-        ..Address::default()
-    });
+    let address = consumer.and_then(|c| c.address.as_ref()).map(address);
     let order = Order {
         order_id: o.id.clone(),
         display_id: o.code.clone().or_else(|| o.pos_display_id.clone()),
@@ -263,7 +208,76 @@ pub fn order(
         created_at: o.created_at.as_deref().map(Timestamp::rfc3339),
         updated_at: None,
         test: false,
-        attributes,
+        attributes: attributes(o),
     };
     Ok((order, money.warnings))
+}
+
+/// Order-level surcounts, as fees (already included in the items' totals).
+fn surcounts(money: &mut Converter, o: &wire::Order) -> Result<Vec<Adjustment>, ApiError> {
+    let mut fees = Vec::new();
+    for (k, s) in o.surcounts.iter().enumerate() {
+        if let Some(amount) = s.amount.filter(|a| *a != 0) {
+            fees.push(Adjustment {
+                kind: "surcount".into(),
+                name: s.name.clone(),
+                code: s.pos_id.clone(),
+                amount: money.scaled(&|| format!("data.surcounts[{k}].amount"), amount, 2)?,
+            });
+        }
+    }
+    Ok(fees)
+}
+
+fn address(a: &wire::ConsumerAddress) -> Address {
+    Address {
+        street: match (&a.line1, &a.line2) {
+            (Some(l1), Some(l2)) if !l2.is_empty() => Some(format!("{l1}, {l2}")),
+            (l1, _) => l1.clone(),
+        },
+        city: a.city.clone(),
+        postal_code: a.postal_code.clone(),
+        area: a.state.clone(),
+        country: a.country.clone(),
+        notes: a.notes.clone(),
+        ..Address::default()
+    }
+}
+
+/// Everything Oolio sends that the canonical order has no field for, kept as text.
+fn attributes(o: &wire::Order) -> BTreeMap<String, String> {
+    let mut attributes = BTreeMap::new();
+    put(
+        &mut attributes,
+        "external_order_ref",
+        o.external_order_ref.as_ref(),
+    );
+    put(&mut attributes, "partner", o.partner.as_ref());
+    put(
+        &mut attributes,
+        "partner_location_id",
+        o.partner_location_id.as_ref(),
+    );
+    put(&mut attributes, "pos_display_id", o.pos_display_id.as_ref());
+    put(&mut attributes, "pos_location_id", o.pos_location_id.as_ref());
+    put(&mut attributes, "rejection_reason", o.rejection_reason.as_ref());
+    put(
+        &mut attributes,
+        "reservation.external_ref",
+        o.reservation.as_ref().and_then(|r| r.external_ref.as_ref()),
+    );
+    put(
+        &mut attributes,
+        "table.id",
+        o.table.as_ref().and_then(|t| t.id.as_ref()),
+    );
+    if let Some(section) = o.table.as_ref().and_then(|t| t.section.as_ref()) {
+        put_json(&mut attributes, "table.section", section);
+    }
+    put_list(&mut attributes, "surcounts", &o.surcounts);
+    if let Some(l) = &o.loyalty {
+        put(&mut attributes, "loyalty.member_id", l.member_id.as_ref());
+        put_list(&mut attributes, "loyalty.redeemed_rewards", &l.redeemed_rewards);
+    }
+    attributes
 }

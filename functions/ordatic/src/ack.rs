@@ -60,6 +60,19 @@ fn already_at_or_past(current: Option<&str>, status: &str) -> bool {
     }
 }
 
+/// The canonical status of a fetched order's `status` (either spelling Ordatic uses).
+fn full_order_status(status: Option<&str>) -> OrderStatus {
+    match status.map(str::to_ascii_lowercase).as_deref() {
+        Some("accepted") => OrderStatus::Accepted,
+        Some("in_kitchen" | "in-kitchen") => OrderStatus::Preparing,
+        Some("ready_to_pick_up" | "ready-to-pick-up") => OrderStatus::Ready,
+        Some("picked_up" | "picked-up") => OrderStatus::PickedUp,
+        Some("served") => OrderStatus::Completed,
+        Some("canceled" | "cancelled") => OrderStatus::Cancelled,
+        _ => OrderStatus::Unknown,
+    }
+}
+
 /// Cents in the fetched order → minor units (an amount out of range fails the job).
 fn cents(money: &mut Converter, field: &str, cents: i64) -> Result<MinorUnits, AckError> {
     money
@@ -227,15 +240,7 @@ impl OrdaticAck {
         Ok(Order {
             order_id: o.id.unwrap_or_else(|| order_id.to_owned()),
             display_id: o.display_id,
-            status: match o.status.as_deref().map(str::to_ascii_lowercase).as_deref() {
-                Some("accepted") => OrderStatus::Accepted,
-                Some("in_kitchen" | "in-kitchen") => OrderStatus::Preparing,
-                Some("ready_to_pick_up" | "ready-to-pick-up") => OrderStatus::Ready,
-                Some("picked_up" | "picked-up") => OrderStatus::PickedUp,
-                Some("served") => OrderStatus::Completed,
-                Some("canceled" | "cancelled") => OrderStatus::Cancelled,
-                _ => OrderStatus::Unknown,
-            },
+            status: full_order_status(o.status.as_deref()),
             status_raw,
             order_type: match kind.as_str() {
                 "takeaway" => OrderType::Pickup,
