@@ -16,7 +16,13 @@ cargo bench -q -p ordergate-tests --bench hot_path > /dev/null
 
 echo
 echo "==> release builds"
-functions=(olaclick deliverect ordatic oolio ack-worker publisher)
+# Every function in template.yaml, as its cargo package.
+read -ra functions <<< "$(cd infra/local && "$root/.venv/bin/python" -c '
+import tomllib, cfn
+for r in cfn.load()["Resources"].values():
+    if r["Type"] == "AWS::Serverless::Function":
+        print(tomllib.loads((cfn.ROOT / r["Properties"]["CodeUri"] / "Cargo.toml").read_text())["package"]["name"], end=" ")
+')"
 # One function per build, as SAM builds them: a receiver must not pick up the ack worker's
 # features (HTTP client) through workspace feature unification.
 for f in "${functions[@]}"; do

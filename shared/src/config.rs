@@ -7,6 +7,12 @@ pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// An ISO 4217 currency from `name`, else `default`; a bad code names the variable.
+pub fn currency(name: &str, default: &str) -> Result<crate::money::Currency, String> {
+    let code = var(name).unwrap_or_else(|| default.to_owned());
+    code.parse().map_err(|e| format!("{name}: {e}"))
+}
+
 pub fn required(name: &str) -> Result<String, String> {
     var(name).ok_or_else(|| format!("environment variable {name} is required"))
 }

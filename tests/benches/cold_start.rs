@@ -342,6 +342,20 @@ fn secret_var<P: Platform>() -> String {
     format!("{}_SECRET_JSON", name::<P>().to_uppercase())
 }
 
+/// Every receiver, from the platform list.
+macro_rules! receivers {
+    ([$common:ident] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
+        vec![$(function::<$variant>(&$common),)*]
+    };
+}
+
+/// The worker's secret variables for every platform (their values: the local secrets).
+macro_rules! worker_secrets {
+    ([] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
+        [$((secret_var::<$variant>(), $variant::SECRETS.to_owned()),)*]
+    };
+}
+
 fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
     let common = vec![
         ("AWS_ENDPOINT_URL".to_owned(), endpoint.to_owned()),
@@ -351,11 +365,8 @@ fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
         ("BLOB_BUCKET".to_owned(), stack.bucket.clone()),
     ];
     let mut worker = common.clone();
+    worker.extend(ordergate_tests::ordergate_platforms::for_each!(worker_secrets));
     worker.extend([
-        (secret_var::<OlaClick>(), OlaClick::SECRETS.to_owned()),
-        (secret_var::<Deliverect>(), Deliverect::SECRETS.to_owned()),
-        (secret_var::<Ordatic>(), Ordatic::SECRETS.to_owned()),
-        (secret_var::<Oolio>(), Oolio::SECRETS.to_owned()),
         (
             "ORDATIC_API_URL".to_owned(),
             "http://127.0.0.1:9/ordatic".to_owned(),
@@ -371,11 +382,8 @@ fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
         }),
         ..function::<Ordatic>(&common)
     };
-    vec![
-        function::<OlaClick>(&common),
-        function::<Deliverect>(&common),
-        function::<Ordatic>(&common),
-        function::<Oolio>(&common),
+    let mut all = ordergate_tests::ordergate_platforms::for_each!(receivers, common);
+    all.extend([
         proofs,
         // Cold start only: its load is platform callbacks, not deliveries.
         Function {
@@ -396,7 +404,8 @@ fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
             .concat(),
             events: Box::new(|_| Value::Null),
         },
-    ]
+    ]);
+    all
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

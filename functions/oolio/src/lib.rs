@@ -153,11 +153,8 @@ impl Config {
 
     /// `OOLIO_CURRENCY` (ISO 4217, default AUD).
     pub fn from_env() -> Result<Config, String> {
-        let code = config::var("OOLIO_CURRENCY").unwrap_or_else(|| "AUD".into());
         Ok(Config {
-            currency: code
-                .parse()
-                .map_err(|e: ordergate_shared::money::MoneyError| e.to_string())?,
+            currency: config::currency("OOLIO_CURRENCY", "AUD")?,
         })
     }
 }

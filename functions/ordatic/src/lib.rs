@@ -46,11 +46,8 @@ impl Config {
 
     /// `ORDATIC_CURRENCY` (ISO 4217, default EUR).
     pub fn from_env() -> Result<Config, String> {
-        let code = config::var("ORDATIC_CURRENCY").unwrap_or_else(|| "EUR".into());
         Ok(Config {
-            currency: code
-                .parse()
-                .map_err(|e: ordergate_shared::money::MoneyError| e.to_string())?,
+            currency: config::currency("ORDATIC_CURRENCY", "EUR")?,
         })
     }
 }
