@@ -4,14 +4,12 @@
 //! rewrites the same object with the same bytes (idempotent, no orphaned copy), and a
 //! re-used event id with a different body cannot replace what the first event stored.
 
-mod memory;
 mod s3;
 
 use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-pub use memory::MemoryBlobs;
 pub use s3::S3Blobs;
 
 use crate::verify::sha256_hex;

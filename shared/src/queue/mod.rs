@@ -1,11 +1,9 @@
 //! Where acknowledgement jobs go after the durable write.
 
-mod memory;
 mod sqs;
 
 use std::future::Future;
 
-pub use memory::MemoryQueue;
 pub use sqs::SqsQueue;
 
 use crate::job::AckJob;

@@ -6,7 +6,6 @@
 
 mod dynamodb;
 pub mod item;
-mod memory;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -15,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 pub use dynamodb::{DynamoStore, Forgotten, LocationId, OrderPage, OrderSummary};
 pub use item::keys;
-pub use memory::MemoryStore;
 
 use crate::job::AckJob;
 use crate::model::{CanonicalEvent, Order, OrderStatus};

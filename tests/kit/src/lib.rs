@@ -1,6 +1,9 @@
 //! The sample API Gateway events under `events/` as requests, for tests. They are the same
 //! files `sam local invoke -e` takes, so tests and manual runs exercise identical input.
 
+mod memory;
+pub use memory::{MemoryBlobs, MemoryQueue, MemoryStore};
+
 use std::path::PathBuf;
 
 use lambda_http::Request;
@@ -43,12 +46,8 @@ pub fn with_body(path: &str, body: &str) -> serde_json::Value {
 }
 
 /// A pipeline over the in-memory store and queue, for provider unit tests.
-pub type MemoryPipeline<P> = ordergate_shared::Pipeline<
-    P,
-    ordergate_shared::store::MemoryStore,
-    ordergate_shared::queue::MemoryQueue,
-    ordergate_shared::blob::MemoryBlobs,
->;
+pub type MemoryPipeline<P> =
+    ordergate_shared::Pipeline<P, crate::MemoryStore, crate::MemoryQueue, crate::MemoryBlobs>;
 
 pub fn memory_pipeline<P: ordergate_shared::Provider>(
     provider: P,
@@ -56,9 +55,9 @@ pub fn memory_pipeline<P: ordergate_shared::Provider>(
 ) -> MemoryPipeline<P> {
     ordergate_shared::Pipeline::new(
         provider,
-        ordergate_shared::store::MemoryStore::default(),
-        ordergate_shared::queue::MemoryQueue::default(),
-        ordergate_shared::blob::MemoryBlobs::default(),
+        crate::MemoryStore::default(),
+        crate::MemoryQueue::default(),
+        crate::MemoryBlobs::default(),
         ordergate_shared::secrets::SecretSource::fixed(
             ordergate_shared::secrets::Secrets::from_json(&secrets.to_string()).expect("secret JSON"),
         ),

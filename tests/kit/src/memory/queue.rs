@@ -1,7 +1,7 @@
 use std::sync::Mutex;
 
-use super::{JobQueue, QueueError};
-use crate::job::AckJob;
+use ordergate_shared::job::AckJob;
+use ordergate_shared::queue::{JobQueue, QueueError};
 
 /// In-process queue for unit tests; can be told to fail like an unreachable SQS.
 #[derive(Default)]

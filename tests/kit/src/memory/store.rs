@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{
+use ordergate_shared::job::AckJob;
+use ordergate_shared::model::OrderStatus;
+use ordergate_shared::store::{
     duplicate_needs_enqueue, keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderState,
     OrderView, Recorded, StoreError, StoredEvent, TrailEntry,
 };
-use crate::job::AckJob;
-use crate::model::OrderStatus;
 
 /// In-process store with the same semantics as DynamoStore, for unit tests of providers
 /// and the pipeline. It can be told to fail like an unreachable DynamoDB.

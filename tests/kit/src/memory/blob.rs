@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use super::{Blob, BlobError, BlobStore};
+use ordergate_shared::blob::{Blob, BlobError, BlobStore};
 
 /// In-process blob store for unit tests; can be told to fail like an unreachable S3.
 #[derive(Default)]

@@ -1,0 +1,10 @@
+//! In-process stores with the semantics of the AWS ones, for unit tests of the platforms
+//! and the pipeline; each can be told to fail like an unreachable service.
+
+mod blob;
+mod queue;
+mod store;
+
+pub use blob::MemoryBlobs;
+pub use queue::MemoryQueue;
+pub use store::MemoryStore;
