@@ -423,8 +423,14 @@ impl CanonicalEvent {
             RawBodyRef::Inline => changed = true,
             RawBodyRef::Erased => {}
         }
-        if let Some(EventDetail::ProofOfDelivery { image }) = &self.detail {
-            blobs.push(image.key.clone());
+        match &mut self.detail {
+            Some(EventDetail::ProofOfDelivery { image }) => blobs.push(image.key.clone()),
+            // A photo of someone's door is theirs too: the link goes.
+            Some(EventDetail::ProofOfDeliveryLink { url }) if !url.is_empty() => {
+                url.clear();
+                changed = true;
+            }
+            _ => {}
         }
         (changed, blobs)
     }
@@ -438,6 +444,10 @@ pub enum EventDetail {
     /// A proof-of-delivery image, kept in the blob store.
     ProofOfDelivery {
         image: BlobRef,
+    },
+    /// A proof of delivery the platform keeps at a URL (not fetched: kept as sent).
+    ProofOfDeliveryLink {
+        url: String,
     },
 }
 
@@ -519,6 +529,34 @@ pub mod attributes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forgetting_an_event_drops_a_proof_link_and_names_a_proof_image() {
+        let mut event: CanonicalEvent = serde_json::from_value(serde_json::json!({
+            "schema": 1, "provider": "ordatic", "dedupe_key": "k", "event_type": "rider-proof-delivery",
+            "received_at": "2026-11-25T12:00:00Z", "body_sha256": "00", "raw_body": {"stored": "inline"},
+            "detail": {"kind": "proof_of_delivery_link", "url": "https://cdn.example.com/p.png"}
+        }))
+        .unwrap();
+        assert_eq!(event.forget_personal(), (true, vec![]));
+        assert_eq!(
+            event.detail,
+            Some(EventDetail::ProofOfDeliveryLink { url: String::new() })
+        );
+        assert_eq!(event.raw_body, RawBodyRef::Erased);
+        event.detail = Some(EventDetail::ProofOfDelivery {
+            image: crate::blob::BlobRef {
+                key: "events/ordatic/x/proof.png".into(),
+                content_type: "image/png".into(),
+                size: 8,
+                sha256: "00".into(),
+            },
+        });
+        assert_eq!(
+            event.forget_personal(),
+            (false, vec!["events/ordatic/x/proof.png".to_owned()])
+        );
+    }
 
     fn p(status: OrderStatus, stage: u8, ms: Option<i64>) -> i64 {
         Precedence {

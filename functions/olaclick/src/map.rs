@@ -98,7 +98,7 @@ pub fn order(
         .collect::<Result<_, _>>()?;
 
     let (discounts, fees, totals, tendered) = amounts(&mut money, data)?;
-    check_sums(&mut money.warnings, &items, &totals);
+    check_sums(&mut money.warnings, &items, &discounts, &totals);
     let status_raw = data.status.clone().unwrap_or_default();
     let (status, status_raw) = match status_override {
         Some((s, raw)) => (s, raw.to_owned()),
@@ -228,13 +228,21 @@ fn attributes(data: &OrderData) -> BTreeMap<String, String> {
 }
 
 /// OlaClick's own sums are not always consistent; say so, never reject.
-fn check_sums(warnings: &mut Vec<String>, items: &[Item], totals: &Totals) {
+/// Warns when OlaClick's amounts do not add up. Line totals are after the products' and
+/// toppings' discounts (the doc's sample: lines 60 = products 50 + toppings 20 - products
+/// discount 10); a coupon applies to the order. Lines equal to the undiscounted subtotal
+/// are accepted too (a merchant without line discounts).
+fn check_sums(warnings: &mut Vec<String>, items: &[Item], discounts: &[Adjustment], totals: &Totals) {
     let lines = MinorUnits::sum(items.iter().filter_map(|i| i.line_total));
-    if let (Some(lines), Some(subtotal)) = (lines, totals.subtotal) {
-        if lines != subtotal && items.iter().all(|i| i.line_total.is_some()) {
+    let line_discounts = MinorUnits::sum(discounts.iter().filter(|d| d.kind != "coupon").map(|d| d.amount));
+    if let (Some(lines), Some(subtotal), Some(off)) = (lines, totals.subtotal, line_discounts) {
+        let discounted = subtotal.checked_sub(off);
+        if lines != subtotal && Some(lines) != discounted && items.iter().all(|i| i.line_total.is_some()) {
             warnings.push(format!(
-                "line totals add up to {} but products_price + toppings_price is {}",
-                lines.0, subtotal.0
+                "line totals add up to {} but products_price + toppings_price is {} ({} after their discounts)",
+                lines.0,
+                subtotal.0,
+                discounted.map_or("out of range".to_owned(), |d| d.0.to_string())
             ));
         }
     }

@@ -114,13 +114,15 @@ impl Provider for Ordatic {
         let (detail, blobs) = match kind {
             EventType::RiderProofDelivery => {
                 let proof = proof.expect("read above for this event type");
-                let blob = map::proof(Self::NAME, &key, &proof.proof_delivery)?;
-                (
-                    Some(EventDetail::ProofOfDelivery {
-                        image: blob.reference.clone(),
-                    }),
-                    vec![blob],
-                )
+                match map::proof(Self::NAME, &key, &proof.proof_delivery)? {
+                    map::Proof::Image(blob) => (
+                        Some(EventDetail::ProofOfDelivery {
+                            image: blob.reference.clone(),
+                        }),
+                        vec![blob],
+                    ),
+                    map::Proof::Link(url) => (Some(EventDetail::ProofOfDeliveryLink { url }), Vec::new()),
+                }
             }
             EventType::RiderRefund => {
                 let refund: RefundData = parse_json_at(data, "data")?;

@@ -94,11 +94,38 @@ pub fn refund(r: &wire::Refund, currency: Currency) -> Result<(Refund, Vec<Strin
     Ok((refund, money.warnings))
 }
 
-/// Decodes the proof image (plain base64 or a `data:` URI) into a blob for the event.
-pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Blob, ApiError> {
-    let payload = match encoded.split_once(";base64,") {
+/// A rider's proof of delivery as Ordatic sends it.
+#[derive(Debug)]
+pub enum Proof {
+    /// The decoded image, for the blob store.
+    Image(Blob),
+    /// A link to the image (kept, not fetched).
+    Link(String),
+}
+
+/// Base64 in either alphabet (standard or URL-safe), padded or not.
+fn base64_any(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::alphabet::{STANDARD, URL_SAFE};
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let lenient = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let alphabet = if text.contains(['-', '_']) {
+        &URL_SAFE
+    } else {
+        &STANDARD
+    };
+    GeneralPurpose::new(alphabet, lenient).decode(text)
+}
+
+/// Reads `data.proofDelivery`: base64 (standard or URL-safe, padded or not, line-wrapped or
+/// not), a `data:` URI, or an http(s) URL.
+pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Proof, ApiError> {
+    let trimmed = encoded.trim();
+    if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
+        return Ok(Proof::Link(trimmed.to_owned()));
+    }
+    let payload = match trimmed.split_once(";base64,") {
         Some((prefix, data)) if prefix.starts_with("data:") => data,
-        _ => encoded,
+        _ => trimmed,
     };
     // Line-wrapped base64 is tolerated; the common unwrapped case is decoded without a copy.
     let compact: std::borrow::Cow<'_, str> = if payload.bytes().any(|b| b.is_ascii_whitespace()) {
@@ -110,11 +137,9 @@ pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Blob, Ap
     } else {
         payload.into()
     };
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
-        .map_err(|e| {
-            ApiError::bad_request("invalid_proof", format!("data.proofDelivery is not base64: {e}"))
-        })?;
+    let bytes = base64_any(&compact).map_err(|e| {
+        ApiError::bad_request("invalid_proof", format!("data.proofDelivery is not base64: {e}"))
+    })?;
     if bytes.is_empty() {
         return Err(ApiError::bad_request(
             "invalid_proof",
@@ -126,7 +151,13 @@ pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Blob, Ap
         [0xFF, 0xD8, 0xFF, ..] => ("proof.jpg", "image/jpeg"),
         _ => ("proof.bin", "application/octet-stream"),
     };
-    Ok(Blob::for_event(provider, dedupe_key, name, content_type, bytes))
+    Ok(Proof::Image(Blob::for_event(
+        provider,
+        dedupe_key,
+        name,
+        content_type,
+        bytes,
+    )))
 }
 
 #[cfg(test)]
@@ -141,16 +172,36 @@ mod tests {
         assert_eq!(status(EventType::OrderServed), Some(OrderStatus::Completed));
     }
 
+    fn image(p: Proof) -> Blob {
+        match p {
+            Proof::Image(blob) => blob,
+            Proof::Link(url) => panic!("a link, not an image: {url}"),
+        }
+    }
+
     #[test]
-    fn proofs_decode_from_plain_base64_or_data_uris() {
-        let png = proof("p", "k", "iVBORw0KGgo=").unwrap();
+    fn proofs_decode_from_any_base64_or_data_uris_and_links_are_kept() {
+        let png = image(proof("p", "k", "iVBORw0KGgo=").unwrap());
         assert_eq!(
             (png.reference.content_type.as_str(), png.bytes.len()),
             ("image/png", 8)
         );
         assert!(png.reference.key.ends_with("/proof.png"));
-        let uri = proof("p", "k", "data:image/png;base64,iVBORw0K\nGgo=").unwrap();
+        let uri = image(proof("p", "k", "data:image/png;base64,iVBORw0K\nGgo=").unwrap());
         assert_eq!(uri.bytes, png.bytes);
+        for variant in ["iVBORw0KGgo", "_9j_4A", "/9j/4A=="] {
+            let decoded = image(proof("p", "k", variant).unwrap());
+            assert!(!decoded.bytes.is_empty(), "{variant}");
+        }
+        assert_eq!(
+            image(proof("p", "k", "_9j_4A").unwrap()).bytes,
+            image(proof("p", "k", "/9j/4A==").unwrap()).bytes,
+            "URL-safe unpadded = standard padded"
+        );
+        assert!(matches!(
+            proof("p", "k", " https://cdn.example.com/p.png ").unwrap(),
+            Proof::Link(url) if url == "https://cdn.example.com/p.png"
+        ));
         assert_eq!(
             proof("p", "k", "not base64!").unwrap_err().code(),
             "invalid_proof"

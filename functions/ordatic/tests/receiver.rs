@@ -7,7 +7,7 @@ use ordergate_shared::model::{EventDetail, OrderStatus, RawBodyRef};
 use ordergate_shared::money::MinorUnits;
 use ordergate_shared::store::EventStore;
 use ordergate_testkit::{
-    api_event, api_event_json, expect_rejected, json_body, memory_pipeline, payload, with_payload,
+    api_event, api_event_json, expect_rejected, json_body, memory_pipeline, payload, request, with_payload,
     MemoryPipeline,
 };
 use serde_json::json;
@@ -32,6 +32,11 @@ fn sample(event: EventType) -> String {
 async fn deliver(rx: &Receiver, path: &str) {
     let r = rx.handle(api_event(path)).await;
     assert_eq!(r.status(), 200, "{path}: {}", json_body(&r));
+}
+
+async fn deliver_json(rx: &Receiver, event: &serde_json::Value) {
+    let r = rx.handle(request(event)).await;
+    assert_eq!(r.status(), 200, "{}", json_body(&r));
 }
 
 async fn status(rx: &Receiver) -> Option<OrderStatus> {
@@ -223,6 +228,44 @@ async fn small_proofs_are_stored_and_bad_base64_is_refused() {
     let rx = receiver();
     deliver(&rx, &sample(EventType::RiderProofDelivery)).await;
     assert_eq!(rx.blobs().len(), 1, "the image; the small body stays inline");
+
+    // The same image URL-safe and unpadded, as a data: URI, or a link: all kept.
+    use base64::Engine;
+    let original = payload(&sample(EventType::RiderProofDelivery))["data"]["proofDelivery"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let image = base64::engine::general_purpose::STANDARD
+        .decode(&original)
+        .unwrap();
+    let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&image);
+    for (n, variant) in [url_safe, format!("data:image/png;base64,{original}")]
+        .into_iter()
+        .enumerate()
+    {
+        let rx = receiver();
+        let mut p = payload(&sample(EventType::RiderProofDelivery));
+        p["data"]["proofDelivery"] = json!(variant);
+        deliver_json(&rx, &with_payload(&sample(EventType::RiderProofDelivery), &p)).await;
+        let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+        let Some(EventDetail::ProofOfDelivery { image: stored }) = &trail[0].detail else {
+            panic!("variant {n}: proof detail")
+        };
+        let kept = rx.blobs().get(&stored.key).await.unwrap().expect("image kept");
+        assert_eq!(kept, image, "variant {n} decodes to the same image");
+    }
+    let rx = receiver();
+    let mut p = payload(&sample(EventType::RiderProofDelivery));
+    p["data"]["proofDelivery"] = json!("https://cdn.example.com/proofs/ord-8d41a7e2.png");
+    deliver_json(&rx, &with_payload(&sample(EventType::RiderProofDelivery), &p)).await;
+    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    assert_eq!(
+        trail[0].detail,
+        Some(EventDetail::ProofOfDeliveryLink {
+            url: "https://cdn.example.com/proofs/ord-8d41a7e2.png".into()
+        })
+    );
+    assert!(rx.blobs().is_empty(), "a link is kept, not fetched");
 
     let rx = receiver();
     let mut p = payload(&sample(EventType::RiderProofDelivery));
