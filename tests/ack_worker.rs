@@ -527,3 +527,39 @@ async fn a_full_order_too_large_to_store_is_left_out_and_not_fetched_again() {
         .unwrap();
     assert!(state.order.is_none());
 }
+
+/// The acceptance carries the order's pickup time when the job has one.
+#[tokio::test]
+async fn the_acceptance_sends_the_orders_pickup_time() {
+    use ordergate_shared::worker::Acknowledge;
+    let api = MockServer::start().await;
+    deliverect_token(&api, 3600).await;
+    Mock::given(method("POST"))
+        .and(path("/orderStatus/o-1"))
+        .and(body_partial_json(json!({
+            "orderId": "o-1", "status": 20, "pickupTime": "2026-11-25T12:30:00.000000Z"
+        })))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let ack = deliverect::ack::DeliverectAck::new(
+        &api.uri(),
+        None,
+        None,
+        secrets(json!({"client_id": "pos-client", "client_secret": "pos-secret"})),
+    );
+    let accept =
+        deliverect::job::Ack::for_status("o-1", 10, None, Some("2026-11-25T12:30:00.000000Z".into()));
+    let job = ordergate_shared::job::AckJob {
+        schema: 1,
+        provider: "deliverect".into(),
+        dedupe_key: ordergate_shared::model::DedupeKey("o-1:10".into()),
+        event_type: "status_10".into(),
+        order_id: Some("o-1".into()),
+        location_id: None,
+        received_at: None,
+        ack: serde_json::to_value(&accept).unwrap(),
+    };
+    ack.acknowledge(&job).await.expect("accepted");
+}

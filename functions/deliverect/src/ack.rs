@@ -21,6 +21,19 @@ pub const CLIENT_SECRET: &str = "client_secret";
 /// The worker's Deliverect API secret.
 pub const API_SECRET: SecretKeys = SecretKeys::plain(&[CLIENT_ID, CLIENT_SECRET]);
 
+/// The body of `POST /orderStatus/{orderId}`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusUpdate<'a> {
+    order_id: &'a str,
+    status: i64,
+    reason: &'a str,
+    time_stamp: String,
+    receipt_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pickup_time: Option<&'a str>,
+}
+
 pub struct DeliverectAck {
     http: reqwest::Client,
     api: String,
@@ -90,23 +103,28 @@ impl Acknowledge for DeliverectAck {
 
     async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
         let ack: Ack = job.ack_as().map_err(AckError::Permanent)?;
-        let (action, order_id, status, reason) = match &ack {
+        let (action, order_id, status, reason, pickup_time) = match &ack {
             Ack::None { .. } => return Ok(Acked::note("no callback for this status")),
-            Ack::Accept { order_id, status } => ("accept", order_id, status, ""),
-            Ack::ConfirmCancel { order_id, status } => ("confirm_cancel", order_id, status, ""),
+            Ack::Accept {
+                order_id,
+                status,
+                pickup_time,
+            } => ("accept", order_id, *status, "", pickup_time.as_deref()),
+            Ack::ConfirmCancel { order_id, status } => ("confirm_cancel", order_id, *status, "", None),
             Ack::Failed {
                 order_id,
                 status,
                 reason,
-            } => ("failed", order_id, status, reason.as_str()),
+            } => ("failed", order_id, *status, reason.as_str(), None),
         };
-        let body = json!({
-            "orderId": order_id,
-            "status": status,
-            "reason": reason,
-            "timeStamp": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            "receiptId": "",
-        });
+        let body = StatusUpdate {
+            order_id,
+            status,
+            reason,
+            time_stamp: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            receipt_id: "",
+            pickup_time,
+        };
         let url = format!("{}/orderStatus/{}", self.api, path_segment(order_id)?);
         authorized(
             &self.tokens,

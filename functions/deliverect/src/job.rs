@@ -8,8 +8,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Ack {
-    /// A new order: tell Deliverect the POS accepted it.
-    Accept { order_id: String, status: i64 },
+    /// A new order: tell Deliverect the POS accepted it, with the order's pickup time
+    /// when it has a readable one (the status API takes `pickupTime`). Absent in jobs
+    /// queued before it existed.
+    Accept {
+        order_id: String,
+        status: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pickup_time: Option<String>,
+    },
     /// An order we could not take: tell Deliverect it failed, and why.
     Failed {
         order_id: String,
@@ -23,8 +30,14 @@ pub enum Ack {
 }
 
 impl Ack {
-    /// The callback for an order now in Deliverect `status`, or for one we could not take.
-    pub fn for_status(order_id: &str, status: i64, failure: Option<&str>) -> Ack {
+    /// The callback for an order now in Deliverect `status`, or for one we could not take;
+    /// `pickup_time` is the order's (RFC 3339), sent with an acceptance.
+    pub fn for_status(
+        order_id: &str,
+        status: i64,
+        failure: Option<&str>,
+        pickup_time: Option<String>,
+    ) -> Ack {
         let order_id = order_id.to_owned();
         match (failure, status) {
             (Some(reason), _) => Ack::Failed {
@@ -33,7 +46,11 @@ impl Ack {
                 reason: reason.to_owned(),
             },
             // New orders (10, and the pre-acceptance codes such as the sample's 1).
-            (None, s) if s < 20 => Ack::Accept { order_id, status: 20 },
+            (None, s) if s < 20 => Ack::Accept {
+                order_id,
+                status: 20,
+                pickup_time,
+            },
             (None, 100) => Ack::ConfirmCancel {
                 order_id,
                 status: 110,
@@ -55,9 +72,12 @@ mod tests {
             Ack::deserialize(&accept).unwrap(),
             Ack::Accept {
                 order_id: "o1".into(),
-                status: 20
+                status: 20,
+                pickup_time: None
             }
         );
+        let encoded = serde_json::to_value(Ack::deserialize(&accept).unwrap()).unwrap();
+        assert_eq!(encoded, accept, "no pickup time: the v1 form exactly");
         let failed = json!({"action": "failed", "status": 120, "order_id": "o1", "reason": "r"});
         assert_eq!(
             serde_json::to_value(Ack::deserialize(&failed).unwrap()).unwrap(),

@@ -85,6 +85,13 @@ impl Deliverect {
     }
 }
 
+/// The order's pickup time for the status API, when Deliverect sent a readable one (its
+/// samples carry placeholders such as `YYYY-MM-DDTHH:mm:ss.SSSSSSZ`).
+fn pickup_time(order: &wire::Order) -> Option<String> {
+    let time = Timestamp::rfc3339(order.pickup_time.as_deref()?).utc?;
+    Some(time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+}
+
 impl Provider for Deliverect {
     const NAME: &'static str = "deliverect";
     const TEMPLATE_NAME: &'static str = "Deliverect";
@@ -164,7 +171,7 @@ impl Provider for Deliverect {
             event_type: format!("status_{}", order.status),
             location_id: order.location.clone(),
             occurred_at,
-            ack: job::Ack::for_status(&order.id, order.status, failure.as_deref()),
+            ack: job::Ack::for_status(&order.id, order.status, failure.as_deref(), pickup_time(&order)),
             detail: None,
             blobs: Vec::new(),
             change: Some(OrderChange {

@@ -131,6 +131,23 @@ async fn seed_sample_maps_every_field_and_keeps_its_unknown_status() {
     );
 }
 
+/// A readable `pickupTime` goes with the acceptance (the status API takes it); the
+/// samples' placeholder is left out, as above.
+#[tokio::test]
+async fn the_acceptance_job_carries_a_readable_pickup_time() {
+    let rx = receiver();
+    let mut p = payload("deliverect/new_order.json");
+    p["pickupTime"] = json!("2026-11-25T12:30:00Z");
+    let r = rx
+        .handle(request(&signed_payload("deliverect/new_order.json", &p)))
+        .await;
+    assert_eq!(r.status(), 200, "{}", json_body(&r));
+    assert_eq!(
+        rx.queue().jobs()[0].ack["pickup_time"],
+        "2026-11-25T12:30:00.000000Z"
+    );
+}
+
 #[tokio::test]
 async fn new_order_totals_are_exact_minor_units() {
     let rx = receiver();

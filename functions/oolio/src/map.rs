@@ -148,7 +148,7 @@ pub fn order(
         .enumerate()
         .map(|(n, i)| item(&mut money, n, i, &mut taxes))
         .collect::<Result<Vec<_>, _>>()?;
-    let fees = surcounts(&mut money, o)?;
+    let (fees, discounts) = surcounts(&mut money, o)?;
     // Oolio sends no order total: it is the items' totals after their surcounts.
     let line_amounts: Option<Vec<MinorUnits>> = items
         .iter()
@@ -180,7 +180,7 @@ pub fn order(
         },
         currency,
         items,
-        discounts: Vec::new(),
+        discounts,
         fees,
         taxes,
         totals: Totals {
@@ -213,20 +213,39 @@ pub fn order(
     Ok((order, money.warnings))
 }
 
-/// Order-level surcounts, as fees (already included in the items' totals).
-fn surcounts(money: &mut Converter, o: &wire::Order) -> Result<Vec<Adjustment>, ApiError> {
-    let mut fees = Vec::new();
+/// Order-level surcounts (already included in the items' totals): fees, except those that
+/// take money off — named as a discount (the doc's "10% discount") or negative — which are
+/// discounts, with a positive amount. Returns (fees, discounts).
+#[allow(clippy::type_complexity)] // the two lists, named at the call site
+fn surcounts(money: &mut Converter, o: &wire::Order) -> Result<(Vec<Adjustment>, Vec<Adjustment>), ApiError> {
+    let (mut fees, mut discounts) = (Vec::new(), Vec::new());
     for (k, s) in o.surcounts.iter().enumerate() {
-        if let Some(amount) = s.amount.filter(|a| *a != 0) {
-            fees.push(Adjustment {
-                kind: "surcount".into(),
-                name: s.name.clone(),
-                code: s.pos_id.clone(),
-                amount: money.scaled(&|| format!("data.surcounts[{k}].amount"), amount, 2)?,
-            });
+        let Some(amount) = s.amount.filter(|a| *a != 0) else {
+            continue;
+        };
+        let named_discount = s
+            .name
+            .as_deref()
+            .is_some_and(|n| n.to_ascii_lowercase().contains("discount"));
+        let is_discount = named_discount || amount < 0;
+        let minor = money.scaled(&|| format!("data.surcounts[{k}].amount"), amount, 2)?;
+        let adjustment = Adjustment {
+            kind: if is_discount { "discount" } else { "surcount" }.into(),
+            name: s.name.clone(),
+            code: s.pos_id.clone(),
+            amount: if is_discount {
+                MinorUnits(minor.0.saturating_abs())
+            } else {
+                minor
+            },
+        };
+        if is_discount {
+            discounts.push(adjustment);
+        } else {
+            fees.push(adjustment);
         }
     }
-    Ok(fees)
+    Ok((fees, discounts))
 }
 
 fn address(a: &wire::ConsumerAddress) -> Address {

@@ -189,10 +189,16 @@ async fn orders_map_single_objects_string_amounts_and_product_ids() {
     assert_eq!(eggs.modifiers[1].modifiers[0].name, "cooking type: Scrambled");
     assert_eq!(o.taxes[0].amount, MinorUnits(10));
     assert_eq!(o.taxes[0].kind, "tax_inclusive");
+    // The order-level surcount is the doc's "10% discount": a discount, not a fee.
+    assert!(o.fees.is_empty(), "{:?}", o.fees);
     assert_eq!(
-        o.fees[0].amount,
-        MinorUnits(10),
-        "order-level surcount, amount sent as \"10\""
+        (
+            o.discounts[0].kind.as_str(),
+            o.discounts[0].name.as_deref(),
+            o.discounts[0].amount
+        ),
+        ("discount", Some("10% discount"), MinorUnits(10)),
+        "amount sent as \"10\""
     );
     assert_eq!(o.totals.total, MinorUnits(2000));
     assert_eq!(o.attributes["loyalty.member_id"], "string");
@@ -212,7 +218,10 @@ async fn arrays_are_accepted_where_the_samples_show_single_objects() {
     second["name"] = json!("Flat White");
     second["options"] = json!([item["options"].clone(), item["options"].clone()]);
     body["data"]["items"] = json!([item, second]);
-    body["data"]["surcounts"] = json!([]);
+    body["data"]["surcounts"] = json!([
+        {"amount": "150", "name": "Weekend surcharge", "type": "fixed"},
+        {"amount": -50, "name": "Loyalty", "type": "fixed"}
+    ]);
     deliver(&rx, &fresh_with("oolio/order_created.json", "msg_arrays", &body)).await;
     let o = rx
         .store()
@@ -225,7 +234,10 @@ async fn arrays_are_accepted_where_the_samples_show_single_objects() {
         .unwrap();
     assert_eq!(o.items.len(), 2);
     assert_eq!(o.items[1].modifiers.len(), 3, "two options + one included item");
-    assert!(o.fees.is_empty());
+    let amounts =
+        |list: &[ordergate_shared::model::Adjustment]| list.iter().map(|a| a.amount).collect::<Vec<_>>();
+    assert_eq!(amounts(&o.fees), [MinorUnits(150)], "a surcharge is a fee");
+    assert_eq!(amounts(&o.discounts), [MinorUnits(50)], "money off is a discount");
 }
 
 #[tokio::test]
