@@ -487,14 +487,28 @@ pub struct RefundedProduct {
     pub quantity: u32,
 }
 
+/// How far past its receipt an event's own time counts when ordering an order's events. A
+/// platform clock running ahead, or a timestamp from the far future, would otherwise freeze
+/// the order: no later event of the same status could move it. The raw time is kept on the
+/// event; only the ordering is clamped.
+pub const MAX_CLOCK_AHEAD_MS: i64 = 5 * 60 * 1000;
+
 impl CanonicalEvent {
     /// `None` when the event does not move the order's state.
     pub fn precedence(&self) -> Option<Precedence> {
         let change = self.change.as_ref()?;
+        let latest = self
+            .received_at
+            .timestamp_millis()
+            .saturating_add(MAX_CLOCK_AHEAD_MS);
         change.status.map(|status| Precedence {
             status,
             stage: change.stage,
-            occurred_ms: self.occurred_at.as_ref().and_then(Timestamp::millis),
+            occurred_ms: self
+                .occurred_at
+                .as_ref()
+                .and_then(Timestamp::millis)
+                .map(|ms| ms.min(latest)),
         })
     }
 }
@@ -529,6 +543,36 @@ pub mod attributes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_time_from_the_future_counts_as_at_most_minutes_past_its_receipt() {
+        let event = |occurred: &str| -> CanonicalEvent {
+            serde_json::from_value(serde_json::json!({
+                "schema": 1, "provider": "deliverect", "dedupe_key": occurred, "event_type": "status_20",
+                "received_at": "2026-11-25T12:00:00Z", "body_sha256": "00", "raw_body": {"stored": "inline"},
+                "occurred_at": {"raw": occurred, "utc": occurred},
+                "change": {"order_id": "o1", "status": "accepted"}
+            }))
+            .unwrap()
+        };
+        let far = event("3026-01-01T00:00:00Z");
+        let received = far.received_at.timestamp_millis();
+        assert_eq!(
+            far.precedence().unwrap().occurred_ms,
+            Some(received + MAX_CLOCK_AHEAD_MS)
+        );
+        assert_eq!(
+            far.occurred_at.as_ref().unwrap().raw,
+            "3026-01-01T00:00:00Z",
+            "raw time kept"
+        );
+        let near = event("2026-11-25T12:01:00Z");
+        assert_eq!(near.precedence().unwrap().occurred_ms, Some(received + 60_000));
+        // A later event received after the clamp moves the order again.
+        let mut later = event("2026-11-25T12:10:00Z");
+        later.received_at = "2026-11-25T12:10:00Z".parse().unwrap();
+        assert!(later.precedence().unwrap().version() > far.precedence().unwrap().version());
+    }
 
     #[test]
     fn forgetting_an_event_drops_a_proof_link_and_names_a_proof_image() {
