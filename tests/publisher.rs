@@ -138,6 +138,17 @@ async fn every_order_change_reaches_a_subscriber_in_order() {
     assert_eq!(statuses, ["placed", "accepted", "cancelled"]);
     let versions: Vec<i64> = details.iter().map(|d| d["version"].as_i64().unwrap()).collect();
     assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+    let texts: Vec<String> = details
+        .iter()
+        .map(|d| d["version_text"].as_str().unwrap().to_owned())
+        .collect();
+    let exact: Vec<String> = versions.iter().map(i64::to_string).collect();
+    assert_eq!(
+        texts, exact,
+        "the version as text, for parsers that lose digits past 2^53"
+    );
+    let seqs: Vec<i64> = details.iter().map(|d| d["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, [1, 2, 3], "one per change of the stored state");
     let last = details[2];
     assert_eq!(last["schema"], publisher::SCHEMA);
     assert_eq!(

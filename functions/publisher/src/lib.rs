@@ -26,8 +26,14 @@ pub struct OrderChanged {
     pub provider: String,
     pub order_id: String,
     pub status: String,
-    /// Increases with every change of this order: newer state has a higher version.
+    /// Increases with every change of this order's status: newer state has a higher
+    /// version. It exceeds 2^53: JavaScript consumers read `version_text`.
     pub version: i64,
+    /// `version` as text, exact in every JSON parser.
+    pub version_text: String,
+    /// Counts every change of this order's stored state (status, snapshot, erasure), from
+    /// 1: order an order's events by it. 0 for state written before it was counted.
+    pub seq: i64,
     pub last_event_type: String,
     pub last_event_key: String,
     /// The platform's restaurant id, and yours from the location mapping (absent while
@@ -67,6 +73,8 @@ pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
         order_id: state.order_id.to_owned(),
         status: state.status.to_owned(),
         version: state.version,
+        version_text: state.version.to_string(),
+        seq: state.seq,
         last_event_type: state.last_event_type.to_owned(),
         last_event_key: state.last_dedupe_key.to_owned(),
         location_id: state.location_id.map(str::to_owned),

@@ -58,6 +58,11 @@ pub mod attr {
     pub const ORDER: &str = "order";
     /// `kind` of a STATE item (the stream filter selects on it).
     pub const STATE_KIND: &str = "state";
+    /// Counts every write of the STATE item (status, snapshot, erasure): what downstream
+    /// consumers order an order's changes by.
+    pub const SEQ: &str = "seq";
+    /// The update clause every STATE write carries, with [`SEQ`] as `#seq` and 1 as `:one`.
+    pub const BUMP_SEQ: &str = "ADD #seq :one";
 }
 
 /// Read access to one item's attributes.
@@ -92,6 +97,9 @@ pub struct StateImage<'a> {
     /// The canonical status word (`placed`, …, `cancelled`).
     pub status: &'a str,
     pub version: i64,
+    /// The number of writes of this state so far (1 for the first); 0 for items written
+    /// before it existed.
+    pub seq: i64,
     pub last_event_type: &'a str,
     pub last_dedupe_key: &'a str,
     pub updated_at: &'a str,
@@ -117,6 +125,7 @@ impl<'a> StateImage<'a> {
             order_id,
             status: item.text(attr::STATUS).unwrap_or("unknown"),
             version: text(attr::VERSION).parse().unwrap_or_default(),
+            seq: text(attr::SEQ).parse().unwrap_or_default(),
             last_event_type: text(attr::LAST_EVENT_TYPE),
             last_dedupe_key: text(attr::LAST_DEDUPE_KEY),
             updated_at: text(attr::UPDATED_AT),
@@ -160,20 +169,24 @@ mod tests {
             (attr::STATUS, AttributeValue::S("accepted".into())),
             (attr::VERSION, AttributeValue::N("42".into())),
             (attr::LOCATION_ID, AttributeValue::S("777".into())),
+            (attr::SEQ, AttributeValue::N("3".into())),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         let stream = json!({
             "pk": {"S": "ORDER#olaclick#PE-1#b"}, "sk": {"S": "STATE"},
-            "status": {"S": "accepted"}, "version": {"N": "42"}, "location_id": {"S": "777"}
+            "status": {"S": "accepted"}, "version": {"N": "42"}, "location_id": {"S": "777"}, "seq": {"N": "3"}
         });
         let (a, b) = (
             StateImage::read(&sdk).unwrap().unwrap(),
             StateImage::read(&stream).unwrap().unwrap(),
         );
         assert_eq!(a, b);
-        assert_eq!((a.provider, a.order_id, a.version), ("olaclick", "PE-1#b", 42));
+        assert_eq!(
+            (a.provider, a.order_id, a.version, a.seq),
+            ("olaclick", "PE-1#b", 42, 3)
+        );
         assert_eq!(a.state().unwrap().status.as_str(), "accepted");
         let history = json!({"pk": {"S": "ORDER#olaclick#PE-1"}, "sk": {"S": "EVENT#2026"}});
         assert_eq!(StateImage::read(&history), Ok(None));

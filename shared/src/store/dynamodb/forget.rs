@@ -6,7 +6,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{get_json, get_s, json, keys, s, unavailable, DynamoStore, StoreError};
+use super::{get_json, get_s, json, keys, n, s, unavailable, DynamoStore, StoreError};
 use crate::model::Order;
 use crate::store::item::attr;
 use crate::store::EventStore;
@@ -113,12 +113,22 @@ impl DynamoStore {
         remove_raw_body: bool,
     ) -> Result<(), StoreError> {
         let remove = if remove_raw_body { " REMOVE raw_body" } else { "" };
-        self.client
+        let mut update = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(pk))
-            .key("sk", s(sk))
-            .update_expression(format!("SET #a = :v, erased_at = :now{remove}"))
+            .key("sk", s(sk));
+        if sk == keys::STATE_SK {
+            // An erased snapshot is a change downstream consumers see: it is counted.
+            update = update
+                .update_expression(format!("SET #a = :v, erased_at = :now {}", attr::BUMP_SEQ))
+                .expression_attribute_names("#seq", attr::SEQ)
+                .expression_attribute_values(":one", n(1));
+        } else {
+            update = update.update_expression(format!("SET #a = :v, erased_at = :now{remove}"));
+        }
+        update
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#a", attribute)
             .expression_attribute_values(":v", value)

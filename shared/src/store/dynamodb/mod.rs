@@ -169,16 +169,18 @@ impl DynamoStore {
             sets.push((attr::TEAM_LOCATION_KEY, s(keys::location_key(&e.provider, team))));
         }
         let expression: Vec<String> = sets.iter().map(|(a, _)| format!("#{a} = :{a}")).collect();
-        let names = sets
+        let mut names: HashMap<String, String> = sets
             .iter()
             .map(|(a, _)| (format!("#{a}"), (*a).to_owned()))
             .collect();
-        let values = sets.into_iter().map(|(a, v)| (format!(":{a}"), v)).collect();
+        names.insert("#seq".into(), attr::SEQ.into());
+        let mut values: Item = sets.into_iter().map(|(a, v)| (format!(":{a}"), v)).collect();
+        values.insert(":one".into(), n(1));
         let update = Update::builder()
             .table_name(&self.table)
             .key(attr::PK, s(keys::order_pk(&e.provider, order_id)))
             .key(attr::SK, s(keys::STATE_SK))
-            .update_expression(format!("SET {}", expression.join(", ")))
+            .update_expression(format!("SET {} {}", expression.join(", "), attr::BUMP_SEQ))
             .condition_expression(format!("attribute_not_exists(pk) OR #{0} <= :{0}", attr::VERSION))
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
@@ -513,11 +515,14 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .key("pk", s(keys::order_pk(&job.provider, order_id)))
                 .key("sk", s(keys::STATE_SK))
-                .update_expression(
+                .update_expression(format!(
                     "SET #order = :order, enriched_at = :now, #kind = :kind, \
                      #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero), \
-                     expires_at = if_not_exists(expires_at, :expires)",
-                )
+                     expires_at = if_not_exists(expires_at, :expires) {}",
+                    attr::BUMP_SEQ
+                ))
+                .expression_attribute_names("#seq", attr::SEQ)
+                .expression_attribute_values(":one", n(1))
                 .expression_attribute_names("#order", attr::ORDER)
                 .expression_attribute_names("#kind", attr::KIND)
                 .expression_attribute_names("#status", attr::STATUS)
