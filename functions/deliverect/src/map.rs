@@ -275,9 +275,11 @@ fn totals(
     let (fee_total, tax_total) = (sum(fees), sum(taxes));
     let expected = MinorUnits::sum([subtotal, fee_total.unwrap_or_default(), tip.unwrap_or_default()])
         .and_then(|s| s.checked_sub(discount_total.unwrap_or_default()));
-    let warnings = &mut money.converter.warnings;
     if tip.is_none() || fee_total.is_none() || tax_total.is_none() || expected.is_none() {
-        warnings.push("amounts add up beyond the representable range; sums left out".into());
+        money
+            .converter
+            .warnings
+            .push("amounts add up beyond the representable range; sums left out".into());
     }
     let paid = money.opt(
         &|| "payment.amount".into(),

@@ -113,20 +113,24 @@ impl DynamoStore {
         remove_raw_body: bool,
     ) -> Result<(), StoreError> {
         let remove = if remove_raw_body { " REMOVE raw_body" } else { "" };
+        // An erased snapshot is a change downstream consumers see: it is counted.
+        let state = sk == keys::STATE_SK;
+        let bump = if state {
+            format!(" {}", attr::BUMP_SEQ)
+        } else {
+            String::new()
+        };
         let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(pk))
-            .key("sk", s(sk));
-        if sk == keys::STATE_SK {
-            // An erased snapshot is a change downstream consumers see: it is counted.
+            .key("sk", s(sk))
+            .update_expression(format!("SET #a = :v, erased_at = :now{remove}{bump}"));
+        if state {
             update = update
-                .update_expression(format!("SET #a = :v, erased_at = :now {}", attr::BUMP_SEQ))
                 .expression_attribute_names("#seq", attr::SEQ)
                 .expression_attribute_values(":one", n(1));
-        } else {
-            update = update.update_expression(format!("SET #a = :v, erased_at = :now{remove}"));
         }
         update
             .condition_expression("attribute_exists(pk)")
