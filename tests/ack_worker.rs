@@ -107,7 +107,8 @@ async fn deliverect_accept_is_sent_once_with_a_cached_token() {
         .await
         .unwrap()
         .unwrap()
-        .job;
+        .job
+        .expect("a job");
     stack
         .enqueue_raw(&serde_json::to_string(&job).unwrap(), "again")
         .await;
@@ -332,7 +333,8 @@ async fn concurrent_workers_given_the_same_job_call_the_platform_once() {
         .await
         .unwrap()
         .unwrap()
-        .job;
+        .job
+        .expect("a job");
     let workers: Vec<_> = (0..8).map(|_| worker(&stack, &api)).collect();
     let responses = futures::future::join_all(
         workers
@@ -369,7 +371,8 @@ async fn an_outcome_is_recorded_even_without_a_matching_trail_entry() {
         .await
         .unwrap()
         .unwrap()
-        .job;
+        .job
+        .expect("a job");
     job.received_at = job.received_at.map(|t| t + chrono::Duration::seconds(1));
     let response = worker(&stack, &api).handle(batch_of(&job, "m1")).await;
     assert!(response.batch_item_failures.is_empty());

@@ -4,7 +4,7 @@ use lambda_http::{Body, Response};
 use olaclick::{AckMode, Config, OlaClick};
 use ordergate_shared::model::OrderStatus;
 use ordergate_shared::secrets::SecretSource;
-use ordergate_shared::store::EventStore;
+use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::{Limits, Pipeline};
 use ordergate_testkit::{api_event, api_event_json, payload, request, with_payload};
 use ordergate_tests::{Outage, Stack};
@@ -144,18 +144,15 @@ async fn sqs_failure_after_the_write_is_repaired_by_the_platform_retry() {
 }
 
 #[tokio::test]
-async fn bad_input_is_4xx_and_leaves_the_table_empty() {
+async fn refused_input_leaves_the_table_empty_and_unreadable_json_is_kept_quarantined() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(olaclick(), SECRET);
     let mut wrong_token = api_event_json(CREATED);
     wrong_token["headers"]["x-ordergate-token"] = json!("nope");
-    let mut unknown_type = payload(CREATED);
-    unknown_type["event_type"] = json!("order_exploded");
     let mut unknown_merchant = payload(CREATED);
     unknown_merchant["merchant_id"] = json!("778");
     let cases = [
         (wrong_token, 401),
-        (with_payload(CREATED, &unknown_type), 400),
         (with_payload(CREATED, &unknown_merchant), 403),
         (ordergate_testkit::with_body(CREATED, "{not json"), 400),
     ];
@@ -165,6 +162,34 @@ async fn bad_input_is_4xx_and_leaves_the_table_empty() {
         assert!(body(&r)["error"].is_string());
     }
     assert!(stack.keys().await.is_empty());
+
+    // An event type OlaClick adds later: kept in DynamoDB as sent, with nothing to acknowledge.
+    let mut unknown_type = payload(CREATED);
+    unknown_type["event_type"] = json!("order_exploded");
+    let r = rx.handle(request(&with_payload(CREATED, &unknown_type))).await;
+    assert_eq!(
+        (r.status().as_u16(), body(&r)["error"].as_str()),
+        (422, Some("quarantined"))
+    );
+    let event_id = unknown_type["event_id"].as_str().unwrap();
+    let stored = rx
+        .store()
+        .event("olaclick", event_id)
+        .await
+        .unwrap()
+        .expect("kept");
+    assert!(stored
+        .event
+        .quarantined
+        .unwrap()
+        .starts_with("unknown_event_type"));
+    assert_eq!((stored.ack.status, stored.job), (AckStatus::Skipped, None));
+    assert_eq!(
+        stored.raw_body.as_deref(),
+        Some(with_payload(CREATED, &unknown_type)["body"].as_str().unwrap())
+    );
+    let trail = rx.store().order("olaclick", ORDER_ID).await.unwrap().trail;
+    assert_eq!(trail[0].event_type, "quarantined", "on the order's trail");
     assert_eq!(stack.queue_depth().await, 0);
 }
 

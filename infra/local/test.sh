@@ -43,8 +43,14 @@ endpoint="$(infra/local/emulator.sh start test 0)"
 trap 'infra/local/emulator.sh stop test' EXIT
 calls="$root/target/iam-calls.jsonl"
 rm -f "$calls"
-ORDERGATE_IAM_RECORD="$calls" ORDERGATE_TEST_ENDPOINT="$endpoint" cargo test --workspace
+acceptance="$root/target/acceptance.txt"
+rm -f "$acceptance"
+ORDERGATE_IAM_RECORD="$calls" ORDERGATE_ACCEPTANCE_REPORT="$acceptance" ORDERGATE_TEST_ENDPOINT="$endpoint" \
+  cargo test --workspace
 infra/local/emulator.sh stop test
+
+step "acceptance: single-field variations of every sample (tests/hostile.rs, never lose an order)"
+sort "$acceptance"
 
 step "IAM: recorded calls against the SAM-translated roles (allowed, and nothing granted unused)"
 .venv/bin/python infra/local/check_iam.py "$calls"

@@ -31,13 +31,6 @@ pub enum ApiError {
     Misconfigured(String),
 }
 
-/// An amount out of range in a delivery: 400 `invalid_amount`, naming the field.
-impl From<crate::money::AmountError> for ApiError {
-    fn from(e: crate::money::AmountError) -> Self {
-        ApiError::bad_request("invalid_amount", e.to_string())
-    }
-}
-
 impl ApiError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::BadRequest {

@@ -7,6 +7,7 @@ pub mod blob;
 pub mod config;
 pub mod error;
 pub mod job;
+pub mod lenient;
 pub mod locations;
 pub mod metrics;
 pub mod model;

@@ -363,6 +363,50 @@ pub struct Normalized<A> {
     pub quarantine: Option<String>,
 }
 
+impl<A> Normalized<A> {
+    pub fn map_ack<B>(self, f: impl FnOnce(A) -> B) -> Normalized<B> {
+        Normalized {
+            dedupe_key: self.dedupe_key,
+            event_type: self.event_type,
+            location_id: self.location_id,
+            occurred_at: self.occurred_at,
+            change: self.change,
+            detail: self.detail,
+            blobs: self.blobs,
+            ack: f(self.ack),
+            warnings: self.warnings,
+            quarantine: self.quarantine,
+        }
+    }
+}
+
+/// What a platform can still read from a delivery it could not normalize
+/// ([`crate::Provider::quarantine`]); the pipeline keeps the delivery with this.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quarantine<A> {
+    /// The platform's id for the delivery; without one the body's SHA-256 dedupes it.
+    pub dedupe_key: Option<String>,
+    /// The order it is about: the quarantined event joins that order's trail.
+    pub order_id: Option<String>,
+    pub location_id: Option<String>,
+    /// A job to run for it (none: nothing to acknowledge).
+    pub ack: Option<A>,
+}
+
+impl<A> Default for Quarantine<A> {
+    fn default() -> Self {
+        Quarantine {
+            dedupe_key: None,
+            order_id: None,
+            location_id: None,
+            ack: None,
+        }
+    }
+}
+
+/// The event type of a quarantined delivery.
+pub const QUARANTINED: &str = "quarantined";
+
 /// The stored canonical event: one per dedupe key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CanonicalEvent {

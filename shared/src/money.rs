@@ -155,14 +155,6 @@ pub struct Converter {
     pub warnings: Vec<String>,
 }
 
-/// An amount with no minor-unit value (out of range), naming its field.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {error}")]
-pub struct AmountError {
-    pub field: String,
-    pub error: MoneyError,
-}
-
 impl Converter {
     pub fn new(currency: Currency) -> Converter {
         Converter {
@@ -171,17 +163,17 @@ impl Converter {
         }
     }
 
-    /// `field` names the amount in warnings and errors; it is only built when one is
-    /// needed, so the common case allocates nothing.
-    pub fn minor(
-        &mut self,
-        field: &dyn Fn() -> String,
-        amount: MajorAmount,
-    ) -> Result<MinorUnits, AmountError> {
-        let converted = amount.to_minor(self.currency).map_err(|error| AmountError {
-            field: field(),
-            error,
-        })?;
+    /// `field` names the amount in warnings; it is only built when one is needed, so the
+    /// common case allocates nothing. An amount with no minor-unit value (out of range) is
+    /// left empty with a warning: the body as sent keeps it, and the order is still kept.
+    pub fn minor(&mut self, field: &dyn Fn() -> String, amount: MajorAmount) -> Option<MinorUnits> {
+        let converted = match amount.to_minor(self.currency) {
+            Ok(c) => c,
+            Err(error) => {
+                self.warnings.push(format!("{}: {error}; left empty", field()));
+                return None;
+            }
+        };
         if converted.rounded {
             self.warnings.push(format!(
                 "{} has more decimals than {} allows; rounded",
@@ -189,24 +181,36 @@ impl Converter {
                 self.currency
             ));
         }
-        Ok(converted.minor)
+        Some(converted.minor)
     }
 
-    pub fn opt(
+    pub fn opt(&mut self, field: &dyn Fn() -> String, amount: Option<MajorAmount>) -> Option<MinorUnits> {
+        amount.and_then(|a| self.minor(field, a))
+    }
+
+    /// An amount the canonical model always has (a unit price, a total): when the platform
+    /// sent none we can read, it is recorded as 0 and the warning says so.
+    pub fn or_zero(&mut self, field: &dyn Fn() -> String, amount: Option<MajorAmount>) -> MinorUnits {
+        let minor = self.opt(field, amount);
+        minor.unwrap_or_else(|| {
+            self.warnings
+                .push(format!("{}: no readable amount; recorded as 0", field()));
+            MinorUnits(0)
+        })
+    }
+
+    /// [`Converter::or_zero`] for an integer amount in units with `digits` decimals.
+    pub fn scaled_or_zero(
         &mut self,
         field: &dyn Fn() -> String,
-        amount: Option<MajorAmount>,
-    ) -> Result<Option<MinorUnits>, AmountError> {
-        amount.map(|a| self.minor(field, a)).transpose()
+        amount: Option<i64>,
+        digits: u32,
+    ) -> MinorUnits {
+        self.or_zero(field, amount.map(|a| MajorAmount::from_minor(a, digits)))
     }
 
     /// An integer amount in units with `digits` decimals (cents: 2).
-    pub fn scaled(
-        &mut self,
-        field: &dyn Fn() -> String,
-        amount: i64,
-        digits: u32,
-    ) -> Result<MinorUnits, AmountError> {
+    pub fn scaled(&mut self, field: &dyn Fn() -> String, amount: i64, digits: u32) -> Option<MinorUnits> {
         self.minor(field, MajorAmount::from_minor(amount, digits))
     }
 }
@@ -341,26 +345,33 @@ mod tests {
     }
 
     #[test]
-    fn the_converter_notes_each_rounding_by_field_and_names_refusals() {
+    fn the_converter_notes_each_rounding_and_each_unreadable_amount_by_field() {
         let mut money = Converter::new(cur("JPY"));
         let field = || "data.total".to_owned();
         assert_eq!(
             money.minor(&field, MajorAmount::parse("120").unwrap()),
-            Ok(MinorUnits(120))
+            Some(MinorUnits(120))
         );
         assert!(money.warnings.is_empty(), "exact: no warning");
         assert_eq!(
             money.minor(&field, MajorAmount::parse("2.5").unwrap()),
-            Ok(MinorUnits(2))
+            Some(MinorUnits(2))
         );
         assert_eq!(
             money.warnings,
             ["data.total has more decimals than JPY allows; rounded"]
         );
-        assert_eq!(money.opt(&field, None), Ok(None));
+        assert_eq!(money.opt(&field, None), None);
+        assert_eq!(money.warnings.len(), 1, "absent is not a warning");
         let too_big = money.minor(&|| "data.tip".into(), MajorAmount::parse("1e29").unwrap());
-        assert!(too_big.unwrap_err().to_string().starts_with("data.tip: amount"));
-        assert_eq!(money.warnings.len(), 1);
+        assert_eq!(too_big, None, "out of range: left empty");
+        assert!(
+            money.warnings[1].starts_with("data.tip: amount"),
+            "{:?}",
+            money.warnings
+        );
+        assert_eq!(money.or_zero(&|| "data.total".into(), None), MinorUnits(0));
+        assert_eq!(money.warnings[2], "data.total: no readable amount; recorded as 0");
     }
 
     #[test]

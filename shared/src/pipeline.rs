@@ -14,7 +14,9 @@ use crate::blob::{Blob, BlobStore, S3Blobs};
 use crate::error::ApiError;
 use crate::job::AckJob;
 use crate::locations::{unmapped_warning, LocationCache};
-use crate::model::{CanonicalEvent, Normalized, RawBodyRef, SCHEMA_VERSION};
+use crate::model::{
+    CanonicalEvent, DedupeKey, Normalized, OrderChange, Quarantine, RawBodyRef, QUARANTINED, SCHEMA_VERSION,
+};
 use crate::provider::Provider;
 use crate::queue::{JobQueue, SqsQueue};
 use crate::secrets::SecretSource;
@@ -24,7 +26,8 @@ use crate::verify::Delivery;
 /// Ids longer than this are refused: they become DynamoDB key parts (2 KB max).
 const MAX_ID_LEN: usize = 256;
 
-/// A stored event (canonical JSON) over this is refused: DynamoDB items stop at 400 KB.
+/// A canonical reading over this is not stored (DynamoDB items stop at 400 KB): the
+/// delivery is quarantined instead, its body kept as sent.
 const MAX_EVENT_JSON: usize = 300 * 1024;
 
 /// Deeper bodies are refused even where the nesting sits in a field nobody reads: every
@@ -173,7 +176,10 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         let result = self.process(&req).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         let request_id = request_id(&req);
-        let status = result.as_ref().map_or_else(|e| e.status().as_u16(), |_| 200);
+        let status = result
+            .as_ref()
+            .map_or_else(|e| e.status().as_u16(), |(_, e)| self.status_for(e));
+        let kept = result.is_ok();
         let unmapped = result
             .as_ref()
             .is_ok_and(|(_, e)| e.location_id.is_some() && e.team_location_id.is_none());
@@ -183,7 +189,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 crate::metrics::count("Received", true),
                 crate::metrics::count("Stored", matches!(result, Ok((Outcome::Stored, _)))),
                 crate::metrics::count("Duplicate", matches!(result, Ok((Outcome::Duplicate, _)))),
-                crate::metrics::count("Rejected", (400..500).contains(&status)),
+                crate::metrics::count("Rejected", !kept && (400..500).contains(&status)),
                 crate::metrics::count("Failed", status >= 500),
                 crate::metrics::count("Misconfigured", matches!(result, Err(ApiError::Misconfigured(_)))),
                 crate::metrics::count("UnmappedLocation", unmapped),
@@ -202,18 +208,27 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                     event_key = %event.dedupe_key.0,
                     event_type = %event.event_type,
                     outcome = if outcome == Outcome::Stored { "stored" } else { "duplicate" },
-                    status = 200,
+                    quarantined = event.quarantined.is_some(),
+                    status,
                     latency_ms,
                     "delivery accepted"
                 );
-                let body = self.provider.success_body(&event);
+                let body = match &event.quarantined {
+                    Some(reason) if status != 200 => serde_json::json!({
+                        "error": "quarantined",
+                        "message": format!("kept but not processed: {reason}"),
+                        "event_id": event.dedupe_key,
+                    }),
+                    _ => self.provider.success_body(&event),
+                };
                 Response::builder()
-                    .status(200)
+                    .status(status)
                     .header(header::CONTENT_TYPE, "application/json")
                     .header(
                         "x-ordergate-duplicate",
                         (outcome == Outcome::Duplicate).to_string(),
                     )
+                    .header("x-ordergate-quarantined", event.quarantined.is_some().to_string())
                     .body(Body::Text(body.to_string()))
                     .expect("static response parts are valid")
             }
@@ -237,22 +252,47 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         }
     }
 
-    /// One delivery: admitted, authenticated, read, its large parts put in the blob store,
-    /// recorded once, its acknowledgement job enqueued.
+    /// The answer for a kept event: 200, or the platform's status for a quarantined one.
+    fn status_for(&self, event: &CanonicalEvent) -> u16 {
+        match event.quarantined {
+            Some(_) => P::QUARANTINE_STATUS,
+            None => 200,
+        }
+    }
+
+    /// One delivery: admitted, authenticated, read (or quarantined), its large parts put
+    /// in the blob store, recorded once, its acknowledgement job enqueued.
     async fn process(&self, req: &Request) -> Result<(Outcome, CanonicalEvent), ApiError> {
         let body = self.admit(req)?;
         let delivery = Delivery::new(req.headers(), body, chrono::Utc::now());
         let secrets = self.secrets.get().await?;
         self.provider.verify(&delivery, &secrets)?;
         let raw_body = readable(body)?;
-        let mut normalized = self.provider.normalize(&delivery)?;
+        let mut normalized = self.read(&delivery)?;
         let team_location_id = self.team_location(&mut normalized).await?;
         let raw_ref = self.put_blobs(&mut normalized, &delivery).await?;
         let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
-        let (event, ack) = stamp(P::NAME, normalized, team_location_id, &delivery, raw_ref)?;
-        let job = AckJob::for_event(&event, &ack);
-        let outcome = self.record(&event, &job, inline_body, &delivery).await?;
+        let (event, ack) = stamp(P::NAME, normalized, team_location_id, &delivery, raw_ref);
+        let job = ack.map(|ack| AckJob::for_event(&event, &ack));
+        let outcome = self.record(&event, job.as_ref(), inline_body, &delivery).await?;
         Ok((outcome, event))
+    }
+
+    /// The provider's reading of an authenticated delivery or, when the body is JSON but
+    /// cannot be normalized (an essential field unreadable, an unknown event type, ids we
+    /// cannot key on, a reading too large to store), a quarantined event: kept as sent with
+    /// the reason, so that nothing authenticated is lost.
+    fn read(&self, delivery: &Delivery<'_>) -> Result<Normalized<Option<P::Ack>>, ApiError> {
+        let error = match self.provider.normalize(delivery).and_then(checked) {
+            Ok(normalized) => return Ok(normalized.map_ack(Some)),
+            Err(error) => error,
+        };
+        let unreadable = matches!(error, ApiError::BadRequest { .. });
+        if !unreadable || !is_json(delivery.body) {
+            return Err(error);
+        }
+        let found = self.provider.quarantine(delivery, &error);
+        Ok(quarantined(found, &error, delivery))
     }
 
     /// What is refused before anything is read: other methods, content types, sizes.
@@ -271,7 +311,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
     }
 
     /// Your id for the delivery's location, from the mapping; unmapped is a warning.
-    async fn team_location(&self, normalized: &mut Normalized<P::Ack>) -> Result<Option<String>, ApiError> {
+    async fn team_location<A>(&self, normalized: &mut Normalized<A>) -> Result<Option<String>, ApiError> {
         let Some(platform) = &normalized.location_id else {
             return Ok(None);
         };
@@ -292,7 +332,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
     /// where the raw body is kept.
     async fn put_blobs(
         &self,
-        normalized: &mut Normalized<P::Ack>,
+        normalized: &mut Normalized<Option<P::Ack>>,
         delivery: &Delivery<'_>,
     ) -> Result<RawBodyRef, ApiError> {
         let raw_blob = (delivery.body.len() > self.limits.inline_body_bytes).then(|| {
@@ -320,7 +360,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
     async fn record(
         &self,
         event: &CanonicalEvent,
-        job: &AckJob,
+        job: Option<&AckJob>,
         inline_body: Option<&str>,
         delivery: &Delivery<'_>,
     ) -> Result<Outcome, ApiError> {
@@ -350,7 +390,7 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         };
         // After the durable write: if this fails the platform retries, the retry is a
         // duplicate whose ack is still pending, and the job is enqueued then.
-        if enqueue {
+        if let (true, Some(job)) = (enqueue, job) {
             self.queue
                 .enqueue(job)
                 .await
@@ -377,6 +417,55 @@ fn readable(body: &[u8]) -> Result<&str, ApiError> {
     Ok(text)
 }
 
+/// Whether the body is JSON (any JSON: a quarantined delivery need not be an object).
+fn is_json(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
+/// A reading the store can key and hold: ids that fit a key, a size that fits an item.
+fn checked<A>(n: Normalized<A>) -> Result<Normalized<A>, ApiError> {
+    check_id("event id", &n.dedupe_key.0)?;
+    if let Some(change) = &n.change {
+        check_id("order id", &change.order_id)?;
+    }
+    let estimate = json_len(&n.change) + json_len(&n.detail) + json_len(&n.warnings);
+    if estimate > MAX_EVENT_JSON {
+        return Err(ApiError::bad_request(
+            "too_large",
+            format!("the normalized event would exceed {MAX_EVENT_JSON} bytes"),
+        ));
+    }
+    Ok(n)
+}
+
+fn json_len<T: serde::Serialize>(value: &T) -> usize {
+    serde_json::to_vec(value).map_or(usize::MAX, |v| v.len())
+}
+
+/// The event kept for a delivery that could not be normalized: what the platform could
+/// still read (ids that cannot be keyed on are dropped), the reason, no order content.
+fn quarantined<A>(found: Quarantine<A>, error: &ApiError, delivery: &Delivery<'_>) -> Normalized<Option<A>> {
+    let usable = |id: Option<String>| id.filter(|id| check_id("id", id).is_ok());
+    let dedupe_key = usable(found.dedupe_key).unwrap_or_else(|| format!("sha256:{}", delivery.body_sha256()));
+    Normalized {
+        dedupe_key: DedupeKey(dedupe_key),
+        event_type: QUARANTINED.to_owned(),
+        location_id: usable(found.location_id),
+        occurred_at: None,
+        change: usable(found.order_id).map(|order_id| OrderChange {
+            order_id,
+            status: None,
+            stage: 0,
+            order: None,
+        }),
+        detail: None,
+        blobs: Vec::new(),
+        ack: found.ack,
+        warnings: Vec::new(),
+        quarantine: Some(format!("{}: {error}", error.code())),
+    }
+}
+
 /// Turns a provider's reading into the stored canonical event.
 fn stamp<A>(
     provider: &str,
@@ -384,11 +473,7 @@ fn stamp<A>(
     team_location_id: Option<String>,
     delivery: &Delivery<'_>,
     raw_body: RawBodyRef,
-) -> Result<(CanonicalEvent, A), ApiError> {
-    check_id("event id", &n.dedupe_key.0)?;
-    if let Some(change) = &n.change {
-        check_id("order id", &change.order_id)?;
-    }
+) -> (CanonicalEvent, A) {
     let event = CanonicalEvent {
         schema: SCHEMA_VERSION,
         provider: provider.to_owned(),
@@ -405,13 +490,7 @@ fn stamp<A>(
         body_sha256: delivery.body_sha256().to_owned(),
         raw_body,
     };
-    let size = serde_json::to_vec(&event).map(|v| v.len()).unwrap_or(usize::MAX);
-    if size > MAX_EVENT_JSON {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_EVENT_JSON,
-        });
-    }
-    Ok((event, n.ack))
+    (event, n.ack)
 }
 
 /// Whether brackets outside strings nest deeper than `limit` (one pass, no allocation).

@@ -1,7 +1,8 @@
 //! What a platform plugs into the pipeline: how to verify, how to read, what to answer.
 
 use crate::error::ApiError;
-use crate::model::{CanonicalEvent, Normalized};
+use crate::lenient::Essential;
+use crate::model::{CanonicalEvent, Normalized, Quarantine};
 use crate::secrets::Secrets;
 use crate::verify::Delivery;
 
@@ -18,11 +19,29 @@ pub trait Provider: Send + Sync + 'static {
     /// [`crate::job::AckJob`] as JSON. Must keep decoding jobs queued by earlier versions.
     type Ack: serde::Serialize + Send + Sync + 'static;
 
+    /// What identifies the event and the order, and what the kitchen cannot do without:
+    /// only these may stop a delivery from being normalized; every other field is read
+    /// leniently ([`crate::lenient`]). Listed per platform in the README.
+    const ESSENTIAL: Essential;
+
+    /// The HTTP status answered for a quarantined delivery (kept, but not normalized):
+    /// 200 where retrying cannot help and failures have a cost (Svix disables endpoints),
+    /// a 4xx where the platform should show the order as not received.
+    const QUARANTINE_STATUS: u16 = 200;
+
     /// Authenticates the delivery before its body is parsed. Failures are 401.
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError>;
 
     /// Parses the platform's wire format and maps it to the canonical model.
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<Self::Ack>, ApiError>;
+
+    /// What can still be read from an authenticated JSON delivery that [`Provider::normalize`]
+    /// refused (`reason`): its id, order, location, and a job to run (Deliverect is told
+    /// the order failed). Read loosely; every part may be absent.
+    fn quarantine(&self, delivery: &Delivery<'_>, reason: &ApiError) -> Quarantine<Self::Ack> {
+        let _ = (delivery, reason);
+        Quarantine::default()
+    }
 
     /// JSON body of the 2xx answer. Must depend only on the stored event, so a duplicate
     /// delivery gets the same answer as the first.

@@ -2,13 +2,25 @@
 //! cargo-fuzz targets (`fuzz/`) all go through [`Harness::deliver`]: a body, signed the
 //! way the platform signs (so it reaches the parser), through the whole pipeline over the
 //! in-memory store. It panics on what must never happen: a panic inside, a 5xx, a 4xx
-//! that is not a JSON error, or anything stored or enqueued for a refused delivery.
+//! that is not a JSON error, anything stored or enqueued for a refused delivery, or a
+//! kept delivery (stored or quarantined) that was not stored.
 
 use base64::Engine;
 use ordergate_testkit::{memory_pipeline, request, MemoryPipeline};
 use serde_json::{json, Value};
 
 use crate::platforms::Platform;
+
+/// What became of one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Normalized and stored (or a duplicate of a stored one): 200.
+    Stored,
+    /// Kept as sent but not normalized: the platform's quarantine status.
+    Quarantined,
+    /// Refused with this 4xx; nothing stored.
+    Refused(u16),
+}
 
 pub struct Harness<P: Platform> {
     runtime: tokio::runtime::Runtime,
@@ -50,32 +62,55 @@ impl<P: Platform> Harness<P> {
         self.send(&self.delivery(body))
     }
 
-    /// Sends an API Gateway event as is; returns the status after checking the invariants.
-    pub fn send(&self, event: &Value) -> u16 {
-        self.send_request(request(event))
+    /// Delivers `body` signed; says what became of it after checking the invariants.
+    pub fn verdict(&self, body: &[u8]) -> Verdict {
+        self.send_request(request(&self.delivery(body))).1
     }
 
-    pub fn send_request(&self, req: lambda_http::Request) -> u16 {
+    /// Sends an API Gateway event as is; returns the status after checking the invariants.
+    pub fn send(&self, event: &Value) -> u16 {
+        self.send_request(request(event)).0
+    }
+
+    pub fn send_request(&self, req: lambda_http::Request) -> (u16, Verdict) {
         let (events, jobs) = (self.rx.store().event_count(), self.rx.queue().jobs().len());
         let r = self.runtime.block_on(self.rx.handle(req));
         let status = r.status().as_u16();
         assert!(status < 500, "never a 5xx for bad input: {status} {:?}", r.body());
-        if status >= 400 {
-            let body = ordergate_testkit::json_body(&r);
-            assert!(
-                body["error"].as_str().is_some_and(|e| !e.is_empty()),
-                "a JSON error code: {body}"
-            );
-            assert!(body["message"].is_string(), "a message: {body}");
-            assert_eq!(
-                (self.rx.store().event_count(), self.rx.queue().jobs().len()),
-                (events, jobs),
-                "nothing stored or enqueued for a refused delivery ({status} {body})"
-            );
-        } else {
-            assert_eq!(status, 200);
-        }
-        status
+        let flag = |name: &str| r.headers().get(name).is_some_and(|v| v == "true");
+        let (quarantined, duplicate) = (flag("x-ordergate-quarantined"), flag("x-ordergate-duplicate"));
+        let body = ordergate_testkit::json_body(&r);
+        let stored = self.rx.store().event_count() - events;
+        let verdict = match (status, quarantined) {
+            (_, true) => {
+                assert_eq!(
+                    status,
+                    <P::P as ordergate_shared::Provider>::QUARANTINE_STATUS,
+                    "{body}"
+                );
+                Verdict::Quarantined
+            }
+            (200, false) => Verdict::Stored,
+            (s, false) => {
+                assert!(
+                    body["error"].as_str().is_some_and(|e| !e.is_empty()),
+                    "a JSON error code: {body}"
+                );
+                assert!(body["message"].is_string(), "a message: {body}");
+                assert_eq!(
+                    (stored, self.rx.queue().jobs().len()),
+                    (0, jobs),
+                    "nothing stored or enqueued for a refused delivery ({status} {body})"
+                );
+                return (s, Verdict::Refused(s));
+            }
+        };
+        assert_eq!(
+            stored,
+            usize::from(!duplicate),
+            "a kept delivery is stored once ({status} {body})"
+        );
+        (status, verdict)
     }
 }
 

@@ -27,9 +27,6 @@ pub trait Platform {
     /// Whether that credential covers the body (HMAC) or is a shared token (TLS protects
     /// the body in transit; README, Security).
     const SIGNS_BODY: bool;
-    /// Whether an authenticated body of no known shape is stored (as `unclassified`)
-    /// rather than refused.
-    const STORES_UNKNOWN_SHAPES: bool = false;
 
     fn provider() -> Self::P;
 
@@ -225,7 +222,6 @@ impl Platform for Oolio {
     const ORDER_ID: &'static str = "91b969ea-2e4d-46ac-b727-3a7528e5306b";
     const AUTH_HEADER: &'static str = "svix-signature";
     const SIGNS_BODY: bool = true;
-    const STORES_UNKNOWN_SHAPES: bool = true;
 
     fn provider() -> Self::P {
         oolio::Oolio::new(oolio::Config::sample())

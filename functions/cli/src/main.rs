@@ -545,7 +545,10 @@ async fn event_command(
         })?;
     if sqs_batch {
         // The batch is the output either way: a file to hand the worker.
-        let batch = serde_json::to_value(inspect::sqs_batch(&event.job)).expect("plain data");
+        let job = event.job.as_ref().ok_or_else(|| {
+            format!("event {event_key} has no acknowledgement job (quarantined, nothing to acknowledge)")
+        })?;
+        let batch = serde_json::to_value(inspect::sqs_batch(job)).expect("plain data");
         let text = serde_json::to_string_pretty(&batch).expect("plain data") + "\n";
         return Output::ok(text, batch);
     }

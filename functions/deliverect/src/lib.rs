@@ -8,8 +8,9 @@
 //!   (or new content for the same status) is a new event on the same order.
 //! - Retries: Deliverect retries only on connection failure, >3 s, or 502/503/504, never on
 //!   400/500; so transient trouble is 503 and bad input 400.
-//! - Ack job: accept (20) a new order, confirm (110) a channel's cancel (100), or report
-//!   failed (120) with a reason when a parsed order cannot be mapped.
+//! - Ack job: accept (20) a new order, confirm (110) a channel's cancel (100).
+//! - An order we cannot read (an essential field unreadable) is kept quarantined, answered
+//!   400 so Deliverect's dashboard shows it, and reported failed (120) with the reason.
 
 pub mod map;
 pub mod wire;
@@ -17,8 +18,8 @@ pub mod wire;
 use std::collections::HashMap;
 
 use ordergate_shared::config;
-use ordergate_shared::error::parse_json;
-use ordergate_shared::model::{DedupeKey, Normalized, OrderChange};
+use ordergate_shared::lenient::{self, Essential, Probe};
+use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretKeys, Secrets};
@@ -92,10 +93,26 @@ fn pickup_time(order: &wire::Order) -> Option<String> {
     Some(time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
 }
 
+/// What identifies a Deliverect order event, and what the kitchen needs: each item's (and
+/// modifier's) name and quantity. Deeper modifiers' quantities are required by the reader.
+pub const ESSENTIAL: Essential = Essential(&[
+    "_id",
+    "status",
+    "items[].name",
+    "items[].quantity",
+    "items[].subItems[].name",
+    "items[].subItems[].quantity",
+    "items[].subItems[].subItems[].name",
+    "items[].subItems[].subItems[].quantity",
+]);
+
 impl Provider for Deliverect {
     const NAME: &'static str = "deliverect";
     const TEMPLATE_NAME: &'static str = "Deliverect";
     type Ack = job::Ack;
+    const ESSENTIAL: Essential = ESSENTIAL;
+    /// Deliverect shows a 400 as a failed order (and never retries it).
+    const QUARANTINE_STATUS: u16 = 400;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let keys: Vec<&str> = secrets
@@ -131,36 +148,19 @@ impl Provider for Deliverect {
     }
 
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
-        let order: wire::Order = parse_json(delivery.body)?;
+        let mut warnings = Vec::new();
+        let order: wire::Order = lenient::read_owned(delivery.body, "", &ESSENTIAL, &mut warnings)?;
         let (status, stage) = map::status(order.status);
-        let currency = self.config.currency_for(order.location.as_deref());
-        let mapped = match currency {
-            Some(c) => map::order(&order, c).map_err(|e| e.to_string()),
-            None => Err(format!(
-                "no currency configured for location {}",
-                order.location.as_deref().unwrap_or("(none)")
-            )),
-        };
-        let (snapshot, mut warnings, failure) = match mapped {
-            Ok((o, w)) => (Some(o), w, None),
-            Err(reason) => (None, Vec::new(), Some(reason)),
-        };
-        if let Some(reason) = &failure {
-            warnings.push(format!("order could not be mapped: {reason}"));
-        }
-        let occurred_at = order
-            .updated
-            .as_deref()
-            .map(Timestamp::rfc3339)
-            .filter(|t| t.utc.is_some())
-            .or_else(|| {
-                order
-                    .status_history
-                    .iter()
-                    .filter_map(|h| h.time_stamp.as_deref().map(Timestamp::rfc3339))
-                    .filter(|t| t.utc.is_some())
-                    .max_by_key(|t| t.utc)
-            });
+        let location = order.location.as_deref();
+        // Our configuration, not Deliverect's input: a 503 it retries, and an alarm.
+        let currency = self.config.currency_for(location).ok_or_else(|| {
+            ApiError::Misconfigured(format!(
+                "no currency for Deliverect location {}: set DELIVERECT_CURRENCY or DELIVERECT_LOCATION_CURRENCIES",
+                location.unwrap_or("(none)")
+            ))
+        })?;
+        let (snapshot, w) = map::order(&order, currency);
+        warnings.extend(w);
         Ok(Normalized {
             dedupe_key: DedupeKey(format!(
                 "{}:{}:{}",
@@ -170,21 +170,55 @@ impl Provider for Deliverect {
             )),
             event_type: format!("status_{}", order.status),
             location_id: order.location.clone(),
-            occurred_at,
-            ack: job::Ack::for_status(&order.id, order.status, failure.as_deref(), pickup_time(&order)),
+            occurred_at: occurred_at(&order),
+            ack: job::Ack::for_status(&order.id, order.status, None, pickup_time(&order)),
             detail: None,
             blobs: Vec::new(),
             change: Some(OrderChange {
                 order_id: order.id.clone(),
                 status: Some(status),
                 stage,
-                order: snapshot,
+                order: Some(snapshot),
             }),
             warnings,
-            quarantine: failure.map(|reason| format!("order could not be mapped: {reason}")),
+            quarantine: None,
         })
     }
+
+    /// Kept on the order's trail (deduped on the body's hash) and, where the order id can
+    /// be read, reported to Deliverect as failed (120) with the reason.
+    fn quarantine(&self, delivery: &Delivery<'_>, reason: &ApiError) -> Quarantine<job::Ack> {
+        let probe = Probe::new(delivery.body);
+        let order_id = probe.id(&["_id"]);
+        let reason = format!("the order could not be read: {reason}");
+        Quarantine {
+            dedupe_key: None,
+            ack: order_id
+                .as_deref()
+                .map(|id| job::Ack::for_status(id, 0, Some(&reason), None)),
+            order_id,
+            location_id: probe.id(&["location"]),
+        }
+    }
 }
+
+/// When the change happened: `_updated`, else the latest readable status-history time.
+fn occurred_at(order: &wire::Order) -> Option<Timestamp> {
+    order
+        .updated
+        .as_deref()
+        .map(Timestamp::rfc3339)
+        .filter(|t| t.utc.is_some())
+        .or_else(|| {
+            order
+                .status_history
+                .iter()
+                .filter_map(|h| h.time_stamp.as_deref().map(Timestamp::rfc3339))
+                .filter(|t| t.utc.is_some())
+                .max_by_key(|t| t.utc)
+        })
+}
+
 #[cfg(feature = "ack")]
 pub mod ack;
 pub mod job;

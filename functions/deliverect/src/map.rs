@@ -44,13 +44,8 @@ pub fn order_type(code: Option<i64>) -> OrderType {
     }
 }
 
-/// Why an order that parsed cannot be turned into a canonical order.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct MapError(pub String);
-
 /// Deliverect's amounts: integers in the order's `decimalDigits`, converted (and any
-/// rounding noted) by the shared [`Converter`].
+/// rounding or unreadable amount noted) by the shared [`Converter`].
 struct Money {
     digits: u32,
     converter: Converter,
@@ -64,19 +59,17 @@ impl Money {
         }
     }
 
-    /// `field` names the amount in errors and warnings; it is only built when needed.
-    fn minor(&mut self, field: &dyn Fn() -> String, amount: i64) -> Result<MinorUnits, MapError> {
-        self.converter
-            .scaled(field, amount, self.digits)
-            .map_err(|e| MapError(e.to_string()))
+    /// `field` names the amount in warnings; it is only built when needed.
+    fn minor(&mut self, field: &dyn Fn() -> String, amount: i64) -> Option<MinorUnits> {
+        self.converter.scaled(field, amount, self.digits)
     }
 
-    fn opt(
-        &mut self,
-        field: &dyn Fn() -> String,
-        amount: Option<i64>,
-    ) -> Result<Option<MinorUnits>, MapError> {
-        amount.map(|a| self.minor(field, a)).transpose()
+    fn opt(&mut self, field: &dyn Fn() -> String, amount: Option<i64>) -> Option<MinorUnits> {
+        amount.and_then(|a| self.minor(field, a))
+    }
+
+    fn warn(&mut self, warning: String) {
+        self.converter.warnings.push(warning);
     }
 }
 
@@ -87,16 +80,16 @@ fn text(s: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A line and its sub-items; `value` is the price of one unit including sub-items.
-fn item(money: &mut Money, path: &str, i: &wire::Item) -> Result<(Item, i128), MapError> {
+/// A line and its sub-items; `value` is the price of one unit including sub-items, when
+/// every price in it is readable and the sum is in range.
+fn item(money: &mut Money, path: &str, i: &wire::Item) -> (Item, Option<i128>) {
     let mut modifiers = Vec::with_capacity(i.sub_items.len());
-    let mut value = i128::from(i.price);
+    let mut value = i.price.map(i128::from);
     for (n, sub) in i.sub_items.iter().enumerate() {
-        let (m, sub_value) = item(money, &format!("{path}.subItems[{n}]"), sub)?;
+        let (m, sub_value) = item(money, &format!("{path}.subItems[{n}]"), sub);
         value = sub_value
-            .checked_mul(i128::from(sub.quantity))
-            .and_then(|v| v.checked_add(value))
-            .ok_or_else(|| MapError(format!("{path}: sub-items add up out of range")))?;
+            .and_then(|v| v.checked_mul(i128::from(sub.quantity)))
+            .and_then(|v| v.checked_add(value?));
         modifiers.push(m);
     }
     let mut attributes = BTreeMap::new();
@@ -105,53 +98,58 @@ fn item(money: &mut Money, path: &str, i: &wire::Item) -> Result<(Item, i128), M
     put(&mut attributes, "is_combo", i.is_combo.filter(|b| *b));
     put(&mut attributes, "in_bundle", i.in_bundle.filter(|b| *b));
     put_list(&mut attributes, "product_tags", &i.product_tags);
-    Ok((
-        Item {
-            name: i.name.clone(),
-            sku: text(&i.plu),
-            quantity: i.quantity,
-            unit_price: money.minor(&|| format!("{path}.price"), i.price)?,
-            notes: text(&i.remark),
-            modifiers,
-            attributes,
-            ..Item::default()
-        },
-        value,
-    ))
+    let price = &|| format!("{path}.price");
+    let unit_price = money.opt(price, i.price).unwrap_or_else(|| {
+        money.warn(format!("{}: no readable amount; recorded as 0", price()));
+        MinorUnits(0)
+    });
+    let line = Item {
+        name: i.name.clone(),
+        sku: text(&i.plu),
+        quantity: i.quantity,
+        unit_price,
+        notes: text(&i.remark),
+        modifiers,
+        attributes,
+        ..Item::default()
+    };
+    (line, value)
 }
 
-fn adjustment(
-    money: &mut Money,
-    field: &str,
-    kind: &str,
-    amount: Option<i64>,
-) -> Result<Option<Adjustment>, MapError> {
-    Ok(money
-        .opt(&|| field.to_owned(), amount)?
+fn adjustment(money: &mut Money, field: &str, kind: &str, amount: Option<i64>) -> Option<Adjustment> {
+    money
+        .opt(&|| field.to_owned(), amount)
         .filter(|m| m.0 != 0)
         .map(|amount| Adjustment {
             kind: kind.into(),
             name: None,
             code: None,
-            amount: MinorUnits(amount.0.abs()),
-        }))
+            amount: MinorUnits(amount.0.saturating_abs()),
+        })
 }
 
 fn ts(raw: &Option<String>) -> Option<Timestamp> {
     text(raw).map(|t| Timestamp::rfc3339(&t))
 }
 
-pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>), MapError> {
-    let digits = o.decimal_digits.unwrap_or(2);
+/// Maps one Deliverect order. Never fails: an amount it cannot read is left empty (or 0
+/// where the canonical order always has one) and named in the warnings.
+pub fn order(o: &wire::Order, currency: Currency) -> (Order, Vec<String>) {
+    let mut digits = o.decimal_digits.unwrap_or(2);
+    let mut early = Vec::new();
     if digits > 9 {
-        return Err(MapError(format!("decimalDigits {digits} is not supported")));
+        early.push(format!(
+            "decimalDigits {digits} is not supported; amounts read with 2"
+        ));
+        digits = 2;
     }
     let mut money = Money::new(digits, currency);
-    let (items, subtotal) = items(&mut money, o)?;
-    let discounts = discounts(&mut money, o)?;
-    let fees = fees(&mut money, o)?;
-    let taxes = taxes(&mut money, o)?;
-    let (totals, paid) = totals(&mut money, o, subtotal, &discounts, &fees, &taxes)?;
+    money.converter.warnings = early;
+    let (items, subtotal) = items(&mut money, o);
+    let discounts = discounts(&mut money, o);
+    let fees = fees(&mut money, o);
+    let taxes = taxes(&mut money, o);
+    let (totals, paid) = totals(&mut money, o, subtotal, &discounts, &fees, &taxes);
     let (status, _) = status(o.status);
     let order = Order {
         order_id: o.id.clone(),
@@ -178,7 +176,7 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
                 .order_is_already_paid
                 .map(|paid| if paid { "paid" } else { "unpaid" }.to_owned()),
             amount_paid: paid,
-            amount_due: money.opt(&|| "payment.due".into(), p.due).ok().flatten(),
+            amount_due: money.opt(&|| "payment.due".into(), p.due),
             amount_tendered: None,
         }),
         notes: text(&o.note),
@@ -190,119 +188,120 @@ pub fn order(o: &wire::Order, currency: Currency) -> Result<(Order, Vec<String>)
         test: o.test_order.unwrap_or(false),
         attributes: attributes(o, digits),
     };
-    Ok((order, money.converter.warnings))
+    (order, money.converter.warnings)
 }
 
-/// The items, and their sum (each line's value times its quantity) in minor units.
-fn items(money: &mut Money, o: &wire::Order) -> Result<(Vec<Item>, MinorUnits), MapError> {
-    let out_of_range = || MapError("items add up out of range".into());
+/// The items, and their sum (each line's value times its quantity) in minor units when
+/// every price is readable and the sum is in range.
+fn items(money: &mut Money, o: &wire::Order) -> (Vec<Item>, Option<MinorUnits>) {
     let mut items = Vec::with_capacity(o.items.len());
-    let mut subtotal: i128 = 0;
+    let mut subtotal = Some(0_i128);
     for (n, i) in o.items.iter().enumerate() {
-        let (line, value) = item(money, &format!("items[{n}]"), i)?;
+        let (line, value) = item(money, &format!("items[{n}]"), i);
         subtotal = value
-            .checked_mul(i128::from(i.quantity))
-            .and_then(|v| v.checked_add(subtotal))
-            .ok_or_else(out_of_range)?;
+            .and_then(|v| v.checked_mul(i128::from(i.quantity)))
+            .and_then(|v| v.checked_add(subtotal?));
         items.push(line);
     }
-    let subtotal = i64::try_from(subtotal).map_err(|_| out_of_range())?;
-    Ok((items, money.minor(&|| "items".into(), subtotal)?))
+    let subtotal = subtotal.and_then(|s| i64::try_from(s).ok());
+    if subtotal.is_none() {
+        money.warn("items: the lines' prices do not add up to an amount; subtotal left empty".into());
+    }
+    (items, subtotal.and_then(|s| money.minor(&|| "items".into(), s)))
 }
 
-fn discounts(money: &mut Money, o: &wire::Order) -> Result<Vec<Adjustment>, MapError> {
+fn discounts(money: &mut Money, o: &wire::Order) -> Vec<Adjustment> {
     let mut discounts = Vec::new();
     for (n, d) in o.discounts.iter().enumerate() {
         let field = format!("discounts[{n}].amount");
-        if let Some(mut a) = adjustment(money, &field, "discount", d.amount)? {
+        if let Some(mut a) = adjustment(money, &field, "discount", d.amount) {
             a.kind = text(&d.kind).unwrap_or_else(|| "discount".into());
             a.name = text(&d.name);
             a.code = text(&d.channel_discount_code).or_else(|| text(&d.reference_id));
             discounts.push(a);
         }
     }
-    Ok(discounts)
+    discounts
 }
 
-fn fees(money: &mut Money, o: &wire::Order) -> Result<Vec<Adjustment>, MapError> {
-    let mut fees = Vec::new();
-    for (field, kind, amount) in [
+fn fees(money: &mut Money, o: &wire::Order) -> Vec<Adjustment> {
+    [
         ("deliveryCost", "delivery", o.delivery_cost),
         ("serviceCharge", "service", o.service_charge),
         ("bagFee", "bag", o.bag_fee),
-    ] {
-        fees.extend(adjustment(money, field, kind, amount)?);
-    }
-    Ok(fees)
+    ]
+    .into_iter()
+    .filter_map(|(field, kind, amount)| adjustment(money, field, kind, amount))
+    .collect()
 }
 
-fn taxes(money: &mut Money, o: &wire::Order) -> Result<Vec<Adjustment>, MapError> {
+fn taxes(money: &mut Money, o: &wire::Order) -> Vec<Adjustment> {
     let mut taxes = Vec::new();
     for (n, t) in o.taxes.iter().enumerate() {
-        if let Some(mut a) = adjustment(money, &format!("taxes[{n}].total"), "tax", t.total)? {
+        if let Some(mut a) = adjustment(money, &format!("taxes[{n}].total"), "tax", t.total) {
             a.name = text(&t.name);
             a.code = t.tax_class_id.map(|c| c.to_string());
             taxes.push(a);
         }
     }
-    Ok(taxes)
+    taxes
 }
 
 /// The order's totals, and the amount paid if Deliverect says. The total is what was paid,
-/// else items - discounts + fees + tips; a difference between them is a warning.
+/// else items - discounts + fees + tips (0 if neither is known); a difference between them
+/// is a warning.
 fn totals(
     money: &mut Money,
     o: &wire::Order,
-    subtotal: MinorUnits,
+    subtotal: Option<MinorUnits>,
     discounts: &[Adjustment],
     fees: &[Adjustment],
     taxes: &[Adjustment],
-) -> Result<(Totals, Option<MinorUnits>), MapError> {
+) -> (Totals, Option<MinorUnits>) {
     let sum = |list: &[Adjustment]| MinorUnits::sum(list.iter().map(|a| a.amount));
     let discount_total = match o.discount_total {
-        Some(t) => Some(MinorUnits(
-            money.minor(&|| "discountTotal".into(), t)?.0.saturating_abs(),
-        )),
+        Some(t) => money
+            .minor(&|| "discountTotal".into(), t)
+            .map(|m| MinorUnits(m.0.saturating_abs())),
         None => sum(discounts),
     }
     .filter(|m| m.0 != 0);
     let tip = MinorUnits::sum([
-        money.opt(&|| "tip".into(), o.tip)?.unwrap_or_default(),
+        money.opt(&|| "tip".into(), o.tip).unwrap_or_default(),
         money
-            .opt(&|| "driverTip".into(), o.driver_tip)?
+            .opt(&|| "driverTip".into(), o.driver_tip)
             .unwrap_or_default(),
     ]);
     let (fee_total, tax_total) = (sum(fees), sum(taxes));
-    let expected = MinorUnits::sum([subtotal, fee_total.unwrap_or_default(), tip.unwrap_or_default()])
+    let expected = subtotal
+        .and_then(|s| MinorUnits::sum([s, fee_total.unwrap_or_default(), tip.unwrap_or_default()]))
         .and_then(|s| s.checked_sub(discount_total.unwrap_or_default()));
-    if tip.is_none() || fee_total.is_none() || tax_total.is_none() || expected.is_none() {
-        money
-            .converter
-            .warnings
-            .push("amounts add up beyond the representable range; sums left out".into());
+    if tip.is_none() || fee_total.is_none() || tax_total.is_none() {
+        money.warn("amounts add up beyond the representable range; sums left out".into());
     }
     let paid = money.opt(
         &|| "payment.amount".into(),
         o.payment.as_ref().and_then(|p| p.amount),
-    )?;
-    let total = paid
-        .or(expected)
-        .ok_or_else(|| MapError("no payment.amount, and the order's amounts do not add up".into()))?;
+    );
+    let total = paid.or(expected).unwrap_or_else(|| {
+        money.warn("total: no payment.amount, and the order's amounts do not add up; recorded as 0".into());
+        MinorUnits(0)
+    });
     if let Some(expected) = expected.filter(|e| *e != total) {
-        money.converter.warnings.push(format!(
+        money.warn(format!(
             "payment.amount {} differs from items - discounts + fees + tips ({})",
             total.0, expected.0
         ));
     }
     let totals = Totals {
-        subtotal: Some(subtotal),
+        subtotal,
         discount_total,
         fee_total: fee_total.filter(|m| m.0 != 0),
         tax_total: tax_total.filter(|m| m.0 != 0),
         tip: tip.filter(|m| m.0 != 0),
         total,
     };
-    Ok((totals, paid))
+    (totals, paid)
 }
 
 fn fulfilment(o: &wire::Order) -> Fulfilment {
@@ -447,22 +446,26 @@ mod tests {
     #[test]
     fn decimal_digits_rescale_to_the_currency() {
         let mut m = Money::new(2, "JPY".parse().unwrap());
-        assert_eq!(m.minor(&|| "x".into(), 150_000).unwrap(), MinorUnits(1500));
+        assert_eq!(m.minor(&|| "x".into(), 150_000), Some(MinorUnits(1500)));
         assert_eq!(
-            m.minor(&|| "x".into(), 150).unwrap(),
-            MinorUnits(2),
+            m.minor(&|| "x".into(), 150),
+            Some(MinorUnits(2)),
             "1.50 JPY rounds half-even to 2"
         );
         assert_eq!(
-            m.minor(&|| "x".into(), 250).unwrap(),
-            MinorUnits(2),
+            m.minor(&|| "x".into(), 250),
+            Some(MinorUnits(2)),
             "2.50 JPY rounds half-even to 2"
         );
         assert_eq!(m.converter.warnings.len(), 2);
         let mut m = Money::new(2, "KWD".parse().unwrap());
-        assert_eq!(m.minor(&|| "x".into(), 650).unwrap(), MinorUnits(6500));
-        assert!(m.minor(&|| "x".into(), i64::MAX).is_err());
+        assert_eq!(m.minor(&|| "x".into(), 650), Some(MinorUnits(6500)));
+        assert_eq!(
+            m.minor(&|| "x".into(), i64::MAX),
+            None,
+            "out of range: left empty"
+        );
         let mut m = Money::new(2, "EUR".parse().unwrap());
-        assert_eq!(m.minor(&|| "x".into(), -50).unwrap(), MinorUnits(-50));
+        assert_eq!(m.minor(&|| "x".into(), -50), Some(MinorUnits(-50)));
     }
 }

@@ -84,7 +84,7 @@ pub struct Item {
     #[serde(default)]
     pub name: String,
     /// Price of one unit, minor units.
-    pub price: i64,
+    pub price: Option<i64>,
     pub quantity: u32,
     #[serde(default, deserialize_with = "list_or_null")]
     pub sub_items: Vec<Item>,

@@ -6,8 +6,8 @@ use ordergate_shared::model::{OrderStatus, OrderType};
 use ordergate_shared::money::MinorUnits;
 use ordergate_shared::store::EventStore;
 use ordergate_testkit::{
-    api_event, api_event_json, expect_rejected, hmac_hex, json_body, memory_pipeline, payload, request,
-    stored_order, MemoryPipeline,
+    api_event, api_event_json, expect_quarantined, expect_rejected, hmac_hex, json_body, memory_pipeline,
+    payload, request, stored_order, MemoryPipeline,
 };
 use serde_json::{json, Value};
 
@@ -256,17 +256,33 @@ async fn test_orders_are_stored_flagged_and_accepted() {
 }
 
 #[tokio::test]
-async fn an_order_that_cannot_be_mapped_is_stored_and_reported_failed() {
+async fn a_location_without_a_currency_is_our_misconfiguration_503_and_nothing_stored() {
     let rx = memory_pipeline(Deliverect::new(config(None)), &json!({ "hmac_secret": SECRET }));
-    accept(&rx, NEW).await;
-    let view = rx.store().order("deliverect", ORDER_ID).await.unwrap();
-    assert!(view.state.unwrap().order.is_none());
-    assert!(view.trail[0].warnings[0].contains("no currency configured"));
-    let reason = view.trail[0].quarantined.as_deref().unwrap_or_default();
-    assert!(
-        reason.contains("no currency configured"),
-        "quarantined: {reason:?}"
+    let r = rx.handle(api_event(NEW)).await;
+    assert_eq!(
+        r.status(),
+        503,
+        "Deliverect retries a 503 until the currency is set"
     );
+    assert_eq!((rx.store().event_count(), rx.queue().jobs().len()), (0, 0));
+}
+
+#[tokio::test]
+async fn an_order_with_an_unreadable_essential_field_is_kept_answered_400_and_reported_failed() {
+    let rx = receiver();
+    let mut p = payload(NEW);
+    p["items"][0]["subItems"][1]["subItems"][0]["quantity"] = json!(-2);
+    let reason = expect_quarantined(&rx, &signed_payload(NEW, &p), "invalid_field").await;
+    assert!(
+        reason.contains("items[0].subItems[1].subItems[0].quantity"),
+        "{reason}"
+    );
+    let view = rx.store().order("deliverect", ORDER_ID).await.unwrap();
+    assert!(
+        view.state.is_none(),
+        "a quarantined event does not move the order"
+    );
+    assert_eq!(view.trail.len(), 1, "but is on its trail");
     let ack = &rx.queue().jobs()[0].ack;
     assert_eq!(
         (ack["action"].as_str(), ack["status"].as_i64()),
@@ -275,7 +291,7 @@ async fn an_order_that_cannot_be_mapped_is_stored_and_reported_failed() {
     assert!(ack["reason"]
         .as_str()
         .unwrap()
-        .contains("no currency configured for location"));
+        .contains("items[0].subItems[1].subItems[0].quantity"));
 }
 
 #[tokio::test]
@@ -338,34 +354,10 @@ async fn additional_keys_cover_rotation_and_staging_channel_links() {
 }
 
 #[tokio::test]
-async fn bad_input_is_400_with_the_field_named_and_nothing_stored() {
+async fn what_is_not_json_is_400_and_what_cannot_be_read_is_kept() {
     let rx = receiver();
     let sample = payload(NEW);
     expect_rejected(&rx, &signed(NEW, "{\"_id\": ", SECRET), 400, "invalid_json").await;
-
-    let mut p = sample.clone();
-    p.as_object_mut().unwrap().remove("_id");
-    expect_rejected(&rx, &signed_payload(NEW, &p), 400, "invalid_payload").await;
-
-    let mut p = sample.clone();
-    p["items"][0]["subItems"][1]["subItems"][0]["quantity"] = json!(-2);
-    let b = expect_rejected(&rx, &signed_payload(NEW, &p), 400, "invalid_field").await;
-    assert!(
-        b["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("items[0].subItems[1].subItems[0].quantity"),
-        "{b}"
-    );
-
-    let mut p = sample.clone();
-    p["status"] = json!("accepted");
-    expect_rejected(&rx, &signed_payload(NEW, &p), 400, "invalid_field").await;
-
-    let mut p = sample.clone();
-    p["items"][0]["price"] = json!(1e300);
-    expect_rejected(&rx, &signed_payload(NEW, &p), 400, "invalid_field").await;
-
     // 200 levels of subItems: refused before parsing (nesting limit), not a stack overflow.
     let mut deep = json!({"plu": "x", "name": "x", "price": 1, "quantity": 1, "subItems": []});
     for _ in 0..200 {
@@ -374,4 +366,36 @@ async fn bad_input_is_400_with_the_field_named_and_nothing_stored() {
     let mut p = sample.clone();
     p["items"] = json!([deep]);
     expect_rejected(&rx, &signed_payload(NEW, &p), 400, "too_deep").await;
+
+    // No order id: kept (deduped on the body's hash), no one to tell it failed.
+    let mut p = sample.clone();
+    p.as_object_mut().unwrap().remove("_id");
+    expect_quarantined(&rx, &signed_payload(NEW, &p), "invalid_payload").await;
+    let mut p = sample.clone();
+    p["status"] = json!("accepted");
+    expect_quarantined(&rx, &signed_payload(NEW, &p), "invalid_field").await;
+    assert_eq!(
+        rx.queue().jobs().len(),
+        1,
+        "only the one with an order id is reported"
+    );
+
+    // A price out of range is not essential: the order is stored, the price named.
+    let rx = receiver();
+    let mut p = sample.clone();
+    p["items"][0]["price"] = json!(1e300);
+    let r = rx.handle(request(&signed_payload(NEW, &p))).await;
+    assert_eq!(r.status(), 200, "{}", json_body(&r));
+    let view = rx.store().order("deliverect", ORDER_ID).await.unwrap();
+    let warnings = &view.trail[0].warnings;
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("items[0].price: unreadable")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        view.state.unwrap().order.unwrap().items[0].unit_price,
+        MinorUnits(0)
+    );
 }

@@ -17,7 +17,8 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
-use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus};
+use ordergate_shared::lenient::{self, Essential, Probe};
+use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretKeys, Secrets};
 use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
@@ -95,6 +96,16 @@ impl Config {
         })
     }
 
+    fn check_merchant(&self, merchant_id: &str) -> Result<(), ApiError> {
+        match &self.merchants {
+            Some(merchants) if !merchants.iter().any(|m| m == merchant_id) => Err(ApiError::Forbidden {
+                code: "unknown_merchant",
+                message: "merchant_id is not served by this endpoint".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     fn timezone(&self, merchant_id: &str) -> Tz {
         *self
             .merchant_timezones
@@ -157,10 +168,64 @@ fn parse_merchant_tokens(list: &str) -> Result<Vec<(&str, &str)>, ApiError> {
         .collect()
 }
 
+/// What identifies an OlaClick event and its order, and what the kitchen needs: the
+/// currency (amounts mean nothing without it), each line's product name and quantity, and
+/// each topping's name and quantity.
+pub const ESSENTIAL: Essential = Essential(&[
+    "event_type",
+    "event_id",
+    "merchant_id",
+    "data.order_id",
+    "data.cost_details.currency",
+    "data.order_details[].quantity",
+    "data.order_details[].product.name",
+    "data.order_details[].product.toppings[].name",
+    "data.order_details[].product.toppings[].quantity",
+]);
+
+/// The order change an event's `data` describes, read leniently.
+fn read_change(kind: EventType, data: &[u8], tz: Tz) -> Result<(OrderChange, Vec<String>), ApiError> {
+    let mut warnings = Vec::new();
+    let stage = match kind {
+        EventType::OrderCreated => 0,
+        EventType::OrderUpdated => 1,
+        EventType::OrderDeleted => 2,
+    };
+    let full = lenient::read_owned::<OrderData>(data, "data", &ESSENTIAL, &mut warnings);
+    let (order_id, status, order) = match (kind, full) {
+        (EventType::OrderDeleted, Ok(full)) => {
+            let (order, w) = map::order(&full, tz, Some((OrderStatus::Cancelled, "deleted")));
+            warnings.extend(w);
+            (order.order_id.clone(), OrderStatus::Cancelled, Some(order))
+        }
+        // A deletion may carry only the order's id.
+        (EventType::OrderDeleted, Err(_)) => {
+            let r: OrderRef = parse_json_at(data, "data")?;
+            (r.order_id, OrderStatus::Cancelled, None)
+        }
+        (_, full) => {
+            let (order, w) = map::order(&full?, tz, None);
+            warnings.extend(w);
+            (order.order_id.clone(), order.status, Some(order))
+        }
+    };
+    let change = OrderChange {
+        order_id,
+        status: Some(status),
+        stage,
+        order,
+    };
+    Ok((change, warnings))
+}
+
 impl Provider for OlaClick {
     const NAME: &'static str = "olaclick";
     const TEMPLATE_NAME: &'static str = "OlaClick";
     type Ack = job::Ack;
+    const ESSENTIAL: Essential = ESSENTIAL;
+    /// Not 2xx: in sync mode a 2xx is the acknowledgement, and the restaurant does not
+    /// have an order we could not read.
+    const QUARANTINE_STATUS: u16 = 422;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let header_value = secrets.get(AUTH_HEADER_VALUE);
@@ -225,45 +290,16 @@ impl Provider for OlaClick {
                 "order_created, order_updated or order_deleted",
             )
         })?;
-        if let Some(merchants) = &self.config.merchants {
-            if !merchants.contains(&envelope.merchant_id) {
-                return Err(ApiError::Forbidden {
-                    code: "unknown_merchant",
-                    message: "merchant_id is not served by this endpoint".into(),
-                });
-            }
-        }
+        self.config.check_merchant(&envelope.merchant_id)?;
         let tz = self.config.timezone(&envelope.merchant_id);
-        let data = envelope.data.get().as_bytes();
-        let (order_id, status, order, warnings) = match kind {
-            EventType::OrderCreated | EventType::OrderUpdated => {
-                let (order, warnings) = map::order(&parse_json_at::<OrderData>(data, "data")?, tz, None)?;
-                (order.order_id.clone(), order.status, Some(order), warnings)
-            }
-            // A deletion may carry the whole order or only its id.
-            EventType::OrderDeleted => match parse_json_at::<OrderData>(data, "data") {
-                Ok(full) => {
-                    let (order, warnings) = map::order(&full, tz, Some((OrderStatus::Cancelled, "deleted")))?;
-                    (
-                        order.order_id.clone(),
-                        OrderStatus::Cancelled,
-                        Some(order),
-                        warnings,
-                    )
-                }
-                Err(_) => {
-                    let r: OrderRef = parse_json_at(data, "data")?;
-                    (r.order_id, OrderStatus::Cancelled, None, Vec::new())
-                }
-            },
-        };
+        let (change, warnings) = read_change(kind, envelope.data.get().as_bytes(), tz)?;
         let ack = match self.config.ack_mode {
             AckMode::Sync => job::Ack::Sync,
             AckMode::Async => job::Ack::Async {
                 event_id: envelope.event_id.clone(),
                 event_type: kind.as_str().to_owned(),
                 merchant_id: envelope.merchant_id.clone(),
-                order_id: order_id.clone(),
+                order_id: change.order_id.clone(),
             },
         };
         Ok(Normalized {
@@ -271,22 +307,25 @@ impl Provider for OlaClick {
             event_type: kind.as_str().to_owned(),
             location_id: Some(envelope.merchant_id),
             occurred_at: None,
-            change: Some(OrderChange {
-                order_id,
-                status: Some(status),
-                stage: match kind {
-                    EventType::OrderCreated => 0,
-                    EventType::OrderUpdated => 1,
-                    EventType::OrderDeleted => 2,
-                },
-                order,
-            }),
+            change: Some(change),
             detail: None,
             blobs: Vec::new(),
             ack,
             warnings,
             quarantine: None,
         })
+    }
+
+    /// Kept under its `event_id` with its order and merchant; not acknowledged (in sync
+    /// mode the 4xx tells OlaClick the restaurant does not have the order).
+    fn quarantine(&self, delivery: &Delivery<'_>, _reason: &ApiError) -> Quarantine<job::Ack> {
+        let probe = Probe::new(delivery.body);
+        Quarantine {
+            dedupe_key: probe.id(&["event_id"]),
+            order_id: probe.id(&["data", "order_id"]),
+            location_id: probe.id(&["merchant_id"]),
+            ack: None,
+        }
     }
 
     /// In sync mode this body is OlaClick's acknowledgement of `event_id`.

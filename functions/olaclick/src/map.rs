@@ -7,7 +7,6 @@ use chrono_tz::Tz;
 use ordergate_shared::model::{Adjustment, Customer, Item, Order, OrderStatus, OrderType, Payment, Totals};
 use ordergate_shared::money::{Converter, MajorAmount, MinorUnits};
 use ordergate_shared::time::Timestamp;
-use ordergate_shared::ApiError;
 
 use crate::wire::{OrderData, OrderDetail, Topping};
 
@@ -45,20 +44,20 @@ fn non_zero(m: Option<MinorUnits>) -> Option<MinorUnits> {
     m.filter(|m| m.0 != 0)
 }
 
-fn topping(money: &mut Converter, i: usize, j: usize, t: &Topping) -> Result<Item, ApiError> {
+fn topping(money: &mut Converter, i: usize, j: usize, t: &Topping) -> Item {
     let at = |f: &str| format!("data.order_details[{i}].product.toppings[{j}].{f}");
-    Ok(Item {
+    Item {
         name: t.name.clone(),
         sku: t.sku.clone(),
         quantity: t.quantity,
-        unit_price: money.minor(&|| at("unit_price"), t.unit_price)?,
-        unit_regular_price: money.opt(&|| at("unit_regular_price"), t.unit_regular_price)?,
-        unit_discount: non_zero(money.opt(&|| at("discount"), t.discount)?),
+        unit_price: money.or_zero(&|| at("unit_price"), t.unit_price),
+        unit_regular_price: money.opt(&|| at("unit_regular_price"), t.unit_regular_price),
+        unit_discount: non_zero(money.opt(&|| at("discount"), t.discount)),
         ..Item::default()
-    })
+    }
 }
 
-fn line(money: &mut Converter, i: usize, d: &OrderDetail) -> Result<Item, ApiError> {
+fn line(money: &mut Converter, i: usize, d: &OrderDetail) -> Item {
     let at = |f: &str| format!("data.order_details[{i}].{f}");
     let p = &d.product;
     let modifiers = p
@@ -66,28 +65,24 @@ fn line(money: &mut Converter, i: usize, d: &OrderDetail) -> Result<Item, ApiErr
         .iter()
         .enumerate()
         .map(|(j, t)| topping(money, i, j, t))
-        .collect::<Result<_, _>>()?;
-    Ok(Item {
+        .collect();
+    Item {
         name: p.name.clone(),
         sku: p.sku.clone(),
         quantity: d.quantity,
-        unit_price: money.minor(&|| at("product.unit_price"), p.unit_price)?,
-        unit_regular_price: money.opt(&|| at("product.unit_regular_price"), p.unit_regular_price)?,
-        unit_discount: non_zero(money.opt(&|| at("product.unit_discount"), p.unit_discount)?),
-        line_total: money.opt(&|| at("total"), d.total)?,
-        modifiers_total: money.opt(&|| at("product.toppings_price"), p.toppings_price)?,
+        unit_price: money.or_zero(&|| at("product.unit_price"), p.unit_price),
+        unit_regular_price: money.opt(&|| at("product.unit_regular_price"), p.unit_regular_price),
+        unit_discount: non_zero(money.opt(&|| at("product.unit_discount"), p.unit_discount)),
+        line_total: money.opt(&|| at("total"), d.total),
+        modifiers_total: money.opt(&|| at("product.toppings_price"), p.toppings_price),
         notes: d.comment.clone(),
         modifiers,
         attributes: BTreeMap::new(),
-    })
+    }
 }
 
 /// Maps one OlaClick order; `status_override` is used for `order_deleted`.
-pub fn order(
-    data: &OrderData,
-    tz: Tz,
-    status_override: Option<(OrderStatus, &str)>,
-) -> Result<(Order, Vec<String>), ApiError> {
+pub fn order(data: &OrderData, tz: Tz, status_override: Option<(OrderStatus, &str)>) -> (Order, Vec<String>) {
     let c = &data.cost_details;
     let mut money = Converter::new(c.currency);
     let items: Vec<Item> = data
@@ -95,9 +90,9 @@ pub fn order(
         .iter()
         .enumerate()
         .map(|(i, d)| line(&mut money, i, d))
-        .collect::<Result<_, _>>()?;
+        .collect();
 
-    let (discounts, fees, totals, tendered) = amounts(&mut money, data)?;
+    let (discounts, fees, totals, tendered) = amounts(&mut money, data);
     check_sums(&mut money.warnings, &items, &discounts, &totals);
     let status_raw = data.status.clone().unwrap_or_default();
     let (status, status_raw) = match status_override {
@@ -143,7 +138,7 @@ pub fn order(
         test: false,
         attributes: attributes(data),
     };
-    Ok((order, money.warnings))
+    (order, money.warnings)
 }
 
 /// `cost_details`: discounts, fees, totals, and the cash tendered.
@@ -151,21 +146,21 @@ pub fn order(
 fn amounts(
     money: &mut Converter,
     data: &OrderData,
-) -> Result<(Vec<Adjustment>, Vec<Adjustment>, Totals, Option<MinorUnits>), ApiError> {
+) -> (Vec<Adjustment>, Vec<Adjustment>, Totals, Option<MinorUnits>) {
     let c = &data.cost_details;
     let mut amount =
         |name: &str, a: &Option<MajorAmount>| money.opt(&|| format!("data.cost_details.{name}"), *a);
-    let products = amount("products_price", &c.products_price)?;
-    let toppings = amount("toppings_price", &c.toppings_price)?;
-    let tip = amount("tip", &c.tip)?;
-    let tendered = amount("amount_received", &c.amount_received)?;
+    let products = amount("products_price", &c.products_price);
+    let toppings = amount("toppings_price", &c.toppings_price);
+    let tip = amount("tip", &c.tip);
+    let tendered = amount("amount_received", &c.amount_received);
     let mut discounts = Vec::new();
     for (kind, a) in [
         ("coupon", &c.coupon_discount),
         ("products", &c.products_discount),
         ("toppings", &c.toppings_discount),
     ] {
-        if let Some(amount) = non_zero(amount(&format!("{kind}_discount"), a)?) {
+        if let Some(amount) = non_zero(amount(&format!("{kind}_discount"), a)) {
             let code = (kind == "coupon")
                 .then(|| data.coupon.as_ref().and_then(|c| c.code.clone()))
                 .flatten();
@@ -179,7 +174,7 @@ fn amounts(
     }
     let mut fees = Vec::new();
     for (kind, a) in [("delivery", &c.delivery_price), ("packaging", &c.packaging_price)] {
-        if let Some(amount) = non_zero(amount(&format!("{kind}_price"), a)?) {
+        if let Some(amount) = non_zero(amount(&format!("{kind}_price"), a)) {
             fees.push(Adjustment {
                 kind: kind.into(),
                 name: None,
@@ -188,7 +183,7 @@ fn amounts(
             });
         }
     }
-    let total = money.minor(&|| "data.cost_details.total".into(), c.total)?;
+    let total = money.or_zero(&|| "data.cost_details.total".into(), c.total);
     let subtotal = match (products, toppings) {
         (None, None) => None,
         (p, t) => MinorUnits::sum([p.unwrap_or_default(), t.unwrap_or_default()]),
@@ -201,7 +196,7 @@ fn amounts(
         tip,
         total,
     };
-    Ok((discounts, fees, totals, tendered))
+    (discounts, fees, totals, tendered)
 }
 
 /// Coupon and timing details the canonical order has no field for, kept as text.

@@ -110,7 +110,7 @@ pub struct CostDetails {
     pub tip: Option<MajorAmount>,
     pub toppings_discount: Option<MajorAmount>,
     pub toppings_price: Option<MajorAmount>,
-    pub total: MajorAmount,
+    pub total: Option<MajorAmount>,
     pub amount_received: Option<MajorAmount>,
 }
 
@@ -130,7 +130,7 @@ pub struct Product {
     #[serde(default)]
     pub toppings: Vec<Topping>,
     pub unit_discount: Option<MajorAmount>,
-    pub unit_price: MajorAmount,
+    pub unit_price: Option<MajorAmount>,
     pub unit_regular_price: Option<MajorAmount>,
     pub toppings_price: Option<MajorAmount>,
 }
@@ -142,6 +142,6 @@ pub struct Topping {
     pub quantity: u32,
     #[serde(default, deserialize_with = "opt_string_or_number")]
     pub sku: Option<String>,
-    pub unit_price: MajorAmount,
+    pub unit_price: Option<MajorAmount>,
     pub unit_regular_price: Option<MajorAmount>,
 }

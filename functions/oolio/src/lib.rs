@@ -14,8 +14,8 @@ pub mod svix;
 pub mod wire;
 
 use ordergate_shared::config;
-use ordergate_shared::error::{parse_json, parse_json_at};
-use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus};
+use ordergate_shared::lenient::{self, Essential, Probe as BodyProbe, Scratch, Wire};
+use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretKeys, Secrets};
@@ -118,11 +118,13 @@ pub fn classify(probe: &Probe<'_>) -> Kind {
         return Kind::ReservationUpdated;
     }
     if let Some(data) = probe.data {
+        // The status only refines the kind: one of another type still makes an order.
         #[derive(serde::Deserialize)]
-        struct Shape {
+        struct Shape<'a> {
             id: Option<serde::de::IgnoredAny>,
             items: Option<serde::de::IgnoredAny>,
-            status: Option<String>,
+            #[serde(borrow)]
+            status: Option<&'a serde_json::value::RawValue>,
         }
         if let Ok(Shape {
             id: Some(_),
@@ -130,7 +132,8 @@ pub fn classify(probe: &Probe<'_>) -> Kind {
             status,
         }) = serde_json::from_str::<Shape>(data.get())
         {
-            return Kind::Order(status.as_deref().map_or(OrderStatus::Unknown, map::status));
+            let status = status.and_then(|s| serde_json::from_str::<&str>(s.get()).ok());
+            return Kind::Order(status.map_or(OrderStatus::Unknown, map::status));
         }
     }
     Kind::Unclassified
@@ -173,10 +176,33 @@ impl Oolio {
     }
 }
 
+/// What identifies an Oolio order, and what the kitchen needs: each item's name and
+/// quantity, its included items' names and quantities, and the chosen variants' names.
+/// The event is identified by the `svix-id` header and its `type` (orders, which have
+/// none, by their shape).
+pub const ESSENTIAL: Essential = Essential(&[
+    "type",
+    "data.id",
+    "data.items[].name",
+    "data.items[].quantity",
+    "data.items[].includedItems[].name",
+    "data.items[].includedItems[].quantity",
+    "data.items[].options[].variants[].name",
+    "data.items[].includedItems[].options[].variants[].name",
+]);
+
+/// [`Probe`] read leniently (it borrows `data` from the body).
+struct ProbeWire;
+
+impl Wire for ProbeWire {
+    type Of<'b> = Probe<'b>;
+}
+
 impl Provider for Oolio {
     const NAME: &'static str = "oolio";
     const TEMPLATE_NAME: &'static str = "Oolio";
     type Ack = job::Ack;
+    const ESSENTIAL: Essential = ESSENTIAL;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let keys = secrets
@@ -196,25 +222,26 @@ impl Provider for Oolio {
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
         let id =
             svix::message_id(delivery)?.ok_or_else(|| ApiError::Unauthorized("missing svix-id".into()))?;
-        let probe: Probe = parse_json(delivery.body)?;
+        let mut warnings = Vec::new();
+        let scratch = Scratch::default();
+        let probe = lenient::read::<ProbeWire>(delivery.body, "", &ESSENTIAL, &scratch, &mut warnings)?;
         let kind = classify(&probe);
         let mut location_id = probe
             .location_id
             .clone()
             .or_else(|| probe.pos_location_id.clone());
         let mut change = None;
-        let mut warnings = Vec::new();
         let mut quarantine = None;
         match kind {
             Kind::Order(status) => {
                 let data = probe.data.map(|d| d.get().as_bytes()).unwrap_or(b"null");
-                let order: wire::Order = parse_json_at(data, "data")?;
+                let order: wire::Order = lenient::read_owned(data, "data", &ESSENTIAL, &mut warnings)?;
                 let status = match (status, order.status.as_deref()) {
                     (OrderStatus::Unknown, Some(raw)) => map::status(raw),
                     (s, _) => s,
                 };
-                let (snapshot, w) = map::order(&order, status, self.config.currency)?;
-                warnings = w;
+                let (snapshot, w) = map::order(&order, status, self.config.currency);
+                warnings.extend(w);
                 location_id = order.pos_location_id.clone().or(location_id);
                 change = Some(OrderChange {
                     order_id: order.id.clone(),
@@ -225,16 +252,18 @@ impl Provider for Oolio {
             }
             Kind::LocationConnected | Kind::LocationDisconnected | Kind::LocationUpdated => {
                 let data = probe.data.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
-                let location: wire::Location = parse_json_at(data, "data")?;
+                let location: wire::Location = lenient::read_owned(data, "data", &ESSENTIAL, &mut warnings)?;
                 location_id = location.pos_location_id.clone().or(location_id);
             }
             Kind::ReservationsPartnerConnected | Kind::ReservationsPartnerDisconnected => {
-                let partner: wire::ReservationsPartner = parse_json(delivery.body)?;
+                let partner: wire::ReservationsPartner =
+                    lenient::read_owned(delivery.body, "", &ESSENTIAL, &mut warnings)?;
                 location_id = partner.pos_location_id.clone().or(location_id);
             }
             Kind::ProductsAvailability => {
                 let data = probe.data.map(|d| d.get().as_bytes()).unwrap_or(b"{}");
-                let availability: wire::ProductsAvailability = parse_json_at(data, "data")?;
+                let availability: wire::ProductsAvailability =
+                    lenient::read_owned(data, "data", &ESSENTIAL, &mut warnings)?;
                 location_id = availability.pos_location_id.or(location_id);
             }
             Kind::ReservationUpdated | Kind::WalkInCreated => {}
@@ -261,6 +290,20 @@ impl Provider for Oolio {
             warnings,
             quarantine,
         })
+    }
+
+    /// Kept under its `svix-id` with the order and location it names, and answered 2xx:
+    /// Svix retries the same bytes (which cannot help) and disables a failing endpoint.
+    fn quarantine(&self, delivery: &Delivery<'_>, _reason: &ApiError) -> Quarantine<job::Ack> {
+        let probe = BodyProbe::new(delivery.body);
+        Quarantine {
+            dedupe_key: svix::message_id(delivery).ok().flatten().map(str::to_owned),
+            order_id: probe.id(&["data", "id"]),
+            location_id: probe
+                .id(&["location_id"])
+                .or_else(|| probe.id(&["data", "posLocationId"])),
+            ack: None,
+        }
     }
 }
 #[cfg(feature = "ack")]

@@ -8,7 +8,6 @@ use ordergate_shared::model::{
 };
 use ordergate_shared::money::{Converter, Currency, MinorUnits};
 use ordergate_shared::time::Timestamp;
-use ordergate_shared::ApiError;
 
 use crate::wire;
 
@@ -34,7 +33,7 @@ fn product_attrs(
 }
 
 /// Options and their chosen variants become modifiers ("cooking type: Scrambled").
-fn options(money: &mut Converter, path: &str, options: &[wire::ItemOption]) -> Result<Vec<Item>, ApiError> {
+fn options(money: &mut Converter, path: &str, options: &[wire::ItemOption]) -> Vec<Item> {
     let mut out = Vec::new();
     for (o, option) in options.iter().enumerate() {
         for (v, variant) in option.variants.iter().enumerate() {
@@ -52,27 +51,22 @@ fn options(money: &mut Converter, path: &str, options: &[wire::ItemOption]) -> R
                     None => variant.name.clone(),
                 },
                 quantity: 1,
-                unit_price: money.scaled(
+                unit_price: money.scaled_or_zero(
                     &|| format!("{path}.options[{o}].variants[{v}].price"),
-                    variant.price,
+                    Some(variant.price),
                     2,
-                )?,
+                ),
                 attributes,
                 ..Item::default()
             });
         }
     }
-    Ok(out)
+    out
 }
 
-fn item(
-    money: &mut Converter,
-    n: usize,
-    i: &wire::OrderItem,
-    taxes: &mut Vec<Adjustment>,
-) -> Result<Item, ApiError> {
+fn item(money: &mut Converter, n: usize, i: &wire::OrderItem, taxes: &mut Vec<Adjustment>) -> Item {
     let path = format!("data.items[{n}]");
-    let mut modifiers = options(money, &path, &i.options)?;
+    let mut modifiers = options(money, &path, &i.options);
     for (k, inc) in i.included_items.iter().enumerate() {
         let at = format!("{path}.includedItems[{k}]");
         let mut attributes = BTreeMap::from([("included".to_owned(), "true".to_owned())]);
@@ -81,14 +75,17 @@ fn item(
             name: inc.name.clone(),
             sku: sku(&inc.product_ids),
             quantity: inc.quantity,
-            unit_price: money.scaled(&|| format!("{at}.unitPrice"), inc.unit_price, 2)?,
-            modifiers: options(money, &at, &inc.options)?,
+            unit_price: money.scaled_or_zero(&|| format!("{at}.unitPrice"), Some(inc.unit_price), 2),
+            modifiers: options(money, &at, &inc.options),
             attributes,
             ..Item::default()
         });
     }
     for (k, t) in i.taxes.iter().enumerate() {
-        if let Some(amount) = t.amount {
+        let amount = t
+            .amount
+            .and_then(|a| money.scaled(&|| format!("{path}.taxes[{k}].amount"), a, 2));
+        if let Some(amount) = amount {
             taxes.push(Adjustment {
                 kind: if t.is_tax_inclusive == Some(true) {
                     "tax_inclusive"
@@ -98,7 +95,7 @@ fn item(
                 .into(),
                 name: t.name.clone(),
                 code: t.pos_id.clone(),
-                amount: money.scaled(&|| format!("{path}.taxes[{k}].amount"), amount, 2)?,
+                amount,
             });
         }
     }
@@ -115,31 +112,26 @@ fn item(
         put_json(&mut attributes, "measured_by", m);
     }
     put_list(&mut attributes, "surcounts", &i.surcounts);
-    Ok(Item {
+    Item {
         name: i.name.clone(),
         sku: sku(&i.product_ids),
         quantity: i.quantity,
-        unit_price: money.scaled(&|| format!("{path}.unitPrice"), i.unit_price, 2)?,
+        unit_price: money.scaled_or_zero(&|| format!("{path}.unitPrice"), i.unit_price, 2),
         line_total: i
             .total_after_surcounts
-            .map(|t| money.scaled(&|| format!("{path}.totalAfterSurcounts"), t, 2))
-            .transpose()?,
+            .and_then(|t| money.scaled(&|| format!("{path}.totalAfterSurcounts"), t, 2)),
         notes: i.item_notes.clone(),
         modifiers,
         attributes,
         ..Item::default()
-    })
+    }
 }
 
 fn sku(ids: &Option<wire::ProductIds>) -> Option<String> {
     ids.as_ref().and_then(|p| p.sku.clone().or_else(|| p.plu.clone()))
 }
 
-pub fn order(
-    o: &wire::Order,
-    status: OrderStatus,
-    currency: Currency,
-) -> Result<(Order, Vec<String>), ApiError> {
+pub fn order(o: &wire::Order, status: OrderStatus, currency: Currency) -> (Order, Vec<String>) {
     let mut money = Converter::new(currency);
     let mut taxes = Vec::new();
     let items = o
@@ -147,16 +139,19 @@ pub fn order(
         .iter()
         .enumerate()
         .map(|(n, i)| item(&mut money, n, i, &mut taxes))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (fees, discounts) = surcounts(&mut money, o)?;
+        .collect::<Vec<_>>();
+    let (fees, discounts) = surcounts(&mut money, o);
     // Oolio sends no order total: it is the items' totals after their surcounts.
     let line_amounts: Option<Vec<MinorUnits>> = items
         .iter()
         .map(|i| i.line_total.or_else(|| i.unit_price.times(i.quantity)))
         .collect();
-    let lines = line_amounts
-        .and_then(MinorUnits::sum)
-        .ok_or_else(|| ApiError::bad_request("invalid_amount", "the items' amounts add up beyond range"))?;
+    let lines = line_amounts.and_then(MinorUnits::sum).unwrap_or_else(|| {
+        money
+            .warnings
+            .push("the items' amounts add up beyond range; total recorded as 0".into());
+        MinorUnits(0)
+    });
     let tax_total = MinorUnits::sum(taxes.iter().map(|t| t.amount));
     if tax_total.is_none() {
         money
@@ -210,14 +205,14 @@ pub fn order(
         test: false,
         attributes: attributes(o),
     };
-    Ok((order, money.warnings))
+    (order, money.warnings)
 }
 
 /// Order-level surcounts (already included in the items' totals): fees, except those that
 /// take money off — named as a discount (the doc's "10% discount") or negative — which are
 /// discounts, with a positive amount. Returns (fees, discounts).
 #[allow(clippy::type_complexity)] // the two lists, named at the call site
-fn surcounts(money: &mut Converter, o: &wire::Order) -> Result<(Vec<Adjustment>, Vec<Adjustment>), ApiError> {
+fn surcounts(money: &mut Converter, o: &wire::Order) -> (Vec<Adjustment>, Vec<Adjustment>) {
     let (mut fees, mut discounts) = (Vec::new(), Vec::new());
     for (k, s) in o.surcounts.iter().enumerate() {
         let Some(amount) = s.amount.filter(|a| *a != 0) else {
@@ -228,7 +223,9 @@ fn surcounts(money: &mut Converter, o: &wire::Order) -> Result<(Vec<Adjustment>,
             .as_deref()
             .is_some_and(|n| n.to_ascii_lowercase().contains("discount"));
         let is_discount = named_discount || amount < 0;
-        let minor = money.scaled(&|| format!("data.surcounts[{k}].amount"), amount, 2)?;
+        let Some(minor) = money.scaled(&|| format!("data.surcounts[{k}].amount"), amount, 2) else {
+            continue;
+        };
         let adjustment = Adjustment {
             kind: if is_discount { "discount" } else { "surcount" }.into(),
             name: s.name.clone(),
@@ -245,7 +242,7 @@ fn surcounts(money: &mut Converter, o: &wire::Order) -> Result<(Vec<Adjustment>,
             fees.push(adjustment);
         }
     }
-    Ok((fees, discounts))
+    (fees, discounts)
 }
 
 fn address(a: &wire::ConsumerAddress) -> Address {

@@ -51,7 +51,7 @@ pub struct PartnerLinks {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReservationsPartner {
-    pub is_active: bool,
+    pub is_active: Option<bool>,
     pub partner_location_id: Option<String>,
     pub pos_identifier: Option<String>,
     pub pos_location_id: Option<String>,
@@ -140,7 +140,8 @@ pub struct OrderItem {
     pub total_before_surcounts: Option<i64>,
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    pub unit_price: i64,
+    #[serde(default, deserialize_with = "opt_lenient_int")]
+    pub unit_price: Option<i64>,
 }
 
 /// A product included in an item (a meal's components), with its own options.

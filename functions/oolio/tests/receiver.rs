@@ -6,7 +6,8 @@ use ordergate_shared::model::{OrderStatus, OrderType};
 use ordergate_shared::money::MinorUnits;
 use ordergate_shared::store::EventStore;
 use ordergate_testkit::{
-    api_event_json, expect_rejected, json_body, memory_pipeline, payload, request, MemoryPipeline,
+    api_event_json, expect_quarantined, expect_rejected, json_body, memory_pipeline, payload, request,
+    MemoryPipeline,
 };
 use serde_json::{json, Value};
 
@@ -342,29 +343,54 @@ async fn a_rotated_secret_keeps_both_keys_valid() {
 }
 
 #[tokio::test]
-async fn malformed_orders_are_400_with_nothing_stored() {
+async fn unreadable_orders_are_kept_quarantined_with_a_2xx_and_only_non_json_is_refused() {
     let rx = receiver();
     let mut body: Value = payload("oolio/order_created.json");
     body["data"]["items"]["quantity"] = json!(-1);
-    let b = expect_rejected(
+    let reason = expect_quarantined(
         &rx,
         &fresh_with("oolio/order_created.json", "msg_bad", &body),
-        400,
         "invalid_field",
     )
     .await;
-    assert!(b["message"].as_str().unwrap().starts_with("data.items"), "{b}");
+    assert!(reason.contains("data.items"), "{reason}");
+    let stored = rx.store().event("oolio", "msg_bad").await.unwrap().unwrap();
+    assert_eq!(
+        stored.event.change.map(|c| c.order_id).as_deref(),
+        Some(ORDER_ID),
+        "on the order's trail"
+    );
+    assert!(rx.queue().jobs().is_empty(), "nothing to acknowledge");
+    // A surcount's amount is not essential: the order is stored, the amount named.
     let mut body: Value = payload("oolio/order_created.json");
     body["data"]["items"]["surcounts"]["amount"] = json!("ten");
-    expect_rejected(
-        &rx,
-        &fresh_with("oolio/order_created.json", "msg_bad2", &body),
-        400,
-        "invalid_field",
-    )
-    .await;
+    let r = rx
+        .handle(request(&fresh_with(
+            "oolio/order_created.json",
+            "msg_bad2",
+            &body,
+        )))
+        .await;
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["x-ordergate-quarantined"].to_str().unwrap()
+        ),
+        (200, "false")
+    );
+    let stored = rx.store().event("oolio", "msg_bad2").await.unwrap().unwrap();
+    assert!(
+        stored
+            .event
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("data.items.surcounts.amount: unreadable")),
+        "{:?}",
+        stored.event.warnings
+    );
     let mut event = fresh("oolio/order_created.json");
     event["body"] = json!("not json");
     let event = signed_at(event, SECRET, 0);
+    let rx = receiver();
     expect_rejected(&rx, &event, 400, "invalid_json").await;
 }

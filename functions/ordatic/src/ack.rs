@@ -73,11 +73,9 @@ fn full_order_status(status: Option<&str>) -> OrderStatus {
     }
 }
 
-/// Cents in the fetched order → minor units (an amount out of range fails the job).
-fn cents(money: &mut Converter, field: &str, cents: i64) -> Result<MinorUnits, AckError> {
-    money
-        .scaled(&|| field.to_owned(), cents, 2)
-        .map_err(|e| AckError::Permanent(format!("ordatic order amount {e}")))
+/// Cents in the fetched order → minor units (an amount out of range is 0, with a warning).
+fn cents(money: &mut Converter, field: &str, cents: i64) -> MinorUnits {
+    money.scaled_or_zero(&|| field.to_owned(), Some(cents), 2)
 }
 
 /// Where and what to report back when an order is accepted.
@@ -190,7 +188,7 @@ impl OrdaticAck {
             name: i.name.clone(),
             sku: i.sku.clone(),
             quantity: i.quantity.unwrap_or(1),
-            unit_price: cents(money, &format!("{path}.price"), i.price.unwrap_or_default())?,
+            unit_price: cents(money, &format!("{path}.price"), i.price.unwrap_or_default()),
             modifiers: i
                 .modifiers
                 .iter()
@@ -224,7 +222,7 @@ impl OrdaticAck {
             .collect::<Option<Vec<_>>>()
             .and_then(MinorUnits::sum)
             .ok_or_else(|| AckError::Permanent("ordatic order: amounts add up beyond range".into()))?;
-        let total = o.total.map(|t| cents(&mut money, "total", t)).transpose()?;
+        let total = o.total.map(|t| cents(&mut money, "total", t));
         let mut attributes = BTreeMap::new();
         if raw.len() <= MAX_RAW {
             attributes.insert("ordatic_order".to_owned(), raw.to_owned());

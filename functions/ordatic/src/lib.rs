@@ -15,7 +15,8 @@ pub mod wire;
 
 use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
-use ordergate_shared::model::{DedupeKey, EventDetail, Normalized, OrderChange};
+use ordergate_shared::lenient::{self, Essential, Probe, Scratch, Wire};
+use ordergate_shared::model::{DedupeKey, EventDetail, Normalized, OrderChange, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretKeys, Secrets};
@@ -66,10 +67,23 @@ impl Ordatic {
     }
 }
 
+/// What identifies an Ordatic event and its order (its events carry no order content: the
+/// ack worker fetches it), and a refund's id.
+pub const ESSENTIAL: Essential =
+    Essential(&["eventType", "storeId", "data", "data.orderId", "data.refund.id"]);
+
+/// [`ProofData`] read leniently (the proof is borrowed from the body: it can be megabytes).
+struct ProofWire;
+
+impl Wire for ProofWire {
+    type Of<'b> = ProofData<'b>;
+}
+
 impl Provider for Ordatic {
     const NAME: &'static str = "ordatic";
     const TEMPLATE_NAME: &'static str = "Ordatic";
     type Ack = job::Ack;
+    const ESSENTIAL: Essential = ESSENTIAL;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let Some(expected) = secrets.get(AUTHORIZATION) else {
@@ -93,10 +107,12 @@ impl Provider for Ordatic {
             ApiError::unknown_event_type("eventType", &envelope.event_type, "an Ordatic event")
         })?;
         let data = envelope.data.get().as_bytes();
+        let mut warnings = Vec::new();
+        let scratch = Scratch::default();
         // A proof carries megabytes: read it once, with its order id, instead of twice.
         let (order, proof) = match kind {
             EventType::RiderProofDelivery => {
-                let p: ProofData = parse_json_at(data, "data")?;
+                let p = lenient::read::<ProofWire>(data, "data", &ESSENTIAL, &scratch, &mut warnings)?;
                 (
                     OrderRef {
                         order_id: p.order_id.clone(),
@@ -110,24 +126,28 @@ impl Provider for Ordatic {
         if kind.is_rider() {
             key = format!("{key}:{}", &delivery.body_sha256()[..16]);
         }
-        let mut warnings = Vec::new();
         let (detail, blobs) = match kind {
             EventType::RiderProofDelivery => {
-                let proof = proof.expect("read above for this event type");
-                match map::proof(Self::NAME, &key, &proof.proof_delivery)? {
-                    map::Proof::Image(blob) => (
+                let encoded = proof.and_then(|p| p.proof_delivery).unwrap_or_default();
+                match map::proof(Self::NAME, &key, &encoded) {
+                    Ok(map::Proof::Image(blob)) => (
                         Some(EventDetail::ProofOfDelivery {
                             image: blob.reference.clone(),
                         }),
                         vec![blob],
                     ),
-                    map::Proof::Link(url) => (Some(EventDetail::ProofOfDeliveryLink { url }), Vec::new()),
+                    Ok(map::Proof::Link(url)) => (Some(EventDetail::ProofOfDeliveryLink { url }), Vec::new()),
+                    // The rider's event still counts; the proof stays in the raw body.
+                    Err(e) => {
+                        warnings.push(format!("{e}; the proof is only in the raw body"));
+                        (None, Vec::new())
+                    }
                 }
             }
             EventType::RiderRefund => {
-                let refund: RefundData = parse_json_at(data, "data")?;
-                let (refund, rounded) = map::refund(&refund.refund, self.config.currency)?;
-                warnings = rounded;
+                let refund: RefundData = lenient::read_owned(data, "data", &ESSENTIAL, &mut warnings)?;
+                let (refund, w) = map::refund(&refund.refund, self.config.currency);
+                warnings.extend(w);
                 (Some(EventDetail::Refund(refund)), Vec::new())
             }
             _ => (None, Vec::new()),
@@ -152,6 +172,24 @@ impl Provider for Ordatic {
             warnings,
             quarantine: None,
         })
+    }
+
+    /// Kept on its order's trail (deduped on the body's hash), answered 2xx (Ordatic's three
+    /// retries resend the same bytes); the order is still fetched when its ids can be read,
+    /// so an event type Ordatic adds later still brings the order in.
+    fn quarantine(&self, delivery: &Delivery<'_>, _reason: &ApiError) -> Quarantine<job::Ack> {
+        let probe = Probe::new(delivery.body);
+        let (store_id, order_id) = (probe.id(&["storeId"]), probe.id(&["data", "orderId"]));
+        let ack = store_id
+            .clone()
+            .zip(order_id.clone())
+            .map(|(store_id, order_id)| job::Ack::FetchOrder { store_id, order_id });
+        Quarantine {
+            dedupe_key: None,
+            order_id,
+            location_id: store_id,
+            ack,
+        }
     }
 }
 #[cfg(feature = "ack")]

@@ -22,16 +22,17 @@ pub fn status(event: EventType) -> Option<OrderStatus> {
     }
 }
 
-/// Cents (number or numeric string) → minor units; absent is zero.
-fn cents(money: &mut Converter, field: &str, amount: Option<&MajorAmount>) -> Result<MinorUnits, ApiError> {
+/// Cents (number or numeric string) → minor units; absent is zero, and so is an amount out
+/// of range (with a warning).
+fn cents(money: &mut Converter, field: &str, amount: Option<&MajorAmount>) -> MinorUnits {
     let Some(amount) = amount else {
-        return Ok(MinorUnits(0));
+        return MinorUnits(0);
     };
-    Ok(money.minor(&|| field.to_owned(), amount.shifted(2))?)
+    money.or_zero(&|| field.to_owned(), Some(amount.shifted(2)))
 }
 
-/// The refund, and a warning for each amount rounded to the currency.
-pub fn refund(r: &wire::Refund, currency: Currency) -> Result<(Refund, Vec<String>), ApiError> {
+/// The refund, and a warning for each amount rounded to the currency or unreadable.
+pub fn refund(r: &wire::Refund, currency: Currency) -> (Refund, Vec<String>) {
     let path = "data.refund";
     let mut money = Converter::new(currency);
     let items = r
@@ -40,39 +41,37 @@ pub fn refund(r: &wire::Refund, currency: Currency) -> Result<(Refund, Vec<Strin
         .enumerate()
         .map(|(n, i)| {
             let at = |f: &str| format!("{path}.refundItems[{n}].{f}");
-            Ok(RefundItem {
+            RefundItem {
                 reason: i.reason.clone(),
-                rider_amount: cents(&mut money, &at("riderAmount"), i.rider_amount.as_ref())?,
-                partner_amount: cents(&mut money, &at("partnerAmount"), i.partner_amount.as_ref())?,
+                rider_amount: cents(&mut money, &at("riderAmount"), i.rider_amount.as_ref()),
+                partner_amount: cents(&mut money, &at("partnerAmount"), i.partner_amount.as_ref()),
                 party_at_fault: i.party_at_fault.clone(),
                 products: i
                     .items
                     .iter()
                     .map(|p| RefundedProduct {
-                        name: p.name.clone(),
-                        quantity: p.qty,
+                        name: p.name.clone().unwrap_or_default(),
+                        quantity: p.qty.unwrap_or_default(),
                     })
                     .collect(),
-            })
+            }
         })
-        .collect::<Result<_, ApiError>>()?;
+        .collect();
     let fees = r
         .refund_fees
         .iter()
         .enumerate()
-        .map(|(n, f)| {
-            Ok(Adjustment {
-                kind: "refund_fee".into(),
-                name: f.name.clone(),
-                code: f.code.clone(),
-                amount: cents(
-                    &mut money,
-                    &format!("{path}.refundFees[{n}].amount"),
-                    f.amount.as_ref(),
-                )?,
-            })
+        .map(|(n, f)| Adjustment {
+            kind: "refund_fee".into(),
+            name: f.name.clone(),
+            code: f.code.clone(),
+            amount: cents(
+                &mut money,
+                &format!("{path}.refundFees[{n}].amount"),
+                f.amount.as_ref(),
+            ),
         })
-        .collect::<Result<_, ApiError>>()?;
+        .collect();
     let refund = Refund {
         id: r.id.clone(),
         date: r.date.as_deref().map(Timestamp::rfc3339),
@@ -82,16 +81,16 @@ pub fn refund(r: &wire::Refund, currency: Currency) -> Result<(Refund, Vec<Strin
             &mut money,
             &format!("{path}.totalRiderRefund"),
             r.total_rider_refund.as_ref(),
-        )?,
+        ),
         partner_total: cents(
             &mut money,
             &format!("{path}.totalPartnerRefund"),
             r.total_partner_refund.as_ref(),
-        )?,
+        ),
         items,
         fees,
     };
-    Ok((refund, money.warnings))
+    (refund, money.warnings)
 }
 
 /// A rider's proof of delivery as Ordatic sends it.

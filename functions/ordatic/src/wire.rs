@@ -96,7 +96,7 @@ pub struct ProofData<'a> {
     pub order_id: String,
     /// Base64 image (UberDirect: a PNG), possibly megabytes long.
     #[serde(borrow)]
-    pub proof_delivery: Cow<'a, str>,
+    pub proof_delivery: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,8 +134,8 @@ pub struct RefundItem {
 
 #[derive(Debug, Deserialize)]
 pub struct RefundedItem {
-    pub name: String,
-    pub qty: u32,
+    pub name: Option<String>,
+    pub qty: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]

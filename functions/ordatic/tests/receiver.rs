@@ -7,8 +7,8 @@ use ordergate_shared::model::{EventDetail, OrderStatus, RawBodyRef};
 use ordergate_shared::money::MinorUnits;
 use ordergate_shared::store::EventStore;
 use ordergate_testkit::{
-    api_event, api_event_json, expect_rejected, json_body, memory_pipeline, payload, request, with_payload,
-    MemoryPipeline,
+    api_event, api_event_json, expect_quarantined, expect_rejected, json_body, memory_pipeline, payload,
+    request, with_payload, MemoryPipeline,
 };
 use serde_json::json;
 
@@ -142,15 +142,24 @@ async fn refunds_are_typed_in_canonical_money() {
     assert_eq!(refund.fees[0].amount, MinorUnits(199));
     assert_eq!(refund.fees[0].code.as_deref(), Some("DELIVERY_FEE"));
 
+    // An unreadable amount is left out with a warning naming it; the refund is kept.
+    let rx = receiver();
     let mut p = payload(&sample(EventType::RiderRefund));
     p["data"]["refund"]["totalRiderRefund"] = json!("12.5x");
-    expect_rejected(
-        &receiver(),
-        &with_payload(&sample(EventType::RiderRefund), &p),
-        400,
-        "invalid_field",
-    )
-    .await;
+    deliver_json(&rx, &with_payload(&sample(EventType::RiderRefund), &p)).await;
+    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let Some(EventDetail::Refund(refund)) = &trail[0].detail else {
+        panic!("refund detail: {:?}", trail[0])
+    };
+    assert_eq!(
+        (refund.rider_total, refund.partner_total),
+        (MinorUnits(0), MinorUnits(450))
+    );
+    assert!(
+        trail[0].warnings[0].starts_with("data.refund.totalRiderRefund: unreadable"),
+        "{:?}",
+        trail[0].warnings
+    );
 }
 
 /// Cents in a currency without them (JPY) are rounded half-even, and each rounded amount
@@ -224,7 +233,7 @@ async fn a_multi_megabyte_proof_goes_to_the_blob_store_not_the_table() {
 }
 
 #[tokio::test]
-async fn small_proofs_are_stored_and_bad_base64_is_refused() {
+async fn small_proofs_are_stored_and_bad_base64_is_a_warning() {
     let rx = receiver();
     deliver(&rx, &sample(EventType::RiderProofDelivery)).await;
     assert_eq!(rx.blobs().len(), 1, "the image; the small body stays inline");
@@ -267,16 +276,18 @@ async fn small_proofs_are_stored_and_bad_base64_is_refused() {
     );
     assert!(rx.blobs().is_empty(), "a link is kept, not fetched");
 
+    // The rider's event still counts; the proof stays in the raw body.
     let rx = receiver();
     let mut p = payload(&sample(EventType::RiderProofDelivery));
     p["data"]["proofDelivery"] = json!("this is not base64 ***");
-    expect_rejected(
-        &rx,
-        &with_payload(&sample(EventType::RiderProofDelivery), &p),
-        400,
-        "invalid_proof",
-    )
-    .await;
+    deliver_json(&rx, &with_payload(&sample(EventType::RiderProofDelivery), &p)).await;
+    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    assert_eq!(trail[0].detail, None);
+    assert!(
+        trail[0].warnings[0].contains("data.proofDelivery is not base64"),
+        "{:?}",
+        trail[0].warnings
+    );
     assert!(rx.blobs().is_empty());
 }
 
@@ -302,7 +313,7 @@ async fn dedupe_is_per_order_event_and_per_body_for_rider_events() {
 }
 
 #[tokio::test]
-async fn auth_and_bad_input_are_refused_with_nothing_stored() {
+async fn bad_auth_is_refused_and_json_we_cannot_read_is_quarantined() {
     let rx = receiver();
     let path = sample(EventType::OrderAccepted);
     let mut wrong = api_event_json(&path);
@@ -315,12 +326,18 @@ async fn auth_and_bad_input_are_refused_with_nothing_stored() {
         .remove("authorization");
     expect_rejected(&rx, &missing, 401, "unauthorized").await;
 
+    // An event type Ordatic adds later: kept on the order's trail, the order still fetched.
     let mut p = payload(&path);
     p["eventType"] = json!("order-teleported");
-    let b = expect_rejected(&rx, &with_payload(&path, &p), 400, "unknown_event_type").await;
-    assert!(b["message"].as_str().unwrap().contains("order-teleported"));
+    let reason = expect_quarantined(&rx, &with_payload(&path, &p), "unknown_event_type").await;
+    assert!(reason.contains("order-teleported"), "{reason}");
+    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    assert_eq!(trail.len(), 1);
+    assert_eq!(rx.queue().jobs()[0].ack["action"], "fetch_order");
+    // No order id: kept, nothing to fetch.
     let mut p = payload(&path);
     p["data"] = json!({});
-    let b = expect_rejected(&rx, &with_payload(&path, &p), 400, "invalid_field").await;
-    assert!(b["message"].as_str().unwrap().starts_with("data"), "{b}");
+    let reason = expect_quarantined(&rx, &with_payload(&path, &p), "invalid_field").await;
+    assert!(reason.contains("orderId"), "{reason}");
+    assert_eq!(rx.queue().jobs().len(), 1);
 }

@@ -24,7 +24,9 @@ pub struct NewEvent<'a> {
     pub event: &'a CanonicalEvent,
     /// The body, when small enough to keep on the record (else it is in the blob store).
     pub raw_body: Option<&'a str>,
-    pub job: &'a AckJob,
+    /// What the ack worker must do; none for a quarantined delivery with nothing to
+    /// acknowledge (stored as `skipped`).
+    pub job: Option<&'a AckJob>,
     /// Unix seconds after which the event record may be deleted (DynamoDB TTL).
     pub expires_at: i64,
     /// Unix seconds after which the order's trail entry and (counted from its last change)
@@ -59,15 +61,18 @@ pub enum AckStatus {
     Retrying,
     Acked,
     Failed,
+    /// Nothing to acknowledge: a quarantined delivery that needs no answer.
+    Skipped,
 }
 
 impl AckStatus {
-    const ALL: [AckStatus; 5] = [
+    const ALL: [AckStatus; 6] = [
         AckStatus::Pending,
         AckStatus::InProgress,
         AckStatus::Retrying,
         AckStatus::Acked,
         AckStatus::Failed,
+        AckStatus::Skipped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -77,6 +82,7 @@ impl AckStatus {
             AckStatus::Retrying => "retrying",
             AckStatus::Acked => "acked",
             AckStatus::Failed => "failed",
+            AckStatus::Skipped => "skipped",
         }
     }
 
@@ -86,7 +92,7 @@ impl AckStatus {
 
     /// Whether the acknowledgement is settled: no job needs to run again.
     pub fn is_settled(self) -> bool {
-        matches!(self, AckStatus::Acked | AckStatus::Failed)
+        matches!(self, AckStatus::Acked | AckStatus::Failed | AckStatus::Skipped)
     }
 }
 
@@ -167,7 +173,7 @@ pub struct AckState {
 pub struct StoredEvent {
     pub event: CanonicalEvent,
     pub raw_body: Option<String>,
-    pub job: AckJob,
+    pub job: Option<AckJob>,
     pub ack: AckState,
     pub expires_at: i64,
 }
@@ -289,6 +295,6 @@ mod ack_status_tests {
         }
         assert_eq!(AckStatus::parse("done"), None);
         let settled: Vec<_> = AckStatus::ALL.into_iter().filter(|s| s.is_settled()).collect();
-        assert_eq!(settled, [AckStatus::Acked, AckStatus::Failed]);
+        assert_eq!(settled, [AckStatus::Acked, AckStatus::Failed, AckStatus::Skipped]);
     }
 }

@@ -75,6 +75,29 @@ pub fn json_body(r: &lambda_http::Response<lambda_http::Body>) -> serde_json::Va
 
 /// Sends `event` and checks it is refused with `status` and error `code`, with nothing
 /// stored or enqueued. Returns the error body.
+/// Sends `event` and checks that it was kept, quarantined, and answered `status` (the
+/// platform's [`ordergate_shared::Provider::QUARANTINE_STATUS`]); returns the reason stored,
+/// which starts with `code`.
+pub async fn expect_quarantined<P: ordergate_shared::Provider>(
+    rx: &MemoryPipeline<P>,
+    event: &serde_json::Value,
+    code: &str,
+) -> String {
+    use ordergate_shared::store::EventStore;
+    let before = rx.store().event_count();
+    let r = rx.handle(request(event)).await;
+    let b = json_body(&r);
+    assert_eq!(r.status(), P::QUARANTINE_STATUS, "body: {b}");
+    assert_eq!(r.headers()["x-ordergate-quarantined"], "true", "body: {b}");
+    assert_eq!(rx.store().event_count(), before + 1, "kept: {b}");
+    let key = b["event_id"].as_str().expect("the answer names the event");
+    let stored = rx.store().event(P::NAME, key).await.unwrap().expect("stored");
+    let reason = stored.event.quarantined.clone().expect("a quarantine reason");
+    assert!(reason.starts_with(code), "{reason}");
+    assert_eq!(stored.event.event_type, ordergate_shared::model::QUARANTINED);
+    reason
+}
+
 pub async fn expect_rejected<P: ordergate_shared::Provider>(
     rx: &MemoryPipeline<P>,
     event: &serde_json::Value,

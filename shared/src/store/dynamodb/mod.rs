@@ -98,13 +98,21 @@ impl DynamoStore {
             ("received_at".into(), s(e.received_at.to_rfc3339())),
             ("body_sha256".into(), s(&e.body_sha256)),
             ("event".into(), json(e)),
-            ("job".into(), json(new.job)),
-            ("ack_status".into(), s(AckStatus::Pending.as_str())),
+            (
+                "ack_status".into(),
+                s(new
+                    .job
+                    .map_or(AckStatus::Skipped, |_| AckStatus::Pending)
+                    .as_str()),
+            ),
             ("ack_attempts".into(), n(0)),
             ("expires_at".into(), n(new.expires_at)),
         ]);
         if let Some(change) = &e.change {
             item.insert("order_id".into(), s(&change.order_id));
+        }
+        if let Some(job) = new.job {
+            item.insert("job".into(), json(job));
         }
         if let Some(body) = new.raw_body {
             item.insert("raw_body".into(), s(body));
@@ -337,7 +345,10 @@ impl EventStore for DynamoStore {
         Ok(Some(StoredEvent {
             event: get_json(&item, "event")?,
             raw_body: get_s(&item, "raw_body").map(str::to_owned),
-            job: get_json(&item, "job")?,
+            job: item
+                .contains_key("job")
+                .then(|| get_json(&item, "job"))
+                .transpose()?,
             ack: ack_state(&item),
             expires_at: get_n(&item, "expires_at").unwrap_or_default(),
         }))

@@ -55,8 +55,11 @@ impl EventStore for MemoryStore {
         let stored = StoredEvent {
             event: e.clone(),
             raw_body: new.raw_body.map(str::to_owned),
-            job: new.job.clone(),
-            ack: AckState::default(),
+            job: new.job.cloned(),
+            ack: AckState {
+                status: new.job.map_or(AckStatus::Skipped, |_| AckStatus::Pending),
+                ..AckState::default()
+            },
             expires_at: new.expires_at,
         };
         inner.events.insert(event_pk, (stored, None));
