@@ -232,9 +232,10 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
     let event: Value = serde_json::from_slice(&stream.stdout).unwrap();
     assert!(!event["Records"].as_array().unwrap().is_empty());
     let answer = with_env(&envs(PUBLISHER), async {
-        let bus =
-            publisher::EventBridge::from_env(&stack.function_sdk(PUBLISHER)).expect("bus from the template");
-        publisher::handle(&bus, &event).await
+        let sdk = stack.function_sdk(PUBLISHER);
+        let bus = publisher::EventBridge::from_env(&sdk).expect("bus from the template");
+        let queue = publisher::relay::queue_from_env(&sdk).expect("queue from the template");
+        publisher::handle(&bus, &queue, &event).await
     })
     .await;
     assert_eq!(answer, json!({"batchItemFailures": []}));

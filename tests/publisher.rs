@@ -124,7 +124,7 @@ async fn every_order_change_reaches_a_subscriber_in_order() {
         aws_sdk_eventbridge::Client::new(&stack.function_sdk(ordergate_tests::iam::PUBLISHER)),
         &bus,
     );
-    let answer = publisher::handle(&bridge, &event).await;
+    let answer = publisher::handle(&bridge, &stack.queue(), &event).await;
     assert_eq!(answer, json!({"batchItemFailures": []}));
 
     let got = received(&stack, &subscriber).await;
@@ -173,7 +173,7 @@ async fn an_unreachable_bus_reports_the_batch_for_retry() {
     let first = event["Records"][0]["dynamodb"]["SequenceNumber"].clone();
     let dead = ordergate_tests::sdk_for(ordergate_tests::DEAD_ENDPOINT).await;
     let bridge = EventBridge::new(aws_sdk_eventbridge::Client::new(&dead), "orders");
-    let answer = publisher::handle(&bridge, &event).await;
+    let answer = publisher::handle(&bridge, &stack.queue(), &event).await;
     assert_eq!(answer, json!({"batchItemFailures": [{"itemIdentifier": first}]}));
 }
 

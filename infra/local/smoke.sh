@@ -103,6 +103,11 @@ check "oolio order_completed through the Invoke API" expect statusCode 200 \
 rm -f "$resigned"
 check "the oolio order is completed" expect state.status completed \
   show oolio 91b969ea-2e4d-46ac-b727-3a7528e5306b
+outbox="$(mktemp -t ordergate-smoke-outbox.XXXXXX)"
+"$py" infra/local/stream_event.py --endpoint "$endpoint" --table ordergate-smoke-OrdersTable --mapping AckRelayStream > "$outbox"
+check "the outbox relays the stored events' jobs from the table's stream (Invoke API)" expect batchItemFailures "[]" \
+  invoke publisher "$outbox"
+rm -f "$outbox"
 batch="$(mktemp -t ordergate-smoke-batch.XXXXXX)"
 ordergate event olaclick 7573920b-5558-4455-ae73-d8628aba6609 --sqs-batch > "$batch"
 check "the ack worker settles a stored job (Invoke API)" expect batchItemFailures "[]" \

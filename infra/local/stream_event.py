@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Print the DynamoDB stream event the publisher would receive: every record of the table's
-stream (from the emulator), filtered with the FilterCriteria of PublisherStream in
-template.yaml, in Lambda's event format. Runs the publisher locally:
+"""Print the DynamoDB stream event the publisher would receive from one of its event
+source mappings: every record of the table's stream (from the emulator), filtered with the
+FilterCriteria of that mapping in template.yaml (PublisherStream: order changes;
+AckRelayStream: the outbox's new pending jobs), in Lambda's event format. Runs the
+publisher locally:
 
     stream_event.py > /tmp/stream.json
     infra/local/invoke.py publisher /tmp/stream.json     (make dev running)
@@ -24,10 +26,12 @@ def matches(pattern, value):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     table_args(ap)
+    ap.add_argument("--mapping", default="PublisherStream",
+                    help="the event source mapping whose filter applies (default PublisherStream)")
     args = ap.parse_args()
     url = endpoint(args.endpoint)
     template = cfn.load()
-    filters = template["Resources"]["PublisherStream"]["Properties"]["FilterCriteria"]["Filters"]
+    filters = template["Resources"][args.mapping]["Properties"]["FilterCriteria"]["Filters"]
     patterns = [json.loads(f["Pattern"]) for f in filters]
 
     ddb, streams = client("dynamodb", url), client("dynamodbstreams", url)

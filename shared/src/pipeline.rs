@@ -355,8 +355,12 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         Ok(raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference)))
     }
 
-    /// The durable write (once per event key), then the job for a new event — or for a
-    /// duplicate whose job may never have been sent.
+    /// The durable write (once per event key), which is the whole of a new event's path:
+    /// its acknowledgement job is written with it and reaches the queue from the table's
+    /// stream (the outbox, `functions/publisher/src/relay.rs`), so nothing after the commit
+    /// can lose it. A duplicate whose job is still `pending` re-sends it at once — the
+    /// relay may be lagging, or the record predate the outbox — best effort: the FIFO
+    /// queue and the worker's claim drop the repeat, and a failure changes nothing.
     async fn record(
         &self,
         event: &CanonicalEvent,
@@ -376,8 +380,8 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
             })
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        let (outcome, enqueue) = match recorded {
-            Recorded::New { .. } => (Outcome::Stored, true),
+        let (outcome, resend) = match recorded {
+            Recorded::New { .. } => (Outcome::Stored, false),
             Recorded::Duplicate {
                 ack_pending,
                 same_body,
@@ -388,13 +392,10 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
                 (Outcome::Duplicate, ack_pending)
             }
         };
-        // After the durable write: if this fails the platform retries, the retry is a
-        // duplicate whose ack is still pending, and the job is enqueued then.
-        if let (true, Some(job)) = (enqueue, job) {
-            self.queue
-                .enqueue(job)
-                .await
-                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        if let (true, Some(job)) = (resend, job) {
+            if let Err(e) = self.queue.enqueue(job).await {
+                tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, error = %e, "duplicate's pending job not re-sent; the outbox carries it");
+            }
         }
         Ok(outcome)
     }

@@ -98,6 +98,8 @@ pub struct Stack {
     pub dead_letter_url: String,
     pub bucket: String,
     pub resources: serde_json::Value,
+    /// Stream records the outbox relay has handled ([`Stack::relay_outbox`]).
+    relayed: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Stack {
@@ -126,6 +128,7 @@ impl Stack {
             dead_letter_url: name("AckDeadLetterQueue"),
             bucket: name("BlobBucket"),
             resources,
+            relayed: Default::default(),
         }
     }
 
@@ -254,13 +257,53 @@ impl Stack {
             .count()
     }
 
-    /// Messages in the ack queue (visible plus in flight).
+    /// Messages in the ack queue (visible plus in flight), once the outbox relay has run.
     pub async fn queue_depth(&self) -> usize {
+        self.relay_outbox().await;
         depth(&self.sqs(), &self.queue_url).await
+    }
+
+    /// The table's stream as the outbox's event source mapping (template.yaml's
+    /// `AckRelayStream`, its filter applied by `infra/local/stream_event.py`) hands it to
+    /// the publisher: every new record since the last run, relayed to the ack queue by the
+    /// publisher's own code through its recorded clients. Returns how many records it saw.
+    pub async fn relay_outbox(&self) -> usize {
+        let fresh: Vec<serde_json::Value> = {
+            let records = self.outbox_records().await;
+            let mut relayed = self.relayed.lock().expect("relay lock");
+            records
+                .into_iter()
+                .filter(|r| relayed.insert(r["dynamodb"]["SequenceNumber"].to_string()))
+                .collect()
+        };
+        let sdk = self.function_sdk(iam::PUBLISHER);
+        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), &self.queue_url);
+        if let Some(seq) = publisher::relay::relay(&queue, &fresh).await {
+            panic!("the outbox could not relay record {seq}");
+        }
+        fresh.len()
+    }
+
+    /// Every record of the table's stream that the outbox's mapping passes on (all of
+    /// them, from the start of the stream).
+    pub async fn outbox_records(&self) -> Vec<serde_json::Value> {
+        let out = std::process::Command::new(root().join(".venv/bin/python"))
+            .arg(root().join("infra/local/stream_event.py"))
+            .args(["--endpoint", &endpoint(), "--table", &self.table])
+            .args(["--mapping", "AckRelayStream"])
+            .output()
+            .expect("run stream_event.py");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut event: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a stream event");
+        match event["Records"].take() {
+            serde_json::Value::Array(records) => records,
+            _ => Vec::new(),
+        }
     }
 
     /// Receives every visible job (FIFO hands out one order's jobs together).
     pub async fn receive_jobs(&self) -> Vec<AckJob> {
+        self.relay_outbox().await;
         let mut jobs = Vec::new();
         loop {
             let out = self
@@ -412,6 +455,7 @@ impl Stack {
         R: ordergate_shared::worker::Redelivery,
     {
         use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
+        self.relay_outbox().await;
         let out = self
             .sqs()
             .receive_message()

@@ -1,13 +1,20 @@
-//! Downstream publication: every change of an order's stored state — a new order, a status
-//! moving forward, an enriched snapshot — published as a versioned JSON event on the
-//! stack's EventBridge bus, so your own systems subscribe with rules instead of reading
-//! the table. Fed by the table's DynamoDB stream (STATE items only, filtered by the event
-//! source mapping): off the webhook's hot path, retried by Lambda, ordered per order.
+//! The table's stream consumer. Two jobs, each fed by its own event source mapping:
+//!
+//! - Downstream publication: every change of an order's stored state — a new order, a
+//!   status moving forward, an enriched snapshot — published as a versioned JSON event on
+//!   the stack's EventBridge bus, so your own systems subscribe with rules instead of
+//!   reading the table (STATE items only): off the webhook's hot path, retried by Lambda,
+//!   ordered per order.
+//! - The acknowledgement outbox ([`relay`]): each new event record's job, sent to the ack
+//!   queue.
 //!
 //! Event: source `ordergate`, detail-type `Order Changed`, detail as [`OrderChanged`]
 //! (README, Downstream events). Delivery is at least once: deduplicate on
 //! (`provider`, `order_id`, `version`).
 
+pub mod relay;
+
+use ordergate_shared::queue::JobQueue;
 use ordergate_shared::store::item::StateImage;
 use serde::Serialize;
 use serde_json::Value;
@@ -149,14 +156,31 @@ impl Bus for EventBridge {
     }
 }
 
-/// Handles one stream batch: publishes each order change in stream order and returns the
-/// sequence numbers to retry (Lambda's partial batch response for streams: retrying from
-/// the first failure keeps each order's changes in order).
-pub async fn handle<B: Bus>(bus: &B, event: &Value) -> Value {
-    let mut failures = Vec::new();
+/// Handles one stream batch: relays its acknowledgement jobs and publishes its order
+/// changes, in stream order, and returns the first sequence number to retry (Lambda's
+/// partial batch response for streams: retrying from the first failure keeps each order's
+/// changes in order).
+pub async fn handle<B: Bus, Q: JobQueue>(bus: &B, queue: &Q, event: &Value) -> Value {
+    let records = event["Records"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let failures = [relay::relay(queue, records).await, publish(bus, records).await];
+    // Sequence numbers are decimal strings of any length: the shorter is the earlier.
+    let first = failures
+        .into_iter()
+        .flatten()
+        .min_by(|a, b| (a.len(), a).cmp(&(b.len(), b)));
+    let failures: Vec<Value> = first
+        .into_iter()
+        .map(|seq| serde_json::json!({"itemIdentifier": seq}))
+        .collect();
+    serde_json::json!({ "batchItemFailures": failures })
+}
+
+/// Publishes the order changes among `records`; the sequence number of the first that
+/// failed, if any.
+async fn publish<B: Bus>(bus: &B, records: &[Value]) -> Option<String> {
     let mut details = Vec::new();
     let mut sequence = Vec::new();
-    for record in event["Records"].as_array().map(Vec::as_slice).unwrap_or_default() {
+    for record in records {
         let seq = record["dynamodb"]["SequenceNumber"]
             .as_str()
             .unwrap_or_default()
@@ -175,9 +199,8 @@ pub async fn handle<B: Bus>(bus: &B, event: &Value) -> Value {
         .put(&details)
         .await
         .unwrap_or_else(|_| (0..details.len()).collect());
-    if let Some(first) = failed.iter().min() {
+    if !failed.is_empty() {
         tracing::warn!(failed = failed.len(), "order changes not published; retrying");
-        failures.push(serde_json::json!({"itemIdentifier": sequence[*first]}));
     }
     ordergate_shared::metrics::emit(
         "all",
@@ -186,5 +209,5 @@ pub async fn handle<B: Bus>(bus: &B, event: &Value) -> Value {
             ("PublishFailed", failed.len() as f64, "Count"),
         ],
     );
-    serde_json::json!({ "batchItemFailures": failures })
+    failed.iter().min().map(|first| sequence[*first].clone())
 }

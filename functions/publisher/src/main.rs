@@ -1,4 +1,5 @@
-//! Publisher Lambda: DynamoDB stream batches in, order changes out to EventBridge.
+//! Publisher Lambda: DynamoDB stream batches in; order changes out to EventBridge and
+//! acknowledgement jobs out to the ack queue (the outbox).
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use publisher::EventBridge;
@@ -9,8 +10,9 @@ async fn main() -> Result<(), Error> {
     ordergate_shared::telemetry::init();
     let sdk = ordergate_shared::aws::sdk_config().await;
     let bus = &*Box::leak(Box::new(EventBridge::from_env(&sdk)?));
+    let queue = &*Box::leak(Box::new(publisher::relay::queue_from_env(&sdk)?));
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async move {
-        Ok::<_, Error>(publisher::handle(bus, &event.payload).await)
+        Ok::<_, Error>(publisher::handle(bus, queue, &event.payload).await)
     }))
     .await
 }

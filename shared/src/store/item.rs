@@ -58,6 +58,11 @@ pub mod attr {
     pub const ORDER: &str = "order";
     /// `kind` of a STATE item (the stream filter selects on it).
     pub const STATE_KIND: &str = "state";
+    /// `kind` of an event record; its `job` (JSON text) is what the outbox relays while
+    /// `ack_status` is `pending`.
+    pub const EVENT_KIND: &str = "event";
+    pub const JOB: &str = "job";
+    pub const ACK_STATUS: &str = "ack_status";
     /// Counts every write of the STATE item (status, snapshot, erasure): what downstream
     /// consumers order an order's changes by.
     pub const SEQ: &str = "seq";

@@ -53,10 +53,11 @@ pub fn memory_pipeline<P: ordergate_shared::Provider>(
     provider: P,
     secrets: &serde_json::Value,
 ) -> MemoryPipeline<P> {
+    let queue = crate::MemoryQueue::default();
     ordergate_shared::Pipeline::new(
         provider,
-        crate::MemoryStore::default(),
-        crate::MemoryQueue::default(),
+        crate::MemoryStore::relaying_to(&queue),
+        queue,
         crate::MemoryBlobs::default(),
         ordergate_shared::secrets::SecretSource::fixed(
             ordergate_shared::secrets::Secrets::from_json(&secrets.to_string()).expect("secret JSON"),

@@ -91,7 +91,7 @@ impl DynamoStore {
         let mut item: Item = HashMap::from([
             ("pk".into(), s(keys::event_pk(&e.provider, &e.dedupe_key.0))),
             ("sk".into(), s(keys::EVENT_SK)),
-            (attr::KIND.into(), s("event")),
+            (attr::KIND.into(), s(attr::EVENT_KIND)),
             ("provider".into(), s(&e.provider)),
             ("dedupe_key".into(), s(&e.dedupe_key.0)),
             ("event_type".into(), s(&e.event_type)),
@@ -99,7 +99,7 @@ impl DynamoStore {
             ("body_sha256".into(), s(&e.body_sha256)),
             ("event".into(), json(e)),
             (
-                "ack_status".into(),
+                attr::ACK_STATUS.into(),
                 s(new
                     .job
                     .map_or(AckStatus::Skipped, |_| AckStatus::Pending)
@@ -112,7 +112,7 @@ impl DynamoStore {
             item.insert("order_id".into(), s(&change.order_id));
         }
         if let Some(job) = new.job {
-            item.insert("job".into(), json(job));
+            item.insert(attr::JOB.into(), json(job));
         }
         if let Some(body) = new.raw_body {
             item.insert("raw_body".into(), s(body));
@@ -346,8 +346,8 @@ impl EventStore for DynamoStore {
             event: get_json(&item, "event")?,
             raw_body: get_s(&item, "raw_body").map(str::to_owned),
             job: item
-                .contains_key("job")
-                .then(|| get_json(&item, "job"))
+                .contains_key(attr::JOB)
+                .then(|| get_json(&item, attr::JOB))
                 .transpose()?,
             ack: ack_state(&item),
             expires_at: get_n(&item, "expires_at").unwrap_or_default(),

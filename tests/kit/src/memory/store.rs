@@ -18,6 +18,8 @@ use ordergate_shared::store::{
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     pub fail: AtomicBool,
+    /// Where committed events' jobs go (the table's stream and its relay); none: nowhere.
+    outbox: Option<super::queue::Relay>,
 }
 
 #[derive(Default)]
@@ -34,6 +36,15 @@ impl MemoryStore {
             return Err(StoreError("memory store told to fail".into()));
         }
         Ok(self.inner.lock().expect("store lock"))
+    }
+
+    /// A store whose committed events' jobs reach `queue` at once, as the outbox relay
+    /// delivers them from the table's stream.
+    pub fn relaying_to(queue: &super::MemoryQueue) -> MemoryStore {
+        MemoryStore {
+            outbox: Some(queue.relay()),
+            ..MemoryStore::default()
+        }
     }
 
     pub fn event_count(&self) -> usize {
@@ -63,6 +74,9 @@ impl EventStore for MemoryStore {
             expires_at: new.expires_at,
         };
         inner.events.insert(event_pk, (stored, None));
+        if let (Some(outbox), Some(job)) = (&self.outbox, new.job) {
+            outbox.send(job);
+        }
         let Some(change) = &e.change else {
             return Ok(Recorded::New { state_applied: false });
         };

@@ -1,0 +1,99 @@
+//! The outbox: the table is where an acknowledgement job is first written — on the event
+//! record, in the same transaction as the event — and this relays it from the table's
+//! stream to the ack queue. A committed event always gets its job, even when the receiver
+//! dies right after the commit (its answer lost, Deliverect never retrying a 500); the
+//! receiver's hot path is the one DynamoDB write. Repeats (a Lambda retry of the batch, a
+//! receiver re-enqueuing for a duplicate delivery) are dropped by the FIFO queue's
+//! deduplication id and by the worker's claim.
+
+use ordergate_shared::job::AckJob;
+use ordergate_shared::queue::{JobQueue, SqsQueue};
+use ordergate_shared::store::item::{attr, Attributes};
+use ordergate_shared::store::AckStatus;
+use serde_json::Value;
+
+/// The ack queue named by `QUEUE_URL` (template.yaml), through a client from `sdk`.
+pub fn queue_from_env(sdk: &aws_config::SdkConfig) -> Result<SqsQueue, String> {
+    let url = ordergate_shared::config::required("QUEUE_URL")?;
+    Ok(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url))
+}
+
+/// The job a stream record carries: a new event record whose job is still `pending`; `None`
+/// for any other record (an update, a state item, a quarantined event with no job).
+pub fn pending_job(record: &Value) -> Result<Option<AckJob>, String> {
+    let image = &record["dynamodb"]["NewImage"];
+    let pending = record["eventName"] == "INSERT"
+        && image.text(attr::KIND) == Some(attr::EVENT_KIND)
+        && image.text(attr::ACK_STATUS) == Some(AckStatus::Pending.as_str());
+    match image.text(attr::JOB) {
+        Some(job) if pending => serde_json::from_str(job)
+            .map(Some)
+            .map_err(|e| format!("the stored job is not an ack job: {e}")),
+        _ => Ok(None),
+    }
+}
+
+/// Relays one stream batch's jobs in stream order. Returns the sequence number of the first
+/// record that could not be sent (Lambda retries the batch from it), if any.
+pub async fn relay<Q: JobQueue>(queue: &Q, records: &[Value]) -> Option<String> {
+    let (mut relayed, mut failed_at) = (0_usize, None);
+    for record in records {
+        let seq = record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default();
+        let job = match pending_job(record) {
+            Ok(Some(job)) => job,
+            Ok(None) => continue,
+            // Cannot ever be sent: logged for a look (the event's record keeps it; `ordergate
+            // reprocess` re-sends), not retried forever.
+            Err(e) => {
+                tracing::error!(sequence = %seq, error = %e, "unrelayable stream record");
+                continue;
+            }
+        };
+        if let Err(e) = queue.enqueue(&job).await {
+            tracing::warn!(sequence = %seq, error = %e, "ack job not relayed; retrying from here");
+            failed_at = Some(seq.to_owned());
+            break;
+        }
+        relayed += 1;
+    }
+    ordergate_shared::metrics::emit(
+        "all",
+        &[
+            ("AckJobsRelayed", relayed as f64, "Count"),
+            ordergate_shared::metrics::count("AckRelayFailed", failed_at.is_some()),
+        ],
+    );
+    failed_at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(event: &str, kind: &str, status: &str, job: Option<&str>) -> Value {
+        let mut image = json!({"kind": {"S": kind}, "ack_status": {"S": status}});
+        if let Some(job) = job {
+            image["job"] = json!({"S": job});
+        }
+        json!({"eventName": event, "dynamodb": {"SequenceNumber": "1", "NewImage": image}})
+    }
+
+    #[test]
+    fn only_new_pending_event_records_carry_a_job() {
+        let job = json!({"schema": 1, "provider": "deliverect", "dedupe_key": "k", "event_type": "t",
+                         "ack": {"action": "none", "order_id": "o"}})
+        .to_string();
+        let got = pending_job(&record("INSERT", "event", "pending", Some(&job))).unwrap();
+        assert_eq!(got.unwrap().dedupe_key.0, "k");
+        for r in [
+            record("MODIFY", "event", "pending", Some(&job)),
+            record("INSERT", "event", "skipped", None),
+            record("INSERT", "state", "pending", Some(&job)),
+            record("INSERT", "event", "acked", Some(&job)),
+        ] {
+            assert_eq!(pending_job(&r).unwrap(), None, "{r}");
+        }
+        assert!(pending_job(&record("INSERT", "event", "pending", Some("{"))).is_err());
+    }
+}

@@ -1,0 +1,104 @@
+//! The table is the outbox (issue 15): a committed event always gets exactly one
+//! acknowledgement job, whatever becomes of the receiver after the commit, because the job
+//! is written in the same transaction and relayed from the table's stream
+//! (`functions/publisher/src/relay.rs`, driven here as its event source mapping would).
+
+use std::time::Duration;
+
+use ordergate_shared::store::{AckStatus, EventStore};
+use ordergate_shared::Limits;
+use ordergate_testkit::request;
+use ordergate_tests::faults::{Fault, Faults, Step};
+use ordergate_tests::platforms::{name, signed_sample, Platform};
+use ordergate_tests::{per_platform, Stack};
+
+per_platform!(a_receiver_killed_right_after_the_commit_still_gets_exactly_one_job);
+
+/// The receiver's DynamoDB write is applied and then the receiver dies before it hears
+/// back (its task is aborted while the call hangs): no answer, nothing after the commit
+/// ran. The relay still puts the job on the queue, once; the platform's retry (if it
+/// retries: Deliverect does not retry a 500) is a duplicate and adds no second job.
+async fn a_receiver_killed_right_after_the_commit_still_gets_exactly_one_job<P: Platform>() {
+    let stack = Stack::new().await;
+    let faults = Faults::default();
+    let rx = std::sync::Arc::new(stack.pipeline_with(
+        &faults.wrap(&stack.sdk),
+        P::provider(),
+        P::SECRETS,
+        Limits::default(),
+    ));
+    let event = signed_sample::<P>(P::LIFECYCLE[0]);
+    faults.break_step(Step::StoreWrite, Fault::Dies);
+    let receiver = tokio::spawn({
+        let (rx, event) = (rx.clone(), event.clone());
+        async move { rx.handle(request(&event)).await }
+    });
+    let mut waited = Duration::ZERO;
+    while stack.event_records().await == 0 {
+        assert!(waited < Duration::from_secs(10), "the write never landed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waited += Duration::from_millis(20);
+    }
+    assert!(
+        !receiver.is_finished(),
+        "killed between the commit and its answer"
+    );
+    receiver.abort();
+    assert!(receiver.await.unwrap_err().is_cancelled());
+    faults.heal();
+
+    assert_eq!(
+        stack.queue_depth().await,
+        1,
+        "{}: the outbox sent the job",
+        name::<P>()
+    );
+    let retry = rx.handle(request(&event)).await;
+    assert_eq!(retry.status(), 200);
+    assert_eq!(retry.headers()["x-ordergate-duplicate"], "true");
+    assert_eq!(stack.queue_depth().await, 1, "{}: exactly one job", name::<P>());
+    let job = &stack.receive_jobs().await[0];
+    let stored = stack
+        .store()
+        .event(name::<P>(), &job.dedupe_key.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.ack.status, AckStatus::Pending, "the worker has it to do");
+    assert_eq!(stored.job.as_ref(), Some(job), "the job as committed");
+}
+
+/// The relay's own send failing every way (refused, a 500, applied with the answer lost):
+/// the batch is reported failed from that record (Lambda retries it), and once SQS answers
+/// again the queue holds the job exactly once.
+#[tokio::test]
+async fn the_relay_retries_until_the_queue_takes_the_job_once() {
+    use ordergate_tests::platforms::Deliverect;
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
+    assert_eq!(
+        rx.handle(request(&signed_sample::<Deliverect>(Deliverect::LIFECYCLE[0])))
+            .await
+            .status(),
+        200
+    );
+    let records = stack.outbox_records().await;
+    assert_eq!(records.len(), 1, "one new pending event on the stream");
+    for fault in [Fault::Refused, Fault::ServerError, Fault::AnswerLost] {
+        let faults = Faults::default();
+        let queue = ordergate_shared::queue::SqsQueue::new(
+            aws_sdk_sqs::Client::new(&faults.wrap(&stack.sdk)),
+            &stack.queue_url,
+        );
+        faults.break_step(Step::Enqueue, fault);
+        let failed_at = publisher::relay::relay(&queue, &records).await;
+        assert_eq!(
+            failed_at.as_deref(),
+            records[0]["dynamodb"]["SequenceNumber"].as_str(),
+            "{fault:?}: retried from the record"
+        );
+        faults.heal();
+        assert_eq!(publisher::relay::relay(&queue, &records).await, None, "{fault:?}");
+    }
+    assert_eq!(stack.queue_depth().await, 1, "one job, however many sends");
+}
