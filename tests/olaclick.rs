@@ -164,7 +164,7 @@ async fn refused_input_leaves_the_table_empty_and_unreadable_json_is_kept_quaran
     let event_id = unknown_type["event_id"].as_str().unwrap();
     let stored = stack
         .store()
-        .event("olaclick", event_id)
+        .event("olaclick", &format!("quarantined:{event_id}"))
         .await
         .unwrap()
         .expect("kept");

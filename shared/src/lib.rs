@@ -25,5 +25,5 @@ pub mod wire;
 pub mod worker;
 
 pub use error::ApiError;
-pub use pipeline::{run, Limits, Pipeline};
+pub use pipeline::{run, Limits, Pipeline, Reprocessed};
 pub use provider::{Provider, Signer};

@@ -404,7 +404,10 @@ impl<A> Default for Quarantine<A> {
     }
 }
 
-/// The event type of a quarantined delivery.
+/// The event type of a quarantined delivery, and the prefix of its key
+/// (`quarantined:<platform id>` or `quarantined:sha256:<body hash>`): never the key the
+/// delivery gets once it can be read, so a reprocessing or the platform's retry after a fix
+/// stores it as new.
 pub const QUARANTINED: &str = "quarantined";
 
 /// The stored canonical event: one per dedupe key.
@@ -435,6 +438,10 @@ pub struct CanonicalEvent {
     pub quarantined: Option<String>,
     /// SHA-256 of the raw body, to spot a re-used id carrying different content.
     pub body_sha256: String,
+    /// The platform's delivery id header, where it has one (Svix's `svix-id`): with the
+    /// raw body, all a reprocessing needs to read the delivery again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
     /// Where the raw body is kept: on the event record, or in the blob store when large.
     pub raw_body: RawBodyRef,
 }

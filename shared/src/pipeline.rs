@@ -20,7 +20,7 @@ use crate::model::{
 use crate::provider::Provider;
 use crate::queue::{JobQueue, SqsQueue};
 use crate::secrets::SecretSource;
-use crate::store::{DynamoStore, EventStore, NewEvent, Recorded};
+use crate::store::{DynamoStore, EventStore, NewEvent, Recorded, StoredEvent};
 use crate::verify::Delivery;
 
 /// Ids longer than this are refused: they become DynamoDB key parts (2 KB max).
@@ -272,7 +272,16 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         let team_location_id = self.team_location(&mut normalized).await?;
         let raw_ref = self.put_blobs(&mut normalized, &delivery).await?;
         let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
-        let (event, ack) = stamp(P::NAME, normalized, team_location_id, &delivery, raw_ref);
+        let message_id = P::MESSAGE_ID_HEADER
+            .and_then(|h| delivery.header(h).ok().flatten())
+            .map(str::to_owned);
+        let (event, ack) = stamp(
+            P::NAME,
+            normalized,
+            team_location_id,
+            &delivery,
+            (raw_ref, message_id),
+        );
         let job = ack.map(|ack| AckJob::for_event(&event, &ack));
         let outcome = self.record(&event, job.as_ref(), inline_body, &delivery).await?;
         Ok((outcome, event))
@@ -401,6 +410,114 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
     }
 }
 
+/// What reading a stored delivery again did ([`Pipeline::reprocess`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Reprocessed {
+    /// A quarantined delivery, read now: stored under `event_key` as a live delivery would
+    /// have been (trail, state only forward, its job through the outbox).
+    Stored { event_key: String },
+    /// Read into a different canonical event than the one stored: replaced in place.
+    Rewritten { event_key: String, state_applied: bool },
+    /// Nothing to do: the same reading as stored, or already stored under `event_key`.
+    Unchanged { event_key: String },
+    /// Still cannot be read.
+    StillQuarantined { reason: String },
+}
+
+impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B> {
+    /// Reads a stored delivery (`stored`, its raw `body`) again with the current code and
+    /// configuration, and records what it now says as its live delivery would have been
+    /// recorded, at its original arrival time: this is how a mapping fix reaches orders
+    /// already received. Idempotent: a second run finds nothing to change.
+    pub async fn reprocess(&self, stored: &StoredEvent, body: &[u8]) -> Result<Reprocessed, ApiError> {
+        let old = &stored.event;
+        let headers = replay_headers::<P>(old)?;
+        let delivery = Delivery::new(&headers, body, old.received_at);
+        let mut normalized = match self.provider.normalize(&delivery).and_then(checked) {
+            Ok(n) if n.quarantine.is_none() => n.map_ack(Some),
+            Ok(n) => {
+                return Ok(Reprocessed::StillQuarantined {
+                    reason: n.quarantine.unwrap_or_default(),
+                })
+            }
+            Err(e) => {
+                return Ok(Reprocessed::StillQuarantined {
+                    reason: format!("{}: {e}", e.code()),
+                })
+            }
+        };
+        let team_location_id = self.team_location(&mut normalized).await?;
+        let raw_ref = self.put_blobs(&mut normalized, &delivery).await?;
+        let inline_body = (raw_ref == RawBodyRef::Inline).then(|| String::from_utf8_lossy(body).into_owned());
+        let stamped = stamp(
+            P::NAME,
+            normalized,
+            team_location_id,
+            &delivery,
+            (raw_ref, old.message_id.clone()),
+        );
+        let (event, ack) = stamped;
+        let event_key = event.dedupe_key.0.clone();
+        if event.dedupe_key != old.dedupe_key {
+            let job = ack.map(|ack| AckJob::for_event(&event, &ack));
+            let outcome = self
+                .record(&event, job.as_ref(), inline_body.as_deref(), &delivery)
+                .await?;
+            self.store
+                .mark_reprocessed(P::NAME, &old.dedupe_key.0, &event_key)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            return Ok(match outcome {
+                Outcome::Stored => Reprocessed::Stored { event_key },
+                Outcome::Duplicate => Reprocessed::Unchanged { event_key },
+            });
+        }
+        if event == *old {
+            return Ok(Reprocessed::Unchanged { event_key });
+        }
+        let state_applied = self.rewrite(&event, &delivery).await?;
+        Ok(Reprocessed::Rewritten {
+            event_key,
+            state_applied,
+        })
+    }
+
+    async fn rewrite(&self, event: &CanonicalEvent, delivery: &Delivery<'_>) -> Result<bool, ApiError> {
+        let received = delivery.received_at.timestamp();
+        let new = NewEvent {
+            event,
+            raw_body: None,
+            job: None,
+            expires_at: received + self.limits.event_ttl.as_secs() as i64,
+            order_expires_at: received + self.limits.order_ttl.as_secs() as i64,
+        };
+        match self.store.rewrite(new).await {
+            Ok(Recorded::New { state_applied }) => Ok(state_applied),
+            Ok(Recorded::Duplicate { .. }) => Ok(false),
+            Err(e) => Err(ApiError::Unavailable(e.to_string())),
+        }
+    }
+}
+
+/// The headers a stored delivery is read again with: the platform's message id, where
+/// normalizing reads one (kept on the event; older events have it as their key).
+fn replay_headers<P: Provider>(old: &CanonicalEvent) -> Result<lambda_http::http::HeaderMap, ApiError> {
+    let mut headers = lambda_http::http::HeaderMap::new();
+    if let Some(name) = P::MESSAGE_ID_HEADER {
+        let quarantined = format!("{QUARANTINED}:");
+        let id = old
+            .message_id
+            .clone()
+            .unwrap_or_else(|| old.dedupe_key.0.trim_start_matches(&quarantined).to_owned());
+        let value = lambda_http::http::HeaderValue::from_str(&id).map_err(|_| {
+            ApiError::bad_request("invalid_id", "the stored message id is not a header value")
+        })?;
+        headers.insert(name, value);
+    }
+    Ok(headers)
+}
+
 /// The authenticated body as text worth parsing: UTF-8, not empty, not nested past
 /// [`MAX_NESTING`].
 fn readable(body: &[u8]) -> Result<&str, ApiError> {
@@ -447,9 +564,9 @@ fn json_len<T: serde::Serialize>(value: &T) -> usize {
 /// still read (ids that cannot be keyed on are dropped), the reason, no order content.
 fn quarantined<A>(found: Quarantine<A>, error: &ApiError, delivery: &Delivery<'_>) -> Normalized<Option<A>> {
     let usable = |id: Option<String>| id.filter(|id| check_id("id", id).is_ok());
-    let dedupe_key = usable(found.dedupe_key).unwrap_or_else(|| format!("sha256:{}", delivery.body_sha256()));
+    let id = usable(found.dedupe_key).unwrap_or_else(|| format!("sha256:{}", delivery.body_sha256()));
     Normalized {
-        dedupe_key: DedupeKey(dedupe_key),
+        dedupe_key: DedupeKey(format!("{QUARANTINED}:{id}")),
         event_type: QUARANTINED.to_owned(),
         location_id: usable(found.location_id),
         occurred_at: None,
@@ -473,7 +590,7 @@ fn stamp<A>(
     n: Normalized<A>,
     team_location_id: Option<String>,
     delivery: &Delivery<'_>,
-    raw_body: RawBodyRef,
+    (raw_body, message_id): (RawBodyRef, Option<String>),
 ) -> (CanonicalEvent, A) {
     let event = CanonicalEvent {
         schema: SCHEMA_VERSION,
@@ -489,6 +606,7 @@ fn stamp<A>(
         warnings: n.warnings,
         quarantined: n.quarantine,
         body_sha256: delivery.body_sha256().to_owned(),
+        message_id,
         raw_body,
     };
     (event, n.ack)

@@ -24,6 +24,10 @@ pub trait Provider: Send + Sync + 'static {
     /// leniently ([`crate::lenient`]). Listed per platform in the README.
     const ESSENTIAL: Essential;
 
+    /// The header carrying the platform's id of a delivery, when normalizing reads it
+    /// (Svix's `svix-id`): stored on the event so it can be read again (reprocessing).
+    const MESSAGE_ID_HEADER: Option<&'static str> = None;
+
     /// The HTTP status answered for a quarantined delivery (kept, but not normalized):
     /// 200 where retrying cannot help and failures have a cost (Svix disables endpoints),
     /// a 4xx where the platform should show the order as not received.

@@ -4,6 +4,7 @@ pub mod dlq;
 pub mod forget;
 pub mod inspect;
 pub mod platform;
+pub mod reprocess;
 pub mod secret;
 pub mod send;
 pub mod stack;

@@ -7,6 +7,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use ordergate_cli::platform::Platform;
+use ordergate_cli::reprocess::{self, Selection};
 use ordergate_cli::secret::Kind;
 use ordergate_cli::stack::{self, Missing, Stack};
 use ordergate_cli::{dlq, forget, inspect, secret, send};
@@ -100,6 +101,30 @@ enum Command {
         #[command(subcommand)]
         action: SecretCmd,
     },
+    /// Read stored deliveries again with this build's code and the platform's settings
+    /// from the environment (set them as the function has them): a quarantined delivery is
+    /// stored under its real key as its live delivery would have been (trail, order state
+    /// only forward, acknowledgement through the outbox); another one's canonical reading
+    /// is replaced where it changed. Reports each event. Safe to repeat.
+    #[command(
+        after_help = "Examples:\n  ordergate reprocess deliverect --quarantined\n  ordergate reprocess olaclick --order PE-7222853393\n  ordergate reprocess oolio --since 2026-11-24T00:00:00Z --until 2026-11-25T00:00:00Z"
+    )]
+    Reprocess {
+        platform: Platform,
+        #[command(flatten)]
+        select: Select,
+        /// End of the --since window (RFC 3339). Default: now.
+        #[arg(long, requires = "since")]
+        until: Option<String>,
+        #[command(flatten)]
+        table: TableArg,
+        /// Bucket of large raw bodies. Default: the stack's output BlobBucketName.
+        #[arg(long, env = "BLOB_BUCKET")]
+        bucket: Option<String>,
+        /// Ack queue URL. Default: the stack's output AckQueueUrl.
+        #[arg(long, env = "QUEUE_URL")]
+        queue_url: Option<String>,
+    },
     /// Print a shell completion script: `ordergate completions bash > ~/.local/share/bash-completion/completions/ordergate`.
     Completions { shell: clap_complete::Shell },
     /// Erase one customer's personal data (an order, or every order with their phone or
@@ -123,6 +148,24 @@ enum Command {
         #[arg(long, env = "BLOB_BUCKET")]
         bucket: Option<String>,
     },
+}
+
+/// Which stored events `reprocess` reads again: exactly one of these.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct Select {
+    /// One event, by its event key.
+    #[arg(long)]
+    event: Option<String>,
+    /// Every event on one order's trail, oldest first.
+    #[arg(long)]
+    order: Option<String>,
+    /// Every quarantined event not read again yet.
+    #[arg(long)]
+    quarantined: bool,
+    /// Every event received from this time (RFC 3339) until --until (default: now).
+    #[arg(long)]
+    since: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -461,7 +504,64 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             forget_command(*platform, who, table, bucket.as_deref(), ctx).await
         }
         Command::Dlq { action } => dlq_command(action, ctx).await,
+        Command::Reprocess {
+            platform,
+            select,
+            until,
+            table,
+            bucket,
+            queue_url,
+        } => {
+            let selection = selection(select, until.as_deref())?;
+            let clients = reprocess::Clients {
+                store: store(ctx, &table.name(&ctx.stack)?),
+                queue: ordergate_shared::queue::SqsQueue::new(
+                    aws_sdk_sqs::Client::new(&ctx.sdk),
+                    ctx.stack.pick(
+                        queue_url.as_deref(),
+                        stack::ACK_QUEUE,
+                        "--queue-url (or QUEUE_URL)",
+                    )?,
+                ),
+                blobs: ordergate_shared::blob::S3Blobs::new(
+                    aws_sdk_s3::Client::new(&ctx.sdk),
+                    ctx.stack
+                        .pick(bucket.as_deref(), stack::BUCKET, "--bucket (or BLOB_BUCKET)")?,
+                ),
+            };
+            let lines = platform.reprocess(clients, &selection).await?;
+            let mut text: String = lines.iter().map(reprocess::Line::text).collect();
+            text.push_str(&format!("{} event(s)\n", lines.len()));
+            Output::ok(text, serde_json::to_value(&lines).expect("plain data"))
+        }
     }
+}
+
+/// The `reprocess` selection; times are read as RFC 3339 and compared as stored (UTC).
+fn selection(select: &Select, until: Option<&str>) -> Result<Selection, CliError> {
+    let utc = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339())
+            .map_err(|e| CliError::Usage(format!("'{t}' is not an RFC 3339 time: {e}")))
+    };
+    Ok(match select {
+        Select { event: Some(key), .. } => Selection::Event(key.clone()),
+        Select { order: Some(id), .. } => Selection::Order(id.clone()),
+        Select {
+            quarantined: true, ..
+        } => Selection::Quarantined,
+        Select {
+            since: Some(since), ..
+        } => Selection::Received {
+            since: utc(since)?,
+            until: until.map_or_else(|| Ok(chrono::Utc::now().to_rfc3339()), utc)?,
+        },
+        _ => {
+            return Err(CliError::Usage(
+                "choose --event, --order, --quarantined or --since".into(),
+            ))
+        }
+    })
 }
 
 /// A payload file and the headers its platform would sign it with.

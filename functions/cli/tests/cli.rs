@@ -606,3 +606,50 @@ async fn orders_list_by_location_and_day() {
     }
     assert_eq!(seen, ids(&all), "pages of 2 add up to the whole listing");
 }
+
+/// `ordergate reprocess` as an operator runs it: the platform's settings from the
+/// environment, the selection, one line (or JSON entry) per event, safe to repeat; no
+/// selection is a usage error.
+#[tokio::test]
+async fn reprocess_reports_each_event_and_needs_a_selection() {
+    use ordergate_tests::platforms::{delivery, OlaClick};
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
+    let sample = "olaclick/order_created.json";
+    let mut body: Value = ordergate_testkit::payload(sample);
+    body["event_type"] = serde_json::json!("order_exploded");
+    let r = rx
+        .handle(ordergate_testkit::request(&delivery::<OlaClick>(
+            sample,
+            &body.to_string(),
+            "m",
+        )))
+        .await;
+    assert_eq!(r.status(), 422);
+    let run = |args: &[&str]| {
+        bare()
+            .args(["reprocess", "olaclick"])
+            .args(args)
+            .env("TABLE_NAME", &stack.table)
+            .env("BLOB_BUCKET", &stack.bucket)
+            .env("QUEUE_URL", &stack.queue_url)
+            .env("OLACLICK_MERCHANT_IDS", "777")
+            .output()
+            .expect("run ordergate")
+    };
+    let lines = json_of(&run(&["--quarantined", "--json"]));
+    assert_eq!(lines.as_array().unwrap().len(), 1, "{lines}");
+    assert_eq!(lines[0]["result"], "still_quarantined");
+    assert!(
+        lines[0]["reason"].as_str().unwrap().contains("order_exploded"),
+        "{lines}"
+    );
+    let text = text_of(&run(&["--since", "2020-01-01T00:00:00Z"]));
+    assert!(text.contains("still quarantined: unknown_event_type"), "{text}");
+    assert!(text.ends_with("1 event(s)\n"), "{text}");
+    let usage = run(&[]);
+    assert_eq!(usage.status.code(), Some(2), "{}", failure_of(&usage));
+    let bad_time = run(&["--since", "yesterday"]);
+    assert_eq!(bad_time.status.code(), Some(2));
+    assert!(failure_of(&bad_time).contains("RFC 3339"));
+}

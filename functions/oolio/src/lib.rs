@@ -203,6 +203,7 @@ impl Provider for Oolio {
     const TEMPLATE_NAME: &'static str = "Oolio";
     type Ack = job::Ack;
     const ESSENTIAL: Essential = ESSENTIAL;
+    const MESSAGE_ID_HEADER: Option<&'static str> = Some("svix-id");
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let keys = secrets

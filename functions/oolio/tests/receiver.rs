@@ -354,7 +354,12 @@ async fn unreadable_orders_are_kept_quarantined_with_a_2xx_and_only_non_json_is_
     )
     .await;
     assert!(reason.contains("data.items"), "{reason}");
-    let stored = rx.store().event("oolio", "msg_bad").await.unwrap().unwrap();
+    let stored = rx
+        .store()
+        .event("oolio", "quarantined:msg_bad")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         stored.event.change.map(|c| c.order_id).as_deref(),
         Some(ORDER_ID),

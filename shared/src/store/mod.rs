@@ -12,7 +12,7 @@ use std::future::Future;
 
 use serde::{Deserialize, Serialize};
 
-pub use dynamodb::{DynamoStore, Forgotten, LocationId, OrderPage, OrderSummary};
+pub use dynamodb::{DynamoStore, EventFilter, Forgotten, LocationId, OrderPage, OrderSummary};
 pub use item::keys;
 
 use crate::job::AckJob;
@@ -176,6 +176,10 @@ pub struct StoredEvent {
     pub job: Option<AckJob>,
     pub ack: AckState,
     pub expires_at: i64,
+    /// For a quarantined event read again (`ordergate reprocess`): the key it was stored
+    /// under then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reprocessed_as: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -249,6 +253,20 @@ pub trait EventStore: Send + Sync {
         provider: &str,
         platform_id: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Replaces a stored event's canonical reading with a new one of the same delivery (a
+    /// reprocessing with fixed code or configuration): the event record's and its trail
+    /// entry's event, and the order's state unless a newer event moved it further. The
+    /// raw body, the job and the ack status stay. `New { state_applied }` on success.
+    fn rewrite(&self, new: NewEvent<'_>) -> impl Future<Output = Result<Recorded, StoreError>> + Send;
+
+    /// Notes on a quarantined event record that it was read again, stored as `key`.
+    fn mark_reprocessed(
+        &self,
+        provider: &str,
+        quarantined_key: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Takes a job for acknowledgement: one conditional write, so of two workers given the
     /// same job only one calls the platform. A lease that ran out may be taken over.

@@ -25,6 +25,10 @@ const CONFLICT_RETRIES: u32 = 5;
 
 mod forget;
 mod listing;
+mod reprocess;
+
+pub use reprocess::EventFilter;
+use reprocess::REPROCESSED_AS;
 
 pub use forget::Forgotten;
 pub use listing::{LocationId, OrderPage, OrderSummary};
@@ -351,7 +355,33 @@ impl EventStore for DynamoStore {
                 .transpose()?,
             ack: ack_state(&item),
             expires_at: get_n(&item, "expires_at").unwrap_or_default(),
+            reprocessed_as: get_s(&item, REPROCESSED_AS).map(str::to_owned),
         }))
+    }
+
+    async fn rewrite(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
+        self.rewrite_event(new).await
+    }
+
+    async fn mark_reprocessed(
+        &self,
+        provider: &str,
+        quarantined_key: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::PK, s(keys::event_pk(provider, quarantined_key)))
+            .key(attr::SK, s(keys::EVENT_SK))
+            .update_expression("SET #as = :key")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#as", REPROCESSED_AS)
+            .expression_attribute_values(":key", s(key))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| unavailable("update_item", &e))
     }
 
     async fn order(&self, provider: &str, order_id: &str) -> Result<OrderView, StoreError> {

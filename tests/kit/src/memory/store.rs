@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use ordergate_shared::job::AckJob;
-use ordergate_shared::model::OrderStatus;
+use ordergate_shared::model::{CanonicalEvent, OrderStatus};
 use ordergate_shared::store::{
     duplicate_needs_enqueue, keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderState,
     OrderView, Recorded, StoreError, StoredEvent, TrailEntry,
@@ -72,57 +72,45 @@ impl EventStore for MemoryStore {
                 ..AckState::default()
             },
             expires_at: new.expires_at,
+            reprocessed_as: None,
         };
         inner.events.insert(event_pk, (stored, None));
         if let (Some(outbox), Some(job)) = (&self.outbox, new.job) {
             outbox.send(job);
         }
-        let Some(change) = &e.change else {
-            return Ok(Recorded::New { state_applied: false });
+        Ok(Recorded::New {
+            state_applied: apply(&mut inner, e),
+        })
+    }
+
+    async fn rewrite(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
+        let e = new.event;
+        let mut inner = self.lock()?;
+        let Some((stored, _)) = inner
+            .events
+            .get_mut(&keys::event_pk(&e.provider, &e.dedupe_key.0))
+        else {
+            return Err(StoreError(format!("no event {} to rewrite", e.dedupe_key.0)));
         };
-        let order_pk = keys::order_pk(&e.provider, &change.order_id);
-        let entry = TrailEntry {
-            event: e.clone(),
-            ack: None,
-        };
-        inner.history.insert(
-            (
-                order_pk.clone(),
-                keys::history_sk(&e.received_at, &e.dedupe_key.0),
-            ),
-            entry,
-        );
-        let Some(precedence) = e.precedence() else {
-            return Ok(Recorded::New { state_applied: false });
-        };
-        let version = precedence.version();
-        let previous = inner.states.get(&order_pk);
-        if previous.is_some_and(|s| s.version > version) {
-            return Ok(Recorded::New { state_applied: false });
-        }
-        let order = change
-            .order
-            .clone()
-            .or_else(|| previous.and_then(|s| s.order.clone()));
-        let location_id = e
-            .location_id
-            .clone()
-            .or_else(|| previous.and_then(|s| s.location_id.clone()));
-        let team_location_id = e
-            .team_location_id
-            .clone()
-            .or_else(|| previous.and_then(|s| s.team_location_id.clone()));
-        let state = OrderState {
-            status: precedence.status,
-            version,
-            last_event_type: e.event_type.clone(),
-            last_dedupe_key: e.dedupe_key.0.clone(),
-            location_id,
-            team_location_id,
-            order,
-        };
-        inner.states.insert(order_pk, state);
-        Ok(Recorded::New { state_applied: true })
+        stored.event = e.clone();
+        Ok(Recorded::New {
+            state_applied: apply(&mut inner, e),
+        })
+    }
+
+    async fn mark_reprocessed(
+        &self,
+        provider: &str,
+        quarantined_key: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        let (stored, _) = inner
+            .events
+            .get_mut(&keys::event_pk(provider, quarantined_key))
+            .ok_or_else(|| StoreError(format!("no event {quarantined_key}")))?;
+        stored.reprocessed_as = Some(key.to_owned());
+        Ok(())
     }
 
     async fn locations(&self, provider: &str) -> Result<HashMap<String, String>, StoreError> {
@@ -250,4 +238,56 @@ impl EventStore for MemoryStore {
         }
         Ok(())
     }
+}
+
+/// Writes `e`'s trail entry (keeping an acknowledgement recorded on it) and moves its
+/// order's state unless a newer event already did; whether the state moved.
+fn apply(inner: &mut Inner, e: &CanonicalEvent) -> bool {
+    let Some(change) = &e.change else {
+        return false;
+    };
+    let order_pk = keys::order_pk(&e.provider, &change.order_id);
+    let sk = keys::history_sk(&e.received_at, &e.dedupe_key.0);
+    let ack = inner
+        .history
+        .get(&(order_pk.clone(), sk.clone()))
+        .and_then(|entry| entry.ack.clone());
+    inner.history.insert(
+        (order_pk.clone(), sk),
+        TrailEntry {
+            event: e.clone(),
+            ack,
+        },
+    );
+    let Some(precedence) = e.precedence() else {
+        return false;
+    };
+    let version = precedence.version();
+    let previous = inner.states.get(&order_pk);
+    if previous.is_some_and(|s| s.version > version) {
+        return false;
+    }
+    let order = change
+        .order
+        .clone()
+        .or_else(|| previous.and_then(|s| s.order.clone()));
+    let location_id = e
+        .location_id
+        .clone()
+        .or_else(|| previous.and_then(|s| s.location_id.clone()));
+    let team_location_id = e
+        .team_location_id
+        .clone()
+        .or_else(|| previous.and_then(|s| s.team_location_id.clone()));
+    let state = OrderState {
+        status: precedence.status,
+        version,
+        last_event_type: e.event_type.clone(),
+        last_dedupe_key: e.dedupe_key.0.clone(),
+        location_id,
+        team_location_id,
+        order,
+    };
+    inner.states.insert(order_pk, state);
+    true
 }

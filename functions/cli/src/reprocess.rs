@@ -1,0 +1,151 @@
+//! `ordergate reprocess`: stored deliveries read again with the code and configuration of
+//! this build (and the platform's settings from the environment, as its function has them),
+//! recorded as their live delivery would have been ([`Pipeline::reprocess`]): a quarantined
+//! one stored under its real key (trail, state only forward, its job through the outbox),
+//! another one's canonical reading replaced where it changed. Idempotent.
+
+use ordergate_shared::blob::{BlobStore, S3Blobs};
+use ordergate_shared::model::RawBodyRef;
+use ordergate_shared::queue::SqsQueue;
+use ordergate_shared::secrets::{SecretSource, Secrets};
+use ordergate_shared::store::{DynamoStore, EventFilter, EventStore, StoredEvent};
+use ordergate_shared::{Limits, Pipeline, Provider, Reprocessed};
+use serde::Serialize;
+
+/// Which stored deliveries to read again.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    Event(String),
+    /// Every event on the order's trail, oldest first.
+    Order(String),
+    /// Every quarantined event not read again yet.
+    Quarantined,
+    /// Every event received in the window (RFC 3339, UTC).
+    Received {
+        since: String,
+        until: String,
+    },
+}
+
+/// The clients a reprocessing writes through (the receivers' own kinds).
+pub struct Clients {
+    pub store: DynamoStore,
+    pub queue: SqsQueue,
+    pub blobs: S3Blobs,
+}
+
+/// What became of one stored event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    pub event_key: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Outcome {
+    Done(Reprocessed),
+    /// Not read again, and why (no record any more, body erased, already done).
+    Skipped {
+        skipped: String,
+    },
+}
+
+impl Line {
+    pub fn text(&self) -> String {
+        let what = match &self.outcome {
+            Outcome::Done(Reprocessed::Stored { event_key }) => format!("stored as {event_key}"),
+            Outcome::Done(Reprocessed::Rewritten { state_applied, .. }) => {
+                format!(
+                    "rewritten{}",
+                    if *state_applied {
+                        ", order state updated"
+                    } else {
+                        ""
+                    }
+                )
+            }
+            Outcome::Done(Reprocessed::Unchanged { .. }) => "unchanged".to_owned(),
+            Outcome::Done(Reprocessed::StillQuarantined { reason }) => format!("still quarantined: {reason}"),
+            Outcome::Skipped { skipped } => format!("skipped: {skipped}"),
+        };
+        format!("{}: {what}\n", self.event_key)
+    }
+}
+
+/// Reads `selection`'s stored events again through `provider`.
+pub async fn run<P: Provider>(
+    provider: P,
+    clients: Clients,
+    selection: &Selection,
+) -> Result<Vec<Line>, String> {
+    let secrets = SecretSource::fixed(Secrets::from_json("{}")?);
+    let limits = Limits::from_env()?;
+    let pipeline = Pipeline::new(
+        provider,
+        clients.store,
+        clients.queue,
+        clients.blobs,
+        secrets,
+        limits,
+    );
+    let mut lines = Vec::new();
+    for event_key in selected::<P>(pipeline.store(), selection).await? {
+        let stored = pipeline
+            .store()
+            .event(P::NAME, &event_key)
+            .await
+            .map_err(|e| e.to_string())?;
+        let outcome = match stored {
+            None => skipped("no event record (they expire after EVENT_TTL_DAYS)"),
+            Some(StoredEvent {
+                reprocessed_as: Some(key),
+                ..
+            }) => skipped(&format!("already read again as {key}")),
+            Some(stored) => match body(pipeline.blobs(), &stored).await? {
+                Some(body) => Outcome::Done(
+                    pipeline
+                        .reprocess(&stored, &body)
+                        .await
+                        .map_err(|e| e.to_string())?,
+                ),
+                None => skipped("its raw body was erased"),
+            },
+        };
+        lines.push(Line { event_key, outcome });
+    }
+    Ok(lines)
+}
+
+fn skipped(why: &str) -> Outcome {
+    Outcome::Skipped {
+        skipped: why.to_owned(),
+    }
+}
+
+async fn selected<P: Provider>(store: &DynamoStore, selection: &Selection) -> Result<Vec<String>, String> {
+    let keys = match selection {
+        Selection::Event(key) => return Ok(vec![key.clone()]),
+        Selection::Order(id) => {
+            let trail = store.order(P::NAME, id).await.map_err(|e| e.to_string())?.trail;
+            return Ok(trail.into_iter().map(|e| e.event.dedupe_key.0).collect());
+        }
+        Selection::Quarantined => store.event_keys(P::NAME, EventFilter::Quarantined).await,
+        Selection::Received { since, until } => {
+            store
+                .event_keys(P::NAME, EventFilter::ReceivedBetween(since, until))
+                .await
+        }
+    };
+    keys.map_err(|e| e.to_string())
+}
+
+/// The delivery's raw body: on the record, or in the bucket; `None` once erased.
+async fn body(blobs: &S3Blobs, stored: &StoredEvent) -> Result<Option<Vec<u8>>, String> {
+    match (&stored.raw_body, &stored.event.raw_body) {
+        (Some(text), _) => Ok(Some(text.as_bytes().to_vec())),
+        (None, RawBodyRef::Blob(blob)) => blobs.get(&blob.key).await.map_err(|e| e.to_string()),
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,158 @@
+//! Reprocessing (`ordergate reprocess`): a stored delivery read again with fixed code or
+//! configuration replaces its canonical reading in place — the event record's event, its
+//! trail entry (keeping the acknowledgement recorded there), and the order's state when
+//! this event is not older than what moved it last. One transaction, like a delivery's.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+
+use super::{is_condition_failure, json, keys, n, s, unavailable, DynamoStore, StoreError};
+use crate::model::{CanonicalEvent, QUARANTINED};
+use crate::store::item::attr;
+use crate::store::{NewEvent, Recorded};
+
+/// On a quarantined event record: the key it was stored under once read again.
+pub(super) const REPROCESSED_AS: &str = "reprocessed_as";
+
+/// Which of a platform's stored events to read again.
+#[derive(Debug, Clone, Copy)]
+pub enum EventFilter<'a> {
+    /// Quarantined and not yet read again.
+    Quarantined,
+    /// Received between the two RFC 3339 UTC times (inclusive).
+    ReceivedBetween(&'a str, &'a str),
+}
+
+impl DynamoStore {
+    /// The keys of `provider`'s event records matching `filter`, oldest first (a scan: an
+    /// operator's tool, not a hot path). Only records still alive (`EVENT_TTL_DAYS`) carry a
+    /// raw body to read again.
+    pub async fn event_keys(
+        &self,
+        provider: &str,
+        filter: EventFilter<'_>,
+    ) -> Result<Vec<String>, StoreError> {
+        let prefix = keys::event_pk(provider, "");
+        let mut scan = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .expression_attribute_values(":prefix", s(prefix.as_str()))
+            .expression_attribute_values(":event", s(keys::EVENT_SK));
+        let matching = match filter {
+            EventFilter::Quarantined => {
+                scan = scan
+                    .expression_attribute_values(":q", s(QUARANTINED))
+                    .expression_attribute_names("#as", REPROCESSED_AS);
+                "event_type = :q AND attribute_not_exists(#as)"
+            }
+            EventFilter::ReceivedBetween(since, until) => {
+                scan = scan
+                    .expression_attribute_values(":since", s(since))
+                    .expression_attribute_values(":until", s(until));
+                "received_at BETWEEN :since AND :until"
+            }
+        };
+        let mut pages = scan
+            .filter_expression(format!("begins_with(pk, :prefix) AND sk = :event AND {matching}"))
+            .into_paginator()
+            .items()
+            .send();
+        let mut found = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| unavailable("scan", &e))?;
+            let text = |name| {
+                item.get(name)
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            found.push((text("received_at"), text("dedupe_key")));
+        }
+        found.sort();
+        Ok(found.into_iter().map(|(_, key)| key).collect())
+    }
+
+    pub(super) async fn rewrite_event(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
+        let e = new.event;
+        let mut with_state = e.precedence().is_some();
+        loop {
+            let event_pk = keys::event_pk(&e.provider, &e.dedupe_key.0);
+            let mut items = vec![self.set_event(&event_pk, keys::EVENT_SK, e, None)];
+            if let Some(change) = &e.change {
+                let sk = keys::history_sk(&e.received_at, &e.dedupe_key.0);
+                let pk = keys::order_pk(&e.provider, &change.order_id);
+                items.push(self.set_event(&pk, &sk, e, Some(new.order_expires_at)));
+            }
+            if let (true, Some(precedence)) = (with_state, e.precedence()) {
+                items.extend(self.state_update(e, precedence, new.order_expires_at));
+            }
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+            {
+                Ok(_) => {
+                    return Ok(Recorded::New {
+                        state_applied: with_state,
+                    })
+                }
+                Err(err) => err,
+            };
+            let reasons = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => c.cancellation_reasons(),
+                _ => return Err(unavailable("transact_write_items", &err)),
+            };
+            if is_condition_failure(reasons.first()) {
+                return Err(StoreError(format!("no event {} to rewrite", e.dedupe_key.0)));
+            }
+            if with_state && is_condition_failure(reasons.get(2)) {
+                // A newer event moved the order: the trail only.
+                with_state = false;
+                continue;
+            }
+            return Err(unavailable("transact_write_items", &err));
+        }
+    }
+
+    /// `SET event = :event, event_type, dedupe_key` on one item: the event record (which
+    /// must exist) or, with the order's expiry, its trail entry (written if missing).
+    fn set_event(
+        &self,
+        pk: &str,
+        sk: &str,
+        e: &CanonicalEvent,
+        trail_expires_at: Option<i64>,
+    ) -> TransactWriteItem {
+        let mut set = "SET #event = :event, event_type = :type, dedupe_key = :key".to_owned();
+        let mut values = HashMap::from([
+            (":event".to_owned(), json(e)),
+            (":type".to_owned(), s(&e.event_type)),
+            (":key".to_owned(), s(&e.dedupe_key.0)),
+        ]);
+        if let Some(expires_at) = trail_expires_at {
+            set.push_str(", expires_at = :exp, kind = :history");
+            values.insert(":exp".into(), n(expires_at));
+            values.insert(":history".into(), s("history"));
+        }
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key(attr::PK, s(pk))
+            .key(attr::SK, s(sk))
+            .update_expression(set)
+            .set_condition_expression(
+                trail_expires_at
+                    .is_none()
+                    .then(|| "attribute_exists(pk)".to_owned()),
+            )
+            .set_expression_attribute_names(Some(HashMap::from([("#event".into(), "event".into())])))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+}
