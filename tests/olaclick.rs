@@ -109,6 +109,36 @@ async fn an_older_event_arriving_late_never_overwrites_newer_state() {
     assert_eq!(stack.queue_depth().await, 2, "both events are acknowledged");
 }
 
+/// A status word nobody documented may not move the order (status `unknown` ranks
+/// lowest); the content it carries still updates the order's snapshot (issue 15).
+#[tokio::test]
+async fn an_unknown_status_word_updates_the_snapshot_but_never_the_status() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(olaclick(), SECRET);
+    assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
+    let mut later = payload(UPDATED);
+    later["event_id"] = json!("b2d7c9e1-0000-4000-8000-000000000099");
+    later["data"]["status"] = json!("teleported");
+    later["data"]["comment"] = json!("ring twice");
+    let r = rx.handle(request(&with_payload(UPDATED, &later))).await;
+    assert_eq!(r.status(), 200, "{}", body(&r));
+    let state = stack
+        .store()
+        .order("olaclick", ORDER_ID)
+        .await
+        .unwrap()
+        .state
+        .unwrap();
+    assert_eq!(state.status, OrderStatus::Accepted, "the status stays");
+    assert_eq!(
+        state.order.as_ref().unwrap().notes.as_deref(),
+        Some("ring twice"),
+        "the content moves"
+    );
+    assert_eq!(state.order.unwrap().status_raw, "teleported");
+    assert_eq!(state.last_dedupe_key, "b2d7c9e1-0000-4000-8000-000000000099");
+}
+
 #[tokio::test]
 async fn dynamodb_unreachable_is_503_and_nothing_is_stored() {
     let stack = Stack::new().await;

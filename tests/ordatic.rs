@@ -92,3 +92,44 @@ async fn s3_unreachable_is_503_and_nothing_is_stored_then_the_retry_succeeds() {
     assert_eq!(stack.event_records().await, 1);
     assert_eq!(stack.queue_depth().await, 1);
 }
+
+/// Erasure, then an acknowledgement that fetched the order before it: the fetched customer
+/// data must not come back. The ack is recorded; the snapshot is not (issue 15: the
+/// enrichment write is conditional).
+#[tokio::test]
+async fn a_fetch_finishing_after_an_erasure_does_not_bring_the_customer_back() {
+    use ordergate_shared::store::{AckOutcome, AckStatus, Claim};
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(ordatic(), SECRET);
+    assert_eq!(
+        rx.handle(api_event("ordatic/order-accepted.json")).await.status(),
+        200
+    );
+    let job = stack.receive_jobs().await.remove(0);
+    let store = stack.store();
+    let now = chrono::Utc::now();
+    let claim = store
+        .claim_ack(&job, now, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(matches!(claim, Claim::Claimed { .. }), "{claim:?}");
+    store.forget_order("ordatic", ORDER_ID).await.unwrap();
+    let fetched: ordergate_shared::model::Order = serde_json::from_value(serde_json::json!({
+        "order_id": ORDER_ID, "status": "accepted", "status_raw": "accepted",
+        "order_type": {"kind": "pickup"}, "currency": "EUR", "items": [],
+        "totals": {"total": 0}, "customer": {"name": "Ada Lovelace"}
+    }))
+    .unwrap();
+    let outcome = AckOutcome::Acked {
+        note: "fetched",
+        order: Some(&fetched),
+    };
+    store.finish_ack(&job, outcome, chrono::Utc::now()).await.unwrap();
+    let view = store.order("ordatic", ORDER_ID).await.unwrap();
+    assert_eq!(
+        view.state.unwrap().order,
+        None,
+        "the erased order stays without its customer"
+    );
+    assert_eq!(view.trail[0].ack.as_ref().unwrap().status, AckStatus::Acked);
+}

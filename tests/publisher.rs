@@ -49,7 +49,9 @@ async fn subscribe(stack: &Stack, bus: &str) -> String {
         .put_rule()
         .name("orders-to-pos")
         .event_bus_name(bus)
-        .event_pattern(json!({"source": ["ordergate"], "detail-type": ["Order Changed"]}).to_string())
+        .event_pattern(
+            json!({"source": ["ordergate"], "detail-type": ["Order Changed", "Order Event"]}).to_string(),
+        )
         .send()
         .await
         .unwrap();
@@ -93,6 +95,28 @@ async fn received(stack: &Stack, url: &str) -> Vec<Value> {
     }
 }
 
+/// Delivers `samples` through `P`'s receiver, then hands the publisher the stream records
+/// its mapping passes on (`records` of them) and checks it published them all.
+async fn deliver_and_publish<P: Platform>(stack: &Stack, bus: &str, samples: &[&str], records: usize) {
+    let rx = stack.pipeline(P::provider(), P::SECRETS);
+    for sample in samples {
+        let event = ordergate_tests::platforms::signed_sample::<P>(sample);
+        assert_eq!(rx.handle(ordergate_testkit::request(&event)).await.status(), 200);
+    }
+    let event = stream_event(stack);
+    assert_eq!(
+        event["Records"].as_array().unwrap().len(),
+        records,
+        "the filter's selection"
+    );
+    let bridge = EventBridge::new(
+        aws_sdk_eventbridge::Client::new(&stack.function_sdk(ordergate_tests::iam::PUBLISHER)),
+        bus,
+    );
+    let answer = publisher::handle(&bridge, &stack.queue(), &event).await;
+    assert_eq!(answer, json!({"batchItemFailures": []}));
+}
+
 #[tokio::test]
 async fn every_order_change_reaches_a_subscriber_in_order() {
     let stack = Stack::new().await;
@@ -103,29 +127,13 @@ async fn every_order_change_reaches_a_subscriber_in_order() {
         .set_location("deliverect", "61a0b2c3d4e5f60718293ab4", "store-042")
         .await
         .unwrap();
-    let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
-    for sample in [
+    // The 3 STATE changes only: no trail-only events here.
+    let samples = [
         "deliverect/new_order.json",
         "deliverect/accepted.json",
         "deliverect/cancel.json",
-    ] {
-        let r = rx
-            .handle(ordergate_testkit::request(
-                &ordergate_tests::platforms::signed_sample::<Deliverect>(sample),
-            ))
-            .await;
-        assert_eq!(r.status(), 200);
-    }
-
-    let event = stream_event(&stack);
-    let records = event["Records"].as_array().unwrap();
-    assert_eq!(records.len(), 3, "the filter keeps the 3 STATE changes only");
-    let bridge = EventBridge::new(
-        aws_sdk_eventbridge::Client::new(&stack.function_sdk(ordergate_tests::iam::PUBLISHER)),
-        &bus,
-    );
-    let answer = publisher::handle(&bridge, &stack.queue(), &event).await;
-    assert_eq!(answer, json!({"batchItemFailures": []}));
+    ];
+    deliver_and_publish::<Deliverect>(&stack, &bus, &samples, 3).await;
 
     let got = received(&stack, &subscriber).await;
     assert_eq!(got.len(), 3, "{got:?}");
@@ -161,6 +169,35 @@ async fn every_order_change_reaches_a_subscriber_in_order() {
         "the canonical order, minor units"
     );
     assert_eq!(last["order"]["currency"], "EUR");
+}
+
+/// What a POS learns besides state changes: an Ordatic rider's progress and refund,
+/// recorded on the trail only, published as `Order Event`s (typed detail, minor units).
+#[tokio::test]
+async fn rider_events_reach_a_subscriber_as_order_events() {
+    use ordergate_tests::platforms::Ordatic;
+    let stack = Stack::new().await;
+    let bus = stack.resources["OrderEventsBus"].as_str().unwrap().to_owned();
+    let subscriber = subscribe(&stack, &bus).await;
+    // One STATE change and two trail-only entries pass the filter.
+    let samples = [
+        "ordatic/order-accepted.json",
+        "ordatic/rider-completed.json",
+        "ordatic/rider-refund.json",
+    ];
+    deliver_and_publish::<Ordatic>(&stack, &bus, &samples, 3).await;
+    let got = received(&stack, &subscriber).await;
+    let kinds: Vec<&str> = got.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Order Changed", "Order Event", "Order Event"]);
+    let rider = &got[1]["detail"];
+    assert_eq!(rider["schema"], publisher::EVENT_SCHEMA);
+    assert_eq!(
+        (rider["event_type"].as_str(), rider["order_id"].as_str()),
+        (Some("rider-completed"), Some("ord-8d41a7e2-1c3b"))
+    );
+    let refund = &got[2]["detail"]["detail"];
+    assert_eq!(refund["kind"], "refund");
+    assert_eq!(refund["rider_total"], 1250, "minor units");
 }
 
 #[tokio::test]

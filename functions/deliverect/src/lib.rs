@@ -162,12 +162,11 @@ impl Provider for Deliverect {
         let (snapshot, w) = map::order(&order, currency);
         warnings.extend(w);
         Ok(Normalized {
-            dedupe_key: DedupeKey(format!(
-                "{}:{}:{}",
-                order.id,
-                order.status,
-                &delivery.body_sha256()[..16]
-            )),
+            dedupe_key: DedupeKey::joined([
+                order.id.as_str(),
+                &order.status.to_string(),
+                &delivery.body_sha256()[..16],
+            ]),
             event_type: format!("status_{}", order.status),
             location_id: order.location.clone(),
             occurred_at: occurred_at(&order),

@@ -122,10 +122,14 @@ impl Provider for Ordatic {
             }
             _ => (parse_json_at::<OrderRef>(data, "data")?, None),
         };
-        let mut key = format!("{}:{}:{}", envelope.store_id, order.order_id, kind.as_str());
-        if kind.is_rider() {
-            key = format!("{key}:{}", &delivery.body_sha256()[..16]);
-        }
+        // Rider events can repeat with new content: their body's hash is part of the key.
+        let hash = kind.is_rider().then(|| &delivery.body_sha256()[..16]);
+        let key = DedupeKey::joined(
+            [envelope.store_id.as_str(), &order.order_id, kind.as_str()]
+                .into_iter()
+                .chain(hash),
+        )
+        .0;
         let (detail, blobs) = match kind {
             EventType::RiderProofDelivery => {
                 let encoded = proof.and_then(|p| p.proof_delivery).unwrap_or_default();

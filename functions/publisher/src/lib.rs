@@ -14,14 +14,18 @@
 
 pub mod relay;
 
+use ordergate_shared::model::{CanonicalEvent, EventDetail};
 use ordergate_shared::queue::JobQueue;
-use ordergate_shared::store::item::StateImage;
+use ordergate_shared::store::item::{attr, Attributes, StateImage};
+use ordergate_shared::time::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
 pub const SOURCE: &str = "ordergate";
 pub const DETAIL_TYPE: &str = "Order Changed";
 pub const SCHEMA: &str = "ordergate.order-changed/1";
+pub const EVENT_DETAIL_TYPE: &str = "Order Event";
+pub const EVENT_SCHEMA: &str = "ordergate.order-event/1";
 
 /// EventBridge refuses entries over 256 KB: past this the snapshot is left out (and
 /// `order_omitted` says so; `ordergate order` shows it).
@@ -56,6 +60,69 @@ pub struct OrderChanged {
     pub order: Option<Value>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub order_omitted: bool,
+}
+
+/// An event recorded on an order's trail without moving its state — a rider's progress,
+/// a refund, a proof of delivery — published as detail-type `Order Event`: what a POS
+/// learns besides the state changes (README, Downstream events).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderEvent {
+    pub schema: &'static str,
+    pub provider: String,
+    pub order_id: String,
+    /// The platform's event type (`rider-completed`, `rider-refund`, …).
+    pub event_type: String,
+    pub event_key: String,
+    pub received_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_location_id: Option<String>,
+    /// Typed facts: a refund (minor units), a proof of delivery (blob reference or link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<EventDetail>,
+}
+
+/// The trail-only event a stream record carries (a new trail entry marked `trail_only`),
+/// or None for any other record.
+pub fn order_event(record: &Value) -> Result<Option<OrderEvent>, String> {
+    let image = &record["dynamodb"]["NewImage"];
+    let trail_only = image.get(attr::TRAIL_ONLY).and_then(|v| v["BOOL"].as_bool()) == Some(true);
+    if record["eventName"] != "INSERT" || image.text(attr::KIND) != Some(attr::HISTORY_KIND) || !trail_only {
+        return Ok(None);
+    }
+    let text = image.text(attr::EVENT).ok_or("a trail entry without its event")?;
+    let e: CanonicalEvent =
+        serde_json::from_str(text).map_err(|e| format!("stored event is not canonical: {e}"))?;
+    let order_id = e
+        .change
+        .map(|c| c.order_id)
+        .ok_or("a trail entry without an order")?;
+    Ok(Some(OrderEvent {
+        schema: EVENT_SCHEMA,
+        provider: e.provider,
+        order_id,
+        event_type: e.event_type,
+        event_key: e.dedupe_key.0,
+        received_at: e.received_at.to_rfc3339(),
+        occurred_at: e.occurred_at,
+        location_id: e.location_id,
+        team_location_id: e.team_location_id,
+        detail: e.detail,
+    }))
+}
+
+/// What a stream record publishes: (detail type, detail JSON), if anything.
+fn publishable(record: &Value) -> Result<Option<(&'static str, String)>, String> {
+    fn json<T: Serialize>(detail: &T) -> String {
+        serde_json::to_string(detail).expect("plain data")
+    }
+    if let Some(change) = order_changed(record)? {
+        return Ok(Some((DETAIL_TYPE, json(&change))));
+    }
+    Ok(order_event(record)?.map(|e| (EVENT_DETAIL_TYPE, json(&e))))
 }
 
 /// The change a stream record carries, or None for anything but an order STATE image
@@ -99,9 +166,11 @@ pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
 
 /// Where the events go.
 pub trait Bus: Send + Sync {
-    /// Publishes `details` (JSON) in order; returns the indices that failed.
-    fn put(&self, details: &[String])
-        -> impl std::future::Future<Output = Result<Vec<usize>, String>> + Send;
+    /// Publishes `details` (detail type, JSON) in order; returns the indices that failed.
+    fn put(
+        &self,
+        details: &[(&'static str, String)],
+    ) -> impl std::future::Future<Output = Result<Vec<usize>, String>> + Send;
 }
 
 pub struct EventBridge {
@@ -125,18 +194,18 @@ impl EventBridge {
 }
 
 impl Bus for EventBridge {
-    async fn put(&self, details: &[String]) -> Result<Vec<usize>, String> {
+    async fn put(&self, details: &[(&'static str, String)]) -> Result<Vec<usize>, String> {
         use aws_sdk_eventbridge::types::PutEventsRequestEntry;
         let mut failed = Vec::new();
         // PutEvents takes at most 10 entries.
         for (chunk_no, chunk) in details.chunks(10).enumerate() {
             let entries = chunk
                 .iter()
-                .map(|d| {
+                .map(|(detail_type, d)| {
                     PutEventsRequestEntry::builder()
                         .event_bus_name(&self.bus)
                         .source(SOURCE)
-                        .detail_type(DETAIL_TYPE)
+                        .detail_type(*detail_type)
                         .detail(d)
                         .build()
                 })
@@ -185,9 +254,9 @@ async fn publish<B: Bus>(bus: &B, records: &[Value]) -> Option<String> {
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        match order_changed(record) {
-            Ok(Some(change)) => {
-                details.push(serde_json::to_string(&change).expect("plain data"));
+        match publishable(record) {
+            Ok(Some(detail)) => {
+                details.push(detail);
                 sequence.push(seq);
             }
             Ok(None) => {}

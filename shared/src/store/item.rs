@@ -62,6 +62,11 @@ pub mod attr {
     /// `ack_status` is `pending`.
     pub const EVENT_KIND: &str = "event";
     pub const JOB: &str = "job";
+    /// On a trail entry whose event does not move the order's state (`true`).
+    pub const TRAIL_ONLY: &str = "trail_only";
+    /// `kind` of a trail entry; its `event` is the canonical event as JSON text.
+    pub const HISTORY_KIND: &str = "history";
+    pub const EVENT: &str = "event";
     pub const ACK_STATUS: &str = "ack_status";
     /// Counts every write of the STATE item (status, snapshot, erasure): what downstream
     /// consumers order an order's changes by.

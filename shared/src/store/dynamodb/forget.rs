@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::{get_json, get_s, json, keys, n, s, unavailable, DynamoStore, StoreError};
 use crate::model::Order;
 use crate::store::item::attr;
-use crate::store::EventStore;
+use crate::store::{EventStore, OrderState};
 
 /// What erasing one order changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -31,13 +31,7 @@ impl DynamoStore {
         };
         let pk = keys::order_pk(provider, order_id);
         let view = self.order(provider, order_id).await?;
-        if let Some(mut order) = view.state.and_then(|state| state.order) {
-            if order.forget_personal() {
-                self.set_erased(&pk, keys::STATE_SK, "order", json(&order), false)
-                    .await?;
-                report.items += 1;
-            }
-        }
+        report.items += self.forget_state(&pk, view.state).await?;
         for entry in view.trail {
             let mut event = entry.event;
             let (changed, blobs) = event.forget_personal();
@@ -100,6 +94,38 @@ impl DynamoStore {
             }
         }
         Ok(found)
+    }
+
+    /// The order state's snapshot erased (1 item changed), or, with no snapshot yet (thin
+    /// events), the state marked erased so that a fetch finishing later does not bring
+    /// the customer's data back (the ack worker's enrichment checks the mark).
+    async fn forget_state(&self, pk: &str, state: Option<OrderState>) -> Result<usize, StoreError> {
+        let Some(state) = state else { return Ok(0) };
+        let Some(mut order) = state.order else {
+            self.mark_erased(pk).await?;
+            return Ok(0);
+        };
+        if !order.forget_personal() {
+            return Ok(0);
+        }
+        self.set_erased(pk, keys::STATE_SK, "order", json(&order), false)
+            .await?;
+        Ok(1)
+    }
+
+    async fn mark_erased(&self, pk: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(keys::STATE_SK))
+            .update_expression("SET erased_at = if_not_exists(erased_at, :now)")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", s(chrono::Utc::now().to_rfc3339()))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| unavailable("update_item", &e))
     }
 
     /// Replaces `attribute` with its erased value, marks the item, and (event records)

@@ -15,7 +15,7 @@ use super::{
     Recorded, StoreError, StoredEvent, TrailEntry,
 };
 use crate::job::AckJob;
-use crate::model::{CanonicalEvent, Precedence};
+use crate::model::{CanonicalEvent, OrderStatus, Precedence};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -132,15 +132,20 @@ impl DynamoStore {
     }
 
     fn history_put(&self, e: &CanonicalEvent, order_id: &str, expires_at: i64) -> TransactWriteItem {
-        let item: Item = HashMap::from([
+        let mut item: Item = HashMap::from([
             ("expires_at".into(), n(expires_at)),
             ("pk".into(), s(keys::order_pk(&e.provider, order_id))),
             ("sk".into(), s(keys::history_sk(&e.received_at, &e.dedupe_key.0))),
-            (attr::KIND.into(), s("history")),
+            (attr::KIND.into(), s(attr::HISTORY_KIND)),
             ("event_type".into(), s(&e.event_type)),
             ("dedupe_key".into(), s(&e.dedupe_key.0)),
             ("event".into(), json(e)),
         ]);
+        // Recorded on the trail without moving the state (a rider's progress, a refund):
+        // published downstream as an `Order Event` (the stream filter selects on it).
+        if e.change.as_ref().is_some_and(|c| c.status.is_none()) && e.quarantined.is_none() {
+            item.insert(attr::TRAIL_ONLY.into(), AttributeValue::Bool(true));
+        }
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
@@ -150,25 +155,31 @@ impl DynamoStore {
         TransactWriteItem::builder().put(put).build()
     }
 
-    /// Moves the order's state forward unless a newer event already did (`version`).
+    /// Moves the order's state forward unless a newer event already did (`version`) — or,
+    /// with [`StateWrite::SnapshotOnly`], replaces only its snapshot (a status word nobody
+    /// documented may not move the order; the content it carries may update it).
     fn state_update(
         &self,
         e: &CanonicalEvent,
         precedence: Precedence,
         expires_at: i64,
+        write: StateWrite,
     ) -> Option<TransactWriteItem> {
         let change = e.change.as_ref()?;
         let (order_id, version) = (&change.order_id, precedence.version());
+        let full = write == StateWrite::Full;
         // (attribute, value): SET #attribute = :attribute for each.
         let mut sets = vec![
             (attr::KIND, s(attr::STATE_KIND)),
-            (attr::STATUS, s(precedence.status.as_str())),
-            (attr::VERSION, n(version)),
             (attr::LAST_EVENT_TYPE, s(&e.event_type)),
             (attr::LAST_DEDUPE_KEY, s(&e.dedupe_key.0)),
             (attr::UPDATED_AT, s(e.received_at.to_rfc3339())),
             (attr::EXPIRES_AT, n(expires_at)),
         ];
+        if full {
+            sets.push((attr::STATUS, s(precedence.status.as_str())));
+            sets.push((attr::VERSION, n(version)));
+        }
         if let Some(order) = &change.order {
             sets.push((attr::ORDER, json(order)));
         }
@@ -193,7 +204,11 @@ impl DynamoStore {
             .key(attr::PK, s(keys::order_pk(&e.provider, order_id)))
             .key(attr::SK, s(keys::STATE_SK))
             .update_expression(format!("SET {} {}", expression.join(", "), attr::BUMP_SEQ))
-            .condition_expression(format!("attribute_not_exists(pk) OR #{0} <= :{0}", attr::VERSION))
+            .condition_expression(if full {
+                format!("attribute_not_exists(pk) OR #{0} <= :{0}", attr::VERSION)
+            } else {
+                "attribute_exists(pk)".to_owned()
+            })
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .build()
@@ -201,16 +216,49 @@ impl DynamoStore {
         Some(TransactWriteItem::builder().update(update).build())
     }
 
-    fn items(&self, new: &NewEvent<'_>, with_state: bool) -> Vec<TransactWriteItem> {
+    fn items(&self, new: &NewEvent<'_>, write: StateWrite) -> Vec<TransactWriteItem> {
         let e = new.event;
         let mut items = vec![self.event_put(new)];
         if let Some(change) = &e.change {
             items.push(self.history_put(e, &change.order_id, new.order_expires_at));
         }
-        if let (true, Some(precedence)) = (with_state, e.precedence()) {
-            items.extend(self.state_update(e, precedence, new.order_expires_at));
+        if let (false, Some(precedence)) = (write == StateWrite::None, e.precedence()) {
+            items.extend(self.state_update(e, precedence, new.order_expires_at, write));
         }
         items
+    }
+}
+
+/// What a new event writes to its order's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StateWrite {
+    /// Status, version and snapshot, if this event is not older than the state.
+    Full,
+    /// The snapshot only, where a state exists.
+    SnapshotOnly,
+    None,
+}
+
+impl StateWrite {
+    fn first(e: &CanonicalEvent) -> StateWrite {
+        if e.precedence().is_some() {
+            StateWrite::Full
+        } else {
+            StateWrite::None
+        }
+    }
+
+    /// After the state's condition failed: an undocumented status (`unknown`) carrying a
+    /// snapshot still updates the content (never the status); anything else stops.
+    fn after_newer(self, e: &CanonicalEvent) -> StateWrite {
+        let unknown_with_snapshot = e
+            .change
+            .as_ref()
+            .is_some_and(|c| c.status == Some(OrderStatus::Unknown) && c.order.is_some());
+        match self {
+            StateWrite::Full if unknown_with_snapshot => StateWrite::SnapshotOnly,
+            _ => StateWrite::None,
+        }
     }
 }
 
@@ -238,19 +286,19 @@ fn is_condition_failure(r: Option<&CancellationReason>) -> bool {
 
 impl EventStore for DynamoStore {
     async fn record(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
-        let mut with_state = new.event.precedence().is_some();
+        let mut write = StateWrite::first(new.event);
         let mut conflicts = 0;
         loop {
             let result = self
                 .client
                 .transact_write_items()
-                .set_transact_items(Some(self.items(&new, with_state)))
+                .set_transact_items(Some(self.items(&new, write)))
                 .send()
                 .await;
             let err = match result {
                 Ok(_) => {
                     return Ok(Recorded::New {
-                        state_applied: with_state,
+                        state_applied: write == StateWrite::Full,
                     })
                 }
                 Err(err) => err,
@@ -270,9 +318,10 @@ impl EventStore for DynamoStore {
                         .is_none_or(|h| h == new.event.body_sha256),
                 });
             }
-            if with_state && is_condition_failure(reasons.get(2)) {
-                // A newer event already moved the order: store this one in history only.
-                with_state = false;
+            if write != StateWrite::None && is_condition_failure(reasons.get(2)) {
+                // A newer event already moved the order: its snapshot only, if its status
+                // is one nobody documented, else this event goes to history only.
+                write = write.after_newer(new.event);
                 continue;
             }
             if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) && conflicts < CONFLICT_RETRIES
@@ -472,7 +521,7 @@ impl EventStore for DynamoStore {
         outcome: AckOutcome<'_>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
-        let mut with_trail = true;
+        let (mut with_trail, mut outcome) = (true, outcome);
         loop {
             let items = self.ack_items(job, outcome, now, with_trail);
             let result = self
@@ -496,6 +545,15 @@ impl EventStore for DynamoStore {
                 // No trail entry where the job says: record the outcome on the event only.
                 with_trail = false;
                 continue;
+            }
+            if let AckOutcome::Acked { note, order: Some(_) } = outcome {
+                if is_condition_failure(reasons.last()) {
+                    // The order was erased, or a later fetch is stored: the outcome counts,
+                    // this snapshot does not.
+                    tracing::warn!(provider = %job.provider, event_key = %job.dedupe_key.0, "fetched order not stored: erased or superseded");
+                    outcome = AckOutcome::Acked { note, order: None };
+                    continue;
+                }
             }
             return Err(unavailable("transact_write_items", &err));
         }
@@ -551,7 +609,8 @@ impl DynamoStore {
         } = outcome
         {
             // A fetched full order: the snapshot changes, status and version stay (a state
-            // created here has version 0, so any status event still applies).
+            // created here has version 0, so any status event still applies). Never over an
+            // erasure, nor over a fetch that finished later (`enriched_at`, fixed width).
             let state = Update::builder()
                 .table_name(&self.table)
                 .key("pk", s(keys::order_pk(&job.provider, order_id)))
@@ -568,8 +627,14 @@ impl DynamoStore {
                 .expression_attribute_names("#kind", attr::KIND)
                 .expression_attribute_names("#status", attr::STATUS)
                 .expression_attribute_names("#version", attr::VERSION)
+                .condition_expression(
+                    "attribute_not_exists(erased_at) AND (attribute_not_exists(enriched_at) OR enriched_at <= :now)",
+                )
                 .expression_attribute_values(":order", json(order))
-                .expression_attribute_values(":now", s(now.to_rfc3339()))
+                .expression_attribute_values(
+                    ":now",
+                    s(now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+                )
                 .expression_attribute_values(":kind", s(attr::STATE_KIND))
                 .expression_attribute_values(":unknown", s("unknown"))
                 .expression_attribute_values(":zero", n(0))

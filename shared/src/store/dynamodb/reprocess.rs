@@ -87,7 +87,7 @@ impl DynamoStore {
                 items.push(self.set_event(&pk, &sk, e, Some(new.order_expires_at)));
             }
             if let (true, Some(precedence)) = (with_state, e.precedence()) {
-                items.extend(self.state_update(e, precedence, new.order_expires_at));
+                items.extend(self.state_update(e, precedence, new.order_expires_at, super::StateWrite::Full));
             }
             let err = match self
                 .client
@@ -137,7 +137,7 @@ impl DynamoStore {
         if let Some(expires_at) = trail_expires_at {
             set.push_str(", expires_at = :exp, kind = :history");
             values.insert(":exp".into(), n(expires_at));
-            values.insert(":history".into(), s("history"));
+            values.insert(":history".into(), s(attr::HISTORY_KIND));
         }
         let update = Update::builder()
             .table_name(&self.table)

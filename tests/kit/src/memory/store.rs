@@ -263,10 +263,16 @@ fn apply(inner: &mut Inner, e: &CanonicalEvent) -> bool {
         return false;
     };
     let version = precedence.version();
-    let previous = inner.states.get(&order_pk);
-    if previous.is_some_and(|s| s.version > version) {
+    if let Some(newer) = inner.states.get_mut(&order_pk).filter(|s| s.version > version) {
+        // An undocumented status may not move the order; the content it carries may.
+        if let (OrderStatus::Unknown, Some(order)) = (precedence.status, &change.order) {
+            newer.order = Some(order.clone());
+            newer.last_event_type = e.event_type.clone();
+            newer.last_dedupe_key = e.dedupe_key.0.clone();
+        }
         return false;
     }
+    let previous = inner.states.get(&order_pk);
     let order = change
         .order
         .clone()
