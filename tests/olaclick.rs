@@ -7,7 +7,7 @@ use ordergate_shared::secrets::SecretSource;
 use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::{Limits, Pipeline};
 use ordergate_testkit::{api_event, api_event_json, payload, request, with_payload};
-use ordergate_tests::{Outage, Stack};
+use ordergate_tests::Stack;
 use serde_json::{json, Value};
 
 const CREATED: &str = "olaclick/order_created.json";
@@ -148,22 +148,6 @@ async fn dynamodb_unreachable_is_503_and_nothing_is_stored() {
 }
 
 #[tokio::test]
-async fn an_sqs_outage_does_not_reach_the_webhook_and_the_outbox_sends_the_job_once() {
-    let stack = Stack::new().await;
-    let broken = stack.pipeline_during(Outage::Queue, olaclick(), SECRET).await;
-    for _ in 0..2 {
-        let r = broken.handle(api_event(CREATED)).await;
-        assert_eq!(r.status(), 200, "{}", body(&r));
-    }
-    assert_eq!(stack.event_records().await, 1);
-    assert_eq!(
-        stack.queue_depth().await,
-        1,
-        "the stream's relay sent the job, once (the duplicate's re-send failed: no matter)"
-    );
-}
-
-#[tokio::test]
 async fn refused_input_leaves_the_table_empty_and_unreadable_json_is_kept_quarantined() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(olaclick(), SECRET);
@@ -235,7 +219,6 @@ async fn credentials_are_read_from_secrets_manager() {
     let rx = Pipeline::new(
         olaclick(),
         stack.store(),
-        stack.queue(),
         stack.blobs(),
         SecretSource::secrets_manager(aws_sdk_secretsmanager::Client::new(&stack.sdk), secret_arn),
         Limits::default(),

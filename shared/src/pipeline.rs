@@ -1,5 +1,5 @@
-//! THE pipeline: size/content-type check → verify → parse + normalize → idempotent store →
-//! enqueue → response. Every platform runs exactly this; a platform only supplies a
+//! THE pipeline: size/content-type check → verify → parse + normalize → idempotent store
+//! (the event with its acknowledgement job: the table is the outbox) → response. Every platform runs exactly this; a platform only supplies a
 //! [`Provider`].
 
 use std::convert::Infallible;
@@ -18,7 +18,6 @@ use crate::model::{
     CanonicalEvent, DedupeKey, Normalized, OrderChange, Quarantine, RawBodyRef, QUARANTINED, SCHEMA_VERSION,
 };
 use crate::provider::Provider;
-use crate::queue::{JobQueue, SqsQueue};
 use crate::secrets::SecretSource;
 use crate::store::{DynamoStore, EventStore, NewEvent, Recorded, StoredEvent};
 use crate::verify::Delivery;
@@ -91,10 +90,9 @@ enum Outcome {
     Duplicate,
 }
 
-pub struct Pipeline<P, S = DynamoStore, Q = SqsQueue, B = S3Blobs> {
+pub struct Pipeline<P, S = DynamoStore, B = S3Blobs> {
     provider: P,
     store: S,
-    queue: Q,
     blobs: B,
     secrets: SecretSource,
     limits: Limits,
@@ -103,8 +101,7 @@ pub struct Pipeline<P, S = DynamoStore, Q = SqsQueue, B = S3Blobs> {
 
 impl<P: Provider> Pipeline<P> {
     /// Builds the AWS clients once per cold start from the environment:
-    /// `TABLE_NAME`, `QUEUE_URL`, `BLOB_BUCKET`, `<PROVIDER>_SECRET_ID` or
-    /// `<PROVIDER>_SECRET_JSON`.
+    /// `TABLE_NAME`, `BLOB_BUCKET`, `<PROVIDER>_SECRET_ID` or `<PROVIDER>_SECRET_JSON`.
     pub async fn from_env(provider: P) -> Result<Self, String> {
         Self::from_env_with(provider, &crate::aws::sdk_config().await)
     }
@@ -115,10 +112,6 @@ impl<P: Provider> Pipeline<P> {
             aws_sdk_dynamodb::Client::new(sdk),
             crate::config::required("TABLE_NAME")?,
         );
-        let queue = SqsQueue::new(
-            aws_sdk_sqs::Client::new(sdk),
-            crate::config::required("QUEUE_URL")?,
-        );
         let blobs = S3Blobs::new(
             aws_sdk_s3::Client::new(sdk),
             crate::config::required("BLOB_BUCKET")?,
@@ -127,7 +120,6 @@ impl<P: Provider> Pipeline<P> {
         Ok(Pipeline::new(
             provider,
             store,
-            queue,
             blobs,
             secrets,
             Limits::from_env()?,
@@ -135,12 +127,11 @@ impl<P: Provider> Pipeline<P> {
     }
 }
 
-impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B> {
-    pub fn new(provider: P, store: S, queue: Q, blobs: B, secrets: SecretSource, limits: Limits) -> Self {
+impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
+    pub fn new(provider: P, store: S, blobs: B, secrets: SecretSource, limits: Limits) -> Self {
         Pipeline {
             provider,
             store,
-            queue,
             blobs,
             secrets,
             limits,
@@ -164,10 +155,6 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
 
     pub fn store(&self) -> &S {
         &self.store
-    }
-
-    pub fn queue(&self) -> &Q {
-        &self.queue
     }
 
     /// Handles one HTTP delivery. Never fails: every error is a JSON response.
@@ -364,12 +351,10 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
         Ok(raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference)))
     }
 
-    /// The durable write (once per event key), which is the whole of a new event's path:
-    /// its acknowledgement job is written with it and reaches the queue from the table's
+    /// The durable write (once per event key): the whole of a delivery's path. Its
+    /// acknowledgement job is written with the event and reaches the queue from the table's
     /// stream (the outbox, `functions/publisher/src/relay.rs`), so nothing after the commit
-    /// can lose it. A duplicate whose job is still `pending` re-sends it at once — the
-    /// relay may be lagging, or the record predate the outbox — best effort: the FIFO
-    /// queue and the worker's claim drop the repeat, and a failure changes nothing.
+    /// can lose it, and no other service can fail a webhook.
     async fn record(
         &self,
         event: &CanonicalEvent,
@@ -389,24 +374,15 @@ impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B>
             })
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        let (outcome, resend) = match recorded {
-            Recorded::New { .. } => (Outcome::Stored, false),
-            Recorded::Duplicate {
-                ack_pending,
-                same_body,
-            } => {
+        match recorded {
+            Recorded::New { .. } => Ok(Outcome::Stored),
+            Recorded::Duplicate { same_body } => {
                 if !same_body {
                     tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, "re-used event id with a different body; first one kept");
                 }
-                (Outcome::Duplicate, ack_pending)
-            }
-        };
-        if let (true, Some(job)) = (resend, job) {
-            if let Err(e) = self.queue.enqueue(job).await {
-                tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, error = %e, "duplicate's pending job not re-sent; the outbox carries it");
+                Ok(Outcome::Duplicate)
             }
         }
-        Ok(outcome)
     }
 }
 
@@ -425,7 +401,7 @@ pub enum Reprocessed {
     StillQuarantined { reason: String },
 }
 
-impl<P: Provider, S: EventStore, Q: JobQueue, B: BlobStore> Pipeline<P, S, Q, B> {
+impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
     /// Reads a stored delivery (`stored`, its raw `body`) again with the current code and
     /// configuration, and records what it now says as its live delivery would have been
     /// recorded, at its original arrival time: this is how a mapping fix reaches orders

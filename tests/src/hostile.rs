@@ -73,7 +73,7 @@ impl<P: Platform> Harness<P> {
     }
 
     pub fn send_request(&self, req: lambda_http::Request) -> (u16, Verdict) {
-        let (events, jobs) = (self.rx.store().event_count(), self.rx.queue().jobs().len());
+        let (events, jobs) = (self.rx.store().event_count(), self.rx.store().jobs().len());
         let r = self.runtime.block_on(self.rx.handle(req));
         let status = r.status().as_u16();
         assert!(status < 500, "never a 5xx for bad input: {status} {:?}", r.body());
@@ -98,7 +98,7 @@ impl<P: Platform> Harness<P> {
                 );
                 assert!(body["message"].is_string(), "a message: {body}");
                 assert_eq!(
-                    (stored, self.rx.queue().jobs().len()),
+                    (stored, self.rx.store().jobs().len()),
                     (0, jobs),
                     "nothing stored or enqueued for a refused delivery ({status} {body})"
                 );

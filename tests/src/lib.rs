@@ -210,7 +210,6 @@ impl Stack {
         Pipeline::new(
             provider,
             DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &self.table),
-            SqsQueue::new(aws_sdk_sqs::Client::new(sdk), &self.queue_url),
             S3Blobs::new(aws_sdk_s3::Client::new(sdk), &self.bucket),
             secrets,
             limits,
@@ -351,7 +350,6 @@ pub async fn depth(sqs: &aws_sdk_sqs::Client, url: &str) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outage {
     Store,
-    Queue,
     Blobs,
 }
 
@@ -374,10 +372,6 @@ impl Stack {
             DynamoStore::new(
                 aws_sdk_dynamodb::Client::new(live_or_dead(outage == Outage::Store)),
                 &self.table,
-            ),
-            SqsQueue::new(
-                aws_sdk_sqs::Client::new(live_or_dead(outage == Outage::Queue)),
-                &self.queue_url,
             ),
             S3Blobs::new(
                 aws_sdk_s3::Client::new(live_or_dead(outage == Outage::Blobs)),

@@ -121,9 +121,6 @@ enum Command {
         /// Bucket of large raw bodies. Default: the stack's output BlobBucketName.
         #[arg(long, env = "BLOB_BUCKET")]
         bucket: Option<String>,
-        /// Ack queue URL. Default: the stack's output AckQueueUrl.
-        #[arg(long, env = "QUEUE_URL")]
-        queue_url: Option<String>,
     },
     /// Print a shell completion script: `ordergate completions bash > ~/.local/share/bash-completion/completions/ordergate`.
     Completions { shell: clap_complete::Shell },
@@ -510,19 +507,10 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             until,
             table,
             bucket,
-            queue_url,
         } => {
             let selection = selection(select, until.as_deref())?;
             let clients = reprocess::Clients {
                 store: store(ctx, &table.name(&ctx.stack)?),
-                queue: ordergate_shared::queue::SqsQueue::new(
-                    aws_sdk_sqs::Client::new(&ctx.sdk),
-                    ctx.stack.pick(
-                        queue_url.as_deref(),
-                        stack::ACK_QUEUE,
-                        "--queue-url (or QUEUE_URL)",
-                    )?,
-                ),
                 blobs: ordergate_shared::blob::S3Blobs::new(
                     aws_sdk_s3::Client::new(&ctx.sdk),
                     ctx.stack

@@ -6,7 +6,6 @@
 
 use ordergate_shared::blob::{BlobStore, S3Blobs};
 use ordergate_shared::model::RawBodyRef;
-use ordergate_shared::queue::SqsQueue;
 use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::{DynamoStore, EventFilter, EventStore, StoredEvent};
 use ordergate_shared::{Limits, Pipeline, Provider, Reprocessed};
@@ -30,7 +29,6 @@ pub enum Selection {
 /// The clients a reprocessing writes through (the receivers' own kinds).
 pub struct Clients {
     pub store: DynamoStore,
-    pub queue: SqsQueue,
     pub blobs: S3Blobs,
 }
 
@@ -82,14 +80,7 @@ pub async fn run<P: Provider>(
 ) -> Result<Vec<Line>, String> {
     let secrets = SecretSource::fixed(Secrets::from_json("{}")?);
     let limits = Limits::from_env()?;
-    let pipeline = Pipeline::new(
-        provider,
-        clients.store,
-        clients.queue,
-        clients.blobs,
-        secrets,
-        limits,
-    );
+    let pipeline = Pipeline::new(provider, clients.store, clients.blobs, secrets, limits);
     let mut lines = Vec::new();
     for event_key in selected::<P>(pipeline.store(), selection).await? {
         let stored = pipeline

@@ -632,7 +632,6 @@ async fn reprocess_reports_each_event_and_needs_a_selection() {
             .args(args)
             .env("TABLE_NAME", &stack.table)
             .env("BLOB_BUCKET", &stack.bucket)
-            .env("QUEUE_URL", &stack.queue_url)
             .env("OLACLICK_MERCHANT_IDS", "777")
             .output()
             .expect("run ordergate")

@@ -86,7 +86,6 @@ impl Write for Captured {
 async fn reprocess(stack: &Stack, mapping: &Mapping, selection: Selection) -> Vec<Line> {
     let clients = Clients {
         store: stack.store(),
-        queue: stack.queue(),
         blobs: stack.blobs(),
     };
     reprocess::run(double(mapping), clients, &selection)

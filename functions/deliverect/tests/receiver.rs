@@ -124,7 +124,7 @@ async fn seed_sample_maps_every_field_and_keeps_its_unknown_status() {
     assert!(o.attributes["status_history"].contains("\"status\":4"));
     assert_eq!(o.payment.unwrap().status.as_deref(), Some("paid"));
 
-    let job = &rx.queue().jobs()[0];
+    let job = &rx.store().jobs()[0];
     assert_eq!(
         job.ack,
         json!({"action": "accept", "status": 20, "order_id": "62********************7c"})
@@ -143,7 +143,7 @@ async fn the_acceptance_job_carries_a_readable_pickup_time() {
         .await;
     assert_eq!(r.status(), 200, "{}", json_body(&r));
     assert_eq!(
-        rx.queue().jobs()[0].ack["pickup_time"],
+        rx.store().jobs()[0].ack["pickup_time"],
         "2026-11-25T12:30:00.000000Z"
     );
 }
@@ -195,7 +195,7 @@ async fn a_cancel_updates_the_same_order_and_asks_to_confirm_it() {
     let view = rx.store().order("deliverect", ORDER_ID).await.unwrap();
     assert_eq!(view.state.unwrap().status, OrderStatus::Cancelled);
     assert_eq!(view.trail.len(), 2);
-    let jobs = rx.queue().jobs();
+    let jobs = rx.store().jobs();
     assert_eq!(
         jobs[1].ack,
         json!({"action": "confirm_cancel", "status": 110, "order_id": ORDER_ID})
@@ -217,7 +217,7 @@ async fn an_older_status_arriving_late_never_rolls_back() {
         unknown.change.as_ref().unwrap().status,
         Some(OrderStatus::Unknown)
     );
-    assert_eq!(rx.queue().jobs().last().unwrap().ack["action"], "none");
+    assert_eq!(rx.store().jobs().last().unwrap().ack["action"], "none");
 }
 
 #[tokio::test]
@@ -252,7 +252,7 @@ async fn test_orders_are_stored_flagged_and_accepted() {
     accept(&rx, TEST_ORDER).await;
     let o = stored_order(rx.store(), "deliverect", "6438f1a2c9e77d0012ab99ff").await;
     assert!(o.test);
-    assert_eq!(rx.queue().jobs()[0].ack["action"], "accept");
+    assert_eq!(rx.store().jobs()[0].ack["action"], "accept");
 }
 
 #[tokio::test]
@@ -264,7 +264,7 @@ async fn a_location_without_a_currency_is_our_misconfiguration_503_and_nothing_s
         503,
         "Deliverect retries a 503 until the currency is set"
     );
-    assert_eq!((rx.store().event_count(), rx.queue().jobs().len()), (0, 0));
+    assert_eq!((rx.store().event_count(), rx.store().jobs().len()), (0, 0));
 }
 
 #[tokio::test]
@@ -283,7 +283,7 @@ async fn an_order_with_an_unreadable_essential_field_is_kept_answered_400_and_re
         "a quarantined event does not move the order"
     );
     assert_eq!(view.trail.len(), 1, "but is on its trail");
-    let ack = &rx.queue().jobs()[0].ack;
+    let ack = &rx.store().jobs()[0].ack;
     assert_eq!(
         (ack["action"].as_str(), ack["status"].as_i64()),
         (Some("failed"), Some(120))
@@ -375,7 +375,7 @@ async fn what_is_not_json_is_400_and_what_cannot_be_read_is_kept() {
     p["status"] = json!("accepted");
     expect_quarantined(&rx, &signed_payload(NEW, &p), "invalid_field").await;
     assert_eq!(
-        rx.queue().jobs().len(),
+        rx.store().jobs().len(),
         1,
         "only the one with an order id is reported"
     );

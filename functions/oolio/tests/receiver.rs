@@ -97,7 +97,7 @@ async fn every_documented_event_type_is_recognised_and_stored() {
     }
     assert_eq!(rx.store().event_count(), 13);
     assert!(rx
-        .queue()
+        .store()
         .jobs()
         .iter()
         .all(|j| j.ack == json!({"action": "mark_processed"})));
@@ -365,7 +365,7 @@ async fn unreadable_orders_are_kept_quarantined_with_a_2xx_and_only_non_json_is_
         Some(ORDER_ID),
         "on the order's trail"
     );
-    assert!(rx.queue().jobs().is_empty(), "nothing to acknowledge");
+    assert!(rx.store().jobs().is_empty(), "nothing to acknowledge");
     // A surcount's amount is not essential: the order is stored, the amount named.
     let mut body: Value = payload("oolio/order_created.json");
     body["data"]["items"]["surcounts"]["amount"] = json!("ten");

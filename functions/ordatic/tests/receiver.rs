@@ -61,7 +61,7 @@ async fn each_order_event_sets_its_status() {
         let rx = receiver();
         deliver(&rx, &sample(event)).await;
         assert_eq!(status(&rx).await, Some(want), "{}", event.as_str());
-        let job = &rx.queue().jobs()[0];
+        let job = &rx.store().jobs()[0];
         assert_eq!(
             job.ack,
             json!({"action": "fetch_order", "store_id": "st-5f2b9c", "order_id": ORDER_ID})
@@ -86,7 +86,7 @@ async fn all_thirteen_events_are_recorded_on_the_order_trail() {
         OrderStatus::Cancelled,
         "canceled is the furthest order event"
     );
-    assert_eq!(rx.queue().jobs().len(), 13);
+    assert_eq!(rx.store().jobs().len(), 13);
 }
 
 #[tokio::test]
@@ -333,11 +333,11 @@ async fn bad_auth_is_refused_and_json_we_cannot_read_is_quarantined() {
     assert!(reason.contains("order-teleported"), "{reason}");
     let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
     assert_eq!(trail.len(), 1);
-    assert_eq!(rx.queue().jobs()[0].ack["action"], "fetch_order");
+    assert_eq!(rx.store().jobs()[0].ack["action"], "fetch_order");
     // No order id: kept, nothing to fetch.
     let mut p = payload(&path);
     p["data"] = json!({});
     let reason = expect_quarantined(&rx, &with_payload(&path, &p), "invalid_field").await;
     assert!(reason.contains("orderId"), "{reason}");
-    assert_eq!(rx.queue().jobs().len(), 1);
+    assert_eq!(rx.store().jobs().len(), 1);
 }

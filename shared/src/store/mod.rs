@@ -39,10 +39,9 @@ pub enum Recorded {
     /// First time this dedupe key was seen; `state_applied` is false when a newer event
     /// already moved the order further.
     New { state_applied: bool },
-    /// Seen before. `ack_pending` says the job may not have been enqueued or processed yet,
-    /// so it is enqueued again (SQS and the worker drop the repeat). `same_body` is false
-    /// when the platform re-used an id for different content (the first one is kept).
-    Duplicate { ack_pending: bool, same_body: bool },
+    /// Seen before (its job already on its way, from the outbox). `same_body` is false when
+    /// the platform re-used an id for different content (the first one is kept).
+    Duplicate { same_body: bool },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,15 +99,6 @@ impl std::fmt::Display for AckStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// The one rule both stores apply when a delivery is a duplicate: enqueue its job again
-/// when the stored record is still `pending` (or could not be read) — the first delivery
-/// may have died between storing it and sending the job. Once a worker has claimed it
-/// (`in_progress`, `retrying`) the job is on the queue, and once settled nothing is left
-/// to do. A repeat that was not needed is dropped by FIFO dedupe and the worker's claim.
-pub fn duplicate_needs_enqueue(stored: Option<AckStatus>) -> bool {
-    stored.is_none_or(|s| s == AckStatus::Pending)
 }
 
 /// The ack worker's attempt to take a job.
@@ -291,19 +281,6 @@ pub trait EventStore: Send + Sync {
 #[cfg(test)]
 mod ack_status_tests {
     use super::*;
-
-    #[test]
-    fn a_duplicate_enqueues_again_only_while_its_job_may_be_unsent() {
-        assert!(
-            duplicate_needs_enqueue(None),
-            "status unknown: re-enqueue is safe"
-        );
-        let again: Vec<_> = AckStatus::ALL
-            .into_iter()
-            .filter(|s| duplicate_needs_enqueue(Some(*s)))
-            .collect();
-        assert_eq!(again, [AckStatus::Pending]);
-    }
 
     #[test]
     fn statuses_are_stored_as_their_words() {

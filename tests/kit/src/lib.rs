@@ -46,18 +46,15 @@ pub fn with_body(path: &str, body: &str) -> serde_json::Value {
 }
 
 /// A pipeline over the in-memory store and queue, for provider unit tests.
-pub type MemoryPipeline<P> =
-    ordergate_shared::Pipeline<P, crate::MemoryStore, crate::MemoryQueue, crate::MemoryBlobs>;
+pub type MemoryPipeline<P> = ordergate_shared::Pipeline<P, crate::MemoryStore, crate::MemoryBlobs>;
 
 pub fn memory_pipeline<P: ordergate_shared::Provider>(
     provider: P,
     secrets: &serde_json::Value,
 ) -> MemoryPipeline<P> {
-    let queue = crate::MemoryQueue::default();
     ordergate_shared::Pipeline::new(
         provider,
-        crate::MemoryStore::relaying_to(&queue),
-        queue,
+        crate::MemoryStore::default(),
         crate::MemoryBlobs::default(),
         ordergate_shared::secrets::SecretSource::fixed(
             ordergate_shared::secrets::Secrets::from_json(&secrets.to_string()).expect("secret JSON"),
@@ -116,7 +113,7 @@ pub async fn expect_rejected<P: ordergate_shared::Provider>(
         "nothing may be stored for a rejected delivery"
     );
     assert!(
-        rx.queue().jobs().is_empty(),
+        rx.store().jobs().is_empty(),
         "nothing may be enqueued for a rejected delivery"
     );
     b

@@ -11,8 +11,8 @@ use aws_sdk_dynamodb::types::{
 
 use super::item::{attr, StateImage};
 use super::{
-    duplicate_needs_enqueue, keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderView,
-    Recorded, StoreError, StoredEvent, TrailEntry,
+    keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderView, Recorded, StoreError,
+    StoredEvent, TrailEntry,
 };
 use crate::job::AckJob;
 use crate::model::{CanonicalEvent, OrderStatus, Precedence};
@@ -311,8 +311,7 @@ impl EventStore for DynamoStore {
             if is_condition_failure(reasons.first()) || is_condition_failure(reasons.get(1)) {
                 let old = reasons.first().and_then(CancellationReason::item);
                 return Ok(Recorded::Duplicate {
-                    // Without the old item (history clash) its status is unknown.
-                    ack_pending: duplicate_needs_enqueue(ack_status(old)),
+                    // Without the old item (a history clash) the body cannot be compared.
                     same_body: old
                         .and_then(|i| get_s(i, "body_sha256"))
                         .is_none_or(|h| h == new.event.body_sha256),

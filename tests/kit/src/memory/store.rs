@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use ordergate_shared::job::AckJob;
 use ordergate_shared::model::{CanonicalEvent, OrderStatus};
 use ordergate_shared::store::{
-    duplicate_needs_enqueue, keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderState,
-    OrderView, Recorded, StoreError, StoredEvent, TrailEntry,
+    keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderState, OrderView, Recorded,
+    StoreError, StoredEvent, TrailEntry,
 };
 
 /// In-process store with the same semantics as DynamoStore, for unit tests of providers
@@ -18,8 +18,9 @@ use ordergate_shared::store::{
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     pub fail: AtomicBool,
-    /// Where committed events' jobs go (the table's stream and its relay); none: nowhere.
-    outbox: Option<super::queue::Relay>,
+    /// Where committed events' jobs go: the table's stream and its relay, in memory (they
+    /// land at commit, deduplicated as the FIFO queue would).
+    outbox: super::MemoryQueue,
 }
 
 #[derive(Default)]
@@ -38,13 +39,9 @@ impl MemoryStore {
         Ok(self.inner.lock().expect("store lock"))
     }
 
-    /// A store whose committed events' jobs reach `queue` at once, as the outbox relay
-    /// delivers them from the table's stream.
-    pub fn relaying_to(queue: &super::MemoryQueue) -> MemoryStore {
-        MemoryStore {
-            outbox: Some(queue.relay()),
-            ..MemoryStore::default()
-        }
+    /// The jobs the outbox relayed to the ack queue, in order.
+    pub fn jobs(&self) -> Vec<AckJob> {
+        self.outbox.jobs()
     }
 
     pub fn event_count(&self) -> usize {
@@ -59,7 +56,6 @@ impl EventStore for MemoryStore {
         let event_pk = keys::event_pk(&e.provider, &e.dedupe_key.0);
         if let Some((old, _)) = inner.events.get(&event_pk) {
             return Ok(Recorded::Duplicate {
-                ack_pending: duplicate_needs_enqueue(Some(old.ack.status)),
                 same_body: old.event.body_sha256 == e.body_sha256,
             });
         }
@@ -75,8 +71,8 @@ impl EventStore for MemoryStore {
             reprocessed_as: None,
         };
         inner.events.insert(event_pk, (stored, None));
-        if let (Some(outbox), Some(job)) = (&self.outbox, new.job) {
-            outbox.send(job);
+        if let Some(job) = new.job {
+            self.outbox.relay().send(job);
         }
         Ok(Recorded::New {
             state_applied: apply(&mut inner, e),
