@@ -21,6 +21,7 @@ use ordergate_shared::lenient::{self, Essential, Probe};
 use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretKeys, Secrets};
+use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
 use serde_json::json;
@@ -183,9 +184,19 @@ pub const ESSENTIAL: Essential = Essential(&[
     "data.order_details[].product.toppings[].quantity",
 ]);
 
-/// The order change an event's `data` describes, read leniently.
-fn read_change(kind: EventType, data: &[u8], tz: Tz) -> Result<(OrderChange, Vec<String>), ApiError> {
+/// What an event's `data` says, read leniently.
+struct Reading {
+    change: OrderChange,
+    warnings: Vec<String>,
+    /// OlaClick sends no event time; the order's last content change
+    /// (`last_product_added_at`, local) is the one ordering it offers, so that a delayed
+    /// older update of the same status does not overwrite a newer snapshot.
+    occurred_at: Option<Timestamp>,
+}
+
+fn read_change(kind: EventType, data: &[u8], tz: Tz) -> Result<Reading, ApiError> {
     let mut warnings = Vec::new();
+    let mut occurred_at = None;
     let stage = match kind {
         EventType::OrderCreated => 0,
         EventType::OrderUpdated => 1,
@@ -204,7 +215,13 @@ fn read_change(kind: EventType, data: &[u8], tz: Tz) -> Result<(OrderChange, Vec
             (r.order_id, OrderStatus::Cancelled, None)
         }
         (_, full) => {
-            let (order, w) = map::order(&full?, tz, None);
+            let full = full?;
+            occurred_at = full
+                .last_product_added_at
+                .as_deref()
+                .map(|t| Timestamp::local(t, tz))
+                .filter(|t| t.utc.is_some());
+            let (order, w) = map::order(&full, tz, None);
             warnings.extend(w);
             (order.order_id.clone(), order.status, Some(order))
         }
@@ -215,7 +232,11 @@ fn read_change(kind: EventType, data: &[u8], tz: Tz) -> Result<(OrderChange, Vec
         stage,
         order,
     };
-    Ok((change, warnings))
+    Ok(Reading {
+        change,
+        warnings,
+        occurred_at,
+    })
 }
 
 impl Provider for OlaClick {
@@ -292,7 +313,11 @@ impl Provider for OlaClick {
         })?;
         self.config.check_merchant(&envelope.merchant_id)?;
         let tz = self.config.timezone(&envelope.merchant_id);
-        let (change, warnings) = read_change(kind, envelope.data.get().as_bytes(), tz)?;
+        let Reading {
+            change,
+            warnings,
+            occurred_at,
+        } = read_change(kind, envelope.data.get().as_bytes(), tz)?;
         let ack = match self.config.ack_mode {
             AckMode::Sync => job::Ack::Sync,
             AckMode::Async => job::Ack::Async {
@@ -306,7 +331,7 @@ impl Provider for OlaClick {
             dedupe_key: DedupeKey(envelope.event_id),
             event_type: kind.as_str().to_owned(),
             location_id: Some(envelope.merchant_id),
-            occurred_at: None,
+            occurred_at,
             change: Some(change),
             detail: None,
             blobs: Vec::new(),

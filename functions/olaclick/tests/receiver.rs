@@ -448,3 +448,35 @@ async fn per_merchant_tokens_may_only_send_for_their_merchants() {
     let malformed = receiver_with(json!({ "merchant_tokens": "777" }), AckMode::Sync);
     expect_error(&malformed, &with_token("tok-777"), 503, "unavailable").await;
 }
+
+/// Two updates of the same status: OlaClick sends no event time, so the order's last content
+/// change (`last_product_added_at`) orders them — a delayed older one arriving second is
+/// kept on the trail and does not overwrite the newer snapshot (issue 15).
+#[tokio::test]
+async fn a_delayed_older_update_of_the_same_status_does_not_overwrite_a_newer_snapshot() {
+    let rx = receiver();
+    let update = |event_id: &str, added_at: &str, comment: &str| {
+        let mut p = payload(UPDATED);
+        p["event_id"] = json!(event_id);
+        p["data"]["last_product_added_at"] = json!(added_at);
+        p["data"]["comment"] = json!(comment);
+        with_payload(UPDATED, &p)
+    };
+    let newer = update(
+        "00000000-0000-4000-8000-000000000002",
+        "2022-03-02 22:50:00",
+        "newer",
+    );
+    let older = update(
+        "00000000-0000-4000-8000-000000000001",
+        "2022-03-02 22:45:00",
+        "older",
+    );
+    for event in [&newer, &older] {
+        assert_eq!(send(&rx, event).await.status(), 200);
+    }
+    let order = stored_order(rx.store(), "olaclick", ORDER_ID).await;
+    assert_eq!(order.notes.as_deref(), Some("newer"));
+    let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+    assert_eq!(view.trail.len(), 2, "the older one is on the trail");
+}
