@@ -179,9 +179,10 @@ impl Oolio {
 /// What identifies an Oolio order, and what the kitchen needs: each item's name and
 /// quantity, its included items' names and quantities, and the chosen variants' names.
 /// The event is identified by the `svix-id` header and its `type` (orders, which have
-/// none, by their shape).
+/// none, by their shape; the bare reservations-partner object by `isActive`).
 pub const ESSENTIAL: Essential = Essential(&[
     "type",
+    "isActive",
     "data.id",
     "data.items[].name",
     "data.items[].quantity",
