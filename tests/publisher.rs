@@ -226,5 +226,5 @@ fn a_change_too_large_for_eventbridge_leaves_the_snapshot_out() {
     assert!(change.order.is_none() && change.order_omitted);
     assert_eq!((change.order_id.as_str(), change.version), ("o-1", 7));
     let other = json!({"dynamodb": {"NewImage": {"kind": {"S": "history"}}}});
-    assert_eq!(publisher::order_changed(&other).unwrap(), None);
+    assert!(publisher::order_changed(&other).unwrap().is_none());
 }

@@ -19,6 +19,7 @@ use ordergate_shared::queue::JobQueue;
 use ordergate_shared::store::item::{attr, Attributes, StateImage};
 use ordergate_shared::time::Timestamp;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 pub const SOURCE: &str = "ordergate";
@@ -31,7 +32,7 @@ pub const EVENT_SCHEMA: &str = "ordergate.order-event/1";
 /// `order_omitted` says so; `ordergate order` shows it).
 const MAX_DETAIL_BYTES: usize = 200 * 1024;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct OrderChanged {
     pub schema: &'static str,
     pub provider: String,
@@ -57,7 +58,8 @@ pub struct OrderChanged {
     /// The canonical order (items, modifiers, minor-unit money, times), when the
     /// platform has sent a full snapshot.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub order: Option<Value>,
+    /// Passed through as stored (checked to be JSON, never parsed into a tree).
+    pub order: Option<Box<RawValue>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub order_omitted: bool,
 }
@@ -133,7 +135,7 @@ pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
     };
     let order = state
         .order_json
-        .map(serde_json::from_str::<Value>)
+        .map(|json| RawValue::from_string(json.to_owned()))
         .transpose()
         .map_err(|e| {
             format!(
@@ -157,7 +159,8 @@ pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
         order,
         order_omitted: false,
     };
-    if serde_json::to_vec(&changed).map_or(0, |v| v.len()) > MAX_DETAIL_BYTES {
+    let size = serde_json::to_vec(&changed).map_or(usize::MAX, |v| v.len());
+    if size > MAX_DETAIL_BYTES {
         changed.order = None;
         changed.order_omitted = true;
     }
