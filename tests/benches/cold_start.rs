@@ -85,8 +85,11 @@ async fn connection(stream: TcpStream, state: Shared) {
                 None => std::future::pending().await,
             }
         } else {
+            // A delivery's answer is a 200; a batch's, no item reported failed.
             let ok = path.ends_with("/response")
-                && serde_json::from_slice::<Value>(&body).is_ok_and(|r| r["statusCode"] == 200);
+                && serde_json::from_slice::<Value>(&body).is_ok_and(|r| {
+                    r["statusCode"] == 200 || r["batchItemFailures"].as_array().is_some_and(Vec::is_empty)
+                });
             let mut s = state.lock().unwrap();
             if ok {
                 s.ok += 1
@@ -121,8 +124,13 @@ struct Function {
     name: &'static str,
     /// Row label; differs from `name` for a second load profile of the same binary.
     label: String,
-    /// Deliveries for the load run (0: cold start only).
+    /// Invocations for the load run (0: cold start only).
     count: usize,
+    /// Units of work per invocation (stream records in a batch; 1 for a delivery): the
+    /// figures are per unit.
+    per_event: usize,
+    /// What the two load phases are (the same events twice).
+    phases: [&'static str; 2],
     env: Vec<(String, String)>,
     events: Box<dyn Fn(usize) -> Value>,
 }
@@ -316,10 +324,11 @@ async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> Load {
     child.kill().ok();
     child.wait().ok();
     let s = state.lock().unwrap();
+    let units = events * f.per_event;
     Load {
         rss_kib,
-        new: per_delivery(start, after_new, wall, events),
-        duplicate: per_delivery(after_new, after_dup, wall_dup, events),
+        new: per_delivery(start, after_new, wall, units),
+        duplicate: per_delivery(after_new, after_dup, wall_dup, units),
         ok: s.ok,
         failed: s.failed,
     }
@@ -333,6 +342,8 @@ fn function<P: Platform>(common: &[(String, String)]) -> Function {
         name: name::<P>(),
         label: name::<P>().to_owned(),
         count: events_per_run(),
+        per_event: 1,
+        phases: ["new", "duplicate"],
         env,
         events: Box::new(|i| distinct::<P>(P::LIFECYCLE[0], &format!("bench{i}")).0),
     }
@@ -356,7 +367,7 @@ macro_rules! worker_secrets {
     };
 }
 
-fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
+fn functions(stack: &Stack, endpoint: &str, worker_batches: Vec<Value>, order: String) -> Vec<Function> {
     let common = vec![
         ("AWS_ENDPOINT_URL".to_owned(), endpoint.to_owned()),
         ("ORDERGATE_AWS_TIMEOUT_MS".to_owned(), "10000".to_owned()),
@@ -388,24 +399,120 @@ fn functions(stack: &Stack, endpoint: &str) -> Vec<Function> {
         // Cold start only: its load is platform callbacks, not deliveries.
         Function {
             name: "ack-worker",
-            label: "ack-worker".into(),
-            count: 0,
+            label: "ack-worker (no platform call)".into(),
+            count: worker_batches.len(),
+            per_event: RECORDS_PER_BATCH,
+            phases: ["per job", "per job, settled repeat"],
             env: worker,
-            events: Box::new(|_| Value::Null),
-        },
-        Function {
-            name: "publisher",
-            label: "publisher".into(),
-            count: 0,
-            env: [
-                common.as_slice(),
-                &[("EVENT_BUS_NAME".to_owned(), "orders".to_owned())],
-            ]
-            .concat(),
-            events: Box::new(|_| Value::Null),
+            events: Box::new(move |i| worker_batches[i].clone()),
         },
     ]);
+    all.extend(publisher(stack, &common, order));
     all
+}
+
+/// SQS batches for the ack worker: jobs of Oolio events stored through the receiver first
+/// (the worker claims each, has no platform to call for Oolio — Svix's answer was the 2xx —
+/// and records the outcome: its own cost, without a platform's latency). Empty when the
+/// worker is not measured.
+async fn worker_batches(stack: &Stack, measured: bool) -> Vec<Value> {
+    if !measured {
+        return Vec::new();
+    }
+    let rx = stack.pipeline(Oolio::provider(), Oolio::SECRETS);
+    let mut messages = Vec::new();
+    for i in 0..events_per_run() {
+        let tag = format!("work{i}");
+        let (event, _) = distinct::<Oolio>(Oolio::LIFECYCLE[0], &tag);
+        rx.handle(ordergate_testkit::request(&event)).await;
+        let key = format!("msg_{tag}");
+        let stored = ordergate_shared::store::EventStore::event(&stack.store(), "oolio", &key).await;
+        let job = stored.ok().flatten().and_then(|s| s.job).expect("a stored job");
+        messages.push(serde_json::json!({
+            "messageId": uuid_like(), "receiptHandle": uuid_like(),
+            "body": serde_json::to_string(&job).expect("plain data"),
+            "attributes": {"ApproximateReceiveCount": "1", "MessageGroupId": job.group_id()},
+            "eventSource": "aws:sqs", "awsRegion": "us-east-1",
+        }));
+    }
+    messages
+        .chunks(RECORDS_PER_BATCH)
+        .map(|chunk| serde_json::json!({ "Records": chunk }))
+        .collect()
+}
+
+/// Stream records in one publisher invocation (Lambda batches them).
+const RECORDS_PER_BATCH: usize = 10;
+
+/// The publisher per stream record: order changes published to the stack's bus (one
+/// PutEvents per 10), and new events' jobs relayed to the ack queue (one SendMessage each).
+fn publisher(stack: &Stack, common: &[(String, String)], order: String) -> Vec<Function> {
+    let bus = stack.resources["OrderEventsBus"]
+        .as_str()
+        .unwrap_or("orders")
+        .to_owned();
+    let env = [common, &[("EVENT_BUS_NAME".to_owned(), bus)]].concat();
+    let batch = move |record: &dyn Fn(usize) -> Value, i: usize| {
+        let records: Vec<Value> = (0..RECORDS_PER_BATCH)
+            .map(|r| record(i * RECORDS_PER_BATCH + r))
+            .collect();
+        serde_json::json!({ "Records": records })
+    };
+    let changes = move |n: usize| {
+        serde_json::json!({"eventName": "MODIFY", "dynamodb": {"SequenceNumber": n.to_string(), "NewImage": {
+            "pk": {"S": format!("ORDER#deliverect#bench-{n}")}, "sk": {"S": "STATE"}, "kind": {"S": "state"},
+            "status": {"S": "accepted"}, "version": {"N": "7"}, "seq": {"N": "2"},
+            "last_event_type": {"S": "status_20"}, "last_dedupe_key": {"S": format!("k{n}")},
+            "updated_at": {"S": "2026-11-25T12:00:00+00:00"}, "order": {"S": order.clone()},
+        }}})
+    };
+    let jobs = |n: usize| {
+        let job = serde_json::json!({"schema": 1, "provider": "oolio", "dedupe_key": format!("bench-{}-{n}", uuid_like()),
+            "event_type": "order.created", "ack": {"action": "mark_processed"}});
+        serde_json::json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": n.to_string(), "NewImage": {
+            "kind": {"S": "event"}, "ack_status": {"S": "pending"}, "job": {"S": job.to_string()},
+        }}})
+    };
+    let count = events_per_run() / RECORDS_PER_BATCH;
+    let profile = |label: &str, events: Box<dyn Fn(usize) -> Value>| Function {
+        name: "publisher",
+        label: label.into(),
+        count,
+        per_event: RECORDS_PER_BATCH,
+        phases: ["per record", "per record, again"],
+        env: env.clone(),
+        events,
+    };
+    vec![
+        profile("publisher, order changes", Box::new(move |i| batch(&changes, i))),
+        profile("publisher, ack relay", Box::new(move |i| batch(&jobs, i))),
+    ]
+}
+
+/// A full canonical order, as stored in a STATE item (Deliverect's sample, normalized).
+async fn sample_order() -> String {
+    use ordergate_shared::Provider;
+    let rx = ordergate_testkit::memory_pipeline(
+        deliverect::Deliverect::new(deliverect::Config::sample()),
+        &serde_json::from_str(Deliverect::SECRETS).expect("secret JSON"),
+    );
+    let event = ordergate_tests::platforms::signed_sample::<Deliverect>("deliverect/new_order.json");
+    rx.handle(ordergate_testkit::request(&event)).await;
+    let view = ordergate_shared::store::EventStore::order(
+        rx.store(),
+        deliverect::Deliverect::NAME,
+        ordergate_tests::platforms::Deliverect::ORDER_ID,
+    )
+    .await;
+    serde_json::to_string(
+        &view
+            .expect("stored")
+            .state
+            .expect("a state")
+            .order
+            .expect("a snapshot"),
+    )
+    .expect("plain data")
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -430,7 +537,9 @@ async fn main() {
     let mut per_delivery_rows = Vec::new();
     // ORDERGATE_BENCH_ONLY=olaclick measures one function (e.g. before/after a change).
     let only = std::env::var("ORDERGATE_BENCH_ONLY").ok();
-    for f in functions(&stack, &endpoint) {
+    let measure_worker = only.as_deref().is_none_or(|o| o == "ack-worker");
+    let batches = worker_batches(&stack, measure_worker).await;
+    for f in functions(&stack, &endpoint, batches, sample_order().await) {
         if only.as_deref().is_some_and(|o| f.name != o) {
             continue;
         }
@@ -444,7 +553,7 @@ async fn main() {
             "| | | ".to_owned()
         } else {
             let l = load(&bin, &f, f.count, &stack).await;
-            for (kind, p) in [("new", l.new), ("duplicate", l.duplicate)] {
+            for (kind, p) in [(f.phases[0], l.new), (f.phases[1], l.duplicate)] {
                 per_delivery_rows.push(format!(
                     "| {} | {kind} | {:.3} ms | {:.3} ms | {:.3} ms | {:.2} ms | {:.1} |",
                     f.label,
@@ -457,7 +566,7 @@ async fn main() {
             }
             format!(
                 "| {} | {:.1} MiB | {} / {} ",
-                2 * f.count,
+                2 * f.count * f.per_event,
                 l.rss_kib as f64 / 1024.0,
                 l.ok,
                 l.failed
