@@ -48,6 +48,10 @@ SOURCE_ACTIONS = {
 DESTINATION_ACTIONS = {"AWS::SQS::Queue": ["sqs:SendMessage"], "AWS::SNS::Topic": ["sns:Publish"]}
 TRANSACT_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem",
                          "ConditionCheck": "ConditionCheckItem", "Delete": "DeleteItem"}
+# SQS batch operations are authorized as their single-message action (AWS SQS API
+# reference, "Actions, resources, and condition keys for Amazon SQS").
+SQS_BATCH_ACTIONS = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
+                     "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
 
 
 class Request:
@@ -226,7 +230,7 @@ def requests_for(call, names):
             out.append(Request(f"dynamodb:{action}", resource, context))
         return out
     if service == "sqs":
-        return [Request(f"sqs:{op}", arn_of(names, call["queue"]))]
+        return [Request(f"sqs:{SQS_BATCH_ACTIONS.get(op, op)}", arn_of(names, call["queue"]))]
     if service == "secretsmanager":
         return [Request(f"secretsmanager:{op}", arn_of(names, call["secret"], "Ref"))]
     if service == "events":

@@ -5,7 +5,7 @@ IAM's documented behaviour, including the traps it must reproduce rather than hi
 """
 import unittest
 
-from check_iam import Request, condition_holds, decide
+from check_iam import Request, condition_holds, decide, requests_for
 
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table/OrdersTable"
 OWN_ITEMS = {
@@ -60,3 +60,15 @@ class Evaluation(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Translation(unittest.TestCase):
+    def test_sqs_batch_operations_are_authorized_as_their_single_message_action(self):
+        queue = "arn:aws:sqs:us-east-1:123456789012:AckQueue.fifo"
+        names = {"AckQueue": {"Arn": queue}}
+        for op, action in [("SendMessageBatch", "sqs:SendMessage"), ("SendMessage", "sqs:SendMessage"),
+                           ("DeleteMessageBatch", "sqs:DeleteMessage")]:
+            call = {"service": "sqs", "operation": op, "queue": {"Ref": "AckQueue"}}
+            [request] = requests_for(call, names)
+            self.assertEqual((request.action, request.resource), (action, queue), op)
+

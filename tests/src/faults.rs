@@ -100,7 +100,10 @@ impl Faults {
             Step::StoreWrite | Step::HistoryWrite => {
                 target(request) == Some("DynamoDB_20120810.TransactWriteItems")
             }
-            Step::Enqueue => target(request) == Some("AmazonSQS.SendMessage"),
+            Step::Enqueue => matches!(
+                target(request),
+                Some("AmazonSQS.SendMessage" | "AmazonSQS.SendMessageBatch")
+            ),
             Step::BlobPut => request.method() == "PUT" && request.uri().contains("x-id=PutObject"),
         };
         hit.then(|| {

@@ -33,29 +33,29 @@ pub fn pending_job(record: &Value) -> Result<Option<AckJob>, String> {
     }
 }
 
-/// Relays one stream batch's jobs in stream order. Returns the sequence number of the first
-/// record that could not be sent (Lambda retries the batch from it), if any.
+/// Relays one stream batch's jobs in stream order (10 per request). Returns the sequence
+/// number of the first record whose job may not be on the queue (Lambda retries the batch
+/// from it), if any.
 pub async fn relay<Q: JobQueue>(queue: &Q, records: &[Value]) -> Option<String> {
-    let (mut relayed, mut failed_at) = (0_usize, None);
+    let mut pending: Vec<(&str, AckJob)> = Vec::new();
     for record in records {
         let seq = record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default();
-        let job = match pending_job(record) {
-            Ok(Some(job)) => job,
-            Ok(None) => continue,
-            // Cannot ever be sent: logged for a look (the event's record keeps it; `ordergate
-            // reprocess` re-sends), not retried forever.
-            Err(e) => {
-                tracing::error!(sequence = %seq, error = %e, "unrelayable stream record");
-                continue;
-            }
-        };
-        if let Err(e) = queue.enqueue(&job).await {
-            tracing::warn!(sequence = %seq, error = %e, "ack job not relayed; retrying from here");
-            failed_at = Some(seq.to_owned());
-            break;
+        match pending_job(record) {
+            Ok(Some(job)) => pending.push((seq, job)),
+            Ok(None) => {}
+            // Cannot ever be sent: logged for a look (the event's record keeps it), not
+            // retried forever.
+            Err(e) => tracing::error!(sequence = %seq, error = %e, "unrelayable stream record"),
         }
-        relayed += 1;
     }
+    let jobs: Vec<AckJob> = pending.iter().map(|(_, job)| job.clone()).collect();
+    let (relayed, failed_at) = match queue.enqueue_all(&jobs).await {
+        Ok(()) => (jobs.len(), None),
+        Err((i, e)) => {
+            tracing::warn!(sequence = %pending[i].0, error = %e, "ack job not relayed; retrying from here");
+            (i, Some(pending[i].0.to_owned()))
+        }
+    };
     ordergate_shared::metrics::emit(
         "all",
         &[

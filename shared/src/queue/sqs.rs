@@ -1,4 +1,5 @@
 use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
 use super::{JobQueue, QueueError};
 use crate::job::AckJob;
@@ -16,9 +17,57 @@ impl SqsQueue {
             url: url.into(),
         }
     }
+
+    /// One batch entry (`id`: its index in the batch), with the FIFO ids of [`enqueue`].
+    fn entry(&self, id: usize, job: &AckJob) -> Result<SendMessageBatchRequestEntry, QueueError> {
+        let body = serde_json::to_string(job).map_err(|e| QueueError(e.to_string()))?;
+        let mut entry = SendMessageBatchRequestEntry::builder()
+            .id(id.to_string())
+            .message_body(body);
+        if self.url.ends_with(".fifo") {
+            entry = entry
+                .message_group_id(job.group_id())
+                .message_deduplication_id(job.deduplication_id());
+        }
+        entry.build().map_err(|e| QueueError(e.to_string()))
+    }
 }
 
+/// SQS takes at most 10 messages per `SendMessageBatch`.
+const BATCH: usize = 10;
+
 impl JobQueue for SqsQueue {
+    /// `SendMessageBatch`, 10 jobs a request (one IAM action, `sqs:SendMessage`): the relay's
+    /// cost per job is a tenth of a request.
+    async fn enqueue_all(&self, jobs: &[AckJob]) -> Result<(), (usize, QueueError)> {
+        for (chunk_no, chunk) in jobs.chunks(BATCH).enumerate() {
+            let first = chunk_no * BATCH;
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, job)| self.entry(i, job))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| (first, e))?;
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| (first, QueueError(format!("sqs: {}", DisplayErrorContext(&e)))))?;
+            let failed = out
+                .failed()
+                .iter()
+                .filter_map(|f| f.id().parse::<usize>().ok())
+                .min();
+            if let Some(i) = failed {
+                return Err((first + i, QueueError("sqs: a batch entry was refused".into())));
+            }
+        }
+        Ok(())
+    }
+
     async fn enqueue(&self, job: &AckJob) -> Result<(), QueueError> {
         let body = serde_json::to_string(job).map_err(|e| QueueError(e.to_string()))?;
         let mut send = self.client.send_message().queue_url(&self.url).message_body(body);
