@@ -255,23 +255,35 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         let secrets = self.secrets.get().await?;
         self.provider.verify(&delivery, &secrets)?;
         let raw_body = readable(body)?;
-        let mut normalized = self.read(&delivery)?;
-        let team_location_id = self.team_location(&mut normalized).await?;
-        let raw_ref = self.put_blobs(&mut normalized, &delivery).await?;
-        let inline_body = (raw_ref == RawBodyRef::Inline).then_some(raw_body);
+        let normalized = self.read(&delivery)?;
         let message_id = P::MESSAGE_ID_HEADER
             .and_then(|h| delivery.header(h).ok().flatten())
             .map(str::to_owned);
+        let (event, job) = self.to_event(normalized, &delivery, message_id).await?;
+        let inline_body = (event.raw_body == RawBodyRef::Inline).then_some(raw_body);
+        let outcome = self.record(&event, job.as_ref(), inline_body, &delivery).await?;
+        Ok((outcome, event))
+    }
+
+    /// A reading made into the event to store, with its job: its location mapped, its
+    /// large parts put in the blob store, stamped with the delivery's facts.
+    async fn to_event(
+        &self,
+        mut normalized: Normalized<Option<P::Ack>>,
+        delivery: &Delivery<'_>,
+        message_id: Option<String>,
+    ) -> Result<(CanonicalEvent, Option<AckJob>), ApiError> {
+        let team_location_id = self.team_location(&mut normalized).await?;
+        let raw_ref = self.put_blobs(&mut normalized, delivery).await?;
         let (event, ack) = stamp(
             P::NAME,
             normalized,
             team_location_id,
-            &delivery,
+            delivery,
             (raw_ref, message_id),
         );
         let job = ack.map(|ack| AckJob::for_event(&event, &ack));
-        let outcome = self.record(&event, job.as_ref(), inline_body, &delivery).await?;
-        Ok((outcome, event))
+        Ok((event, job))
     }
 
     /// The provider's reading of an authenticated delivery or, when the body is JSON but
@@ -410,7 +422,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         let old = &stored.event;
         let headers = replay_headers::<P>(old)?;
         let delivery = Delivery::new(&headers, body, old.received_at);
-        let mut normalized = match self.provider.normalize(&delivery).and_then(checked) {
+        let normalized = match self.provider.normalize(&delivery).and_then(checked) {
             Ok(n) if n.quarantine.is_none() => n.map_ack(Some),
             Ok(n) => {
                 return Ok(Reprocessed::StillQuarantined {
@@ -423,20 +435,13 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
                 })
             }
         };
-        let team_location_id = self.team_location(&mut normalized).await?;
-        let raw_ref = self.put_blobs(&mut normalized, &delivery).await?;
-        let inline_body = (raw_ref == RawBodyRef::Inline).then(|| String::from_utf8_lossy(body).into_owned());
-        let stamped = stamp(
-            P::NAME,
-            normalized,
-            team_location_id,
-            &delivery,
-            (raw_ref, old.message_id.clone()),
-        );
-        let (event, ack) = stamped;
+        let (event, job) = self
+            .to_event(normalized, &delivery, old.message_id.clone())
+            .await?;
+        let inline_body =
+            (event.raw_body == RawBodyRef::Inline).then(|| String::from_utf8_lossy(body).into_owned());
         let event_key = event.dedupe_key.0.clone();
         if event.dedupe_key != old.dedupe_key {
-            let job = ack.map(|ack| AckJob::for_event(&event, &ack));
             let outcome = self
                 .record(&event, job.as_ref(), inline_body.as_deref(), &delivery)
                 .await?;

@@ -195,15 +195,7 @@ async fn quarantine_alarm_fix_reprocess_and_a_later_mapping_change() {
         })),
         "{lines:?}"
     );
-    let order = stack
-        .store()
-        .order("olaclick", ORDER_ID)
-        .await
-        .unwrap()
-        .state
-        .unwrap()
-        .order
-        .unwrap();
+    let order = ordergate_testkit::stored_order(&stack.store(), "olaclick", ORDER_ID).await;
     assert_eq!(order.notes.as_deref(), Some("mapped by v2"));
     let again = reprocess(&stack, &mapping, Selection::Order(ORDER_ID.into())).await;
     assert!(

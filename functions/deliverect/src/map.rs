@@ -135,16 +135,14 @@ fn ts(raw: &Option<String>) -> Option<Timestamp> {
 /// Maps one Deliverect order. Never fails: an amount it cannot read is left empty (or 0
 /// where the canonical order always has one) and named in the warnings.
 pub fn order(o: &wire::Order, currency: Currency) -> (Order, Vec<String>) {
-    let mut digits = o.decimal_digits.unwrap_or(2);
-    let mut early = Vec::new();
-    if digits > 9 {
-        early.push(format!(
-            "decimalDigits {digits} is not supported; amounts read with 2"
-        ));
-        digits = 2;
-    }
+    let sent = o.decimal_digits.unwrap_or(2);
+    let digits = if sent > 9 { 2 } else { sent };
     let mut money = Money::new(digits, currency);
-    money.converter.warnings = early;
+    if sent != digits {
+        money.warn(format!(
+            "decimalDigits {sent} is not supported; amounts read with 2"
+        ));
+    }
     let (items, subtotal) = items(&mut money, o);
     let discounts = discounts(&mut money, o);
     let fees = fees(&mut money, o);

@@ -37,23 +37,25 @@ pub fn pending_job(record: &Value) -> Result<Option<AckJob>, String> {
 /// number of the first record whose job may not be on the queue (Lambda retries the batch
 /// from it), if any.
 pub async fn relay<Q: JobQueue>(queue: &Q, records: &[Value]) -> Option<String> {
-    let mut pending: Vec<(&str, AckJob)> = Vec::new();
+    let (mut sequence, mut jobs): (Vec<&str>, Vec<AckJob>) = (Vec::new(), Vec::new());
     for record in records {
         let seq = record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default();
         match pending_job(record) {
-            Ok(Some(job)) => pending.push((seq, job)),
+            Ok(Some(job)) => {
+                sequence.push(seq);
+                jobs.push(job);
+            }
             Ok(None) => {}
             // Cannot ever be sent: logged for a look (the event's record keeps it), not
             // retried forever.
             Err(e) => tracing::error!(sequence = %seq, error = %e, "unrelayable stream record"),
         }
     }
-    let jobs: Vec<AckJob> = pending.iter().map(|(_, job)| job.clone()).collect();
     let (relayed, failed_at) = match queue.enqueue_all(&jobs).await {
         Ok(()) => (jobs.len(), None),
         Err((i, e)) => {
-            tracing::warn!(sequence = %pending[i].0, error = %e, "ack job not relayed; retrying from here");
-            (i, Some(pending[i].0.to_owned()))
+            tracing::warn!(sequence = %sequence[i], error = %e, "ack job not relayed; retrying from here");
+            (i, Some(sequence[i].to_owned()))
         }
     };
     ordergate_shared::metrics::emit(

@@ -2,7 +2,7 @@
 //! files `sam local invoke -e` takes, so tests and manual runs exercise identical input.
 
 mod memory;
-pub use memory::{MemoryBlobs, MemoryQueue, MemoryStore};
+pub use memory::{MemoryBlobs, MemoryStore};
 
 use std::path::PathBuf;
 

@@ -2,9 +2,7 @@
 //! and the pipeline; each can be told to fail like an unreachable service.
 
 mod blob;
-mod queue;
 mod store;
 
 pub use blob::MemoryBlobs;
-pub use queue::MemoryQueue;
 pub use store::MemoryStore;

@@ -18,9 +18,6 @@ use ordergate_shared::store::{
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     pub fail: AtomicBool,
-    /// Where committed events' jobs go: the table's stream and its relay, in memory (they
-    /// land at commit, deduplicated as the FIFO queue would).
-    outbox: super::MemoryQueue,
 }
 
 #[derive(Default)]
@@ -28,6 +25,9 @@ struct Inner {
     events: BTreeMap<String, (StoredEvent, Option<i64>)>,
     history: BTreeMap<(String, String), TrailEntry>,
     states: BTreeMap<String, OrderState>,
+    /// The jobs the table's stream and its relay would put on the ack queue: each new
+    /// event's, at commit (a key is new once, so each job lands once).
+    outbox: Vec<AckJob>,
     locations: BTreeMap<(String, String), String>,
 }
 
@@ -41,7 +41,7 @@ impl MemoryStore {
 
     /// The jobs the outbox relayed to the ack queue, in order.
     pub fn jobs(&self) -> Vec<AckJob> {
-        self.outbox.jobs()
+        self.inner.lock().expect("store lock").outbox.clone()
     }
 
     pub fn event_count(&self) -> usize {
@@ -71,9 +71,7 @@ impl EventStore for MemoryStore {
             reprocessed_as: None,
         };
         inner.events.insert(event_pk, (stored, None));
-        if let Some(job) = new.job {
-            self.outbox.relay().send(job);
-        }
+        inner.outbox.extend(new.job.cloned());
         Ok(Recorded::New {
             state_applied: apply(&mut inner, e),
         })
