@@ -229,7 +229,7 @@ async fn ordatic_jobs_fetch_the_full_order_onto_the_stored_order() {
     assert_eq!(stack.run_worker(&worker(&stack, &api)).await, (2, vec![]));
     let state = stack
         .store()
-        .order("ordatic", "ord-8d41a7e2-1c3b")
+        .order("ordatic", "st-5f2b9c:ord-8d41a7e2-1c3b")
         .await
         .unwrap()
         .state
@@ -523,7 +523,7 @@ async fn a_full_order_too_large_to_store_is_left_out_and_not_fetched_again() {
     assert!(note.unwrap().contains("full order not stored"));
     let state = stack
         .store()
-        .order("ordatic", "ord-8d41a7e2-1c3b")
+        .order("ordatic", "st-5f2b9c:ord-8d41a7e2-1c3b")
         .await
         .unwrap()
         .state
@@ -560,6 +560,7 @@ async fn the_acceptance_sends_the_orders_pickup_time() {
         dedupe_key: ordergate_shared::model::DedupeKey("o-1:10".into()),
         event_type: "status_10".into(),
         order_id: Some("o-1".into()),
+        order_key: None,
         location_id: None,
         received_at: None,
         ack: serde_json::to_value(&accept).unwrap(),

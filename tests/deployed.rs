@@ -210,7 +210,7 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
     for (provider, order) in [
         ("olaclick", "PE-7222853393"),
         ("deliverect", "6438f1a2c9e77d0012ab34cd"),
-        ("ordatic", "ord-8d41a7e2-1c3b"),
+        ("ordatic", "st-5f2b9c:ord-8d41a7e2-1c3b"),
     ] {
         let trail = stack.store().order(provider, order).await.unwrap().trail;
         let ack = trail[0].ack.as_ref().expect("ack on the trail");

@@ -29,6 +29,7 @@ fn job(provider: &str, event_type: &str, ack: Value) -> AckJob {
         dedupe_key: DedupeKey("k".into()),
         event_type: event_type.into(),
         order_id: None,
+        order_key: None,
         location_id: None,
         received_at: None,
         ack,

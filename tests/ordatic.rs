@@ -1,14 +1,18 @@
 //! Ordatic end to end against the emulated DynamoDB, SQS and S3: large proofs of delivery
 //! in S3, thin status events, outages.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use ordatic::{Config, Ordatic};
 use ordergate_shared::blob::BlobStore;
-use ordergate_shared::model::{EventDetail, OrderStatus, RawBodyRef};
+use ordergate_shared::model::{DedupeKey, EventDetail, OrderStatus, RawBodyRef};
+use ordergate_shared::store::item::StateImage;
 use ordergate_shared::store::EventStore;
-use ordergate_testkit::{api_event, api_event_json, json_body};
+use ordergate_testkit::{api_event, api_event_json, json_body, payload, request, with_payload};
 use ordergate_tests::{Outage, Stack};
+use serde_json::json;
 
-const ORDER_ID: &str = "ord-8d41a7e2-1c3b";
+/// The sample order, as stored: Ordatic's order ids are unique only per store.
+const ORDER_KEY: &str = "st-5f2b9c:ord-8d41a7e2-1c3b";
 const SECRET: &str = r#"{"authorization": "local-ordatic-secret"}"#;
 const LARGE_PROOF: &str = "ordatic/rider-proof-delivery-large.json";
 
@@ -27,7 +31,7 @@ async fn a_multi_megabyte_proof_is_kept_in_s3_without_loss() {
         assert_eq!(r.status(), 200, "{}", json_body(&r));
     }
     assert_eq!(stack.event_records().await, 1, "the retry is a duplicate");
-    let view = stack.store().order("ordatic", ORDER_ID).await.unwrap();
+    let view = stack.store().order("ordatic", ORDER_KEY).await.unwrap();
     let event = &view.trail[0];
     let Some(EventDetail::ProofOfDelivery { image }) = &event.detail else {
         panic!("proof detail")
@@ -62,7 +66,7 @@ async fn order_events_out_of_order_end_at_the_furthest_status() {
         let r = rx.handle(api_event(&format!("ordatic/{event}.json"))).await;
         assert_eq!(r.status(), 200, "{event}");
     }
-    let view = stack.store().order("ordatic", ORDER_ID).await.unwrap();
+    let view = stack.store().order("ordatic", ORDER_KEY).await.unwrap();
     assert_eq!(view.state.unwrap().status, OrderStatus::Completed);
     assert_eq!(view.trail.len(), 4);
     let jobs = stack.receive_jobs().await;
@@ -113,9 +117,9 @@ async fn a_fetch_finishing_after_an_erasure_does_not_bring_the_customer_back() {
         .await
         .unwrap();
     assert!(matches!(claim, Claim::Claimed { .. }), "{claim:?}");
-    store.forget_order("ordatic", ORDER_ID).await.unwrap();
+    store.forget_order("ordatic", ORDER_KEY).await.unwrap();
     let fetched: ordergate_shared::model::Order = serde_json::from_value(serde_json::json!({
-        "order_id": ORDER_ID, "status": "accepted", "status_raw": "accepted",
+        "order_id": ORDER_KEY, "status": "accepted", "status_raw": "accepted",
         "order_type": {"kind": "pickup"}, "currency": "EUR", "items": [],
         "totals": {"total": 0}, "customer": {"name": "Ada Lovelace"}
     }))
@@ -125,11 +129,140 @@ async fn a_fetch_finishing_after_an_erasure_does_not_bring_the_customer_back() {
         order: Some(&fetched),
     };
     store.finish_ack(&job, outcome, chrono::Utc::now()).await.unwrap();
-    let view = store.order("ordatic", ORDER_ID).await.unwrap();
+    let view = store.order("ordatic", ORDER_KEY).await.unwrap();
     assert_eq!(
         view.state.unwrap().order,
         None,
         "the erased order stays without its customer"
     );
     assert_eq!(view.trail[0].ack.as_ref().unwrap().status, AckStatus::Acked);
+}
+
+type Item = std::collections::HashMap<String, AttributeValue>;
+
+fn state_of<'a>(items: &'a [Item], pk: &str) -> Option<&'a Item> {
+    items
+        .iter()
+        .find(|i| i["pk"].as_s().unwrap() == pk && i["sk"].as_s().unwrap() == "STATE")
+}
+
+/// Ordatic's order ids are unique only per store (its API addresses an order inside its
+/// store): the same id at two stores is two orders, each with its own state and trail, and
+/// both keep the platform's id as their order id.
+#[tokio::test]
+async fn the_same_order_id_at_two_stores_is_two_orders() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(ordatic(), SECRET);
+    let mut other_store = payload("ordatic/order-in-kitchen.json");
+    other_store["storeId"] = json!("st-other");
+    for event in [
+        api_event_json("ordatic/order-accepted.json"),
+        with_payload("ordatic/order-in-kitchen.json", &other_store),
+    ] {
+        assert_eq!(rx.handle(request(&event)).await.status(), 200);
+    }
+    let (here, there) = (
+        stack.store().order("ordatic", ORDER_KEY).await.unwrap(),
+        stack
+            .store()
+            .order("ordatic", "st-other:ord-8d41a7e2-1c3b")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(here.state.unwrap().status, OrderStatus::Accepted);
+    assert_eq!(there.state.unwrap().status, OrderStatus::Preparing);
+    assert_eq!((here.trail.len(), there.trail.len()), (1, 1));
+    let items = stack.items().await;
+    for key in [ORDER_KEY, "st-other:ord-8d41a7e2-1c3b"] {
+        let state = state_of(&items, &format!("ORDER#ordatic#{key}")).expect("a state per store");
+        assert_eq!(state["order_id"].as_s().unwrap(), "ord-8d41a7e2-1c3b");
+    }
+    let mut jobs: Vec<_> = stack
+        .receive_jobs()
+        .await
+        .into_iter()
+        .map(|j| (j.order_id.unwrap(), j.order_key.unwrap()))
+        .collect();
+    jobs.sort();
+    assert_eq!(
+        jobs,
+        [
+            (
+                "ord-8d41a7e2-1c3b".to_owned(),
+                "st-5f2b9c:ord-8d41a7e2-1c3b".to_owned()
+            ),
+            (
+                "ord-8d41a7e2-1c3b".to_owned(),
+                "st-other:ord-8d41a7e2-1c3b".to_owned()
+            ),
+        ]
+    );
+}
+
+/// An order an earlier build stored under its id alone, which got another event after the
+/// upgrade (under its new key): `rekey` moves the old partition over, merges the two
+/// states (the further one wins, `seq` continues past both) and is a no-op the second time.
+#[tokio::test]
+async fn rekey_moves_an_order_stored_under_its_id_alone_and_merges_its_state() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(ordatic(), SECRET);
+    let accepted = rx.handle(api_event("ordatic/order-accepted.json")).await;
+    assert_eq!(accepted.status(), 200);
+    // What an earlier build wrote: the same items under `ORDER#ordatic#<order id>`, the
+    // state without `order_id`.
+    let (legacy, scoped) = (
+        "ORDER#ordatic#ord-8d41a7e2-1c3b",
+        format!("ORDER#ordatic#{ORDER_KEY}"),
+    );
+    let db = stack.dynamodb();
+    for mut item in stack
+        .items()
+        .await
+        .into_iter()
+        .filter(|i| i["pk"].as_s().unwrap() == &scoped)
+    {
+        db.delete_item()
+            .table_name(&stack.table)
+            .key("pk", item["pk"].clone())
+            .key("sk", item["sk"].clone())
+            .send()
+            .await
+            .unwrap();
+        item.insert("pk".into(), AttributeValue::S(legacy.into()));
+        item.remove("order_id");
+        db.put_item()
+            .table_name(&stack.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap();
+    }
+    let later = rx.handle(api_event("ordatic/order-in-kitchen.json")).await;
+    assert_eq!(later.status(), 200);
+
+    let key_of = |s: &StateImage<'_>| Some(DedupeKey::joined([s.location_id?, s.order_id]).0);
+    let moved = stack.store().rekey_orders("ordatic", key_of).await.unwrap();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(
+        (moved[0].from.as_str(), moved[0].to.as_str()),
+        ("ord-8d41a7e2-1c3b", ORDER_KEY)
+    );
+    let items = stack.items().await;
+    assert!(
+        !items.iter().any(|i| i["pk"].as_s().unwrap() == legacy),
+        "old partition deleted"
+    );
+    let view = stack.store().order("ordatic", ORDER_KEY).await.unwrap();
+    assert_eq!(view.trail.len(), 2, "both events on one trail");
+    assert_eq!(
+        view.state.unwrap().status,
+        OrderStatus::Preparing,
+        "the further state"
+    );
+    let state = state_of(&items, &scoped).unwrap();
+    assert_eq!(state["seq"].as_n().unwrap(), "3", "one write each, then the move");
+    assert_eq!(state["order_id"].as_s().unwrap(), "ord-8d41a7e2-1c3b");
+
+    let again = stack.store().rekey_orders("ordatic", key_of).await.unwrap();
+    assert!(again.is_empty());
 }

@@ -21,7 +21,7 @@ async fn hundred_concurrent_copies<P: Platform>() {
     let rx = stack.pipeline(P::provider(), P::SECRETS);
     let event = signed_sample::<P>(P::LIFECYCLE[0]);
     stack.assert_concurrent_copies_store_once(&rx, &event, 100).await;
-    let view = stack.store().order(name::<P>(), P::ORDER_ID).await.unwrap();
+    let view = stack.store().order(name::<P>(), P::ORDER_KEY).await.unwrap();
     assert_eq!(view.trail.len(), 1, "one history entry");
 }
 
@@ -124,7 +124,7 @@ async fn final_state<P: Platform>(order: &[usize]) -> (OrderState, Vec<String>) 
         let r = rx.handle(request(&signed_sample::<P>(P::LIFECYCLE[*i]))).await;
         assert_eq!(r.status(), 200, "{}", json_body(&r));
     }
-    let view = stack.store().order(name::<P>(), P::ORDER_ID).await.unwrap();
+    let view = stack.store().order(name::<P>(), P::ORDER_KEY).await.unwrap();
     let mut trail: Vec<String> = view.trail.iter().map(|e| e.dedupe_key.0.clone()).collect();
     trail.sort();
     (view.state.expect("order state"), trail)

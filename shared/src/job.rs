@@ -14,6 +14,10 @@ pub struct AckJob {
     pub event_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
+    /// What the order is stored under when that is not its id alone
+    /// ([`crate::model::OrderChange::key`]); jobs queued before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     /// When the event was received: locates its entry on the order's trail.
@@ -34,6 +38,7 @@ impl AckJob {
             dedupe_key: event.dedupe_key.clone(),
             event_type: event.event_type.clone(),
             order_id: event.change.as_ref().map(|c| c.order_id.clone()),
+            order_key: event.change.as_ref().and_then(|c| c.key.clone()),
             location_id: event.location_id.clone(),
             received_at: Some(event.received_at),
             ack,
@@ -51,9 +56,14 @@ impl AckJob {
         sha256_hex(format!("{}#{}", self.provider, self.dedupe_key.0).as_bytes())
     }
 
+    /// What the job's order is stored under, if it is about one.
+    pub fn order(&self) -> Option<&str> {
+        self.order_key.as_deref().or(self.order_id.as_deref())
+    }
+
     /// FIFO group: jobs of one order are processed in the order they were stored.
     pub fn group_id(&self) -> String {
-        let subject = self.order_id.as_deref().unwrap_or(&self.dedupe_key.0);
+        let subject = self.order().unwrap_or(&self.dedupe_key.0);
         sha256_hex(format!("{}#{}", self.provider, subject).as_bytes())
     }
 }

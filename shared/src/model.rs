@@ -342,7 +342,13 @@ impl Order {
 /// that send full orders) the order itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderChange {
+    /// The platform's id of the order.
     pub order_id: String,
+    /// The order's key in the table when its id alone is not unique: `<location>:<order
+    /// id>` (joined as [`DedupeKey::joined`]) for a platform whose order ids are unique only
+    /// per store ([`crate::Provider::ORDER_IDS_PER_LOCATION`]). Set by the pipeline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// `None` for events that are recorded on the order's trail without moving its state
     /// (e.g. a rider's progress).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -351,6 +357,13 @@ pub struct OrderChange {
     pub stage: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<Order>,
+}
+
+impl OrderChange {
+    /// What the order is stored under (after `ORDER#<provider>#`).
+    pub fn key(&self) -> &str {
+        self.key.as_deref().unwrap_or(&self.order_id)
+    }
 }
 
 /// A provider's reading of one delivery, before the pipeline stamps it. `A` is the

@@ -273,6 +273,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         delivery: &Delivery<'_>,
         message_id: Option<String>,
     ) -> Result<(CanonicalEvent, Option<AckJob>), ApiError> {
+        scope_order(&mut normalized, P::ORDER_IDS_PER_LOCATION);
         let team_location_id = self.team_location(&mut normalized).await?;
         let raw_ref = self.put_blobs(&mut normalized, delivery).await?;
         let (event, ack) = stamp(
@@ -553,6 +554,7 @@ fn quarantined<A>(found: Quarantine<A>, error: &ApiError, delivery: &Delivery<'_
         occurred_at: None,
         change: usable(found.order_id).map(|order_id| OrderChange {
             order_id,
+            key: None,
             status: None,
             stage: 0,
             order: None,
@@ -562,6 +564,22 @@ fn quarantined<A>(found: Quarantine<A>, error: &ApiError, delivery: &Delivery<'_
         ack: found.ack,
         warnings: Vec::new(),
         quarantine: Some(format!("{}: {error}", error.code())),
+    }
+}
+
+/// Keys the order by its location where the platform's order ids are unique only per
+/// location. Without a location (only a quarantined delivery can lack one) the event
+/// joins no order: it cannot be told which store's order it is.
+fn scope_order<A>(n: &mut Normalized<A>, per_location: bool) {
+    if !per_location {
+        return;
+    }
+    match (&n.location_id, &mut n.change) {
+        (Some(location), Some(change)) => {
+            change.key = Some(DedupeKey::joined([location.as_str(), &change.order_id]).0);
+        }
+        (None, change) => *change = None,
+        (Some(_), None) => {}
     }
 }
 

@@ -33,6 +33,13 @@ pub trait Provider: Send + Sync + 'static {
     /// a 4xx where the platform should show the order as not received.
     const QUARANTINE_STATUS: u16 = 200;
 
+    /// Whether the platform's order ids are unique only within one location (store,
+    /// merchant): its orders are then keyed by location and id ([`OrderChange::key`]),
+    /// so two stores' orders with the same id never share a state or a trail.
+    ///
+    /// [`OrderChange::key`]: crate::model::OrderChange::key
+    const ORDER_IDS_PER_LOCATION: bool = false;
+
     /// Authenticates the delivery before its body is parsed. Failures are 401.
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError>;
 

@@ -501,7 +501,7 @@ async fn sample_order() -> String {
     let view = ordergate_shared::store::EventStore::order(
         rx.store(),
         deliverect::Deliverect::NAME,
-        ordergate_tests::platforms::Deliverect::ORDER_ID,
+        ordergate_tests::platforms::Deliverect::ORDER_KEY,
     )
     .await;
     serde_json::to_string(

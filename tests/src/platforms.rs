@@ -20,8 +20,8 @@ pub trait Platform {
     const ENV: &'static [(&'static str, &'static str)];
     /// One order's events in the order the platform sends them; they share one order id.
     const LIFECYCLE: &'static [&'static str];
-    /// The order id of the lifecycle samples.
-    const ORDER_ID: &'static str;
+    /// What the lifecycle samples' order is stored under (its id; Ordatic: store and id).
+    const ORDER_KEY: &'static str;
     /// The header that carries the credential or signature.
     const AUTH_HEADER: &'static str;
     /// Whether that credential covers the body (HMAC) or is a shared token (TLS protects
@@ -38,7 +38,7 @@ pub trait Platform {
     const HOSTILE: (&'static str, &'static str, &'static str);
 
     /// Makes a sample payload a distinct delivery of a distinct order (`tag` is unique);
-    /// returns that order's id.
+    /// returns what that order is stored under (its id; Ordatic: store and id).
     fn make_distinct(payload: &mut Value, tag: &str) -> String;
 }
 
@@ -80,7 +80,7 @@ pub fn signed_sample<P: Platform>(sample: &str) -> Value {
 }
 
 /// The sample as a distinct delivery (`tag` unique), signed.
-/// Returns the event and the order id.
+/// Returns the event and what its order is stored under (its id; Ordatic: store and id).
 pub fn distinct<P: Platform>(sample: &str, tag: &str) -> (Value, String) {
     let mut body = payload(sample);
     let order = P::make_distinct(&mut body, tag);
@@ -109,7 +109,7 @@ impl Platform for OlaClick {
         "olaclick/order_updated.json",
         "olaclick/order_deleted.json",
     ];
-    const ORDER_ID: &'static str = "PE-7222853393";
+    const ORDER_KEY: &'static str = "PE-7222853393";
     const AUTH_HEADER: &'static str = "x-ordergate-token";
     const SIGNS_BODY: bool = false;
 
@@ -149,7 +149,7 @@ impl Platform for Deliverect {
         "deliverect/accepted.json",
         "deliverect/cancel.json",
     ];
-    const ORDER_ID: &'static str = "6438f1a2c9e77d0012ab34cd";
+    const ORDER_KEY: &'static str = "6438f1a2c9e77d0012ab34cd";
     const AUTH_HEADER: &'static str = "x-server-authorization-hmac-sha256";
     const SIGNS_BODY: bool = true;
 
@@ -184,7 +184,7 @@ impl Platform for Ordatic {
         "ordatic/rider-delivering.json",
         "ordatic/order-served.json",
     ];
-    const ORDER_ID: &'static str = "ord-8d41a7e2-1c3b";
+    const ORDER_KEY: &'static str = "st-5f2b9c:ord-8d41a7e2-1c3b";
     const AUTH_HEADER: &'static str = "authorization";
     const SIGNS_BODY: bool = false;
 
@@ -205,7 +205,7 @@ impl Platform for Ordatic {
     fn make_distinct(payload: &mut Value, tag: &str) -> String {
         let order = format!("ord-{tag}");
         payload["data"]["orderId"] = json!(order);
-        order
+        format!("{}:{order}", payload["storeId"].as_str().expect("storeId"))
     }
 }
 
@@ -219,7 +219,7 @@ impl Platform for Oolio {
         "oolio/order_accepted.json",
         "oolio/order_completed.json",
     ];
-    const ORDER_ID: &'static str = "91b969ea-2e4d-46ac-b727-3a7528e5306b";
+    const ORDER_KEY: &'static str = "91b969ea-2e4d-46ac-b727-3a7528e5306b";
     const AUTH_HEADER: &'static str = "svix-signature";
     const SIGNS_BODY: bool = true;
 

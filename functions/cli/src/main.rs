@@ -60,9 +60,14 @@ enum Command {
         secret: SecretArgs,
     },
     /// An order: its current state and every event received for it, with ack status.
+    #[command(
+        after_help = "Examples:\n  ordergate order olaclick PE-7222853393\n  ordergate order ordatic ord-8d41a7e2-1c3b --location st-5f2b9c"
+    )]
     Order {
         platform: Platform,
         order_id: String,
+        #[command(flatten)]
+        location: LocationArg,
         #[command(flatten)]
         table: TableArg,
     },
@@ -113,6 +118,8 @@ enum Command {
         platform: Platform,
         #[command(flatten)]
         select: Select,
+        #[command(flatten)]
+        location: LocationArg,
         /// End of the --since window (RFC 3339). Default: now.
         #[arg(long, requires = "since")]
         until: Option<String>,
@@ -121,6 +128,16 @@ enum Command {
         /// Bucket of large raw bodies. Default: the stack's output BlobBucketName.
         #[arg(long, env = "BLOB_BUCKET")]
         bucket: Option<String>,
+    },
+    /// Move orders stored by an earlier build under their id alone to the key this build
+    /// gives them (Ordatic: store and id, as its order ids are unique only per store):
+    /// trail copied, state merged with any the new key has, `seq` continued. Run once
+    /// after upgrading; safe to repeat.
+    #[command(after_help = "Examples:\n  ordergate rekey ordatic --stack ordergate-prod")]
+    Rekey {
+        platform: Platform,
+        #[command(flatten)]
+        table: TableArg,
     },
     /// Print a shell completion script: `ordergate completions bash > ~/.local/share/bash-completion/completions/ordergate`.
     Completions { shell: clap_complete::Shell },
@@ -136,6 +153,8 @@ enum Command {
         /// One order, by the platform's order id.
         #[arg(long, required_unless_present = "customer", conflicts_with = "customer")]
         order: Option<String>,
+        #[command(flatten)]
+        location: LocationArg,
         /// Every order of this customer's phone number or e-mail (scans the table).
         #[arg(long)]
         customer: Option<String>,
@@ -163,6 +182,23 @@ struct Select {
     /// Every event received from this time (RFC 3339) until --until (default: now).
     #[arg(long)]
     since: Option<String>,
+}
+
+/// The store of an order, for a platform whose order ids are unique only per store.
+#[derive(Args)]
+struct LocationArg {
+    /// The order's location (store), needed where order ids are unique only per store
+    /// (Ordatic: its storeId).
+    #[arg(long = "location")]
+    location: Option<String>,
+}
+
+impl LocationArg {
+    fn key(&self, platform: Platform, order_id: &str) -> Result<String, CliError> {
+        platform
+            .order_key(order_id, self.location.as_deref())
+            .map_err(CliError::Usage)
+    }
 }
 
 #[derive(Subcommand)]
@@ -474,8 +510,12 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
         Command::Order {
             platform,
             order_id,
+            location,
             table,
-        } => order_command(*platform, order_id, table, ctx).await,
+        } => {
+            let key = location.key(*platform, order_id)?;
+            order_command(*platform, order_id, &key, table, ctx).await
+        }
         Command::Event {
             platform,
             event_key,
@@ -489,26 +529,55 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
         Command::Forget {
             platform,
             order,
+            location,
             customer,
             table,
             bucket,
         } => {
+            let key;
             let who = match (order, customer) {
-                (Some(id), _) => Erase::Order(id),
+                (Some(id), _) => {
+                    key = location.key(*platform, id)?;
+                    Erase::Order(&key)
+                }
                 (None, Some(who)) => Erase::Customer(who),
                 (None, None) => unreachable!("clap requires one"),
             };
             forget_command(*platform, who, table, bucket.as_deref(), ctx).await
         }
         Command::Dlq { action } => dlq_command(action, ctx).await,
+        Command::Rekey { platform, table } => {
+            let store = store(ctx, &table.name(&ctx.stack)?);
+            let moved = store
+                .rekey_orders(platform.name(), |state| {
+                    platform.order_key(state.order_id, state.location_id).ok()
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut text: String = moved
+                .iter()
+                .map(|m| {
+                    format!(
+                        "{} {} -> {}: {} item(s)\n",
+                        platform.name(),
+                        m.from,
+                        m.to,
+                        m.items
+                    )
+                })
+                .collect();
+            text.push_str(&format!("{} order(s) moved\n", moved.len()));
+            Output::ok(text, serde_json::to_value(&moved).expect("plain data"))
+        }
         Command::Reprocess {
             platform,
             select,
+            location,
             until,
             table,
             bucket,
         } => {
-            let selection = selection(select, until.as_deref())?;
+            let selection = selection(*platform, select, location, until.as_deref())?;
             let clients = reprocess::Clients {
                 store: store(ctx, &table.name(&ctx.stack)?),
                 blobs: ordergate_shared::blob::S3Blobs::new(
@@ -526,7 +595,12 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
 }
 
 /// The `reprocess` selection; times are read as RFC 3339 and compared as stored (UTC).
-fn selection(select: &Select, until: Option<&str>) -> Result<Selection, CliError> {
+fn selection(
+    platform: Platform,
+    select: &Select,
+    location: &LocationArg,
+    until: Option<&str>,
+) -> Result<Selection, CliError> {
     let utc = |t: &str| {
         chrono::DateTime::parse_from_rfc3339(t)
             .map(|t| t.with_timezone(&chrono::Utc).to_rfc3339())
@@ -534,7 +608,7 @@ fn selection(select: &Select, until: Option<&str>) -> Result<Selection, CliError
     };
     Ok(match select {
         Select { event: Some(key), .. } => Selection::Event(key.clone()),
-        Select { order: Some(id), .. } => Selection::Order(id.clone()),
+        Select { order: Some(id), .. } => Selection::Order(location.key(platform, id)?),
         Select {
             quarantined: true, ..
         } => Selection::Quarantined,
@@ -590,13 +664,14 @@ async fn send_command(
 async fn order_command(
     platform: Platform,
     order_id: &str,
+    key: &str,
     table: &TableArg,
     ctx: &Ctx,
 ) -> Result<Output, CliError> {
     let table = table.name(&ctx.stack)?;
     let store = store(ctx, &table);
     let failed = |e: ordergate_shared::store::StoreError| e.to_string();
-    let mut view = store.order(platform.name(), order_id).await.map_err(failed)?;
+    let mut view = store.order(platform.name(), key).await.map_err(failed)?;
     // The trail records an ack once it settles; until then the event record (while it
     // lives, EVENT_TTL_DAYS) has the live status.
     for entry in view.trail.iter_mut().filter(|e| e.ack.is_none()) {

@@ -25,6 +25,24 @@ macro_rules! platform_enum {
                 }
             }
 
+            /// What an order is stored under: its id, and its location where the
+            /// platform's ids are unique only per location (`Provider::ORDER_IDS_PER_LOCATION`).
+            pub fn order_key(self, order_id: &str, location: Option<&str>) -> Result<String, String> {
+                let per_location = match self {
+                    $(Platform::$variant => {
+                        platforms::$krate::$provider::ORDER_IDS_PER_LOCATION
+                    })*
+                };
+                match (per_location, location) {
+                    (false, _) => Ok(order_id.to_owned()),
+                    (true, Some(location)) => Ok(ordergate_shared::model::DedupeKey::joined([location, order_id]).0),
+                    (true, None) => Err(format!(
+                        "{} order ids are unique only per store: give its --location",
+                        self.name()
+                    )),
+                }
+            }
+
             /// Its name in template.yaml (resources and stack outputs: `<name>WebhookUrl`).
             pub fn template_name(self) -> &'static str {
                 match self {

@@ -5,7 +5,7 @@
 
 use std::process::{Command, Output};
 
-use ordergate_tests::platforms::{Deliverect, Oolio, Platform};
+use ordergate_tests::platforms::{Deliverect, Oolio, Ordatic, Platform};
 use ordergate_tests::{endpoint, root, Stack};
 use serde_json::Value;
 
@@ -651,4 +651,28 @@ async fn reprocess_reports_each_event_and_needs_a_selection() {
     let bad_time = run(&["--since", "yesterday"]);
     assert_eq!(bad_time.status.code(), Some(2));
     assert!(failure_of(&bad_time).contains("RFC 3339"));
+}
+
+/// Ordatic's order ids are unique only per store: an order is found with its store, and
+/// asking without one is a usage error that says so.
+#[tokio::test]
+async fn an_ordatic_order_is_found_with_its_store() {
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(Ordatic::provider(), Ordatic::SECRETS);
+    let r = rx
+        .handle(ordergate_testkit::api_event("ordatic/order-accepted.json"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let without = ordergate(&stack, &["order", "ordatic", "ord-8d41a7e2-1c3b"]);
+    assert_eq!(without.status.code(), Some(2));
+    assert!(failure_of(&without).contains("--location"));
+    let found = ordergate(
+        &stack,
+        &["order", "ordatic", "ord-8d41a7e2-1c3b", "--location", "st-5f2b9c"],
+    );
+    let text = text_of(&found);
+    assert!(
+        text.contains("ordatic order ord-8d41a7e2-1c3b: accepted"),
+        "{text}"
+    );
 }

@@ -175,6 +175,7 @@ impl Provider for Deliverect {
             blobs: Vec::new(),
             change: Some(OrderChange {
                 order_id: order.id.clone(),
+                key: None,
                 status: Some(status),
                 stage,
                 order: Some(snapshot),

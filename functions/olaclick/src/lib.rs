@@ -228,6 +228,7 @@ fn read_change(kind: EventType, data: &[u8], tz: Tz) -> Result<Reading, ApiError
     };
     let change = OrderChange {
         order_id,
+        key: None,
         status: Some(status),
         stage,
         order,

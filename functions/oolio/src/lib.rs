@@ -247,6 +247,7 @@ impl Provider for Oolio {
                 location_id = order.pos_location_id.clone().or(location_id);
                 change = Some(OrderChange {
                     order_id: order.id.clone(),
+                    key: None,
                     status: Some(status),
                     stage: 0,
                     order: Some(snapshot),

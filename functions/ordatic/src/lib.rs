@@ -84,6 +84,9 @@ impl Provider for Ordatic {
     const TEMPLATE_NAME: &'static str = "Ordatic";
     type Ack = job::Ack;
     const ESSENTIAL: Essential = ESSENTIAL;
+    /// Ordatic addresses an order inside its store (`/v2/stores/{storeId}/orders/{orderId}`)
+    /// and never says its ids are unique across stores.
+    const ORDER_IDS_PER_LOCATION: bool = true;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let Some(expected) = secrets.get(AUTHORIZATION) else {
@@ -163,6 +166,7 @@ impl Provider for Ordatic {
             occurred_at: None,
             change: Some(OrderChange {
                 order_id: order.order_id.clone(),
+                key: None,
                 status: map::status(kind),
                 stage: 0,
                 order: None,

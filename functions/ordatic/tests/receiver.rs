@@ -13,6 +13,8 @@ use ordergate_testkit::{
 use serde_json::json;
 
 const ORDER_ID: &str = "ord-8d41a7e2-1c3b";
+/// What it is stored under: Ordatic's order ids are unique only per store.
+const ORDER_KEY: &str = "st-5f2b9c:ord-8d41a7e2-1c3b";
 
 type Receiver = MemoryPipeline<Ordatic>;
 
@@ -41,7 +43,7 @@ async fn deliver_json(rx: &Receiver, event: &serde_json::Value) {
 
 async fn status(rx: &Receiver) -> Option<OrderStatus> {
     rx.store()
-        .order("ordatic", ORDER_ID)
+        .order("ordatic", ORDER_KEY)
         .await
         .unwrap()
         .state
@@ -75,7 +77,7 @@ async fn all_thirteen_events_are_recorded_on_the_order_trail() {
     for event in EventType::ALL {
         deliver(&rx, &sample(event)).await;
     }
-    let view = rx.store().order("ordatic", ORDER_ID).await.unwrap();
+    let view = rx.store().order("ordatic", ORDER_KEY).await.unwrap();
     let mut types: Vec<&str> = view.trail.iter().map(|e| e.event_type.as_str()).collect();
     types.sort();
     let mut want: Vec<&str> = EventType::ALL.iter().map(|e| e.as_str()).collect();
@@ -115,7 +117,7 @@ async fn an_older_order_event_arriving_late_never_rolls_back() {
 async fn refunds_are_typed_in_canonical_money() {
     let rx = receiver();
     deliver(&rx, &sample(EventType::RiderRefund)).await;
-    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
     let Some(EventDetail::Refund(refund)) = &trail[0].detail else {
         panic!("refund detail: {:?}", trail[0])
     };
@@ -147,7 +149,7 @@ async fn refunds_are_typed_in_canonical_money() {
     let mut p = payload(&sample(EventType::RiderRefund));
     p["data"]["refund"]["totalRiderRefund"] = json!("12.5x");
     deliver_json(&rx, &with_payload(&sample(EventType::RiderRefund), &p)).await;
-    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
     let Some(EventDetail::Refund(refund)) = &trail[0].detail else {
         panic!("refund detail: {:?}", trail[0])
     };
@@ -173,7 +175,7 @@ async fn refund_amounts_rounded_to_the_currency_are_warned_about() {
         &json!({ "authorization": "local-ordatic-secret" }),
     );
     deliver(&rx, &sample(EventType::RiderRefund)).await;
-    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
     let Some(EventDetail::Refund(refund)) = &trail[0].detail else {
         panic!("refund detail: {:?}", trail[0])
     };
@@ -198,7 +200,7 @@ async fn a_multi_megabyte_proof_goes_to_the_blob_store_not_the_table() {
     let rx = receiver();
     let path = "ordatic/rider-proof-delivery-large.json";
     deliver(&rx, path).await;
-    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
     let event = &trail[0];
     let Some(EventDetail::ProofOfDelivery { image }) = &event.detail else {
         panic!("proof detail")
@@ -256,7 +258,7 @@ async fn small_proofs_are_stored_and_bad_base64_is_a_warning() {
         let mut p = payload(&sample(EventType::RiderProofDelivery));
         p["data"]["proofDelivery"] = json!(variant);
         deliver_json(&rx, &with_payload(&sample(EventType::RiderProofDelivery), &p)).await;
-        let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+        let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
         let Some(EventDetail::ProofOfDelivery { image: stored }) = &trail[0].detail else {
             panic!("variant {n}: proof detail")
         };
@@ -267,7 +269,7 @@ async fn small_proofs_are_stored_and_bad_base64_is_a_warning() {
     let mut p = payload(&sample(EventType::RiderProofDelivery));
     p["data"]["proofDelivery"] = json!("https://cdn.example.com/proofs/ord-8d41a7e2.png");
     deliver_json(&rx, &with_payload(&sample(EventType::RiderProofDelivery), &p)).await;
-    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
     assert_eq!(
         trail[0].detail,
         Some(EventDetail::ProofOfDeliveryLink {
@@ -281,7 +283,7 @@ async fn small_proofs_are_stored_and_bad_base64_is_a_warning() {
     let mut p = payload(&sample(EventType::RiderProofDelivery));
     p["data"]["proofDelivery"] = json!("this is not base64 ***");
     deliver_json(&rx, &with_payload(&sample(EventType::RiderProofDelivery), &p)).await;
-    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
     assert_eq!(trail[0].detail, None);
     assert!(
         trail[0].warnings[0].contains("data.proofDelivery is not base64"),
@@ -331,7 +333,7 @@ async fn bad_auth_is_refused_and_json_we_cannot_read_is_quarantined() {
     p["eventType"] = json!("order-teleported");
     let reason = expect_quarantined(&rx, &with_payload(&path, &p), "unknown_event_type").await;
     assert!(reason.contains("order-teleported"), "{reason}");
-    let trail = rx.store().order("ordatic", ORDER_ID).await.unwrap().trail;
+    let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
     assert_eq!(trail.len(), 1);
     assert_eq!(rx.store().jobs()[0].ack["action"], "fetch_order");
     // No order id: kept, nothing to fetch.

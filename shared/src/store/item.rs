@@ -51,6 +51,8 @@ pub mod attr {
     pub const UPDATED_AT: &str = "updated_at";
     pub const EXPIRES_AT: &str = "expires_at";
     pub const LOCATION_ID: &str = "location_id";
+    /// The platform's id of the order (its key may also hold its location).
+    pub const ORDER_ID: &str = "order_id";
     pub const LOCATION_KEY: &str = "location_key";
     pub const TEAM_LOCATION_ID: &str = "team_location_id";
     pub const TEAM_LOCATION_KEY: &str = "team_location_key";
@@ -103,7 +105,10 @@ impl Attributes for serde_json::Value {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateImage<'a> {
     pub provider: &'a str,
+    /// The platform's id of the order.
     pub order_id: &'a str,
+    /// What the order is stored under ([`crate::model::OrderChange::key`]).
+    pub key: &'a str,
     /// The canonical status word (`placed`, …, `cancelled`).
     pub status: &'a str,
     pub version: i64,
@@ -127,12 +132,13 @@ impl<'a> StateImage<'a> {
             return Ok(None);
         }
         let pk = item.text(attr::PK).unwrap_or_default();
-        let (provider, order_id) =
-            keys::parse_order_pk(pk).ok_or_else(|| format!("unexpected state key {pk}"))?;
+        let (provider, key) = keys::parse_order_pk(pk).ok_or_else(|| format!("unexpected state key {pk}"))?;
         let text = |name| item.text(name).unwrap_or_default();
         Ok(Some(StateImage {
             provider,
-            order_id,
+            // States written before the attribute existed are keyed by the id alone.
+            order_id: item.text(attr::ORDER_ID).unwrap_or(key),
+            key,
             status: item.text(attr::STATUS).unwrap_or("unknown"),
             version: text(attr::VERSION).parse().unwrap_or_default(),
             seq: text(attr::SEQ).parse().unwrap_or_default(),
@@ -202,5 +208,17 @@ mod tests {
         assert_eq!(StateImage::read(&history), Ok(None));
         let odd = json!({"pk": {"S": "EVENT#olaclick#x"}, "sk": {"S": "STATE"}});
         assert!(StateImage::read(&odd).is_err());
+    }
+
+    #[test]
+    fn a_state_keyed_by_store_and_id_reads_the_platforms_id_from_its_attribute() {
+        let scoped = json!({
+            "pk": {"S": "ORDER#ordatic#st-1:o%3A1"}, "sk": {"S": "STATE"}, "order_id": {"S": "o:1"}
+        });
+        let image = StateImage::read(&scoped).unwrap().unwrap();
+        assert_eq!((image.order_id, image.key), ("o:1", "st-1:o%3A1"));
+        let legacy = json!({"pk": {"S": "ORDER#ordatic#o1"}, "sk": {"S": "STATE"}});
+        let image = StateImage::read(&legacy).unwrap().unwrap();
+        assert_eq!((image.order_id, image.key), ("o1", "o1"));
     }
 }

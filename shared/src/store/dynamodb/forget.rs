@@ -6,9 +6,9 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{get_json, get_s, json, keys, n, s, unavailable, DynamoStore, StoreError};
+use super::{get_json, json, keys, n, s, unavailable, DynamoStore, StoreError};
 use crate::model::Order;
-use crate::store::item::attr;
+use crate::store::item::{attr, StateImage};
 use crate::store::{EventStore, OrderState};
 
 /// What erasing one order changed.
@@ -72,28 +72,43 @@ impl DynamoStore {
         provider: &str,
         phone_or_email: &str,
     ) -> Result<Vec<String>, StoreError> {
-        let prefix = keys::order_pk(provider, "");
         let mut found = Vec::new();
+        self.for_each_state(provider, |item| {
+            if !item.contains_key(attr::ORDER) {
+                return Ok(());
+            }
+            let order: Order = get_json(item, attr::ORDER)?;
+            if order.is_customer(phone_or_email) {
+                let state = StateImage::read(item).map_err(StoreError)?;
+                found.extend(state.map(|s| s.key.to_owned()));
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(found)
+    }
+
+    /// Calls `f` with every STATE item of `provider`'s orders. A full scan: for the rare
+    /// operator commands (erasure by customer, re-keying) that need it.
+    pub(super) async fn for_each_state(
+        &self,
+        provider: &str,
+        mut f: impl FnMut(&super::Item) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut pages = self
             .client
             .scan()
             .table_name(&self.table)
-            .filter_expression("begins_with(pk, :prefix) AND sk = :state AND attribute_exists(#order)")
-            .expression_attribute_names("#order", attr::ORDER)
-            .expression_attribute_values(":prefix", s(prefix.as_str()))
+            .filter_expression("begins_with(pk, :prefix) AND sk = :state")
+            .expression_attribute_values(":prefix", s(keys::order_pk(provider, "")))
             .expression_attribute_values(":state", s(keys::STATE_SK))
             .into_paginator()
             .items()
             .send();
         while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| unavailable("scan", &e))?;
-            let order: Order = get_json(&item, "order")?;
-            if order.is_customer(phone_or_email) {
-                let pk = get_s(&item, "pk").unwrap_or_default();
-                found.push(pk[prefix.len()..].to_owned());
-            }
+            f(&item.map_err(|e| unavailable("scan", &e))?)?;
         }
-        Ok(found)
+        Ok(())
     }
 
     /// The order state's snapshot erased (1 item changed), or, with no snapshot yet (thin

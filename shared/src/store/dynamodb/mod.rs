@@ -25,6 +25,7 @@ const CONFLICT_RETRIES: u32 = 5;
 
 mod forget;
 mod listing;
+mod rekey;
 mod reprocess;
 
 pub use reprocess::EventFilter;
@@ -131,10 +132,10 @@ impl DynamoStore {
         TransactWriteItem::builder().put(put).build()
     }
 
-    fn history_put(&self, e: &CanonicalEvent, order_id: &str, expires_at: i64) -> TransactWriteItem {
+    fn history_put(&self, e: &CanonicalEvent, order_key: &str, expires_at: i64) -> TransactWriteItem {
         let mut item: Item = HashMap::from([
             ("expires_at".into(), n(expires_at)),
-            ("pk".into(), s(keys::order_pk(&e.provider, order_id))),
+            ("pk".into(), s(keys::order_pk(&e.provider, order_key))),
             ("sk".into(), s(keys::history_sk(&e.received_at, &e.dedupe_key.0))),
             (attr::KIND.into(), s(attr::HISTORY_KIND)),
             ("event_type".into(), s(&e.event_type)),
@@ -166,11 +167,12 @@ impl DynamoStore {
         write: StateWrite,
     ) -> Option<TransactWriteItem> {
         let change = e.change.as_ref()?;
-        let (order_id, version) = (&change.order_id, precedence.version());
+        let version = precedence.version();
         let full = write == StateWrite::Full;
         // (attribute, value): SET #attribute = :attribute for each.
         let mut sets = vec![
             (attr::KIND, s(attr::STATE_KIND)),
+            (attr::ORDER_ID, s(&change.order_id)),
             (attr::LAST_EVENT_TYPE, s(&e.event_type)),
             (attr::LAST_DEDUPE_KEY, s(&e.dedupe_key.0)),
             (attr::UPDATED_AT, s(e.received_at.to_rfc3339())),
@@ -201,7 +203,7 @@ impl DynamoStore {
         values.insert(":one".into(), n(1));
         let update = Update::builder()
             .table_name(&self.table)
-            .key(attr::PK, s(keys::order_pk(&e.provider, order_id)))
+            .key(attr::PK, s(keys::order_pk(&e.provider, change.key())))
             .key(attr::SK, s(keys::STATE_SK))
             .update_expression(format!("SET {} {}", expression.join(", "), attr::BUMP_SEQ))
             .condition_expression(if full {
@@ -220,7 +222,7 @@ impl DynamoStore {
         let e = new.event;
         let mut items = vec![self.event_put(new)];
         if let Some(change) = &e.change {
-            items.push(self.history_put(e, &change.order_id, new.order_expires_at));
+            items.push(self.history_put(e, change.key(), new.order_expires_at));
         }
         if let (false, Some(precedence)) = (write == StateWrite::None, e.precedence()) {
             items.extend(self.state_update(e, precedence, new.order_expires_at, write));
@@ -590,12 +592,12 @@ impl DynamoStore {
             .build()
             .expect("table, key and expression are set");
         let mut items = vec![TransactWriteItem::builder().update(event).build()];
-        let (Some(order_id), Some(received_at), true) = (&job.order_id, &job.received_at, with_trail) else {
+        let (Some(order_key), Some(received_at), true) = (job.order(), &job.received_at, with_trail) else {
             return items;
         };
         let trail = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(keys::order_pk(&job.provider, order_id)))
+            .key("pk", s(keys::order_pk(&job.provider, order_key)))
             .key("sk", s(keys::history_sk(received_at, &job.dedupe_key.0)))
             .update_expression("SET ack_status = :status, ack_message = :message, ack_updated_at = :now")
             .condition_expression("attribute_exists(pk)")
@@ -612,14 +614,17 @@ impl DynamoStore {
             // erasure, nor over a fetch that finished later (`enriched_at`, fixed width).
             let state = Update::builder()
                 .table_name(&self.table)
-                .key("pk", s(keys::order_pk(&job.provider, order_id)))
+                .key("pk", s(keys::order_pk(&job.provider, order_key)))
                 .key("sk", s(keys::STATE_SK))
                 .update_expression(format!(
                     "SET #order = :order, enriched_at = :now, #kind = :kind, \
                      #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero), \
-                     expires_at = if_not_exists(expires_at, :expires) {}",
+                     expires_at = if_not_exists(expires_at, :expires), \
+                     #order_id = if_not_exists(#order_id, :order_id) {}",
                     attr::BUMP_SEQ
                 ))
+                .expression_attribute_names("#order_id", attr::ORDER_ID)
+                .expression_attribute_values(":order_id", s(job.order_id.as_deref().unwrap_or(order_key)))
                 .expression_attribute_names("#seq", attr::SEQ)
                 .expression_attribute_values(":one", n(1))
                 .expression_attribute_names("#order", attr::ORDER)

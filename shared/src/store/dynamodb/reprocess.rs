@@ -83,7 +83,7 @@ impl DynamoStore {
             let mut items = vec![self.set_event(&event_pk, keys::EVENT_SK, e, None)];
             if let Some(change) = &e.change {
                 let sk = keys::history_sk(&e.received_at, &e.dedupe_key.0);
-                let pk = keys::order_pk(&e.provider, &change.order_id);
+                let pk = keys::order_pk(&e.provider, change.key());
                 items.push(self.set_event(&pk, &sk, e, Some(new.order_expires_at)));
             }
             if let (true, Some(precedence)) = (with_state, e.precedence()) {

@@ -205,10 +205,10 @@ impl EventStore for MemoryStore {
         event.ack.updated_at = Some(now.to_rfc3339());
         *lease_until = None;
         let ack = event.ack.clone();
-        let (Some(order_id), Some(received_at)) = (&job.order_id, &job.received_at) else {
+        let (Some(order_key), Some(received_at)) = (job.order(), &job.received_at) else {
             return Ok(());
         };
-        let order_pk = keys::order_pk(&job.provider, order_id);
+        let order_pk = keys::order_pk(&job.provider, order_key);
         if let Some(entry) = inner
             .history
             .get_mut(&(order_pk.clone(), keys::history_sk(received_at, &job.dedupe_key.0)))
@@ -240,7 +240,7 @@ fn apply(inner: &mut Inner, e: &CanonicalEvent) -> bool {
     let Some(change) = &e.change else {
         return false;
     };
-    let order_pk = keys::order_pk(&e.provider, &change.order_id);
+    let order_pk = keys::order_pk(&e.provider, change.key());
     let sk = keys::history_sk(&e.received_at, &e.dedupe_key.0);
     let ack = inner
         .history
