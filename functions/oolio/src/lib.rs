@@ -284,7 +284,14 @@ impl Provider for Oolio {
             dedupe_key: DedupeKey(id.to_owned()),
             event_type: kind.event_type().to_owned(),
             location_id,
-            occurred_at: probe.timestamp.as_deref().map(Timestamp::rfc3339),
+            // Order events carry no time of their own: Svix's message time orders them, so a
+            // delayed retry of an older update cannot overwrite a newer one.
+            occurred_at: probe.timestamp.as_deref().map(Timestamp::rfc3339).or_else(|| {
+                svix::message_time(id, delivery.received_at).map(|at| Timestamp {
+                    utc: Some(at),
+                    raw: id.to_owned(),
+                })
+            }),
             change,
             detail: None,
             blobs: Vec::new(),

@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use chrono::{DateTime, TimeDelta, Utc};
 use ordergate_shared::verify::{hmac_sha256, secure_eq, Delivery};
 use ordergate_shared::ApiError;
 
@@ -13,6 +14,37 @@ pub const TOLERANCE_SECONDS: i64 = 5 * 60;
 /// The Svix message id: identical on every retry of one message.
 pub fn message_id<'a>(delivery: &Delivery<'a>) -> Result<Option<&'a str>, ApiError> {
     first_header(delivery, "svix-id", "webhook-id")
+}
+
+/// When Svix created the message, read from its id: Svix's ids are `msg_` + a KSUID, whose
+/// first 4 bytes are seconds since 2014-05-13T16:53:20Z. The same on every retry of the
+/// message (unlike `svix-timestamp`, the time of each attempt), so it orders an order's
+/// updates that carry no time of their own. `None` for an id that is not a KSUID, or
+/// whose time is implausible for a message received at `received` (over 30 days before
+/// it, or after it: a 27-character id that only looks like one).
+pub fn message_time(id: &str, received: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    const KSUID_EPOCH: i64 = 1_400_000_000;
+    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let ksuid = id.strip_prefix("msg_")?.as_bytes();
+    if ksuid.len() != 27 {
+        return None;
+    }
+    // 27 base62 digits → 20 big-endian bytes.
+    let mut bytes = [0_u8; 20];
+    for c in ksuid {
+        let mut carry = DIGITS.iter().position(|d| d == c)? as u32;
+        for b in bytes.iter_mut().rev() {
+            let v = u32::from(*b) * 62 + carry;
+            *b = v as u8;
+            carry = v >> 8;
+        }
+        if carry != 0 {
+            return None;
+        }
+    }
+    let seconds = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    let at = DateTime::from_timestamp(KSUID_EPOCH + i64::from(seconds), 0)?;
+    (at <= received && received - at <= TimeDelta::days(30)).then_some(at)
 }
 
 /// Svix sends `svix-*` headers; its unbranded mode (Standard Webhooks) sends `webhook-*`.
@@ -97,6 +129,35 @@ mod tests {
     const ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
     const BODY: &[u8] = br#"{"test": 2432232314}"#;
     const SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    #[test]
+    fn a_message_id_that_is_a_ksuid_gives_the_messages_creation_time() {
+        let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        let received = at("2021-05-22T08:00:00Z");
+        // Segment's and Svix's KSUID examples, created 2021-05-21 20:04:03 UTC.
+        assert_eq!(
+            message_time("msg_1srOrx2ZWZBpBUvZwXKQmoEYga2", received),
+            Some(at("2021-05-21T20:04:03Z"))
+        );
+        // Not KSUIDs: other lengths, other alphabets, no prefix, out of range.
+        for id in [
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            "msg_1srOrx2ZWZBpBUvZwXKQmoEYg-2",
+            "1srOrx2ZWZBpBUvZwXKQmoEYga2",
+            "msg_zzzzzzzzzzzzzzzzzzzzzzzzzzz",
+        ] {
+            assert_eq!(message_time(id, received), None, "{id}");
+        }
+        // A time after its receipt, or a month before it, is not the message's.
+        assert_eq!(
+            message_time("msg_1srOrx2ZWZBpBUvZwXKQmoEYga2", at("2021-05-21T20:00:00Z")),
+            None
+        );
+        assert_eq!(
+            message_time("msg_1srOrx2ZWZBpBUvZwXKQmoEYga2", at("2021-06-25T00:00:00Z")),
+            None
+        );
+    }
 
     fn check(headers: &[(&str, &str)], now: i64, body: &[u8], secrets: &str) -> Result<(), ApiError> {
         let mut h = HeaderMap::new();
