@@ -97,12 +97,18 @@ impl Config {
         })
     }
 
+    /// An authenticated delivery for a merchant we did not list: the merchant ids are ours
+    /// (given to OlaClick at onboarding), so it is most likely one onboarded without being
+    /// added to OLACLICK_MERCHANT_IDS — our configuration: a 503 (OlaClick retries) and the
+    /// Misconfigured alarm, never a 4xx that drops the order.
     fn check_merchant(&self, merchant_id: &str) -> Result<(), ApiError> {
         match &self.merchants {
-            Some(merchants) if !merchants.iter().any(|m| m == merchant_id) => Err(ApiError::Forbidden {
-                code: "unknown_merchant",
-                message: "merchant_id is not served by this endpoint".into(),
-            }),
+            Some(merchants) if !merchants.iter().any(|m| m == merchant_id) => {
+                Err(ApiError::Misconfigured(format!(
+                    "merchant_id {:?} is not in OLACLICK_MERCHANT_IDS",
+                    merchant_id.chars().take(64).collect::<String>()
+                )))
+            }
             _ => Ok(()),
         }
     }
