@@ -41,7 +41,7 @@ impl<P: Platform> Harness<P> {
                 .enable_all()
                 .build()
                 .expect("a runtime"),
-            rx: memory_pipeline(P::provider(), &secrets),
+            rx: memory_pipeline(P::hostile_provider(), &secrets),
         }
     }
 

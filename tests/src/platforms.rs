@@ -40,6 +40,12 @@ pub trait Platform {
     /// Makes a sample payload a distinct delivery of a distinct order (`tag` is unique);
     /// returns what that order is stored under (its id; Ordatic: store and id).
     fn make_distinct(payload: &mut Value, tag: &str) -> String;
+
+    /// The provider the hostile-input harness drives: as configured, except where a
+    /// configuration check would answer a varied field as our misconfiguration (503).
+    fn hostile_provider() -> Self::P {
+        Self::provider()
+    }
 }
 
 /// The credential / signature headers `P`'s platform puts on `body` (the provider's own
@@ -116,6 +122,16 @@ impl Platform for OlaClick {
     fn provider() -> Self::P {
         olaclick::OlaClick::new(olaclick::Config {
             ack_mode: olaclick::AckMode::Async,
+            ..olaclick::Config::sample()
+        })
+    }
+
+    /// Every merchant served: a `merchant_id` we do not list is our configuration (503 and
+    /// an alarm), not bad input, and the corpus varies every field.
+    fn hostile_provider() -> Self::P {
+        olaclick::OlaClick::new(olaclick::Config {
+            ack_mode: olaclick::AckMode::Async,
+            merchants: None,
             ..olaclick::Config::sample()
         })
     }
