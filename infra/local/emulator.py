@@ -15,6 +15,8 @@ transaction touches and restores those instead.
     emulator.py PORT
 """
 import copy
+import io
+import selectors
 import os
 import signal
 import sys
@@ -24,6 +26,7 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+import werkzeug.serving
 from werkzeug.serving import run_simple
 
 
@@ -33,9 +36,20 @@ class Serialized:
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
+        # The whole body is read before moto sees it: a connection is kept for the next
+        # request (see KeepAlive), which must start right after this one's last byte.
+        environ["wsgi.input"] = io.BytesIO(read_body(environ))
         with self.lock:
             # Materialize the body under the lock: moto does its work while iterating.
             return list(self.app(environ, start_response))
+
+
+def read_body(environ):
+    stream = environ["wsgi.input"]
+    if environ.get("wsgi.input_terminated"):  # chunked: werkzeug de-chunks up to the end
+        return stream.read()
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return stream.read(length) if length > 0 else b""
 
 
 def item_level_rollback():
@@ -78,14 +92,56 @@ def item_level_rollback():
     backend.transact_write_items = transact_write_items
 
 
+class NoDrain:
+    """The `selectors` module as werkzeug's request handler sees it: after an answer it
+    finds nothing more to read (werkzeug would otherwise read the next request away)."""
+
+    EVENT_READ = selectors.EVENT_READ
+
+    class DefaultSelector:
+        def register(self, *_):
+            pass
+
+        def select(self, timeout=None):
+            return []
+
+        def close(self):
+            pass
+
+
 def main():
     item_level_rollback()
+    werkzeug.serving.selectors = NoDrain
     port = int(sys.argv[1])
     os.environ.setdefault("MOTO_PORT", str(port))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
-    run_simple("127.0.0.1", port, Serialized(app), threaded=True, request_handler=MotoRequestHandler)
+    run_simple("127.0.0.1", port, Serialized(app), threaded=True, request_handler=KeepAlive)
+
+
+class KeepAlive(MotoRequestHandler):
+    """HTTP/1.1 with persistent connections, as AWS's endpoints answer.
+
+    werkzeug closes every connection after its answer, so each SDK call would open a new
+    TCP connection: CPU and wall time a function never pays against AWS, where the SDK's
+    pooled connections are reused (issue 16 measures per-delivery cost against this
+    emulator). werkzeug closes because it drains whatever follows a request, which on a
+    kept connection is the next request: bodies are read whole before moto runs
+    (`Serialized`), so that drain is switched off (`NoDrain`).
+    """
+
+    protocol_version = "HTTP/1.1"
+    # werkzeug writes an answer's headers and body separately: with Nagle's algorithm on a
+    # kept connection, the body waits for the client's delayed ACK (~40 ms a call).
+    disable_nagle_algorithm = True
+
+    def send_header(self, keyword, value):
+        # werkzeug always adds `Connection: close`; bodies are read whole (Serialized), so
+        # the next request on the connection can be parsed safely.
+        if keyword.lower() == "connection" and value.lower() == "close":
+            return
+        super().send_header(keyword, value)
 
 
 if __name__ == "__main__":
