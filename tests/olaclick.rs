@@ -20,7 +20,7 @@ fn olaclick() -> OlaClick {
     OlaClick::new(Config {
         auth_header: "x-ordergate-token".into(),
         merchants: olaclick::parse_merchants("777"),
-        default_timezone: chrono_tz::America::Lima,
+        default_timezone: ordergate_shared::time::zone("America/Lima").unwrap(),
         merchant_timezones: Default::default(),
         ack_mode: AckMode::Async,
     })

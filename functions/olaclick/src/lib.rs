@@ -14,14 +14,13 @@ pub mod wire;
 
 use std::collections::HashMap;
 
-use chrono_tz::Tz;
 use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::lenient::{self, Essential, Probe};
 use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretKeys, Secrets};
-use ordergate_shared::time::Timestamp;
+use ordergate_shared::time::{self, TimeZone, Timestamp};
 use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
 use serde_json::json;
@@ -53,8 +52,8 @@ pub struct Config {
     pub auth_header: String,
     /// Merchant ids this deployment serves; `None` serves any (`*`).
     pub merchants: Option<Vec<String>>,
-    pub default_timezone: Tz,
-    pub merchant_timezones: HashMap<String, Tz>,
+    pub default_timezone: TimeZone,
+    pub merchant_timezones: HashMap<String, TimeZone>,
     pub ack_mode: AckMode,
 }
 
@@ -65,7 +64,7 @@ impl Config {
         Config {
             auth_header: "x-ordergate-token".into(),
             merchants: parse_merchants("777"),
-            default_timezone: chrono_tz::America::Lima,
+            default_timezone: time::zone("America/Lima").expect("a bundled zone"),
             merchant_timezones: Default::default(),
             ack_mode: AckMode::Sync,
         }
@@ -80,7 +79,7 @@ impl Config {
         Ok(Config {
             auth_header: var("OLACLICK_AUTH_HEADER").unwrap_or_else(|| "x-ordergate-token".into()),
             merchants: parse_merchants(&merchants),
-            default_timezone: parse_tz(&var("OLACLICK_TIMEZONE").unwrap_or_else(|| "America/Lima".into()))?,
+            default_timezone: time::zone(&var("OLACLICK_TIMEZONE").unwrap_or_else(|| "America/Lima".into()))?,
             merchant_timezones: var("OLACLICK_MERCHANT_TIMEZONES")
                 .map(|v| parse_merchant_timezones(&v))
                 .transpose()?
@@ -113,9 +112,8 @@ impl Config {
         }
     }
 
-    fn timezone(&self, merchant_id: &str) -> Tz {
-        *self
-            .merchant_timezones
+    fn timezone(&self, merchant_id: &str) -> &TimeZone {
+        self.merchant_timezones
             .get(merchant_id)
             .unwrap_or(&self.default_timezone)
     }
@@ -133,14 +131,8 @@ pub fn parse_merchants(list: &str) -> Option<Vec<String>> {
     )
 }
 
-fn parse_tz(name: &str) -> Result<Tz, String> {
-    name.trim()
-        .parse()
-        .map_err(|_| format!("'{name}' is not an IANA time zone"))
-}
-
-pub fn parse_merchant_timezones(list: &str) -> Result<HashMap<String, Tz>, String> {
-    config::key_values(list, parse_tz)
+pub fn parse_merchant_timezones(list: &str) -> Result<HashMap<String, TimeZone>, String> {
+    config::key_values(list, time::zone)
 }
 
 pub struct OlaClick {
@@ -200,7 +192,7 @@ struct Reading {
     occurred_at: Option<Timestamp>,
 }
 
-fn read_change(kind: EventType, data: &[u8], tz: Tz) -> Result<Reading, ApiError> {
+fn read_change(kind: EventType, data: &[u8], tz: &TimeZone) -> Result<Reading, ApiError> {
     let mut warnings = Vec::new();
     let mut occurred_at = None;
     let stage = match kind {

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono_tz::Tz;
 use ordergate_shared::model::{Adjustment, Customer, Item, Order, OrderStatus, OrderType, Payment, Totals};
 use ordergate_shared::money::{Converter, MajorAmount, MinorUnits};
-use ordergate_shared::time::Timestamp;
+use ordergate_shared::time::{TimeZone, Timestamp};
 
 use crate::wire::{OrderData, OrderDetail, Topping};
 
@@ -82,7 +81,11 @@ fn line(money: &mut Converter, i: usize, d: &OrderDetail) -> Item {
 }
 
 /// Maps one OlaClick order; `status_override` is used for `order_deleted`.
-pub fn order(data: &OrderData, tz: Tz, status_override: Option<(OrderStatus, &str)>) -> (Order, Vec<String>) {
+pub fn order(
+    data: &OrderData,
+    tz: &TimeZone,
+    status_override: Option<(OrderStatus, &str)>,
+) -> (Order, Vec<String>) {
     let c = &data.cost_details;
     let mut money = Converter::new(c.currency);
     let items: Vec<Item> = data

@@ -25,7 +25,7 @@ fn config(ack_mode: AckMode) -> Config {
     Config {
         auth_header: "x-ordergate-token".into(),
         merchants: olaclick::parse_merchants("777,abc"),
-        default_timezone: chrono_tz::America::Lima,
+        default_timezone: ordergate_shared::time::zone("America/Lima").unwrap(),
         merchant_timezones: Default::default(),
         ack_mode,
     }
