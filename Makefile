@@ -27,8 +27,9 @@ send:
 	infra/local/ordergate.sh send $(word 2,$(subst /, ,$(EVENT))) $(EVENT)
 
 # Show a stored order and its trail: make show PROVIDER=olaclick ORDER=PE-7222853393
+# (Ordatic's order ids are unique only per store: add LOCATION=<storeId>)
 show:
-	infra/local/ordergate.sh order $(PROVIDER) $(ORDER)
+	infra/local/ordergate.sh order $(PROVIDER) $(ORDER) $(if $(LOCATION),--location $(LOCATION))
 
 # Release build of every function for Lambda (arm64 needs the aarch64 Rust target).
 # ENV picks a samconfig.toml section: default, staging or prod.

@@ -91,7 +91,7 @@ check "a 3 MB ordatic proof of delivery is stored" expect status 200 \
 check "ordatic order-served through the Invoke API" expect statusCode 200 \
   invoke ordatic events/ordatic/order-served.json
 check "the ordatic order is completed" expect state.status completed \
-  show ordatic ord-8d41a7e2-1c3b
+  show ordatic ord-8d41a7e2-1c3b --location st-5f2b9c
 check "oolio order (Svix-signed by ordergate send) is stored" expect status 200 \
   send oolio events/oolio/order_created.json
 check "oolio retry of the same svix message is a duplicate" expect duplicate true \
