@@ -58,8 +58,12 @@ impl DynamoStore {
                 // Written before states named their order: the old key is its id.
                 item.entry(attr::ORDER_ID.into()).or_insert_with(|| s(from));
                 self.merge_state(&new_pk, item).await?;
-            } else if !self.put_if_absent(item).await? {
-                continue;
+            } else {
+                // Published when first stored: the copy is not a new `Order Event`.
+                item.remove(attr::TRAIL_ONLY);
+                if !self.put_if_absent(item).await? {
+                    continue;
+                }
             }
             copied += 1;
         }
