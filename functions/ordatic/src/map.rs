@@ -103,16 +103,28 @@ pub enum Proof {
 }
 
 /// Base64 in either alphabet (standard or URL-safe), padded or not.
+/// Standard or URL-safe base64, padded or not, line-wrapped or not. One scan of the bytes
+/// finds both what to strip and which alphabet (proofs run to megabytes).
 fn base64_any(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     use base64::alphabet::{STANDARD, URL_SAFE};
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    let lenient = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    let alphabet = if text.contains(['-', '_']) {
-        &URL_SAFE
+    let (mut wrapped, mut url_safe) = (false, false);
+    for b in text.bytes() {
+        wrapped |= b.is_ascii_whitespace();
+        url_safe |= b == b'-' || b == b'_';
+    }
+    // Line-wrapped base64 is tolerated; the common unwrapped case is decoded without a copy.
+    let compact: std::borrow::Cow<'_, str> = if wrapped {
+        text.chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect::<String>()
+            .into()
     } else {
-        &STANDARD
+        text.into()
     };
-    GeneralPurpose::new(alphabet, lenient).decode(text)
+    let lenient = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let alphabet = if url_safe { &URL_SAFE } else { &STANDARD };
+    GeneralPurpose::new(alphabet, lenient).decode(compact.as_bytes())
 }
 
 /// Reads `data.proofDelivery`: base64 (standard or URL-safe, padded or not, line-wrapped or
@@ -122,21 +134,17 @@ pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Proof, A
     if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
         return Ok(Proof::Link(trimmed.to_owned()));
     }
-    let payload = match trimmed.split_once(";base64,") {
-        Some((prefix, data)) if prefix.starts_with("data:") => data,
-        _ => trimmed,
-    };
-    // Line-wrapped base64 is tolerated; the common unwrapped case is decoded without a copy.
-    let compact: std::borrow::Cow<'_, str> = if payload.bytes().any(|b| b.is_ascii_whitespace()) {
-        payload
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect::<String>()
-            .into()
-    } else {
-        payload.into()
-    };
-    let bytes = base64_any(&compact).map_err(|e| {
+    // `data:image/png;base64,…`: the header is short; the data is not searched.
+    const MARK: &[u8] = b";base64,";
+    let payload = trimmed
+        .strip_prefix("data:")
+        .and_then(|uri| {
+            let head = &uri.as_bytes()[..uri.len().min(256)];
+            let at = head.windows(MARK.len()).position(|w| w == MARK)?;
+            uri.get(at + MARK.len()..)
+        })
+        .unwrap_or(trimmed);
+    let bytes = base64_any(payload).map_err(|e| {
         ApiError::bad_request("invalid_proof", format!("data.proofDelivery is not base64: {e}"))
     })?;
     if bytes.is_empty() {
