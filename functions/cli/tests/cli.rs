@@ -513,7 +513,7 @@ async fn completions_cover_every_command_for_each_shell() {
 /// last change, newest first, in pages, by status — from the index, not a scan.
 #[tokio::test]
 async fn orders_list_by_location_and_day() {
-    use ordergate_tests::platforms::{delivery, OlaClick};
+    use ordergate_tests::platforms::OlaClick;
     let stack = Stack::new().await;
     text_of(&ordergate(
         &stack,
@@ -533,14 +533,7 @@ async fn orders_list_by_location_and_day() {
         body["event_id"] = serde_json::json!(format!("00000000-0000-4000-8000-00000000000{n}"));
         body["data"]["order_id"] = serde_json::json!(format!("LIST-{n}"));
         body["merchant_id"] = serde_json::json!(merchant);
-        let r = rx
-            .handle(ordergate_testkit::request(&delivery::<OlaClick>(
-                sample,
-                &body.to_string(),
-                "m",
-            )))
-            .await;
-        assert_eq!(r.status(), 200);
+        assert_eq!(deliver_olaclick(&rx, &body).await, 200);
     }
     // LIST-0 last changed three days ago.
     let three_days_ago = (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339();
@@ -612,20 +605,13 @@ async fn orders_list_by_location_and_day() {
 /// selection is a usage error.
 #[tokio::test]
 async fn reprocess_reports_each_event_and_needs_a_selection() {
-    use ordergate_tests::platforms::{delivery, OlaClick};
+    use ordergate_tests::platforms::OlaClick;
     let stack = Stack::new().await;
     let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
     let sample = "olaclick/order_created.json";
     let mut body: Value = ordergate_testkit::payload(sample);
     body["event_type"] = serde_json::json!("order_exploded");
-    let r = rx
-        .handle(ordergate_testkit::request(&delivery::<OlaClick>(
-            sample,
-            &body.to_string(),
-            "m",
-        )))
-        .await;
-    assert_eq!(r.status(), 422);
+    assert_eq!(deliver_olaclick(&rx, &body).await, 422);
     let run = |args: &[&str]| {
         bare()
             .args(["reprocess", "olaclick"])
@@ -675,4 +661,17 @@ async fn an_ordatic_order_is_found_with_its_store() {
         text.contains("ordatic order ord-8d41a7e2-1c3b: accepted"),
         "{text}"
     );
+}
+
+/// `body` delivered as OlaClick sends an order_created (signed), answered with this status.
+async fn deliver_olaclick<P: ordergate_shared::Provider>(
+    rx: &ordergate_shared::Pipeline<P>,
+    body: &Value,
+) -> u16 {
+    use ordergate_tests::platforms::{delivery, OlaClick};
+    let event = delivery::<OlaClick>("olaclick/order_created.json", &body.to_string(), "m");
+    rx.handle(ordergate_testkit::request(&event))
+        .await
+        .status()
+        .as_u16()
 }
