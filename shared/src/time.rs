@@ -1,7 +1,8 @@
 //! Timestamps are kept as UTC plus the platform's original text, because platforms send
 //! placeholders, local times without offsets, and formats nobody documented.
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Utc};
+use jiff::civil;
 pub use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
@@ -27,15 +28,8 @@ impl Timestamp {
     /// In a DST fold the earlier instant is taken; in a gap, the instant as far past the
     /// gap's start as the time is (02:30 in a 02:00–03:00 gap is 03:30).
     pub fn local(raw: &str, tz: &TimeZone) -> Timestamp {
-        // `YYYY-MM-DD HH:MM:SS[.fff]` (or with a `T`): chrono's own ISO parser, then formats.
-        let t = raw.trim();
-        let naive = t
-            .replacen(' ', "T", 1)
-            .parse::<NaiveDateTime>()
-            .ok()
-            .or_else(|| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").ok());
         Timestamp {
-            utc: naive.and_then(|n| in_zone(n, tz)),
+            utc: wall_clock(raw.trim()).and_then(|t| in_zone(t, tz)),
             raw: raw.to_owned(),
         }
     }
@@ -45,20 +39,40 @@ impl Timestamp {
     }
 }
 
-/// The instant a wall-clock time is in `tz` (jiff's "compatible" rule, as RFC 5545).
-fn in_zone(n: NaiveDateTime, tz: &TimeZone) -> Option<DateTime<Utc>> {
-    let part = |v: u32| i8::try_from(v).ok();
-    let civil = jiff::civil::DateTime::new(
-        i16::try_from(n.year()).ok()?,
-        part(n.month())?,
-        part(n.day())?,
-        part(n.hour())?,
-        part(n.minute())?,
-        part(n.second())?,
-        i32::try_from(n.nanosecond()).ok()?,
+/// `YYYY-MM-DD HH:MM:SS[.f…]` (or with a `T`), the one offset-less form platforms send. Read
+/// here rather than by a general date-format parser, which would add to every binary that
+/// reads local times (issue 16: OlaClick's bootstrap size).
+fn wall_clock(t: &str) -> Option<civil::DateTime> {
+    let b = t.as_bytes();
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if b.len() < 19 || !matches!(b[10], b' ' | b'T' | b't') || separators.iter().any(|&(i, c)| b[i] != c) {
+        return None;
+    }
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    let number = |r: std::ops::Range<usize>| t.get(r).filter(|s| digits(s))?.parse::<i16>().ok();
+    let part = |r| number(r).and_then(|v| i8::try_from(v).ok());
+    let nanos = match t.get(19..)? {
+        "" => 0,
+        fraction => {
+            let f = fraction.strip_prefix('.').filter(|f| digits(f) && f.len() <= 9)?;
+            f.parse::<i32>().ok()? * 10_i32.pow(9 - f.len() as u32)
+        }
+    };
+    civil::DateTime::new(
+        number(0..4)?,
+        part(5..7)?,
+        part(8..10)?,
+        part(11..13)?,
+        part(14..16)?,
+        part(17..19)?,
+        nanos,
     )
-    .ok()?;
-    let at = tz.to_ambiguous_timestamp(civil).compatible().ok()?;
+    .ok()
+}
+
+/// The instant a wall-clock time is in `tz` (jiff's "compatible" rule, as RFC 5545).
+fn in_zone(t: civil::DateTime, tz: &TimeZone) -> Option<DateTime<Utc>> {
+    let at = tz.to_ambiguous_timestamp(t).compatible().ok()?;
     DateTime::from_timestamp(at.as_second(), u32::try_from(at.subsec_nanosecond()).ok()?)
 }
 
@@ -87,6 +101,35 @@ mod tests {
         // 01:30 happens twice on 2024-11-03: the earlier (EDT) one is taken.
         let fold = Timestamp::local("2024-11-03 01:30:00", &ny);
         assert_eq!(fold.utc.unwrap().to_rfc3339(), "2024-11-03T05:30:00+00:00");
+    }
+
+    #[test]
+    fn wall_clock_times_are_read_with_a_space_or_a_t_and_any_fraction() {
+        let lima = zone("America/Lima").unwrap();
+        let utc = |raw: &str| Timestamp::local(raw, &lima).utc.map(|t| t.to_rfc3339());
+        assert_eq!(
+            utc("2022-03-02T22:41:00").as_deref(),
+            Some("2022-03-03T03:41:00+00:00")
+        );
+        assert_eq!(
+            utc(" 2022-03-02 22:41:00.5 ").as_deref(),
+            Some("2022-03-03T03:41:00.500+00:00")
+        );
+        assert_eq!(
+            utc("2022-03-02 22:41:00.123456789").as_deref(),
+            Some("2022-03-03T03:41:00.123456789+00:00")
+        );
+        for bad in [
+            "2022-03-02 22:41",
+            "2022-13-02 22:41:00",
+            "2022-03-02 22:41:00.",
+            "2022-03-02 22:41:00Z",
+            "2022/03/02 22:41:00",
+            "2022-03-02 22:41:0é",
+            "２０２２-03-02 22:41:00",
+        ] {
+            assert_eq!(utc(bad), None, "{bad}");
+        }
     }
 
     #[test]
