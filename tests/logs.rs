@@ -114,7 +114,7 @@ async fn no_customer_data_or_secret_is_ever_logged() {
     ordergate_shared::metrics::set_writer(Box::new(metrics.clone()));
     let _guard = tracing::subscriber::set_default(ordergate_shared::telemetry::subscriber(
         captured.clone(),
-        tracing_subscriber::EnvFilter::new("info"),
+        tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO),
     ));
 
     let stack = Stack::new().await;
