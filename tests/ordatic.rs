@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use ordatic::{Config, Ordatic};
 use ordergate_shared::blob::BlobStore;
-use ordergate_shared::model::{DedupeKey, EventDetail, OrderStatus, RawBodyRef};
+use ordergate_shared::model::{EventDetail, OrderChange, OrderStatus, RawBodyRef};
 use ordergate_shared::store::item::StateImage;
 use ordergate_shared::store::EventStore;
 use ordergate_testkit::{api_event, api_event_json, json_body, payload, request, with_payload};
@@ -242,7 +242,7 @@ async fn rekey_moves_an_order_stored_under_its_id_alone_and_merges_its_state() {
     let later = rx.handle(api_event("ordatic/order-in-kitchen.json")).await;
     assert_eq!(later.status(), 200);
 
-    let key_of = |s: &StateImage<'_>| Some(DedupeKey::joined([s.location_id?, s.order_id]).0);
+    let key_of = |s: &StateImage<'_>| Some(OrderChange::key_in(s.location_id?, s.order_id));
     let moved = stack.store().rekey_orders("ordatic", key_of).await.unwrap();
     assert_eq!(moved.len(), 1);
     assert_eq!(

@@ -364,6 +364,11 @@ impl OrderChange {
     pub fn key(&self) -> &str {
         self.key.as_deref().unwrap_or(&self.order_id)
     }
+
+    /// The key of an order whose id is unique only within its location.
+    pub fn key_in(location: &str, order_id: &str) -> String {
+        DedupeKey::joined([location, order_id]).0
+    }
 }
 
 /// A provider's reading of one delivery, before the pipeline stamps it. `A` is the

@@ -1,6 +1,6 @@
 //! THE pipeline: size/content-type check → verify → parse + normalize → idempotent store
-//! (the event with its acknowledgement job: the table is the outbox) → response. Every platform runs exactly this; a platform only supplies a
-//! [`Provider`].
+//! (the event with its acknowledgement job: the table is the outbox) → response. Every
+//! platform runs exactly this; a platform only supplies a [`Provider`].
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -576,7 +576,7 @@ fn scope_order<A>(n: &mut Normalized<A>, per_location: bool) {
     }
     match (&n.location_id, &mut n.change) {
         (Some(location), Some(change)) => {
-            change.key = Some(DedupeKey::joined([location.as_str(), &change.order_id]).0);
+            change.key = Some(OrderChange::key_in(location, &change.order_id));
         }
         (None, change) => *change = None,
         (Some(_), None) => {}

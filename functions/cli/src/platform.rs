@@ -35,7 +35,7 @@ macro_rules! platform_enum {
                 };
                 match (per_location, location) {
                     (false, _) => Ok(order_id.to_owned()),
-                    (true, Some(location)) => Ok(ordergate_shared::model::DedupeKey::joined([location, order_id]).0),
+                    (true, Some(location)) => Ok(ordergate_shared::model::OrderChange::key_in(location, order_id)),
                     (true, None) => Err(format!(
                         "{} order ids are unique only per store: give its --location",
                         self.name()

@@ -250,23 +250,7 @@ pub async fn handle<B: Bus, Q: JobQueue>(bus: &B, queue: &Q, event: &Value) -> V
 /// Publishes the order changes among `records`; the sequence number of the first that
 /// failed, if any.
 async fn publish<B: Bus>(bus: &B, records: &[Value]) -> Option<String> {
-    let mut details = Vec::new();
-    let mut sequence = Vec::new();
-    for record in records {
-        let seq = record["dynamodb"]["SequenceNumber"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        match publishable(record) {
-            Ok(Some(detail)) => {
-                details.push(detail);
-                sequence.push(seq);
-            }
-            Ok(None) => {}
-            // Cannot ever be published: logged for a look, not retried forever.
-            Err(e) => tracing::error!(sequence = %seq, error = %e, "unpublishable stream record"),
-        }
-    }
+    let (sequence, details) = read_records(records, publishable, "unpublishable stream record");
     let failed = bus
         .put(&details)
         .await
@@ -281,5 +265,28 @@ async fn publish<B: Bus>(bus: &B, records: &[Value]) -> Option<String> {
             ("PublishFailed", failed.len() as f64, "Count"),
         ],
     );
-    failed.iter().min().map(|first| sequence[*first].clone())
+    failed.iter().min().map(|first| sequence[*first].to_owned())
+}
+
+/// What `read` takes from each stream record, with the record's sequence number (where a
+/// partial batch is retried from). A record it can never read is logged for a look (as
+/// `unreadable`) and skipped, not retried forever.
+pub(crate) fn read_records<'r, T>(
+    records: &'r [Value],
+    read: impl Fn(&Value) -> Result<Option<T>, String>,
+    unreadable: &str,
+) -> (Vec<&'r str>, Vec<T>) {
+    let (mut sequence, mut taken) = (Vec::new(), Vec::new());
+    for record in records {
+        let seq = record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default();
+        match read(record) {
+            Ok(Some(t)) => {
+                sequence.push(seq);
+                taken.push(t);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(sequence = %seq, error = %e, "{unreadable}"),
+        }
+    }
+    (sequence, taken)
 }

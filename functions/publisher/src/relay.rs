@@ -37,20 +37,8 @@ pub fn pending_job(record: &Value) -> Result<Option<AckJob>, String> {
 /// number of the first record whose job may not be on the queue (Lambda retries the batch
 /// from it), if any.
 pub async fn relay<Q: JobQueue>(queue: &Q, records: &[Value]) -> Option<String> {
-    let (mut sequence, mut jobs): (Vec<&str>, Vec<AckJob>) = (Vec::new(), Vec::new());
-    for record in records {
-        let seq = record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default();
-        match pending_job(record) {
-            Ok(Some(job)) => {
-                sequence.push(seq);
-                jobs.push(job);
-            }
-            Ok(None) => {}
-            // Cannot ever be sent: logged for a look (the event's record keeps it), not
-            // retried forever.
-            Err(e) => tracing::error!(sequence = %seq, error = %e, "unrelayable stream record"),
-        }
-    }
+    // A job that can never be sent stays on its event record.
+    let (sequence, jobs) = crate::read_records(records, pending_job, "unrelayable stream record");
     let (relayed, failed_at) = match queue.enqueue_all(&jobs).await {
         Ok(()) => (jobs.len(), None),
         Err((i, e)) => {
