@@ -1,8 +1,9 @@
 //! AWS calls per delivery, counted by an interceptor on the real SDK clients (every HTTP
 //! attempt, retries included). Users pay per request, and every call on the hot path is a
 //! dependency that can fail it: a new event must cost exactly one DynamoDB write (its ack
-//! job reaches the queue from the table's stream: the outbox); a duplicate at most one
-//! DynamoDB call, and no second job. A receiver never calls SQS.
+//! job reaches the queue from the table's stream: the outbox); a duplicate one DynamoDB
+//! call, none where the same instance stored it, and no second job. A receiver never calls
+//! SQS.
 
 use std::sync::{Arc, Mutex};
 
@@ -68,24 +69,37 @@ fn count(calls: &[String], prefix: &str) -> usize {
     calls.iter().filter(|c| c.starts_with(prefix)).count()
 }
 
-/// Delivers `event` twice and checks (and prints) what each delivery cost.
+/// Delivers `event` three times — new, again to the same instance, then to another one —
+/// and checks (and prints) what each delivery cost.
 async fn new_then_duplicate<P: Provider>(
-    provider: P,
+    provider: impl Fn() -> P,
     secrets: &str,
     event: serde_json::Value,
     s3_puts: usize,
 ) {
     let stack = Stack::new().await;
     let calls = Calls::default();
-    let rx = counted_pipeline(&stack, provider, secrets, &calls);
+    let rx = counted_pipeline(&stack, provider(), secrets, &calls);
     // The location map: one Query per container per minute, not per delivery.
     rx.refresh_locations().await.unwrap();
     assert_eq!(calls.take(), ["DynamoDB.Query"]);
     assert_eq!(rx.handle(request(&event)).await.status(), 200);
     let new = calls.take();
-    assert_eq!(rx.handle(request(&event)).await.status(), 200);
+    let answer = rx.handle(request(&event)).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["x-ordergate-duplicate"], "true");
+    let again = calls.take();
+    let other = counted_pipeline(&stack, provider(), secrets, &calls);
+    other.refresh_locations().await.unwrap();
+    calls.take();
+    let answer = other.handle(request(&event)).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["x-ordergate-duplicate"], "true");
     let duplicate = calls.take();
-    eprintln!("{}: new event {new:?}; duplicate {duplicate:?}", P::NAME);
+    eprintln!(
+        "{}: new event {new:?}; duplicate, same instance {again:?}; another instance {duplicate:?}",
+        P::NAME
+    );
 
     assert_eq!(count(&new, "DynamoDB"), 1, "one write for a new event: {new:?}");
     assert_eq!(
@@ -101,15 +115,21 @@ async fn new_then_duplicate<P: Provider>(
         "one (cancelled) write for a duplicate: {duplicate:?}"
     );
     assert_eq!(count(&duplicate, "SQS"), 0, "{duplicate:?}");
+    // The instance that saw the commit answers a retry without the table (large bodies'
+    // S3 copies are put again: their keys derive from the content, so that is a no-op).
+    assert_eq!(again.len(), s3_puts, "no DynamoDB call: {again:?}");
+    assert_eq!(count(&again, "S3.PutObject"), s3_puts, "{again:?}");
     assert_eq!(stack.queue_depth().await, 1, "one job, relayed from the stream");
 }
 
 #[tokio::test]
 async fn olaclick_costs_one_write() {
-    let provider = olaclick::OlaClick::new(olaclick::Config {
-        merchants: None,
-        ..olaclick::Config::sample()
-    });
+    let provider = || {
+        olaclick::OlaClick::new(olaclick::Config {
+            merchants: None,
+            ..olaclick::Config::sample()
+        })
+    };
     let event = ordergate_testkit::api_event_json("olaclick/order_created.json");
     new_then_duplicate(
         provider,
@@ -122,7 +142,7 @@ async fn olaclick_costs_one_write() {
 
 #[tokio::test]
 async fn deliverect_costs_one_write() {
-    let provider = deliverect::Deliverect::new(deliverect::Config::sample());
+    let provider = || deliverect::Deliverect::new(deliverect::Config::sample());
     let event = ordergate_testkit::api_event_json("deliverect/new_order.json");
     new_then_duplicate(
         provider,
@@ -138,15 +158,15 @@ async fn ordatic_costs_one_write_plus_s3_for_a_large_proof() {
     let secrets = r#"{"authorization": "local-ordatic-secret"}"#;
     let ordatic = || ordatic::Ordatic::new(ordatic::Config::sample());
     let small = ordergate_testkit::api_event_json("ordatic/order-accepted.json");
-    new_then_duplicate(ordatic(), secrets, small, 0).await;
+    new_then_duplicate(ordatic, secrets, small, 0).await;
     // The 3 MB proof: the image and the raw body go to S3 (2 puts) before the one write.
     let large = ordergate_testkit::api_event_json("ordatic/rider-proof-delivery-large.json");
-    new_then_duplicate(ordatic(), secrets, large, 2).await;
+    new_then_duplicate(ordatic, secrets, large, 2).await;
 }
 
 #[tokio::test]
 async fn oolio_costs_one_write() {
-    let provider = oolio::Oolio::new(oolio::Config::sample());
+    let provider = || oolio::Oolio::new(oolio::Config::sample());
     let event = svix_signed("oolio/order_created.json", None);
     let secrets = r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#;
     new_then_duplicate(provider, secrets, event, 0).await;

@@ -31,6 +31,8 @@ for f in "${functions[@]}"; do
   fi
   cargo build --release -q -p "$f"
 done
+# The floor rows: the runtime crates alone, and with one DynamoDB write (tests/floor).
+cargo build --release -q -p ordergate-floor
 
 echo
 echo "==> cold start, memory, throughput (release x86_64 binaries, emulator on 127.0.0.1)"

@@ -15,6 +15,7 @@ pub mod money;
 pub mod pipeline;
 pub mod provider;
 pub mod queue;
+pub mod recent;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;

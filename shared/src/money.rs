@@ -39,33 +39,33 @@ impl MinorUnits {
 pub struct Currency([u8; 3]);
 
 /// Currencies whose minor unit is not 1/100 (ISO 4217 list of exponents).
-const EXPONENTS: &[(&str, u32)] = &[
-    ("BIF", 0),
-    ("CLP", 0),
-    ("DJF", 0),
-    ("GNF", 0),
-    ("ISK", 0),
-    ("JPY", 0),
-    ("KMF", 0),
-    ("KRW", 0),
-    ("PYG", 0),
-    ("RWF", 0),
-    ("UGX", 0),
-    ("UYI", 0),
-    ("VND", 0),
-    ("VUV", 0),
-    ("XAF", 0),
-    ("XOF", 0),
-    ("XPF", 0),
-    ("BHD", 3),
-    ("IQD", 3),
-    ("JOD", 3),
-    ("KWD", 3),
-    ("LYD", 3),
-    ("OMR", 3),
-    ("TND", 3),
-    ("CLF", 4),
-    ("UYW", 4),
+const EXPONENTS: &[([u8; 3], u32)] = &[
+    (*b"BIF", 0),
+    (*b"CLP", 0),
+    (*b"DJF", 0),
+    (*b"GNF", 0),
+    (*b"ISK", 0),
+    (*b"JPY", 0),
+    (*b"KMF", 0),
+    (*b"KRW", 0),
+    (*b"PYG", 0),
+    (*b"RWF", 0),
+    (*b"UGX", 0),
+    (*b"UYI", 0),
+    (*b"VND", 0),
+    (*b"VUV", 0),
+    (*b"XAF", 0),
+    (*b"XOF", 0),
+    (*b"XPF", 0),
+    (*b"BHD", 3),
+    (*b"IQD", 3),
+    (*b"JOD", 3),
+    (*b"KWD", 3),
+    (*b"LYD", 3),
+    (*b"OMR", 3),
+    (*b"TND", 3),
+    (*b"CLF", 4),
+    (*b"UYW", 4),
 ];
 
 impl Currency {
@@ -76,9 +76,10 @@ impl Currency {
 
     /// Number of decimal places of the minor unit.
     pub fn exponent(&self) -> u32 {
+        // Compared as bytes: this runs for every amount of an order (the hot path).
         EXPONENTS
             .iter()
-            .find(|(code, _)| *code == self.code())
+            .find(|(code, _)| *code == self.0)
             .map_or(2, |(_, exp)| *exp)
     }
 }

@@ -18,6 +18,7 @@ use crate::model::{
     CanonicalEvent, DedupeKey, Normalized, OrderChange, Quarantine, RawBodyRef, QUARANTINED, SCHEMA_VERSION,
 };
 use crate::provider::Provider;
+use crate::recent::RecentlyStored;
 use crate::secrets::SecretSource;
 use crate::store::{DynamoStore, EventStore, NewEvent, Recorded, StoredEvent};
 use crate::verify::Delivery;
@@ -97,6 +98,7 @@ pub struct Pipeline<P, S = DynamoStore, B = S3Blobs> {
     secrets: SecretSource,
     limits: Limits,
     locations: LocationCache,
+    recent: RecentlyStored,
 }
 
 impl<P: Provider> Pipeline<P> {
@@ -136,6 +138,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             secrets,
             limits,
             locations: LocationCache::default(),
+            recent: RecentlyStored::default(),
         }
     }
 
@@ -367,7 +370,8 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
     /// The durable write (once per event key): the whole of a delivery's path. Its
     /// acknowledgement job is written with the event and reaches the queue from the table's
     /// stream (the outbox, `functions/publisher/src/relay.rs`), so nothing after the commit
-    /// can lose it, and no other service can fail a webhook.
+    /// can lose it, and no other service can fail a webhook. A retry of what this process
+    /// saw committed is a duplicate without asking the table ([`RecentlyStored`]).
     async fn record(
         &self,
         event: &CanonicalEvent,
@@ -375,6 +379,10 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         inline_body: Option<&str>,
         delivery: &Delivery<'_>,
     ) -> Result<Outcome, ApiError> {
+        let (key, body_sha256) = (&event.dedupe_key.0, &event.body_sha256);
+        if self.recent.holds(key, body_sha256) {
+            return Ok(Outcome::Duplicate);
+        }
         let received = delivery.received_at.timestamp();
         let recorded = self
             .store
@@ -387,15 +395,16 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             })
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        match recorded {
-            Recorded::New { .. } => Ok(Outcome::Stored),
-            Recorded::Duplicate { same_body } => {
-                if !same_body {
-                    tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, "re-used event id with a different body; first one kept");
-                }
-                Ok(Outcome::Duplicate)
-            }
+        let (outcome, same_body) = match recorded {
+            Recorded::New { .. } => (Outcome::Stored, true),
+            Recorded::Duplicate { same_body } => (Outcome::Duplicate, same_body),
+        };
+        if same_body {
+            self.recent.remember(key, body_sha256);
+        } else {
+            tracing::warn!(provider = P::NAME, event_key = %key, "re-used event id with a different body; first one kept");
         }
+        Ok(outcome)
     }
 }
 

@@ -2,8 +2,11 @@
 //! and prints: cold start (exec → first `GET /invocation/next`, SDK clients built at init),
 //! peak RSS after 1,000 new deliveries and 1,000 duplicates stored in the emulator, the
 //! stripped arm64 binary sizes from `cargo lambda build --release --arm64` when present,
-//! and per delivery (new, duplicate) the process's CPU (user, system), wall time and
-//! context switches, read from /proc — the whole invocation, what Lambda bills.
+//! and per delivery (new; duplicate at the instance that stored it; duplicate at a fresh
+//! instance) the process's CPU (total on the scheduler's clock; user and system), wall
+//! time and context switches, read from /proc — the whole invocation, what Lambda bills.
+//! Two floor rows (`tests/floor`) show what the runtime crates and one DynamoDB write cost
+//! with no receiver work.
 //!
 //! Needs `cargo build --release` of the functions and ORDERGATE_TEST_ENDPOINT (make bench).
 
@@ -129,8 +132,9 @@ struct Function {
     /// Units of work per invocation (stream records in a batch; 1 for a delivery): the
     /// figures are per unit.
     per_event: usize,
-    /// What the two load phases are (the same events twice).
-    phases: [&'static str; 2],
+    /// What the load phases are: the same events each time; the first two in one process
+    /// (a warm instance), a third, if named, in a fresh one (another instance).
+    phases: &'static [&'static str],
     env: Vec<(String, String)>,
     events: Box<dyn Fn(usize) -> Value>,
 }
@@ -212,12 +216,14 @@ fn drain(stack: &Stack) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// What the function's process has used so far: CPU (user, system; clock ticks) and
-/// context switches, summed over its threads (/proc).
+/// What the function's process has used so far: CPU (user, system; clock ticks), CPU on
+/// the scheduler's clock (ns, so the total is exact where ticks are ±10 ms) and context
+/// switches, summed over its threads (/proc).
 #[derive(Debug, Clone, Copy, Default)]
 struct Usage {
     user: u64,
     system: u64,
+    cpu_ns: u64,
     switches: u64,
 }
 
@@ -231,12 +237,17 @@ impl Usage {
             .split_whitespace()
             .collect();
         let field = |n: usize| rest.get(n - 3).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let mut switches = 0;
+        let (mut switches, mut cpu_ns) = (0, 0);
         for task in std::fs::read_dir(format!("/proc/{pid}/task"))
             .into_iter()
             .flatten()
             .flatten()
         {
+            let schedstat = std::fs::read_to_string(task.path().join("schedstat"));
+            cpu_ns += schedstat
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+                .unwrap_or(0);
             let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
             switches += status
                 .lines()
@@ -247,6 +258,7 @@ impl Usage {
         Usage {
             user: field(14),
             system: field(15),
+            cpu_ns,
             switches,
         }
     }
@@ -255,6 +267,7 @@ impl Usage {
 /// Per delivery of one phase: user and system CPU (ms), wall time (ms), context switches.
 #[derive(Debug, Clone, Copy, Default)]
 struct PerDelivery {
+    cpu_ms: f64,
     user_ms: f64,
     system_ms: f64,
     wall_ms: f64,
@@ -265,6 +278,7 @@ fn per_delivery(before: Usage, after: Usage, wall: Duration, n: usize) -> PerDel
     let tick_ms = 1000.0 / 100.0; // USER_HZ is 100 on Linux
     let n = n as f64;
     PerDelivery {
+        cpu_ms: (after.cpu_ns - before.cpu_ns) as f64 / 1e6 / n,
         user_ms: (after.user - before.user) as f64 * tick_ms / n,
         system_ms: (after.system - before.system) as f64 * tick_ms / n,
         wall_ms: wall.as_secs_f64() * 1000.0 / n,
@@ -274,8 +288,7 @@ fn per_delivery(before: Usage, after: Usage, wall: Duration, n: usize) -> PerDel
 
 struct Load {
     rss_kib: u64,
-    new: PerDelivery,
-    duplicate: PerDelivery,
+    phases: Vec<PerDelivery>,
     ok: usize,
     failed: usize,
 }
@@ -304,34 +317,63 @@ async fn run_phase(state: &Shared, events: Vec<String>, name: &str) -> Duration 
     }
 }
 
+/// One running instance of a function, after its cold start.
+struct Instance {
+    child: Child,
+    state: Shared,
+}
+
+impl Instance {
+    async fn start(bin: &Path, f: &Function) -> Instance {
+        let (api, state) = runtime().await;
+        let child = spawn(bin, f, &api);
+        while state.lock().unwrap().first_poll.is_none() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Instance { child, state }
+    }
+
+    /// Stops it: (peak RSS, answers ok, answers failed).
+    fn stop(mut self) -> (u64, usize, usize) {
+        let rss_kib = peak_rss_kib(self.child.id());
+        self.child.kill().ok();
+        self.child.wait().ok();
+        let s = self.state.lock().unwrap();
+        (rss_kib, s.ok, s.failed)
+    }
+}
+
 /// The function as Lambda runs it, after its cold start: `events` new deliveries, then the
-/// same deliveries again (duplicates), each phase measured from /proc.
+/// same deliveries again (duplicates), and again in a fresh instance if `f` names a third
+/// phase; each phase measured from /proc.
 async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> Load {
     let drainer = drain(stack);
-    let (api, state) = runtime().await;
-    let mut child = spawn(bin, f, &api);
-    while state.lock().unwrap().first_poll.is_none() {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
     let batch: Vec<String> = (0..events).map(|i| (f.events)(i).to_string()).collect();
-    let start = Usage::of(child.id());
-    let wall = run_phase(&state, batch.clone(), f.name).await;
-    let after_new = Usage::of(child.id());
-    let wall_dup = run_phase(&state, batch, f.name).await;
-    let after_dup = Usage::of(child.id());
-    drainer.abort();
-    let rss_kib = peak_rss_kib(child.id());
-    child.kill().ok();
-    child.wait().ok();
-    let s = state.lock().unwrap();
     let units = events * f.per_event;
-    Load {
-        rss_kib,
-        new: per_delivery(start, after_new, wall, units),
-        duplicate: per_delivery(after_new, after_dup, wall_dup, units),
-        ok: s.ok,
-        failed: s.failed,
+    let mut load = Load {
+        rss_kib: 0,
+        phases: Vec::new(),
+        ok: 0,
+        failed: 0,
+    };
+    let mut instance = Instance::start(bin, f).await;
+    for phase in 0..f.phases.len() {
+        if phase == 2 {
+            let (rss_kib, ok, failed) =
+                std::mem::replace(&mut instance, Instance::start(bin, f).await).stop();
+            load.rss_kib = rss_kib;
+            (load.ok, load.failed) = (ok, failed);
+        }
+        let before = Usage::of(instance.child.id());
+        let wall = run_phase(&instance.state, batch.clone(), f.name).await;
+        load.phases
+            .push(per_delivery(before, Usage::of(instance.child.id()), wall, units));
     }
+    drainer.abort();
+    let (rss_kib, ok, failed) = instance.stop();
+    load.rss_kib = load.rss_kib.max(rss_kib);
+    (load.ok, load.failed) = (load.ok + ok, load.failed + failed);
+    load
 }
 
 fn function<P: Platform>(common: &[(String, String)]) -> Function {
@@ -343,7 +385,7 @@ fn function<P: Platform>(common: &[(String, String)]) -> Function {
         label: name::<P>().to_owned(),
         count: events_per_run(),
         per_event: 1,
-        phases: ["new", "duplicate"],
+        phases: &["new", "duplicate, same instance", "duplicate, another instance"],
         env,
         events: Box::new(|i| distinct::<P>(P::LIFECYCLE[0], &format!("bench{i}")).0),
     }
@@ -394,6 +436,7 @@ fn functions(stack: &Stack, endpoint: &str, worker_batches: Vec<Value>, order: S
         ..function::<Ordatic>(&common)
     };
     let mut all = ordergate_tests::ordergate_platforms::for_each!(receivers, common);
+    all.extend(floor(&common));
     all.extend([
         proofs,
         // Cold start only: its load is platform callbacks, not deliveries.
@@ -402,13 +445,32 @@ fn functions(stack: &Stack, endpoint: &str, worker_batches: Vec<Value>, order: S
             label: "ack-worker (no platform call)".into(),
             count: worker_batches.len(),
             per_event: RECORDS_PER_BATCH,
-            phases: ["per job", "per job, settled repeat"],
+            phases: &["per job", "per job, settled repeat"],
             env: worker,
             events: Box::new(move |i| worker_batches[i].clone()),
         },
     ]);
     all.extend(publisher(stack, &common, order));
     all
+}
+
+/// The floor under the receivers' rows (`tests/floor`): the runtime crates alone, then
+/// with the one conditional DynamoDB write a delivery needs, fed OlaClick's deliveries.
+fn floor(common: &[(String, String)]) -> [Function; 2] {
+    let mode = |label: &str, mode: &str| {
+        let mut env = common.to_vec();
+        env.push(("FLOOR_MODE".to_owned(), mode.to_owned()));
+        Function {
+            name: "ordergate-floor",
+            label: label.into(),
+            env,
+            ..function::<OlaClick>(common)
+        }
+    };
+    [
+        mode("floor: lambda_http, no work", "empty"),
+        mode("floor: + one conditional PutItem", "put"),
+    ]
 }
 
 /// SQS batches for the ack worker: jobs of Oolio events stored through the receiver first
@@ -479,7 +541,7 @@ fn publisher(stack: &Stack, common: &[(String, String)], order: String) -> Vec<F
         label: label.into(),
         count,
         per_event: RECORDS_PER_BATCH,
-        phases: ["per record", "per record, again"],
+        phases: &["per record", "per record, again"],
         env: env.clone(),
         events,
     };
@@ -553,20 +615,15 @@ async fn main() {
             "| | | ".to_owned()
         } else {
             let l = load(&bin, &f, f.count, &stack).await;
-            for (kind, p) in [(f.phases[0], l.new), (f.phases[1], l.duplicate)] {
+            for (kind, p) in f.phases.iter().zip(l.phases) {
                 per_delivery_rows.push(format!(
                     "| {} | {kind} | {:.3} ms | {:.3} ms | {:.3} ms | {:.2} ms | {:.1} |",
-                    f.label,
-                    p.user_ms + p.system_ms,
-                    p.user_ms,
-                    p.system_ms,
-                    p.wall_ms,
-                    p.switches
+                    f.label, p.cpu_ms, p.user_ms, p.system_ms, p.wall_ms, p.switches
                 ));
             }
             format!(
                 "| {} | {:.1} MiB | {} / {} ",
-                2 * f.count * f.per_event,
+                f.phases.len() * f.count * f.per_event,
                 l.rss_kib as f64 / 1024.0,
                 l.ok,
                 l.failed
