@@ -19,7 +19,7 @@ use crate::model::{
 };
 use crate::provider::Provider;
 use crate::recent::RecentlyStored;
-use crate::secrets::SecretSource;
+use crate::secrets::{SecretKind, SecretSource};
 use crate::store::{DynamoStore, EventStore, NewEvent, Recorded, StoredEvent};
 use crate::verify::Delivery;
 
@@ -118,7 +118,7 @@ impl<P: Provider> Pipeline<P> {
             aws_sdk_s3::Client::new(sdk),
             crate::config::required("BLOB_BUCKET")?,
         );
-        let secrets = SecretSource::from_env(&P::NAME.to_uppercase(), sdk)?;
+        let secrets = SecretSource::from_env(P::NAME, SecretKind::Webhook, sdk)?;
         Ok(Pipeline::new(
             provider,
             store,

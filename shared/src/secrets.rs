@@ -96,6 +96,37 @@ enum Source {
     },
 }
 
+/// Which of a platform's secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// Read by the receiver: verifies deliveries.
+    Webhook,
+    /// Read by the ack worker: calls the platform's API (a secret of its own that the
+    /// receivers cannot read).
+    Api,
+}
+
+impl SecretKind {
+    /// The environment variable holding the secret's id, as the functions read it:
+    /// `<PLATFORM>_SECRET_ID` or `<PLATFORM>_API_SECRET_ID` (template.yaml sets them).
+    pub fn id_var(self, platform: &str) -> String {
+        format!("{}_SECRET_ID", self.prefix(platform))
+    }
+
+    /// The variable holding the secret's JSON inline (local runs, tests).
+    pub fn json_var(self, platform: &str) -> String {
+        format!("{}_SECRET_JSON", self.prefix(platform))
+    }
+
+    fn prefix(self, platform: &str) -> String {
+        let name = platform.to_uppercase();
+        match self {
+            SecretKind::Webhook => name,
+            SecretKind::Api => format!("{name}_API"),
+        }
+    }
+}
+
 impl SecretSource {
     pub fn fixed(secrets: Secrets) -> Self {
         SecretSource(Source::Static(Arc::new(secrets)))
@@ -118,15 +149,16 @@ impl SecretSource {
         })
     }
 
-    /// `<PREFIX>_SECRET_ID` (Secrets Manager) wins over `<PREFIX>_SECRET_JSON` (inline).
-    pub fn from_env(prefix: &str, sdk: &aws_config::SdkConfig) -> Result<Self, String> {
-        if let Ok(secret_id) = std::env::var(format!("{prefix}_SECRET_ID")) {
+    /// `platform`'s `kind` of secret: [`SecretKind::id_var`] (Secrets Manager) wins over
+    /// [`SecretKind::json_var`] (inline).
+    pub fn from_env(platform: &str, kind: SecretKind, sdk: &aws_config::SdkConfig) -> Result<Self, String> {
+        if let Ok(secret_id) = std::env::var(kind.id_var(platform)) {
             return Ok(Self::secrets_manager(
                 aws_sdk_secretsmanager::Client::new(sdk),
                 secret_id,
             ));
         }
-        let inline = std::env::var(format!("{prefix}_SECRET_JSON")).unwrap_or_else(|_| "{}".into());
+        let inline = std::env::var(kind.json_var(platform)).unwrap_or_else(|_| "{}".into());
         Secrets::from_json(&inline).map(Self::fixed)
     }
 
@@ -213,6 +245,19 @@ pub async fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kind_of_secret_has_the_variables_template_yaml_sets() {
+        let template = include_str!("../../template.yaml");
+        for (kind, var) in [
+            (SecretKind::Webhook, "OLACLICK_SECRET_ID"),
+            (SecretKind::Api, "OLACLICK_API_SECRET_ID"),
+        ] {
+            assert_eq!(kind.id_var("olaclick"), var);
+            assert!(template.contains(&format!("{var}: !Ref")), "{var}");
+        }
+        assert_eq!(SecretKind::Api.json_var("oolio"), "OOLIO_API_SECRET_JSON");
+    }
 
     #[test]
     fn secrets_are_a_json_object_of_strings() {

@@ -392,7 +392,7 @@ fn function<P: Platform>(common: &[(String, String)]) -> Function {
 }
 
 fn secret_var<P: Platform>() -> String {
-    format!("{}_SECRET_JSON", name::<P>().to_uppercase())
+    ordergate_shared::secrets::SecretKind::Webhook.json_var(name::<P>())
 }
 
 /// Every receiver, from the platform list.

@@ -3,7 +3,7 @@
 
 use ordergate_platforms as platforms;
 use ordergate_shared::job::AckJob;
-use ordergate_shared::secrets::SecretSource;
+use ordergate_shared::secrets::{SecretKind, SecretSource};
 use ordergate_shared::store::DynamoStore;
 use ordergate_shared::worker::{AckError, Acked, Acknowledge, Platforms, SqsRedelivery, Worker};
 use ordergate_shared::Provider;
@@ -20,7 +20,7 @@ macro_rules! all_platforms {
             /// template.yaml): `<PLATFORM>_API_SECRET_ID`, a secret of its own that the
             /// receivers cannot read (they hold only the webhook verification secrets).
             pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
-                let secrets = |name: &str| SecretSource::from_env(&format!("{}_API", name.to_uppercase()), sdk);
+                let secrets = |name: &str| SecretSource::from_env(name, SecretKind::Api, sdk);
                 Ok(AllPlatforms {
                     $($krate: Acknowledge::from_env(secrets(platforms::$krate::$provider::NAME)?)?,)*
                 })

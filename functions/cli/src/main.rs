@@ -285,11 +285,11 @@ impl WhichSecret {
 
     fn id(&self, platform: Platform, stack: &Stack) -> Result<String, Missing> {
         let kind = self.kind();
-        let from_env = std::env::var(kind.env_var(platform)).ok();
+        let from_env = std::env::var(kind.id_var(platform.name())).ok();
         stack.pick(
             self.secret_id.as_deref().or(from_env.as_deref()),
             &stack::secret_output(platform, kind),
-            &format!("--secret-id (or {})", kind.env_var(platform)),
+            &format!("--secret-id (or {})", kind.id_var(platform.name())),
         )
     }
 }
@@ -467,7 +467,7 @@ fn store(ctx: &Ctx, table: &str) -> DynamoStore {
 }
 
 async fn secrets(platform: Platform, args: &SecretArgs, ctx: &Ctx) -> Result<Secrets, String> {
-    let from_env = std::env::var(Kind::Webhook.env_var(platform)).ok();
+    let from_env = std::env::var(Kind::Webhook.id_var(platform.name())).ok();
     let secret_id = args
         .secret_id
         .as_deref()
@@ -477,7 +477,7 @@ async fn secrets(platform: Platform, args: &SecretArgs, ctx: &Ctx) -> Result<Sec
     let source = match (&args.secret_json, secret_id) {
         (Some(j), _) => SecretSource::fixed(Secrets::from_json(j)?),
         (None, Some(id)) => SecretSource::secrets_manager(sm(), id),
-        (None, None) => SecretSource::from_env(&platform.name().to_uppercase(), &ctx.sdk)?,
+        (None, None) => SecretSource::from_env(platform.name(), Kind::Webhook, &ctx.sdk)?,
     };
     let secrets = source
         .get()

@@ -13,25 +13,8 @@ use ordergate_shared::secrets::SecretKeys;
 
 use crate::platform::Platform;
 
-/// Which of a platform's secrets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Read by the receiver: verifies deliveries.
-    Webhook,
-    /// Read by the ack worker: calls the platform's API.
-    Api,
-}
-
-impl Kind {
-    /// The environment variable holding the secret's id (as the functions read it).
-    pub fn env_var(self, platform: Platform) -> String {
-        let name = platform.name().to_uppercase();
-        match self {
-            Kind::Webhook => format!("{name}_SECRET_ID"),
-            Kind::Api => format!("{name}_API_SECRET_ID"),
-        }
-    }
-}
+/// Which of a platform's secrets (the functions' own definition).
+pub use ordergate_shared::secrets::SecretKind as Kind;
 
 /// Parses `key=value` arguments, refusing keys `platform`'s `kind` secret does not have and
 /// values its function would reject.

@@ -6,7 +6,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{get_json, json, keys, n, s, unavailable, DynamoStore, StoreError};
+use super::{get_json, json, keys, s, unavailable, DynamoStore, StoreError};
 use crate::model::Order;
 use crate::store::item::{attr, StateImage};
 use crate::store::{EventStore, OrderState};
@@ -169,9 +169,7 @@ impl DynamoStore {
             .key("sk", s(sk))
             .update_expression(format!("SET #a = :v, erased_at = :now{remove}{bump}"));
         if state {
-            update = update
-                .expression_attribute_names("#seq", attr::SEQ)
-                .expression_attribute_values(":one", n(1));
+            update = seq_bumped!(update);
         }
         update
             .condition_expression("attribute_exists(pk)")

@@ -19,6 +19,16 @@ use crate::model::{CanonicalEvent, OrderStatus, Precedence};
 
 type Item = HashMap<String, AttributeValue>;
 
+/// Adds the placeholders of [`attr::BUMP_SEQ`] (`#seq`, `:one`) to an update's builder
+/// (`UpdateItem` or a transaction's `Update`): every STATE write carries that clause.
+macro_rules! seq_bumped {
+    ($update:expr) => {
+        $update
+            .expression_attribute_names("#seq", $crate::store::item::attr::SEQ)
+            .expression_attribute_values(":one", $crate::store::dynamodb::n(1))
+    };
+}
+
 /// Concurrent transactions on one key can be refused with `TransactionConflict`; the
 /// loser retries briefly and then finds the winner's record (a duplicate).
 const CONFLICT_RETRIES: u32 = 5;
@@ -194,14 +204,12 @@ impl DynamoStore {
             sets.push((attr::TEAM_LOCATION_KEY, s(keys::location_key(&e.provider, team))));
         }
         let expression: Vec<String> = sets.iter().map(|(a, _)| format!("#{a} = :{a}")).collect();
-        let mut names: HashMap<String, String> = sets
+        let names: HashMap<String, String> = sets
             .iter()
             .map(|(a, _)| (format!("#{a}"), (*a).to_owned()))
             .collect();
-        names.insert("#seq".into(), attr::SEQ.into());
-        let mut values: Item = sets.into_iter().map(|(a, v)| (format!(":{a}"), v)).collect();
-        values.insert(":one".into(), n(1));
-        let update = Update::builder()
+        let values: Item = sets.into_iter().map(|(a, v)| (format!(":{a}"), v)).collect();
+        let update = seq_bumped!(Update::builder()
             .table_name(&self.table)
             .key(attr::PK, s(keys::order_pk(&e.provider, change.key())))
             .key(attr::SK, s(keys::STATE_SK))
@@ -212,9 +220,9 @@ impl DynamoStore {
                 "attribute_exists(pk)".to_owned()
             })
             .set_expression_attribute_names(Some(names))
-            .set_expression_attribute_values(Some(values))
-            .build()
-            .expect("table, key and expression are set");
+            .set_expression_attribute_values(Some(values)))
+        .build()
+        .expect("table, key and expression are set");
         Some(TransactWriteItem::builder().update(update).build())
     }
 
@@ -612,7 +620,7 @@ impl DynamoStore {
             // A fetched full order: the snapshot changes, status and version stay (a state
             // created here has version 0, so any status event still applies). Never over an
             // erasure, nor over a fetch that finished later (`enriched_at`, fixed width).
-            let state = Update::builder()
+            let state = seq_bumped!(Update::builder())
                 .table_name(&self.table)
                 .key("pk", s(keys::order_pk(&job.provider, order_key)))
                 .key("sk", s(keys::STATE_SK))
@@ -625,8 +633,6 @@ impl DynamoStore {
                 ))
                 .expression_attribute_names("#order_id", attr::ORDER_ID)
                 .expression_attribute_values(":order_id", s(job.order_id.as_deref().unwrap_or(order_key)))
-                .expression_attribute_names("#seq", attr::SEQ)
-                .expression_attribute_values(":one", n(1))
                 .expression_attribute_names("#order", attr::ORDER)
                 .expression_attribute_names("#kind", attr::KIND)
                 .expression_attribute_names("#status", attr::STATUS)
