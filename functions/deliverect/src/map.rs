@@ -82,11 +82,12 @@ fn text(s: &Option<String>) -> Option<String> {
 
 /// A line and its sub-items; `value` is the price of one unit including sub-items, when
 /// every price in it is readable and the sum is in range.
-fn item(money: &mut Money, path: &str, i: &wire::Item) -> (Item, Option<i128>) {
+/// `path` (the item's place in the body) is only built for a warning.
+fn item(money: &mut Money, path: &dyn Fn() -> String, i: &wire::Item) -> (Item, Option<i128>) {
     let mut modifiers = Vec::with_capacity(i.sub_items.len());
     let mut value = i.price.map(i128::from);
     for (n, sub) in i.sub_items.iter().enumerate() {
-        let (m, sub_value) = item(money, &format!("{path}.subItems[{n}]"), sub);
+        let (m, sub_value) = item(money, &|| format!("{}.subItems[{n}]", path()), sub);
         value = sub_value
             .and_then(|v| v.checked_mul(i128::from(sub.quantity)))
             .and_then(|v| v.checked_add(value?));
@@ -98,7 +99,7 @@ fn item(money: &mut Money, path: &str, i: &wire::Item) -> (Item, Option<i128>) {
     put(&mut attributes, "is_combo", i.is_combo.filter(|b| *b));
     put(&mut attributes, "in_bundle", i.in_bundle.filter(|b| *b));
     put_list(&mut attributes, "product_tags", &i.product_tags);
-    let price = &|| format!("{path}.price");
+    let price = &|| format!("{}.price", path());
     let unit_price = money.opt(price, i.price).unwrap_or_else(|| {
         money.warn(format!("{}: no readable amount; recorded as 0", price()));
         MinorUnits(0)
@@ -195,7 +196,7 @@ fn items(money: &mut Money, o: &wire::Order) -> (Vec<Item>, Option<MinorUnits>) 
     let mut items = Vec::with_capacity(o.items.len());
     let mut subtotal = Some(0_i128);
     for (n, i) in o.items.iter().enumerate() {
-        let (line, value) = item(money, &format!("items[{n}]"), i);
+        let (line, value) = item(money, &|| format!("items[{n}]"), i);
         subtotal = value
             .and_then(|v| v.checked_mul(i128::from(i.quantity)))
             .and_then(|v| v.checked_add(subtotal?));
@@ -413,6 +414,17 @@ fn attributes(o: &wire::Order, digits: u32) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nested_amounts_warning_names_its_place_in_the_body() {
+        let mut body = ordergate_testkit::payload("deliverect/new_order.json");
+        body["decimalDigits"] = 3.into();
+        body["items"][0]["subItems"][1]["subItems"][0]["price"] = 55.into();
+        let wire: wire::Order = serde_json::from_value(body).unwrap();
+        let (_, warnings) = order(&wire, "EUR".parse().unwrap());
+        let want = "items[0].subItems[1].subItems[0].price has more decimals than EUR allows; rounded";
+        assert!(warnings.iter().any(|w| w == want), "{warnings:?}");
+    }
 
     #[test]
     fn every_documented_status_code_maps_and_others_are_unknown() {

@@ -32,8 +32,9 @@ fn product_attrs(
     }
 }
 
-/// Options and their chosen variants become modifiers ("cooking type: Scrambled").
-fn options(money: &mut Converter, path: &str, options: &[wire::ItemOption]) -> Vec<Item> {
+/// Options and their chosen variants become modifiers ("cooking type: Scrambled"). `path`
+/// (where they are in the body) is only built for a warning.
+fn options(money: &mut Converter, path: &dyn Fn() -> String, options: &[wire::ItemOption]) -> Vec<Item> {
     let mut out = Vec::new();
     for (o, option) in options.iter().enumerate() {
         for (v, variant) in option.variants.iter().enumerate() {
@@ -52,7 +53,7 @@ fn options(money: &mut Converter, path: &str, options: &[wire::ItemOption]) -> V
                 },
                 quantity: 1,
                 unit_price: money.scaled_or_zero(
-                    &|| format!("{path}.options[{o}].variants[{v}].price"),
+                    &|| format!("{}.options[{o}].variants[{v}].price", path()),
                     Some(variant.price),
                     2,
                 ),
@@ -65,17 +66,17 @@ fn options(money: &mut Converter, path: &str, options: &[wire::ItemOption]) -> V
 }
 
 fn item(money: &mut Converter, n: usize, i: &wire::OrderItem, taxes: &mut Vec<Adjustment>) -> Item {
-    let path = format!("data.items[{n}]");
+    let path = || format!("data.items[{n}]");
     let mut modifiers = options(money, &path, &i.options);
     for (k, inc) in i.included_items.iter().enumerate() {
-        let at = format!("{path}.includedItems[{k}]");
+        let at = || format!("{}.includedItems[{k}]", path());
         let mut attributes = BTreeMap::from([("included".to_owned(), "true".to_owned())]);
         product_attrs(&mut attributes, &inc.pos_id, &inc.product_ids);
         modifiers.push(Item {
             name: inc.name.clone(),
             sku: sku(&inc.product_ids),
             quantity: inc.quantity,
-            unit_price: money.scaled_or_zero(&|| format!("{at}.unitPrice"), Some(inc.unit_price), 2),
+            unit_price: money.scaled_or_zero(&|| format!("{}.unitPrice", at()), Some(inc.unit_price), 2),
             modifiers: options(money, &at, &inc.options),
             attributes,
             ..Item::default()
@@ -84,7 +85,7 @@ fn item(money: &mut Converter, n: usize, i: &wire::OrderItem, taxes: &mut Vec<Ad
     for (k, t) in i.taxes.iter().enumerate() {
         let amount = t
             .amount
-            .and_then(|a| money.scaled(&|| format!("{path}.taxes[{k}].amount"), a, 2));
+            .and_then(|a| money.scaled(&|| format!("{}.taxes[{k}].amount", path()), a, 2));
         if let Some(amount) = amount {
             taxes.push(Adjustment {
                 kind: if t.is_tax_inclusive == Some(true) {
@@ -116,10 +117,10 @@ fn item(money: &mut Converter, n: usize, i: &wire::OrderItem, taxes: &mut Vec<Ad
         name: i.name.clone(),
         sku: sku(&i.product_ids),
         quantity: i.quantity,
-        unit_price: money.scaled_or_zero(&|| format!("{path}.unitPrice"), i.unit_price, 2),
+        unit_price: money.scaled_or_zero(&|| format!("{}.unitPrice", path()), i.unit_price, 2),
         line_total: i
             .total_after_surcounts
-            .and_then(|t| money.scaled(&|| format!("{path}.totalAfterSurcounts"), t, 2)),
+            .and_then(|t| money.scaled(&|| format!("{}.totalAfterSurcounts", path()), t, 2)),
         notes: i.item_notes.clone(),
         modifiers,
         attributes,

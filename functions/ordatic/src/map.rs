@@ -23,12 +23,12 @@ pub fn status(event: EventType) -> Option<OrderStatus> {
 }
 
 /// Cents (number or numeric string) → minor units; absent is zero, and so is an amount out
-/// of range (with a warning).
-fn cents(money: &mut Converter, field: &str, amount: Option<&MajorAmount>) -> MinorUnits {
+/// of range (with a warning). `field` is only built for a warning.
+fn cents(money: &mut Converter, field: &dyn Fn() -> String, amount: Option<&MajorAmount>) -> MinorUnits {
     let Some(amount) = amount else {
         return MinorUnits(0);
     };
-    money.or_zero(&|| field.to_owned(), Some(amount.shifted(2)))
+    money.or_zero(field, Some(amount.shifted(2)))
 }
 
 /// The refund, and a warning for each amount rounded to the currency or unreadable.
@@ -43,8 +43,8 @@ pub fn refund(r: &wire::Refund, currency: Currency) -> (Refund, Vec<String>) {
             let at = |f: &str| format!("{path}.refundItems[{n}].{f}");
             RefundItem {
                 reason: i.reason.clone(),
-                rider_amount: cents(&mut money, &at("riderAmount"), i.rider_amount.as_ref()),
-                partner_amount: cents(&mut money, &at("partnerAmount"), i.partner_amount.as_ref()),
+                rider_amount: cents(&mut money, &|| at("riderAmount"), i.rider_amount.as_ref()),
+                partner_amount: cents(&mut money, &|| at("partnerAmount"), i.partner_amount.as_ref()),
                 party_at_fault: i.party_at_fault.clone(),
                 products: i
                     .items
@@ -67,7 +67,7 @@ pub fn refund(r: &wire::Refund, currency: Currency) -> (Refund, Vec<String>) {
             code: f.code.clone(),
             amount: cents(
                 &mut money,
-                &format!("{path}.refundFees[{n}].amount"),
+                &|| format!("{path}.refundFees[{n}].amount"),
                 f.amount.as_ref(),
             ),
         })
@@ -79,12 +79,12 @@ pub fn refund(r: &wire::Refund, currency: Currency) -> (Refund, Vec<String>) {
         currency,
         rider_total: cents(
             &mut money,
-            &format!("{path}.totalRiderRefund"),
+            &|| format!("{path}.totalRiderRefund"),
             r.total_rider_refund.as_ref(),
         ),
         partner_total: cents(
             &mut money,
-            &format!("{path}.totalPartnerRefund"),
+            &|| format!("{path}.totalPartnerRefund"),
             r.total_partner_refund.as_ref(),
         ),
         items,
