@@ -286,11 +286,21 @@ fn per_delivery(before: Usage, after: Usage, wall: Duration, n: usize) -> PerDel
     }
 }
 
+#[derive(Default)]
 struct Load {
     rss_kib: u64,
     phases: Vec<PerDelivery>,
     ok: usize,
     failed: usize,
+}
+
+impl Load {
+    /// Adds what a stopped instance answered; the peak RSS is the larger one's.
+    fn absorb(&mut self, (rss_kib, ok, failed): (u64, usize, usize)) {
+        self.rss_kib = self.rss_kib.max(rss_kib);
+        self.ok += ok;
+        self.failed += failed;
+    }
 }
 
 /// Hands `events` to the function one at a time and waits for all answers.
@@ -350,19 +360,11 @@ async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> Load {
     let drainer = drain(stack);
     let batch: Vec<String> = (0..events).map(|i| (f.events)(i).to_string()).collect();
     let units = events * f.per_event;
-    let mut load = Load {
-        rss_kib: 0,
-        phases: Vec::new(),
-        ok: 0,
-        failed: 0,
-    };
+    let mut load = Load::default();
     let mut instance = Instance::start(bin, f).await;
     for phase in 0..f.phases.len() {
         if phase == 2 {
-            let (rss_kib, ok, failed) =
-                std::mem::replace(&mut instance, Instance::start(bin, f).await).stop();
-            load.rss_kib = rss_kib;
-            (load.ok, load.failed) = (ok, failed);
+            load.absorb(std::mem::replace(&mut instance, Instance::start(bin, f).await).stop());
         }
         let before = Usage::of(instance.child.id());
         let wall = run_phase(&instance.state, batch.clone(), f.name).await;
@@ -370,9 +372,7 @@ async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> Load {
             .push(per_delivery(before, Usage::of(instance.child.id()), wall, units));
     }
     drainer.abort();
-    let (rss_kib, ok, failed) = instance.stop();
-    load.rss_kib = load.rss_kib.max(rss_kib);
-    (load.ok, load.failed) = (load.ok + ok, load.failed + failed);
+    load.absorb(instance.stop());
     load
 }
 
@@ -457,9 +457,9 @@ fn functions(stack: &Stack, endpoint: &str, worker_batches: Vec<Value>, order: S
 /// The floor under the receivers' rows (`tests/floor`): the runtime crates alone, then
 /// with the one conditional DynamoDB write a delivery needs, fed OlaClick's deliveries.
 fn floor(common: &[(String, String)]) -> [Function; 2] {
-    let mode = |label: &str, mode: &str| {
+    let mode = |label: &str, floor_mode: &str| {
         let mut env = common.to_vec();
-        env.push(("FLOOR_MODE".to_owned(), mode.to_owned()));
+        env.push(("FLOOR_MODE".to_owned(), floor_mode.to_owned()));
         Function {
             name: "ordergate-floor",
             label: label.into(),

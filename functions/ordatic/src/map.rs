@@ -102,7 +102,6 @@ pub enum Proof {
     Link(String),
 }
 
-/// Base64 in either alphabet (standard or URL-safe), padded or not.
 /// Standard or URL-safe base64, padded or not, line-wrapped or not. One scan of the bytes
 /// finds both what to strip and which alphabet (proofs run to megabytes).
 fn base64_any(text: &str) -> Result<Vec<u8>, base64::DecodeError> {

@@ -209,6 +209,7 @@ impl DynamoStore {
             .map(|(a, _)| (format!("#{a}"), (*a).to_owned()))
             .collect();
         let values: Item = sets.into_iter().map(|(a, v)| (format!(":{a}"), v)).collect();
+        // Bumped after the `set_…` calls, which replace the placeholder maps whole.
         let update = seq_bumped!(Update::builder()
             .table_name(&self.table)
             .key(attr::PK, s(keys::order_pk(&e.provider, change.key())))
