@@ -25,7 +25,7 @@ use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
 use serde_json::json;
 
-use wire::{Envelope, EventType, OrderData, OrderRef};
+use wire::{Envelope, EventType, OrderData, OrderRef, RawEnvelope};
 
 pub const SIGNATURE_HEADER: &str = "x-olaclick-signature";
 /// Secret keys (in the JSON secret).
@@ -183,6 +183,7 @@ pub const ESSENTIAL: Essential = Essential(&[
 ]);
 
 /// What an event's `data` says, read leniently.
+#[derive(Debug, PartialEq)]
 struct Reading {
     change: OrderChange,
     warnings: Vec<String>,
@@ -192,7 +193,15 @@ struct Reading {
     occurred_at: Option<Timestamp>,
 }
 
-fn read_change(kind: EventType, data: &[u8], tz: &TimeZone) -> Result<Reading, ApiError> {
+/// `data` as read with its envelope: a whole order, or its text when that one pass could
+/// not read it (a deletion with only the order's id; a field to read leniently).
+#[allow(clippy::large_enum_variant)] // one per delivery, moved once: a box would only add an allocation
+enum Data<'a> {
+    Order(OrderData),
+    Raw(&'a [u8]),
+}
+
+fn read_change(kind: EventType, data: Data<'_>, tz: &TimeZone) -> Result<Reading, ApiError> {
     let mut warnings = Vec::new();
     let mut occurred_at = None;
     let stage = match kind {
@@ -200,7 +209,12 @@ fn read_change(kind: EventType, data: &[u8], tz: &TimeZone) -> Result<Reading, A
         EventType::OrderUpdated => 1,
         EventType::OrderDeleted => 2,
     };
-    let full = lenient::read_owned::<OrderData>(data, "data", &ESSENTIAL, &mut warnings);
+    let full = match data {
+        Data::Order(order) => Ok(order),
+        Data::Raw(bytes) => {
+            lenient::read_owned::<OrderData>(bytes, "data", &ESSENTIAL, &mut warnings).map_err(|e| (e, bytes))
+        }
+    };
     let (order_id, status, order) = match (kind, full) {
         (EventType::OrderDeleted, Ok(full)) => {
             let (order, w) = map::order(&full, tz, Some((OrderStatus::Cancelled, "deleted")));
@@ -208,12 +222,12 @@ fn read_change(kind: EventType, data: &[u8], tz: &TimeZone) -> Result<Reading, A
             (order.order_id.clone(), OrderStatus::Cancelled, Some(order))
         }
         // A deletion may carry only the order's id.
-        (EventType::OrderDeleted, Err(_)) => {
-            let r: OrderRef = parse_json_at(data, "data")?;
+        (EventType::OrderDeleted, Err((_, bytes))) => {
+            let r: OrderRef = parse_json_at(bytes, "data")?;
             (r.order_id, OrderStatus::Cancelled, None)
         }
         (_, full) => {
-            let full = full?;
+            let full = full.map_err(|(e, _)| e)?;
             occurred_at = full
                 .last_product_added_at
                 .as_deref()
@@ -277,7 +291,7 @@ impl Provider for OlaClick {
                 if allowed.is_empty() {
                     return Err(unauthorized("wrong webhook header"));
                 }
-                let envelope: Envelope = parse_json(delivery.body)?;
+                let envelope: RawEnvelope = parse_json(delivery.body)?;
                 if !allowed.contains(&envelope.merchant_id.as_str()) {
                     return Err(ApiError::Forbidden {
                         code: "merchant_mismatch",
@@ -302,7 +316,17 @@ impl Provider for OlaClick {
     }
 
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
-        let envelope: Envelope = parse_json(delivery.body)?;
+        // One pass for the usual body; the envelope, then `data`, for any other.
+        let (envelope, data) = match serde_json::from_slice::<Envelope<OrderData>>(delivery.body) {
+            Ok(whole) => {
+                let (envelope, order) = whole.split();
+                (envelope, Data::Order(order))
+            }
+            Err(_) => {
+                let (envelope, raw) = parse_json::<RawEnvelope>(delivery.body)?.split();
+                (envelope, Data::Raw(raw.get().as_bytes()))
+            }
+        };
         let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
             ApiError::unknown_event_type(
                 "event_type",
@@ -316,7 +340,7 @@ impl Provider for OlaClick {
             change,
             warnings,
             occurred_at,
-        } = read_change(kind, envelope.data.get().as_bytes(), tz)?;
+        } = read_change(kind, data, tz)?;
         let ack = match self.config.ack_mode {
             AckMode::Sync => job::Ack::Sync,
             AckMode::Async => job::Ack::Async {
@@ -399,5 +423,33 @@ impl Signer for OlaClickSigner {
             ));
         }
         Ok(headers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_read_with_its_envelope_reads_as_data_read_after_it() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/olaclick");
+        let config = Config::sample();
+        let mut one_pass = 0;
+        for file in std::fs::read_dir(dir).unwrap() {
+            let path = file.unwrap().path();
+            let event: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let body = event["body"].as_str().unwrap().as_bytes();
+            let (envelope, raw) = parse_json::<RawEnvelope>(body).unwrap().split();
+            let kind = EventType::parse(&envelope.event_type).unwrap();
+            let tz = config.timezone(&envelope.merchant_id);
+            let later = read_change(kind, Data::Raw(raw.get().as_bytes()), tz).unwrap();
+            let Ok(whole) = serde_json::from_slice::<Envelope<OrderData>>(body) else {
+                continue;
+            };
+            one_pass += 1;
+            let at_once = read_change(kind, Data::Order(whole.split().1), tz).unwrap();
+            assert_eq!(at_once, later, "{}", path.display());
+        }
+        assert_eq!(one_pass, 3, "all but the id-only deletion are read in one pass");
     }
 }

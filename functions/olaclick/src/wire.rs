@@ -35,17 +35,39 @@ impl EventType {
 }
 
 /// The envelope. `event_type` stays a string so an unknown type gets a clear error naming
-/// it; `data` is parsed once the type says what it must hold.
+/// it. `data` is read as `D`: a whole order in one pass (what every event type usually
+/// holds), or as its raw text (`&RawValue`) to read once the type says what it must hold.
 #[derive(Debug, Deserialize)]
-pub struct Envelope<'a> {
+pub struct Envelope<D> {
     pub event_type: String,
     #[serde(deserialize_with = "string_or_number")]
     pub event_id: String,
     #[serde(deserialize_with = "string_or_number")]
     pub merchant_id: String,
-    #[serde(borrow)]
-    pub data: &'a RawValue,
+    pub data: D,
 }
+
+impl<D> Envelope<D> {
+    /// The envelope's own fields, and its `data` apart.
+    pub fn split(self) -> (Envelope<()>, D) {
+        let Envelope {
+            event_type,
+            event_id,
+            merchant_id,
+            data,
+        } = self;
+        let envelope = Envelope {
+            event_type,
+            event_id,
+            merchant_id,
+            data: (),
+        };
+        (envelope, data)
+    }
+}
+
+/// An envelope whose `data` is read later.
+pub type RawEnvelope<'a> = Envelope<&'a RawValue>;
 
 /// Enough of `data` to know which order an `order_deleted` removes.
 #[derive(Debug, Deserialize)]

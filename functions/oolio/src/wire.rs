@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// What every delivery is first read as, to classify it: `type` when Oolio sends it,
 /// otherwise the shape (a bare `isActive` object, an order under `data`, ...).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Probe<'a> {
     #[serde(rename = "type")]

@@ -23,7 +23,7 @@ use ordergate_shared::secrets::{SecretKeys, Secrets};
 use ordergate_shared::verify::{secure_eq, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
 
-use wire::{Envelope, EventType, OrderRef, ProofData, RefundData};
+use wire::{Data, Envelope, EventType, OrderRef, ProofData, RawEnvelope, RefundData};
 
 /// Secret key (in the JSON secret): the exact `Authorization` header value Ordatic sends.
 pub const AUTHORIZATION: &str = "authorization";
@@ -79,6 +79,68 @@ impl Wire for ProofWire {
     type Of<'b> = ProofData<'b>;
 }
 
+/// The envelope, its event type and what its `data` holds for that type (a refund only
+/// for `rider-refund`, a proof only for `rider-proof-delivery`).
+type Read<'a> = (Envelope<()>, EventType, Data<'a>);
+
+/// [`Read`] in one pass, when every part reads (the usual body); else the envelope first,
+/// then `data` as its type needs, leniently.
+fn read<'a>(body: &'a [u8], scratch: &'a Scratch, warnings: &mut Vec<String>) -> Result<Read<'a>, ApiError> {
+    match read_at_once(body) {
+        Some(read) => Ok(read),
+        None => read_apart(body, scratch, warnings),
+    }
+}
+
+fn read_at_once(body: &[u8]) -> Option<Read<'_>> {
+    let whole = serde_json::from_slice::<Envelope<Data>>(body).ok()?;
+    let kind = EventType::parse(&whole.event_type)?;
+    // A refund event is for its refund: without one the lenient path decides.
+    if kind == EventType::RiderRefund && whole.data.refund.is_none() {
+        return None;
+    }
+    let (envelope, mut data) = whole.split();
+    data.refund = data.refund.filter(|_| kind == EventType::RiderRefund);
+    data.proof_delivery = data
+        .proof_delivery
+        .filter(|_| kind == EventType::RiderProofDelivery);
+    Some((envelope, kind, data))
+}
+
+fn read_apart<'a>(
+    body: &'a [u8],
+    scratch: &'a Scratch,
+    warnings: &mut Vec<String>,
+) -> Result<Read<'a>, ApiError> {
+    let (envelope, raw) = parse_json::<RawEnvelope>(body)?.split();
+    let kind = EventType::parse(&envelope.event_type)
+        .ok_or_else(|| ApiError::unknown_event_type("eventType", &envelope.event_type, "an Ordatic event"))?;
+    let raw = raw.get().as_bytes();
+    let data = match kind {
+        // A proof carries megabytes: read it once, with its order id, instead of twice.
+        EventType::RiderProofDelivery => {
+            let p = lenient::read::<ProofWire>(raw, "data", &ESSENTIAL, scratch, warnings)?;
+            Data {
+                order_id: p.order_id,
+                proof_delivery: p.proof_delivery,
+                refund: None,
+            }
+        }
+        _ => Data {
+            order_id: parse_json_at::<OrderRef>(raw, "data")?.order_id,
+            proof_delivery: None,
+            refund: None,
+        },
+    };
+    let refund = match kind {
+        EventType::RiderRefund => {
+            Some(lenient::read_owned::<RefundData>(raw, "data", &ESSENTIAL, warnings)?.refund)
+        }
+        _ => None,
+    };
+    Ok((envelope, kind, Data { refund, ..data }))
+}
+
 impl Provider for Ordatic {
     const NAME: &'static str = "ordatic";
     const TEMPLATE_NAME: &'static str = "Ordatic";
@@ -105,37 +167,20 @@ impl Provider for Ordatic {
     }
 
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<job::Ack>, ApiError> {
-        let envelope: Envelope = parse_json(delivery.body)?;
-        let kind = EventType::parse(&envelope.event_type).ok_or_else(|| {
-            ApiError::unknown_event_type("eventType", &envelope.event_type, "an Ordatic event")
-        })?;
-        let data = envelope.data.get().as_bytes();
         let mut warnings = Vec::new();
         let scratch = Scratch::default();
-        // A proof carries megabytes: read it once, with its order id, instead of twice.
-        let (order, proof) = match kind {
-            EventType::RiderProofDelivery => {
-                let p = lenient::read::<ProofWire>(data, "data", &ESSENTIAL, &scratch, &mut warnings)?;
-                (
-                    OrderRef {
-                        order_id: p.order_id.clone(),
-                    },
-                    Some(p),
-                )
-            }
-            _ => (parse_json_at::<OrderRef>(data, "data")?, None),
-        };
+        let (envelope, kind, data) = read(delivery.body, &scratch, &mut warnings)?;
         // Rider events can repeat with new content: their body's hash is part of the key.
         let hash = kind.is_rider().then(|| &delivery.body_sha256()[..16]);
         let key = DedupeKey::joined(
-            [envelope.store_id.as_str(), &order.order_id, kind.as_str()]
+            [envelope.store_id.as_str(), &data.order_id, kind.as_str()]
                 .into_iter()
                 .chain(hash),
         )
         .0;
-        let (detail, blobs) = match kind {
-            EventType::RiderProofDelivery => {
-                let encoded = proof.and_then(|p| p.proof_delivery).unwrap_or_default();
+        let (detail, blobs) = match (kind, &data.refund) {
+            (EventType::RiderProofDelivery, _) => {
+                let encoded = data.proof_delivery.unwrap_or_default();
                 match map::proof(Self::NAME, &key, &encoded) {
                     Ok(map::Proof::Image(blob)) => (
                         Some(EventDetail::ProofOfDelivery {
@@ -151,9 +196,8 @@ impl Provider for Ordatic {
                     }
                 }
             }
-            EventType::RiderRefund => {
-                let refund: RefundData = lenient::read_owned(data, "data", &ESSENTIAL, &mut warnings)?;
-                let (refund, w) = map::refund(&refund.refund, self.config.currency);
+            (_, Some(refund)) => {
+                let (refund, w) = map::refund(refund, self.config.currency);
                 warnings.extend(w);
                 (Some(EventDetail::Refund(refund)), Vec::new())
             }
@@ -165,7 +209,7 @@ impl Provider for Ordatic {
             location_id: Some(envelope.store_id.clone()),
             occurred_at: None,
             change: Some(OrderChange {
-                order_id: order.order_id.clone(),
+                order_id: data.order_id.clone(),
                 key: None,
                 status: map::status(kind),
                 stage: 0,
@@ -175,7 +219,7 @@ impl Provider for Ordatic {
             blobs,
             ack: job::Ack::FetchOrder {
                 store_id: envelope.store_id,
-                order_id: order.order_id,
+                order_id: data.order_id,
             },
             warnings,
             quarantine: None,
@@ -218,5 +262,43 @@ impl Signer for OrdaticSigner {
             .get(AUTHORIZATION)
             .ok_or_else(|| format!("the secret has no {AUTHORIZATION}"))?;
         Ok(vec![("authorization".to_owned(), value.to_owned())])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sample_reads_in_one_pass_as_it_reads_apart() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/ordatic");
+        let mut files = 0;
+        for file in std::fs::read_dir(dir).unwrap() {
+            let path = file.unwrap().path();
+            let event: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let body = event["body"].as_str().unwrap().as_bytes();
+            let (scratch, mut warnings) = (Scratch::default(), Vec::new());
+            let apart = read_apart(body, &scratch, &mut warnings).unwrap();
+            let at_once = read_at_once(body).unwrap_or_else(|| panic!("{} in one pass", path.display()));
+            assert_eq!(format!("{at_once:?}"), format!("{apart:?}"), "{}", path.display());
+            assert!(warnings.is_empty(), "{}", path.display());
+            files += 1;
+        }
+        assert!(files >= 13, "every event type has a sample");
+    }
+
+    #[test]
+    fn a_refund_event_without_a_readable_refund_is_left_to_the_lenient_path() {
+        let body =
+            |data: &str| format!(r#"{{"eventType": "rider-refund", "storeId": "s1", "data": {data}}}"#);
+        assert!(read_at_once(body(r#"{"orderId": "o1"}"#).as_bytes()).is_none());
+        assert!(read_at_once(
+            body(r#"{"orderId": "o1", "refund": {"id": 7, "totalRiderRefund": "x"}}"#).as_bytes()
+        )
+        .is_none());
+        // Only a refund event keeps a refund.
+        let other = r#"{"eventType": "order-accepted", "storeId": "s1", "data": {"orderId": "o1", "refund": {"id": "r1"}}}"#;
+        let (_, kind, data) = read_at_once(other.as_bytes()).unwrap();
+        assert_eq!((kind, data.refund.is_none()), (EventType::OrderAccepted, true));
     }
 }

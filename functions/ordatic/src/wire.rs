@@ -71,14 +71,47 @@ impl EventType {
     }
 }
 
+/// The envelope, with `data` read as `D`: at once ([`Data`]), or as its raw text
+/// (`&RawValue`) to read once the event type says what it must hold.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Envelope<'a> {
+pub struct Envelope<D> {
     pub event_type: String,
     #[serde(deserialize_with = "string_or_number")]
     pub store_id: String,
+    pub data: D,
+}
+
+impl<D> Envelope<D> {
+    /// The envelope's own fields, and its `data` apart.
+    pub fn split(self) -> (Envelope<()>, D) {
+        let Envelope {
+            event_type,
+            store_id,
+            data,
+        } = self;
+        let envelope = Envelope {
+            event_type,
+            store_id,
+            data: (),
+        };
+        (envelope, data)
+    }
+}
+
+/// An envelope whose `data` is read later.
+pub type RawEnvelope<'a> = Envelope<&'a RawValue>;
+
+/// What `data` holds: the order the event concerns, and what a proof or a refund adds.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Data<'a> {
+    #[serde(deserialize_with = "string_or_number")]
+    pub order_id: String,
+    /// Base64 image (UberDirect: a PNG), possibly megabytes long.
     #[serde(borrow)]
-    pub data: &'a RawValue,
+    pub proof_delivery: Option<Cow<'a, str>>,
+    pub refund: Option<Refund>,
 }
 
 /// `data` of every event: the order it concerns.
