@@ -7,6 +7,9 @@ use crate::blob::{Blob, BlobRef};
 use crate::money::{Currency, MinorUnits};
 use crate::time::Timestamp;
 
+pub mod attributes;
+pub use attributes::Attributes;
+
 /// Version of the canonical JSON shape written to the table and the queue.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -140,8 +143,8 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modifiers: Vec<Item>,
     /// Platform facts about the line with no canonical field (e.g. bundle membership).
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub attributes: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Attributes::is_empty")]
+    pub attributes: Attributes,
 }
 
 /// A discount or a fee: a named amount with the platform's kind for it.
@@ -289,8 +292,8 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub test: bool,
     /// Platform facts with no canonical field, kept verbatim under the platform's own name.
-    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    pub attributes: std::collections::BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Attributes::is_empty")]
+    pub attributes: Attributes,
 }
 
 impl Order {
@@ -593,33 +596,6 @@ impl CanonicalEvent {
                 .and_then(Timestamp::millis)
                 .map(|ms| ms.min(latest)),
         })
-    }
-}
-
-/// Helpers for the `attributes` maps of orders and items.
-pub mod attributes {
-    use std::collections::BTreeMap;
-
-    /// Adds `value` under `name` unless it is absent or empty.
-    pub fn put(attrs: &mut BTreeMap<String, String>, name: &str, value: Option<impl ToString>) {
-        if let Some(v) = value.map(|v| v.to_string()).filter(|v| !v.is_empty()) {
-            attrs.insert(name.to_owned(), v);
-        }
-    }
-
-    /// Adds a list as compact JSON under `name` unless it is empty (checked before any work).
-    pub fn put_list<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, list: &[T]) {
-        if !list.is_empty() {
-            put_json(attrs, name, &list);
-        }
-    }
-
-    /// Adds `value` as compact JSON under `name` unless it is `null` or an empty list.
-    pub fn put_json<T: serde::Serialize>(attrs: &mut BTreeMap<String, String>, name: &str, value: &T) {
-        let text = serde_json::to_string(value).expect("plain JSON values");
-        if text != "null" && text != "[]" {
-            attrs.insert(name.to_owned(), text);
-        }
     }
 }
 

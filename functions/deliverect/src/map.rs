@@ -1,11 +1,10 @@
 //! Deliverect order → canonical order. Amounts arrive in minor units of `decimalDigits`
 //! and are rescaled to the configured currency's ISO 4217 exponent.
 
-use std::collections::BTreeMap;
-
 use ordergate_shared::model::attributes::{put, put_list};
 use ordergate_shared::model::{
-    Address, Adjustment, Courier, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Payment, Totals,
+    Address, Adjustment, Attributes, Courier, Customer, Fulfilment, Item, Order, OrderStatus, OrderType,
+    Payment, Totals,
 };
 use ordergate_shared::money::{Converter, Currency, MinorUnits};
 use ordergate_shared::time::Timestamp;
@@ -93,7 +92,7 @@ fn item(money: &mut Money, path: &dyn Fn() -> String, i: &wire::Item) -> (Item, 
             .and_then(|v| v.checked_add(value?));
         modifiers.push(m);
     }
-    let mut attributes = BTreeMap::new();
+    let mut attributes = Attributes::new();
     put(&mut attributes, "sort_order", i.sort_order);
     put(&mut attributes, "product_type", i.product_type);
     put(&mut attributes, "is_combo", i.is_combo.filter(|b| *b));
@@ -340,9 +339,9 @@ fn fulfilment(o: &wire::Order) -> Fulfilment {
 }
 
 /// Everything Deliverect sends that the canonical order has no field for, kept as text.
-fn attributes(o: &wire::Order, digits: u32) -> BTreeMap<String, String> {
+fn attributes(o: &wire::Order, digits: u32) -> Attributes {
     let payment = o.payment.as_ref();
-    let mut attributes = BTreeMap::new();
+    let mut attributes = Attributes::new();
     put(&mut attributes, "by", text(&o.by));
     put(&mut attributes, "pos", o.pos);
     put(&mut attributes, "date", o.date.as_ref());
@@ -395,10 +394,10 @@ fn attributes(o: &wire::Order, digits: u32) -> BTreeMap<String, String> {
     for (n, d) in o.discounts.iter().enumerate() {
         put(
             &mut attributes,
-            &format!("discounts[{n}].provider"),
+            format!("discounts[{n}].provider"),
             text(&d.provider),
         );
-        put(&mut attributes, &format!("discounts[{n}].value"), d.value);
+        put(&mut attributes, format!("discounts[{n}].value"), d.value);
     }
     put_list(&mut attributes, "status_history", &o.status_history);
     put_list(

@@ -1,9 +1,9 @@
 //! OlaClick order → canonical order. Amounts are converted exactly from major units;
 //! sums that do not add up are stored as sent, with a warning.
 
-use std::collections::BTreeMap;
-
-use ordergate_shared::model::{Adjustment, Customer, Item, Order, OrderStatus, OrderType, Payment, Totals};
+use ordergate_shared::model::{
+    Adjustment, Attributes, Customer, Item, Order, OrderStatus, OrderType, Payment, Totals,
+};
 use ordergate_shared::money::{Converter, MajorAmount, MinorUnits};
 use ordergate_shared::time::{TimeZone, Timestamp};
 
@@ -76,7 +76,7 @@ fn line(money: &mut Converter, i: usize, d: &OrderDetail) -> Item {
         modifiers_total: money.opt(&|| at("product.toppings_price"), p.toppings_price),
         notes: d.comment.clone(),
         modifiers,
-        attributes: BTreeMap::new(),
+        attributes: Attributes::new(),
     }
 }
 
@@ -203,10 +203,10 @@ fn amounts(
 }
 
 /// Coupon and timing details the canonical order has no field for, kept as text.
-fn attributes(data: &OrderData) -> BTreeMap<String, String> {
-    let mut attributes = BTreeMap::new();
+fn attributes(data: &OrderData) -> Attributes {
+    let mut attributes = Attributes::new();
     if let Some(t) = &data.last_product_added_at {
-        attributes.insert("last_product_added_at".into(), t.clone());
+        attributes.insert("last_product_added_at", t.clone());
     }
     if let Some(coupon) = &data.coupon {
         for (name, value) in [
@@ -215,11 +215,11 @@ fn attributes(data: &OrderData) -> BTreeMap<String, String> {
             ("coupon.end_date", &coupon.end_date),
         ] {
             if let Some(v) = value {
-                attributes.insert(name.into(), v.clone());
+                attributes.insert(name, v.clone());
             }
         }
         if let Some(v) = coupon.value.as_ref().filter(|v| !v.is_zero()) {
-            attributes.insert("coupon.value".into(), v.to_string());
+            attributes.insert("coupon.value", v.to_string());
         }
     }
     attributes

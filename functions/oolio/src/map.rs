@@ -1,10 +1,8 @@
 //! Oolio order → canonical order. Amounts are integer cents of the configured currency.
 
-use std::collections::BTreeMap;
-
 use ordergate_shared::model::attributes::{put, put_json, put_list};
 use ordergate_shared::model::{
-    Address, Adjustment, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals,
+    Address, Adjustment, Attributes, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals,
 };
 use ordergate_shared::money::{Converter, Currency, MinorUnits};
 use ordergate_shared::time::Timestamp;
@@ -21,11 +19,7 @@ pub fn status(raw: &str) -> OrderStatus {
     }
 }
 
-fn product_attrs(
-    attrs: &mut BTreeMap<String, String>,
-    pos_id: &Option<String>,
-    ids: &Option<wire::ProductIds>,
-) {
+fn product_attrs(attrs: &mut Attributes, pos_id: &Option<String>, ids: &Option<wire::ProductIds>) {
     put(attrs, "pos_id", pos_id.as_ref());
     if let Some(ids) = ids {
         put_json(attrs, "product_ids", ids);
@@ -38,7 +32,7 @@ fn options(money: &mut Converter, path: &dyn Fn() -> String, options: &[wire::It
     let mut out = Vec::new();
     for (o, option) in options.iter().enumerate() {
         for (v, variant) in option.variants.iter().enumerate() {
-            let mut attributes = BTreeMap::new();
+            let mut attributes = Attributes::new();
             put(&mut attributes, "option_pos_id", option.pos_id.as_ref());
             put(&mut attributes, "option_min", option.min);
             put(&mut attributes, "option_max", option.max);
@@ -70,7 +64,7 @@ fn item(money: &mut Converter, n: usize, i: &wire::OrderItem, taxes: &mut Vec<Ad
     let mut modifiers = options(money, &path, &i.options);
     for (k, inc) in i.included_items.iter().enumerate() {
         let at = || format!("{}.includedItems[{k}]", path());
-        let mut attributes = BTreeMap::from([("included".to_owned(), "true".to_owned())]);
+        let mut attributes = Attributes::from([("included", "true")]);
         product_attrs(&mut attributes, &inc.pos_id, &inc.product_ids);
         modifiers.push(Item {
             name: inc.name.clone(),
@@ -100,7 +94,7 @@ fn item(money: &mut Converter, n: usize, i: &wire::OrderItem, taxes: &mut Vec<Ad
             });
         }
     }
-    let mut attributes = BTreeMap::new();
+    let mut attributes = Attributes::new();
     product_attrs(&mut attributes, &i.pos_id, &i.product_ids);
     put(&mut attributes, "type", i.kind.as_ref());
     put(&mut attributes, "status", i.status.as_ref());
@@ -262,8 +256,8 @@ fn address(a: &wire::ConsumerAddress) -> Address {
 }
 
 /// Everything Oolio sends that the canonical order has no field for, kept as text.
-fn attributes(o: &wire::Order) -> BTreeMap<String, String> {
-    let mut attributes = BTreeMap::new();
+fn attributes(o: &wire::Order) -> Attributes {
+    let mut attributes = Attributes::new();
     put(
         &mut attributes,
         "external_order_ref",

@@ -13,12 +13,13 @@
 //! `total`, amounts in cents like refunds) leniently and keeps the whole answer as the
 //! `ordatic_order` attribute, so nothing is lost when the guess is wrong.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ordergate_shared::config;
 use ordergate_shared::job::AckJob;
-use ordergate_shared::model::{Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals};
+use ordergate_shared::model::{
+    Attributes, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals,
+};
 use ordergate_shared::money::{Converter, Currency, MinorUnits};
 use ordergate_shared::secrets::{SecretKeys, SecretSource};
 use ordergate_shared::time::Timestamp;
@@ -223,15 +224,15 @@ impl OrdaticAck {
             .and_then(MinorUnits::sum)
             .ok_or_else(|| AckError::Permanent("ordatic order: amounts add up beyond range".into()))?;
         let total = o.total.map(|t| cents(&mut money, "total", t));
-        let mut attributes = BTreeMap::new();
+        let mut attributes = Attributes::new();
         if raw.len() <= MAX_RAW {
-            attributes.insert("ordatic_order".to_owned(), raw.to_owned());
+            attributes.insert("ordatic_order", raw);
         }
         // The enrichment has no event to carry warnings: rounded amounts are noted on
         // the order itself (Ordatic sends cents, so only for currencies with fewer digits).
         let rounded = money.warnings.join("; ");
         if !rounded.is_empty() {
-            attributes.insert("amount_warnings".to_owned(), rounded);
+            attributes.insert("amount_warnings", rounded);
         }
         let kind = o.fulfillment.and_then(|f| f.kind).unwrap_or_default();
         let status_raw = o.status.clone().unwrap_or_default();
