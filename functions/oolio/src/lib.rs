@@ -390,7 +390,8 @@ mod tests {
     fn normalize(body: &str) -> Normalized<job::Ack> {
         let mut headers = HeaderMap::new();
         headers.insert("svix-id", "msg_2Yk06ordercreated".parse().unwrap());
-        let delivery = Delivery::new(&headers, body.as_bytes(), chrono::Utc::now());
+        let received_at = "2026-11-25T12:00:00Z".parse().unwrap();
+        let delivery = Delivery::new(&headers, body.as_bytes(), received_at);
         Oolio::new(Config::sample()).normalize(&delivery).unwrap()
     }
 
