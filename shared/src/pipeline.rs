@@ -262,23 +262,34 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         let message_id = P::MESSAGE_ID_HEADER
             .and_then(|h| delivery.header(h).ok().flatten())
             .map(str::to_owned);
-        let (event, job) = self.to_event(normalized, &delivery, message_id).await?;
+        // A retry of what this process saw committed: its blobs were put before that
+        // commit, so neither they nor the record are written again.
+        let seen = self
+            .recent
+            .holds(&normalized.dedupe_key.0, delivery.body_sha256());
+        let blobs = if seen { Blobs::Stored } else { Blobs::Put };
+        let (event, job) = self.to_event(normalized, &delivery, message_id, blobs).await?;
+        if seen {
+            return Ok((Outcome::Duplicate, event));
+        }
         let inline_body = (event.raw_body == RawBodyRef::Inline).then_some(raw_body);
         let outcome = self.record(&event, job.as_ref(), inline_body, &delivery).await?;
         Ok((outcome, event))
     }
 
     /// A reading made into the event to store, with its job: its location mapped, its
-    /// large parts put in the blob store, stamped with the delivery's facts.
+    /// large parts put in the blob store (unless already [`Blobs::Stored`]), stamped with
+    /// the delivery's facts.
     async fn to_event(
         &self,
         mut normalized: Normalized<Option<P::Ack>>,
         delivery: &Delivery<'_>,
         message_id: Option<String>,
+        blobs: Blobs,
     ) -> Result<(CanonicalEvent, Option<AckJob>), ApiError> {
         scope_order(&mut normalized, P::ORDER_IDS_PER_LOCATION);
         let team_location_id = self.team_location(&mut normalized).await?;
-        let raw_ref = self.put_blobs(&mut normalized, delivery).await?;
+        let raw_ref = self.put_blobs(&mut normalized, delivery, blobs).await?;
         let (event, ack) = stamp(
             P::NAME,
             normalized,
@@ -339,13 +350,14 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         Ok(team)
     }
 
-    /// Large bodies and attachments go to the blob store first; their keys derive from the
-    /// event key, so a retry after a failure further on rewrites the same objects. Returns
-    /// where the raw body is kept.
+    /// Large bodies and attachments go to the blob store first (unless already stored);
+    /// their keys derive from the event key, so a retry after a failure further on rewrites
+    /// the same objects. Returns where the raw body is kept.
     async fn put_blobs(
         &self,
         normalized: &mut Normalized<Option<P::Ack>>,
         delivery: &Delivery<'_>,
+        blobs_are: Blobs,
     ) -> Result<RawBodyRef, ApiError> {
         let raw_blob = (delivery.body.len() > self.limits.inline_body_bytes).then(|| {
             Blob::for_event_hashed(
@@ -358,7 +370,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             )
         });
         let blobs = std::mem::take(&mut normalized.blobs);
-        for blob in raw_blob.iter().chain(&blobs) {
+        for blob in raw_blob.iter().chain(&blobs).filter(|_| blobs_are == Blobs::Put) {
             self.blobs
                 .put(blob)
                 .await
@@ -370,8 +382,8 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
     /// The durable write (once per event key): the whole of a delivery's path. Its
     /// acknowledgement job is written with the event and reaches the queue from the table's
     /// stream (the outbox, `functions/publisher/src/relay.rs`), so nothing after the commit
-    /// can lose it, and no other service can fail a webhook. A retry of what this process
-    /// saw committed is a duplicate without asking the table ([`RecentlyStored`]).
+    /// can lose it, and no other service can fail a webhook. What the table confirms is
+    /// remembered ([`RecentlyStored`]): [`Pipeline::process`] answers its retries alone.
     async fn record(
         &self,
         event: &CanonicalEvent,
@@ -380,9 +392,6 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         delivery: &Delivery<'_>,
     ) -> Result<Outcome, ApiError> {
         let (key, body_sha256) = (&event.dedupe_key.0, &event.body_sha256);
-        if self.recent.holds(key, body_sha256) {
-            return Ok(Outcome::Duplicate);
-        }
         let received = delivery.received_at.timestamp();
         let recorded = self
             .store
@@ -406,6 +415,14 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         }
         Ok(outcome)
     }
+}
+
+/// Whether a delivery's blobs (a large raw body, attachments) are still to be put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Blobs {
+    Put,
+    /// A retry of a commit this process saw: they were put before it.
+    Stored,
 }
 
 /// What reading a stored delivery again did ([`Pipeline::reprocess`]).
@@ -446,7 +463,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             }
         };
         let (event, job) = self
-            .to_event(normalized, &delivery, old.message_id.clone())
+            .to_event(normalized, &delivery, old.message_id.clone(), Blobs::Put)
             .await?;
         let inline_body =
             (event.raw_body == RawBodyRef::Inline).then(|| String::from_utf8_lossy(body).into_owned());
