@@ -8,7 +8,7 @@
 
 use lambda_http::http::HeaderValue;
 use ordergate_shared::Provider;
-use ordergate_testkit::{api_event_json, payload, request};
+use ordergate_testkit::{api_event_json, payload, request, samples};
 use ordergate_tests::hostile::{Harness, Verdict};
 use ordergate_tests::platforms::{delivery, name, signed_sample, Oolio, Platform, OOLIO_SECRET};
 use ordergate_tests::{per_platform, root};
@@ -478,12 +478,7 @@ fn variations(good: &Value, pointer: &str) -> Vec<(&'static str, Value)> {
 /// stored normalized (2xx) rather than quarantined. Prints the rates per platform.
 async fn single_field_variations<P: Platform>() {
     tokio::task::spawn_blocking(|| {
-        let dir = root().join("events").join(name::<P>());
-        let mut samples: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .map(|e| format!("{}/{}", name::<P>(), e.unwrap().file_name().to_string_lossy()))
-            .collect();
-        samples.sort();
+        let samples = samples(name::<P>());
         let (mut stored, mut quarantined, mut leaf_count) = (0_usize, Vec::new(), 0_usize);
         for sample in &samples {
             let good = payload(sample);

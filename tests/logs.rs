@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ordergate_testkit::{payload, request};
+use ordergate_testkit::{payload, request, samples};
 use ordergate_tests::platforms::{
     signed_sample, Deliverect, OlaClick, Oolio, Ordatic, Platform, DELIVERECT_SECRET, OLACLICK_SECRET,
     OOLIO_SECRET, ORDATIC_SECRET,
@@ -73,16 +73,6 @@ fn personal_values(v: &Value, key: &str, out: &mut Vec<String>) {
         Value::String(s) if personal(key) && s.len() >= 5 && s != "string" => out.push(s.clone()),
         _ => {}
     }
-}
-
-fn samples(provider: &str) -> Vec<String> {
-    let dir = ordergate_testkit::events_dir().join(provider);
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| format!("{provider}/{}", e.unwrap().file_name().to_string_lossy()))
-        .collect();
-    names.sort();
-    names
 }
 
 async fn receive_all<P: Platform>(stack: &Stack, secrets_seen: &mut Vec<String>) -> Vec<String> {

@@ -370,11 +370,13 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             )
         });
         let blobs = std::mem::take(&mut normalized.blobs);
-        for blob in raw_blob.iter().chain(&blobs).filter(|_| blobs_are == Blobs::Put) {
-            self.blobs
-                .put(blob)
-                .await
-                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        if blobs_are == Blobs::Put {
+            for blob in raw_blob.iter().chain(&blobs) {
+                self.blobs
+                    .put(blob)
+                    .await
+                    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            }
         }
         Ok(raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference)))
     }

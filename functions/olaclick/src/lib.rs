@@ -432,13 +432,11 @@ mod tests {
 
     #[test]
     fn data_read_with_its_envelope_reads_as_data_read_after_it() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/olaclick");
         let config = Config::sample();
         let mut one_pass = 0;
-        for file in std::fs::read_dir(dir).unwrap() {
-            let path = file.unwrap().path();
-            let event: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            let body = event["body"].as_str().unwrap().as_bytes();
+        for path in ordergate_testkit::samples("olaclick") {
+            let text = ordergate_testkit::body(&path);
+            let body = text.as_bytes();
             let (envelope, raw) = parse_json::<RawEnvelope>(body).unwrap().split();
             let kind = EventType::parse(&envelope.event_type).unwrap();
             let tz = config.timezone(&envelope.merchant_id);
@@ -448,7 +446,7 @@ mod tests {
             };
             one_pass += 1;
             let at_once = read_change(kind, Data::Order(whole.split().1), tz).unwrap();
-            assert_eq!(at_once, later, "{}", path.display());
+            assert_eq!(at_once, later, "{path}");
         }
         assert_eq!(one_pass, 3, "all but the id-only deletion are read in one pass");
     }

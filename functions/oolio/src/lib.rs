@@ -403,28 +403,11 @@ mod tests {
         v.to_string()
     }
 
-    fn sample_bodies() -> Vec<(String, String)> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/oolio");
-        let mut out: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|f| {
-                let path = f.unwrap().path();
-                let event: serde_json::Value =
-                    serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-                (
-                    path.display().to_string(),
-                    event["body"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        out.sort();
-        out
-    }
-
     #[test]
     fn an_order_read_in_one_pass_is_read_as_the_probe_path_reads_it() {
         let mut one_pass = 0;
-        for (name, body) in sample_bodies() {
+        for name in ordergate_testkit::samples("oolio") {
+            let body = ordergate_testkit::body(&name);
             let Some((kind, _)) = bare_order(body.as_bytes()) else {
                 continue;
             };

@@ -271,20 +271,17 @@ mod tests {
 
     #[test]
     fn every_sample_reads_in_one_pass_as_it_reads_apart() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/ordatic");
-        let mut files = 0;
-        for file in std::fs::read_dir(dir).unwrap() {
-            let path = file.unwrap().path();
-            let event: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            let body = event["body"].as_str().unwrap().as_bytes();
+        let samples = ordergate_testkit::samples("ordatic");
+        for path in &samples {
+            let text = ordergate_testkit::body(path);
+            let body = text.as_bytes();
             let (scratch, mut warnings) = (Scratch::default(), Vec::new());
             let apart = read_apart(body, &scratch, &mut warnings).unwrap();
-            let at_once = read_at_once(body).unwrap_or_else(|| panic!("{} in one pass", path.display()));
-            assert_eq!(format!("{at_once:?}"), format!("{apart:?}"), "{}", path.display());
-            assert!(warnings.is_empty(), "{}", path.display());
-            files += 1;
+            let at_once = read_at_once(body).unwrap_or_else(|| panic!("{path} in one pass"));
+            assert_eq!(format!("{at_once:?}"), format!("{apart:?}"), "{path}");
+            assert!(warnings.is_empty(), "{path}");
         }
-        assert!(files >= 13, "every event type has a sample");
+        assert!(samples.len() >= 13, "every event type has a sample");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use lambda_http::http::StatusCode;
 use lambda_http::{service_fn, Body, Request, Response};
-use sha2::{Digest, Sha256};
+use ordergate_shared::verify::sha256_hex;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -42,7 +42,7 @@ async fn main() -> Result<(), lambda_http::Error> {
 
 /// One conditional write: 200 stored or already there, 503 otherwise.
 async fn put(client: &Client, table: &str, body: &[u8]) -> StatusCode {
-    let key = format!("FLOOR#{}", hex::encode(Sha256::digest(body)));
+    let key = format!("FLOOR#{}", sha256_hex(body));
     let put = client
         .put_item()
         .table_name(table)

@@ -19,14 +19,31 @@ pub fn api_event_json(path: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
+/// Every sample of `platform` (`events/<platform>/`), as the paths the functions here take,
+/// sorted.
+pub fn samples(platform: &str) -> Vec<String> {
+    let dir = events_dir().join(platform);
+    let mut paths: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| format!("{platform}/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The body of an event file as the platform sent it (text, unparsed).
+pub fn body(path: &str) -> String {
+    let event = api_event_json(path);
+    event["body"].as_str().expect("event has a text body").to_owned()
+}
+
 pub fn api_event(path: &str) -> Request {
     request(&api_event_json(path))
 }
 
 /// The body (the platform's payload) of an event file, parsed.
 pub fn payload(path: &str) -> serde_json::Value {
-    let event = api_event_json(path);
-    serde_json::from_str(event["body"].as_str().expect("event has a text body")).expect("body is JSON")
+    serde_json::from_str(&body(path)).expect("body is JSON")
 }
 
 /// A request from an API Gateway event value (e.g. a sample with its body changed).
