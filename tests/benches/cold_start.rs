@@ -5,8 +5,8 @@
 //! and per delivery (new; duplicate at the instance that stored it; duplicate at a fresh
 //! instance) the process's CPU (total on the scheduler's clock; user and system), wall
 //! time and context switches, read from /proc — the whole invocation, what Lambda bills.
-//! Two floor rows (`tests/floor`) show what the runtime crates and one DynamoDB write cost
-//! with no receiver work.
+//! Three floor rows (`tests/floor`) show what the runtime crates, one DynamoDB write and a
+//! receiver's three-item transaction cost with no receiver work.
 //!
 //! Needs `cargo build --release` of the functions and ORDERGATE_TEST_ENDPOINT (make bench).
 
@@ -455,8 +455,9 @@ fn functions(stack: &Stack, endpoint: &str, worker_batches: Vec<Value>, order: S
 }
 
 /// The floor under the receivers' rows (`tests/floor`): the runtime crates alone, then
-/// with the one conditional DynamoDB write a delivery needs, fed OlaClick's deliveries.
-fn floor(common: &[(String, String)]) -> [Function; 2] {
+/// with one conditional DynamoDB write, then with a receiver's three-item transaction, fed
+/// OlaClick's deliveries.
+fn floor(common: &[(String, String)]) -> [Function; 3] {
     let mode = |label: &str, floor_mode: &str| {
         let mut env = common.to_vec();
         env.push(("FLOOR_MODE".to_owned(), floor_mode.to_owned()));
@@ -470,6 +471,7 @@ fn floor(common: &[(String, String)]) -> [Function; 2] {
     [
         mode("floor: lambda_http, no work", "empty"),
         mode("floor: + one conditional PutItem", "put"),
+        mode("floor: + a receiver's three-item transaction", "transact"),
     ]
 }
 
