@@ -2,9 +2,10 @@
 //! attempt, retries included). Users pay per request, and every call on the hot path is a
 //! dependency that can fail it: a new event must cost exactly one DynamoDB write (its ack
 //! job reaches the queue from the table's stream: the outbox); a duplicate one DynamoDB
-//! call, no call at all where the same instance stored it, and no second job. A receiver never calls
-//! SQS.
+//! call, no call at all where the same instance stored it (nor a second reading of the
+//! body: it answers as it did), and no second job. A receiver never calls SQS.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -14,10 +15,13 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use ordergate_shared::blob::S3Blobs;
+use ordergate_shared::lenient::Essential;
+use ordergate_shared::model::{Normalized, Quarantine};
 use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::DynamoStore;
-use ordergate_shared::{Limits, Pipeline, Provider};
-use ordergate_testkit::request;
+use ordergate_shared::verify::Delivery;
+use ordergate_shared::{ApiError, Limits, Pipeline, Provider};
+use ordergate_testkit::{json_body, request};
 use ordergate_tests::{svix_signed, Stack};
 
 /// Records "Service.Operation" for every request the SDK sends.
@@ -46,6 +50,36 @@ impl Intercept for Calls {
 impl Calls {
     fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// A platform's provider that counts the deliveries it reads.
+struct Reads<P>(P, Arc<AtomicUsize>);
+
+impl<P: Provider> Provider for Reads<P> {
+    const NAME: &'static str = P::NAME;
+    const TEMPLATE_NAME: &'static str = P::TEMPLATE_NAME;
+    type Ack = P::Ack;
+    const ESSENTIAL: Essential = P::ESSENTIAL;
+    const MESSAGE_ID_HEADER: Option<&'static str> = P::MESSAGE_ID_HEADER;
+    const QUARANTINE_STATUS: u16 = P::QUARANTINE_STATUS;
+    const ORDER_IDS_PER_LOCATION: bool = P::ORDER_IDS_PER_LOCATION;
+
+    fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
+        self.0.verify(delivery, secrets)
+    }
+
+    fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<Self::Ack>, ApiError> {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        self.0.normalize(delivery)
+    }
+
+    fn quarantine(&self, delivery: &Delivery<'_>, reason: &ApiError) -> Quarantine<Self::Ack> {
+        self.0.quarantine(delivery, reason)
+    }
+
+    fn acknowledged(&self) -> Option<bool> {
+        self.0.acknowledged()
     }
 }
 
@@ -79,16 +113,21 @@ async fn new_then_duplicate<P: Provider>(
 ) {
     let stack = Stack::new().await;
     let calls = Calls::default();
+    let reads = Arc::new(AtomicUsize::new(0));
+    let provider = || Reads(provider(), reads.clone());
     let rx = counted_pipeline(&stack, provider(), secrets, &calls);
     // The location map: one Query per container per minute, not per delivery.
     rx.refresh_locations().await.unwrap();
     assert_eq!(calls.take(), ["DynamoDB.Query"]);
-    assert_eq!(rx.handle(request(&event)).await.status(), 200);
+    let first = rx.handle(request(&event)).await;
+    assert_eq!(first.status(), 200);
     let new = calls.take();
     let answer = rx.handle(request(&event)).await;
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.headers()["x-ordergate-duplicate"], "true");
+    assert_eq!(json_body(&answer), json_body(&first), "the same answer");
     let again = calls.take();
+    let reads_again = reads.swap(0, Ordering::SeqCst) - 1;
     let other = counted_pipeline(&stack, provider(), secrets, &calls);
     other.refresh_locations().await.unwrap();
     calls.take();
@@ -96,6 +135,12 @@ async fn new_then_duplicate<P: Provider>(
     assert_eq!(answer.status(), 200);
     assert_eq!(answer.headers()["x-ordergate-duplicate"], "true");
     let duplicate = calls.take();
+    assert_eq!(json_body(&answer), json_body(&first), "the same answer");
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        1,
+        "another instance reads the body to find its key"
+    );
     eprintln!(
         "{}: new event {new:?}; duplicate, same instance {again:?}; another instance {duplicate:?}",
         P::NAME
@@ -118,6 +163,7 @@ async fn new_then_duplicate<P: Provider>(
     // The instance that saw the commit answers a retry alone: no DynamoDB call, and a
     // large body's S3 copies (put before that commit) are not put again.
     assert_eq!(again, Vec::<String>::new(), "no AWS call: {again:?}");
+    assert_eq!(reads_again, 0, "nor a second reading of the body");
     assert_eq!(stack.queue_depth().await, 1, "one job, relayed from the stream");
 }
 

@@ -15,6 +15,8 @@
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 
+use serde::{Serialize, Serializer};
+
 pub const NAMESPACE: &str = "ordergate";
 
 type Sink = Mutex<Box<dyn Write + Send>>;
@@ -28,25 +30,69 @@ pub fn set_writer(writer: Box<dyn Write + Send>) {
 
 /// One EMF line: the values, declared as metrics of `NAMESPACE` by `provider`.
 pub fn line(provider: &str, values: &[(&str, f64, &str)], timestamp_ms: i64) -> String {
-    let definitions: Vec<serde_json::Value> = values
-        .iter()
-        .map(|(name, _, unit)| serde_json::json!({"Name": name, "Unit": unit}))
-        .collect();
-    let mut doc = serde_json::json!({
-        "_aws": {
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["provider"]],
-                "Metrics": definitions,
+    let line = Line {
+        aws: Aws {
+            timestamp: timestamp_ms,
+            cloud_watch_metrics: [Directive {
+                namespace: NAMESPACE,
+                dimensions: [["provider"]],
+                metrics: Definitions(values),
             }],
         },
-        "provider": provider,
-    });
-    for (name, value, _) in values {
-        doc[*name] = serde_json::json!(value);
+        provider,
+        values: Values(values),
+    };
+    serde_json::to_string(&line).expect("plain data serializes")
+}
+
+/// The EMF document, written straight from the values (no JSON tree built in between: a
+/// line per delivery).
+#[derive(Serialize)]
+struct Line<'a> {
+    #[serde(rename = "_aws")]
+    aws: Aws<'a>,
+    provider: &'a str,
+    #[serde(flatten)]
+    values: Values<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Aws<'a> {
+    timestamp: i64,
+    cloud_watch_metrics: [Directive<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Directive<'a> {
+    namespace: &'static str,
+    dimensions: [[&'static str; 1]; 1],
+    metrics: Definitions<'a>,
+}
+
+/// `{"Name", "Unit"}` of each value.
+struct Definitions<'a>(&'a [(&'a str, f64, &'a str)]);
+
+impl Serialize for Definitions<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Definition<'a> {
+            name: &'a str,
+            unit: &'a str,
+        }
+        s.collect_seq(self.0.iter().map(|&(name, _, unit)| Definition { name, unit }))
     }
-    doc.to_string()
+}
+
+/// Each value under its metric's name.
+struct Values<'a>(&'a [(&'a str, f64, &'a str)]);
+
+impl Serialize for Values<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|&(name, value, _)| (name, value)))
+    }
 }
 
 /// Writes one line (to stdout unless [`set_writer`] was called). Never fails a delivery.

@@ -18,7 +18,7 @@ use crate::model::{
     CanonicalEvent, DedupeKey, Normalized, OrderChange, Quarantine, RawBodyRef, QUARANTINED, SCHEMA_VERSION,
 };
 use crate::provider::Provider;
-use crate::recent::RecentlyStored;
+use crate::recent::{delivery_id, RecentlyStored};
 use crate::secrets::{SecretKind, SecretSource};
 use crate::store::{DynamoStore, EventStore, NewEvent, Recorded, StoredEvent};
 use crate::verify::Delivery;
@@ -88,7 +88,50 @@ fn optional_env<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Stored,
-    Duplicate,
+    /// Already stored; `same_body` unless a platform re-used the event id for another body
+    /// (the table keeps the first).
+    Duplicate {
+        same_body: bool,
+    },
+}
+
+impl Outcome {
+    /// Whether the table now holds this very delivery.
+    fn holds_this_body(self) -> bool {
+        self != Outcome::Duplicate { same_body: false }
+    }
+}
+
+/// What a kept delivery's answer, log line and metrics say about its event: taken from the
+/// event, and remembered for the retries this process answers alone ([`RecentlyStored`]).
+#[derive(Debug, Clone)]
+struct Receipt {
+    event_key: DedupeKey,
+    event_type: String,
+    quarantined: Option<String>,
+    /// At a location the mapping does not know (the `UnmappedLocation` metric).
+    unmapped: bool,
+}
+
+impl Receipt {
+    fn of(event: &CanonicalEvent) -> Receipt {
+        Receipt {
+            event_key: event.dedupe_key.clone(),
+            event_type: event.event_type.clone(),
+            quarantined: event.quarantined.clone(),
+            unmapped: event.location_id.is_some() && event.team_location_id.is_none(),
+        }
+    }
+}
+
+/// The body of a kept delivery's 2xx.
+#[derive(serde::Serialize)]
+struct Received<'a> {
+    status: &'static str,
+    provider: &'static str,
+    event_id: &'a DedupeKey,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acknowledged: Option<bool>,
 }
 
 pub struct Pipeline<P, S = DynamoStore, B = S3Blobs> {
@@ -98,7 +141,7 @@ pub struct Pipeline<P, S = DynamoStore, B = S3Blobs> {
     secrets: SecretSource,
     limits: Limits,
     locations: LocationCache,
-    recent: RecentlyStored,
+    recent: RecentlyStored<Receipt>,
 }
 
 impl<P: Provider> Pipeline<P> {
@@ -168,58 +211,63 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         let request_id = request_id(&req);
         let status = result
             .as_ref()
-            .map_or_else(|e| e.status().as_u16(), |(_, e)| self.status_for(e));
+            .map_or_else(|e| e.status().as_u16(), |(_, r)| self.status_for(r));
         let kept = result.is_ok();
-        let unmapped = result
-            .as_ref()
-            .is_ok_and(|(_, e)| e.location_id.is_some() && e.team_location_id.is_none());
+        let unmapped = result.as_ref().is_ok_and(|(_, r)| r.unmapped);
         crate::metrics::emit(
             P::NAME,
             &[
                 crate::metrics::count("Received", true),
                 crate::metrics::count("Stored", matches!(result, Ok((Outcome::Stored, _)))),
-                crate::metrics::count("Duplicate", matches!(result, Ok((Outcome::Duplicate, _)))),
+                crate::metrics::count("Duplicate", matches!(result, Ok((Outcome::Duplicate { .. }, _)))),
                 crate::metrics::count("Rejected", !kept && (400..500).contains(&status)),
                 crate::metrics::count("Failed", status >= 500),
                 crate::metrics::count("Misconfigured", matches!(result, Err(ApiError::Misconfigured(_)))),
                 crate::metrics::count("UnmappedLocation", unmapped),
                 crate::metrics::count(
                     "Quarantined",
-                    result.as_ref().is_ok_and(|(_, e)| e.quarantined.is_some()),
+                    result.as_ref().is_ok_and(|(_, r)| r.quarantined.is_some()),
                 ),
                 ("Latency", latency_ms as f64, "Milliseconds"),
             ],
         );
         match result {
-            Ok((outcome, event)) => {
+            Ok((outcome, receipt)) => {
                 tracing::info!(
                     request_id,
                     provider = P::NAME,
-                    event_key = %event.dedupe_key.0,
-                    event_type = %event.event_type,
+                    event_key = %receipt.event_key.0,
+                    event_type = %receipt.event_type,
                     outcome = if outcome == Outcome::Stored { "stored" } else { "duplicate" },
-                    quarantined = event.quarantined.is_some(),
+                    quarantined = receipt.quarantined.is_some(),
                     status,
                     latency_ms,
                     "delivery accepted"
                 );
-                let body = match &event.quarantined {
+                let body = match &receipt.quarantined {
                     Some(reason) if status != 200 => serde_json::json!({
                         "error": "quarantined",
                         "message": format!("kept but not processed: {reason}"),
-                        "event_id": event.dedupe_key,
-                    }),
-                    _ => self.provider.success_body(&event),
+                        "event_id": receipt.event_key,
+                    })
+                    .to_string(),
+                    _ => serde_json::to_string(&Received {
+                        status: "received",
+                        provider: P::NAME,
+                        event_id: &receipt.event_key,
+                        acknowledged: self.provider.acknowledged(),
+                    })
+                    .expect("plain data serializes"),
                 };
                 Response::builder()
                     .status(status)
                     .header(header::CONTENT_TYPE, "application/json")
+                    .header("x-ordergate-duplicate", (outcome != Outcome::Stored).to_string())
                     .header(
-                        "x-ordergate-duplicate",
-                        (outcome == Outcome::Duplicate).to_string(),
+                        "x-ordergate-quarantined",
+                        receipt.quarantined.is_some().to_string(),
                     )
-                    .header("x-ordergate-quarantined", event.quarantined.is_some().to_string())
-                    .body(Body::Text(body.to_string()))
+                    .body(Body::Text(body))
                     .expect("static response parts are valid")
             }
             Err(error) => {
@@ -243,53 +291,54 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
     }
 
     /// The answer for a kept event: 200, or the platform's status for a quarantined one.
-    fn status_for(&self, event: &CanonicalEvent) -> u16 {
-        match event.quarantined {
+    fn status_for(&self, receipt: &Receipt) -> u16 {
+        match receipt.quarantined {
             Some(_) => P::QUARANTINE_STATUS,
             None => 200,
         }
     }
 
     /// One delivery: admitted, authenticated, read (or quarantined), its large parts put
-    /// in the blob store, recorded once, its acknowledgement job enqueued.
-    async fn process(&self, req: &Request) -> Result<(Outcome, CanonicalEvent), ApiError> {
+    /// in the blob store, recorded once with its acknowledgement job (the outbox). A retry
+    /// of a delivery this process saw committed is answered as it was, with nothing read
+    /// again and no AWS call: its blobs and record were written before that commit.
+    async fn process(&self, req: &Request) -> Result<(Outcome, Receipt), ApiError> {
         let body = self.admit(req)?;
         let delivery = Delivery::new(req.headers(), body, chrono::Utc::now());
         let secrets = self.secrets.get().await?;
         self.provider.verify(&delivery, &secrets)?;
         let raw_body = readable(body)?;
-        let normalized = self.read(&delivery)?;
         let message_id = P::MESSAGE_ID_HEADER
             .and_then(|h| delivery.header(h).ok().flatten())
             .map(str::to_owned);
-        // A retry of what this process saw committed: its blobs were put before that
-        // commit, so neither they nor the record are written again.
-        let seen = self
-            .recent
-            .holds(&normalized.dedupe_key.0, delivery.body_sha256());
-        let blobs = if seen { Blobs::Stored } else { Blobs::Put };
-        let (event, job) = self.to_event(normalized, &delivery, message_id, blobs).await?;
-        if seen {
-            return Ok((Outcome::Duplicate, event));
+        let known_as = delivery_id(delivery.body_sha256(), message_id.as_deref());
+        if let Some(receipt) = self.recent.answer(&known_as) {
+            return Ok((Outcome::Duplicate { same_body: true }, receipt));
         }
+        let normalized = self.read(&delivery)?;
+        let (event, job) = self.to_event(normalized, &delivery, message_id).await?;
         let inline_body = (event.raw_body == RawBodyRef::Inline).then_some(raw_body);
         let outcome = self.record(&event, job.as_ref(), inline_body, &delivery).await?;
-        Ok((outcome, event))
+        let receipt = Receipt::of(&event);
+        // A quarantined delivery's retry is read again: once its reading is fixed and
+        // reprocessed, the retry is a duplicate of that reading, not a quarantine.
+        if outcome.holds_this_body() && receipt.quarantined.is_none() {
+            self.recent.remember(known_as, receipt.clone());
+        }
+        Ok((outcome, receipt))
     }
 
     /// A reading made into the event to store, with its job: its location mapped, its
-    /// large parts put in the blob store (unless already [`Blobs::Stored`]), stamped with
-    /// the delivery's facts.
+    /// large parts put in the blob store, stamped with the delivery's facts.
     async fn to_event(
         &self,
         mut normalized: Normalized<Option<P::Ack>>,
         delivery: &Delivery<'_>,
         message_id: Option<String>,
-        blobs: Blobs,
     ) -> Result<(CanonicalEvent, Option<AckJob>), ApiError> {
         scope_order(&mut normalized, P::ORDER_IDS_PER_LOCATION);
         let team_location_id = self.team_location(&mut normalized).await?;
-        let raw_ref = self.put_blobs(&mut normalized, delivery, blobs).await?;
+        let raw_ref = self.put_blobs(&mut normalized, delivery).await?;
         let (event, ack) = stamp(
             P::NAME,
             normalized,
@@ -350,14 +399,13 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         Ok(team)
     }
 
-    /// Large bodies and attachments go to the blob store first (unless already stored);
-    /// their keys derive from the event key, so a retry after a failure further on rewrites
-    /// the same objects. Returns where the raw body is kept.
+    /// Large bodies and attachments go to the blob store first; their keys derive from
+    /// the event key, so a retry after a failure further on rewrites the same objects.
+    /// Returns where the raw body is kept.
     async fn put_blobs(
         &self,
         normalized: &mut Normalized<Option<P::Ack>>,
         delivery: &Delivery<'_>,
-        blobs_are: Blobs,
     ) -> Result<RawBodyRef, ApiError> {
         let raw_blob = (delivery.body.len() > self.limits.inline_body_bytes).then(|| {
             Blob::for_event_hashed(
@@ -370,13 +418,11 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             )
         });
         let blobs = std::mem::take(&mut normalized.blobs);
-        if blobs_are == Blobs::Put {
-            for blob in raw_blob.iter().chain(&blobs) {
-                self.blobs
-                    .put(blob)
-                    .await
-                    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-            }
+        for blob in raw_blob.iter().chain(&blobs) {
+            self.blobs
+                .put(blob)
+                .await
+                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         }
         Ok(raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference)))
     }
@@ -384,8 +430,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
     /// The durable write (once per event key): the whole of a delivery's path. Its
     /// acknowledgement job is written with the event and reaches the queue from the table's
     /// stream (the outbox, `functions/publisher/src/relay.rs`), so nothing after the commit
-    /// can lose it, and no other service can fail a webhook. What the table confirms is
-    /// remembered ([`RecentlyStored`]): [`Pipeline::process`] answers its retries alone.
+    /// can lose it, and no other service can fail a webhook.
     async fn record(
         &self,
         event: &CanonicalEvent,
@@ -393,7 +438,6 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         inline_body: Option<&str>,
         delivery: &Delivery<'_>,
     ) -> Result<Outcome, ApiError> {
-        let (key, body_sha256) = (&event.dedupe_key.0, &event.body_sha256);
         let received = delivery.received_at.timestamp();
         let recorded = self
             .store
@@ -406,25 +450,15 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             })
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        let (outcome, same_body) = match recorded {
-            Recorded::New { .. } => (Outcome::Stored, true),
-            Recorded::Duplicate { same_body } => (Outcome::Duplicate, same_body),
+        let outcome = match recorded {
+            Recorded::New { .. } => Outcome::Stored,
+            Recorded::Duplicate { same_body } => Outcome::Duplicate { same_body },
         };
-        if same_body {
-            self.recent.remember(key, body_sha256);
-        } else {
-            tracing::warn!(provider = P::NAME, event_key = %key, "re-used event id with a different body; first one kept");
+        if !outcome.holds_this_body() {
+            tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, "re-used event id with a different body; first one kept");
         }
         Ok(outcome)
     }
-}
-
-/// Whether a delivery's blobs (a large raw body, attachments) are still to be put.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Blobs {
-    Put,
-    /// A retry of a commit this process saw: they were put before it.
-    Stored,
 }
 
 /// What reading a stored delivery again did ([`Pipeline::reprocess`]).
@@ -465,7 +499,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             }
         };
         let (event, job) = self
-            .to_event(normalized, &delivery, old.message_id.clone(), Blobs::Put)
+            .to_event(normalized, &delivery, old.message_id.clone())
             .await?;
         let inline_body =
             (event.raw_body == RawBodyRef::Inline).then(|| String::from_utf8_lossy(body).into_owned());
@@ -480,7 +514,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
                 .map_err(|e| ApiError::Unavailable(e.to_string()))?;
             return Ok(match outcome {
                 Outcome::Stored => Reprocessed::Stored { event_key },
-                Outcome::Duplicate => Reprocessed::Unchanged { event_key },
+                Outcome::Duplicate { .. } => Reprocessed::Unchanged { event_key },
             });
         }
         if event == *old {
@@ -566,8 +600,20 @@ fn checked<A>(n: Normalized<A>) -> Result<Normalized<A>, ApiError> {
     Ok(n)
 }
 
+/// The length of `value`'s JSON, counted as it is written (nothing is kept).
 fn json_len<T: serde::Serialize>(value: &T) -> usize {
-    serde_json::to_vec(value).map_or(usize::MAX, |v| v.len())
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, value).map_or(usize::MAX, |()| counter.0)
 }
 
 /// The event kept for a delivery that could not be normalized: what the platform could

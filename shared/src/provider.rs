@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::lenient::Essential;
-use crate::model::{CanonicalEvent, Normalized, Quarantine};
+use crate::model::{Normalized, Quarantine};
 use crate::secrets::Secrets;
 use crate::verify::Delivery;
 
@@ -43,7 +43,10 @@ pub trait Provider: Send + Sync + 'static {
     /// Authenticates the delivery before its body is parsed. Failures are 401.
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError>;
 
-    /// Parses the platform's wire format and maps it to the canonical model.
+    /// Parses the platform's wire format and maps it to the canonical model. The event key
+    /// must depend only on the body, the [`Provider::MESSAGE_ID_HEADER`] and the
+    /// configuration: a retry of the same bytes under the same message id is answered from
+    /// the process's memory of what it stored ([`crate::recent`]), without this call.
     fn normalize(&self, delivery: &Delivery<'_>) -> Result<Normalized<Self::Ack>, ApiError>;
 
     /// What can still be read from an authenticated JSON delivery that [`Provider::normalize`]
@@ -54,14 +57,11 @@ pub trait Provider: Send + Sync + 'static {
         Quarantine::default()
     }
 
-    /// JSON body of the 2xx answer. Must depend only on the stored event, so a duplicate
-    /// delivery gets the same answer as the first.
-    fn success_body(&self, event: &CanonicalEvent) -> serde_json::Value {
-        serde_json::json!({
-            "status": "received",
-            "provider": Self::NAME,
-            "event_id": event.dedupe_key,
-        })
+    /// `"acknowledged"` in the body of the 2xx answer (`{"status": "received", "provider",
+    /// "event_id"}`), for a platform that reads the answer as its acknowledgement; `None`
+    /// leaves it out. Configuration only, so a duplicate gets the same answer as the first.
+    fn acknowledged(&self) -> Option<bool> {
+        None
     }
 }
 

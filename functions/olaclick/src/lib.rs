@@ -17,13 +17,12 @@ use std::collections::HashMap;
 use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::lenient::{self, Essential, Probe};
-use ordergate_shared::model::{CanonicalEvent, DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
+use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretKeys, Secrets};
 use ordergate_shared::time::{self, TimeZone, Timestamp};
 use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
-use serde_json::json;
 
 use wire::{Envelope, EventType, OrderData, OrderRef, RawEnvelope};
 
@@ -376,14 +375,9 @@ impl Provider for OlaClick {
         }
     }
 
-    /// In sync mode this body is OlaClick's acknowledgement of `event_id`.
-    fn success_body(&self, event: &CanonicalEvent) -> serde_json::Value {
-        json!({
-            "status": "received",
-            "provider": Self::NAME,
-            "event_id": event.dedupe_key,
-            "acknowledged": self.config.ack_mode == AckMode::Sync,
-        })
+    /// In sync mode the answer's body is OlaClick's acknowledgement of `event_id`.
+    fn acknowledged(&self) -> Option<bool> {
+        Some(self.config.ack_mode == AckMode::Sync)
     }
 }
 #[cfg(feature = "ack")]

@@ -266,6 +266,23 @@ async fn a_retried_message_is_one_record_with_the_same_answer() {
 }
 
 #[tokio::test]
+async fn the_same_bytes_under_another_svix_id_are_another_message() {
+    let rx = receiver();
+    let first = deliver(&rx, &fresh("oolio/order_accepted.json")).await;
+    let mut event = api_event_json("oolio/order_accepted.json");
+    event["headers"]["svix-id"] = json!("msg_resent");
+    let r = rx.handle(request(&signed_at(event, SECRET, 0))).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["x-ordergate-duplicate"],
+        "false",
+        "not answered from the first one"
+    );
+    assert_ne!(json_body(&r)["event_id"], first["event_id"]);
+    assert_eq!(rx.store().event_count(), 2);
+}
+
+#[tokio::test]
 async fn signatures_are_required_and_checked() {
     let rx = receiver();
     let path = "oolio/order_accepted.json";
