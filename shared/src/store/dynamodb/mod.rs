@@ -101,7 +101,8 @@ impl DynamoStore {
         self
     }
 
-    fn event_put(&self, new: &NewEvent<'_>) -> TransactWriteItem {
+    /// The event record; `event` is the event's JSON (made once for it and its trail entry).
+    fn event_put(&self, new: &NewEvent<'_>, event: AttributeValue) -> TransactWriteItem {
         let e = new.event;
         let mut item: Item = HashMap::from([
             ("pk".into(), s(keys::event_pk(&e.provider, &e.dedupe_key.0))),
@@ -112,7 +113,7 @@ impl DynamoStore {
             ("event_type".into(), s(&e.event_type)),
             ("received_at".into(), s(e.received_at.to_rfc3339())),
             ("body_sha256".into(), s(&e.body_sha256)),
-            ("event".into(), json(e)),
+            ("event".into(), event),
             (
                 attr::ACK_STATUS.into(),
                 s(new
@@ -142,7 +143,13 @@ impl DynamoStore {
         TransactWriteItem::builder().put(put).build()
     }
 
-    fn history_put(&self, e: &CanonicalEvent, order_key: &str, expires_at: i64) -> TransactWriteItem {
+    fn history_put(
+        &self,
+        e: &CanonicalEvent,
+        order_key: &str,
+        expires_at: i64,
+        event: AttributeValue,
+    ) -> TransactWriteItem {
         let mut item: Item = HashMap::from([
             ("expires_at".into(), n(expires_at)),
             ("pk".into(), s(keys::order_pk(&e.provider, order_key))),
@@ -150,7 +157,7 @@ impl DynamoStore {
             (attr::KIND.into(), s(attr::HISTORY_KIND)),
             ("event_type".into(), s(&e.event_type)),
             ("dedupe_key".into(), s(&e.dedupe_key.0)),
-            ("event".into(), json(e)),
+            ("event".into(), event),
         ]);
         // Recorded on the trail without moving the state (a rider's progress, a refund):
         // published downstream as an `Order Event` (the stream filter selects on it).
@@ -229,10 +236,14 @@ impl DynamoStore {
 
     fn items(&self, new: &NewEvent<'_>, write: StateWrite) -> Vec<TransactWriteItem> {
         let e = new.event;
-        let mut items = vec![self.event_put(new)];
-        if let Some(change) = &e.change {
-            items.push(self.history_put(e, change.key(), new.order_expires_at));
-        }
+        // The record and the trail entry carry the same JSON: serialized once.
+        let event = json(e);
+        let trail = e
+            .change
+            .as_ref()
+            .map(|change| self.history_put(e, change.key(), new.order_expires_at, event.clone()));
+        let mut items = vec![self.event_put(new, event)];
+        items.extend(trail);
         if let (false, Some(precedence)) = (write == StateWrite::None, e.precedence()) {
             items.extend(self.state_update(e, precedence, new.order_expires_at, write));
         }
