@@ -15,6 +15,9 @@
 
 use std::convert::Infallible;
 
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use lambda_http::http::StatusCode;
@@ -69,16 +72,7 @@ async fn put(client: &Client, table: &str, body: &[u8]) -> StatusCode {
         .condition_expression("attribute_not_exists(pk)")
         .send()
         .await;
-    match put {
-        Ok(_) => StatusCode::OK,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            StatusCode::OK
-        }
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
-    }
+    status(put, PutItemError::is_conditional_check_failed_exception)
 }
 
 /// A receiver's write for a new order, the body standing in for the canonical event: 200
@@ -122,14 +116,15 @@ async fn transact(client: &Client, table: &str, body: &[u8]) -> StatusCode {
         .transact_items(TransactWriteItem::builder().update(state).build())
         .send()
         .await;
-    match write {
+    status(write, TransactWriteItemsError::is_transaction_canceled_exception)
+}
+
+/// 200 when written, or already there (the service error `already_there` says so); 503
+/// otherwise.
+fn status<T, E, R>(written: Result<T, SdkError<E, R>>, already_there: fn(&E) -> bool) -> StatusCode {
+    match written {
         Ok(_) => StatusCode::OK,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|e| e.is_transaction_canceled_exception()) =>
-        {
-            StatusCode::OK
-        }
+        Err(e) if e.as_service_error().is_some_and(already_there) => StatusCode::OK,
         Err(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
