@@ -1,8 +1,9 @@
 # ordergate: the two commands are `make dev` (run the stack locally) and `make test`.
-.PHONY: dev test audit bench send show build deploy deploy-guided logs delete stop
+.PHONY: dev test audit bench send show invoke events build deploy deploy-guided logs delete stop
 
-# Emulated AWS + every function behind the local gateway on :9000 (/webhooks/<platform>),
-# several instances each, rebuilt on code changes. Ctrl-C stops it.
+# template.yaml deployed through CloudFormation into a local AWS (ministack, no Docker) as
+# stack ordergate-local, with fake platform APIs for the acknowledgements; redeployed on
+# code changes. Ctrl-C stops it.
 dev:
 	infra/local/dev.sh
 
@@ -21,21 +22,37 @@ audit:
 bench:
 	infra/local/bench.sh
 
-# Sign a sample event as its platform does and send it to the running dev stack (the
-# `ordergate` CLI, --stack ordergate-local): make send EVENT=events/olaclick/order_created.json
+# Sign a sample event as its platform does and send it to the running dev stack's webhook
+# URL (the `ordergate` CLI, --stack ordergate-local): make send EVENT=events/olaclick/order_created.json
 send:
 	infra/local/ordergate.sh send $(word 2,$(subst /, ,$(EVENT))) $(EVENT)
 
-# Show a stored order and its trail: make show PROVIDER=olaclick ORDER=PE-7222853393
+# Show a stored order, its trail with each acknowledgement, and what the fake platform API
+# received for it: make show PROVIDER=olaclick ORDER=PE-7222853393
 # (Ordatic's order ids are unique only per store: add LOCATION=<storeId>)
 show:
 	infra/local/ordergate.sh order $(PROVIDER) $(ORDER) $(if $(LOCATION),--location $(LOCATION))
+	@echo "$(PROVIDER) API received:"
+	@infra/local/stack.sh received ordergate-local $(ORDER) | sed 's/^/  /'
 
-# Release build of every function for Lambda (arm64 needs the aarch64 Rust target).
-# ENV picks a samconfig.toml section: default, staging or prod.
+# One function in Docker on a sample, as Lambda runs it, against the dev stack (sam local
+# invoke; needs Docker and make build; Oolio samples are re-signed first):
+# make invoke FUNCTION=OolioFunction EVENT=events/oolio/order_created.json
+invoke:
+	infra/local/invoke.sh $(FUNCTION) $(EVENT)
+
+# The order events the dev stack's rule delivered to its OrderEventsQueue since last asked.
+events:
+	@infra/local/stack.sh events ordergate-local
+
+# Release build of every function for Lambda, for the template's Architecture parameter
+# (arm64 unless samconfig.toml's parameter_overrides say Architecture=x86_64). Both Rust
+# targets are installed first: sam build's parallel cargo-lambda builds would each try to
+# install a missing one, and race. ENV picks a samconfig.toml section: default, staging, prod.
 ENV ?= default
 build:
 	infra/local/setup.sh
+	rustup target add aarch64-unknown-linux-gnu x86_64-unknown-linux-gnu
 	PATH="$(CURDIR)/.venv/bin:$$PATH" .venv/bin/sam build --config-env $(ENV)
 
 # Non-interactive deploy of the ENV section (samconfig.toml); see README, Deploy.
@@ -54,6 +71,6 @@ logs:
 delete:
 	.venv/bin/sam delete --config-env $(ENV)
 
-# Stop an emulator left running by an interrupted `make dev`.
+# Stop a local stack left running by an interrupted `make dev`.
 stop:
-	infra/local/emulator.sh stop dev
+	infra/local/stack.sh stop ordergate-local

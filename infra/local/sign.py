@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Re-sign a Svix (Oolio) sample event for now, with the official Svix library and the local
 secret, and print it: Svix refuses timestamps older than 5 minutes, so stored samples need a
-fresh signature before `sam local invoke -e` or `infra/local/invoke.py`.
+fresh signature before `sam local invoke -e`.
 
     sign.py events/oolio/order_created.json [whsec_SECRET] > /tmp/order_created.json
 """

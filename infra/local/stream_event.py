@@ -3,10 +3,10 @@
 source mappings: every record of the table's stream (from the emulator), filtered with the
 FilterCriteria of that mapping in template.yaml (PublisherStream: order changes;
 AckRelayStream: the outbox's new pending jobs), in Lambda's event format. Runs the
-publisher locally:
+publisher on its own:
 
     stream_event.py > /tmp/stream.json
-    infra/local/invoke.py publisher /tmp/stream.json     (make dev running)
+    sam local invoke PublisherFunction -e /tmp/stream.json
 """
 import argparse
 import json

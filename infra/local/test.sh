@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: everything CI runs, on a fresh machine too. Installs the tooling it needs,
 # checks formatting, lints (clippy, SAM, cfn-lint), runs every Rust test against a private
-# emulator instance, then the local-stack smoke test.
+# moto instance, builds one function per architecture as `sam build` does, then deploys
+# template.yaml into the local AWS (ministack) and tests the deployed stack end to end.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -55,5 +56,21 @@ sort "$acceptance"
 step "IAM: recorded calls against the SAM-translated roles (allowed, and nothing granted unused)"
 .venv/bin/python infra/local/check_iam.py "$calls"
 
-step "local stack smoke test"
-infra/local/smoke.sh
+step "sam build: what sam deploy uploads, one function per architecture (release, cargo-lambda)"
+rustup target add aarch64-unknown-linux-gnu x86_64-unknown-linux-gnu
+sam_build() { # FUNCTION ARCHITECTURE: .aws-sam/test-ARCHITECTURE/FUNCTION/bootstrap
+  local dir=".aws-sam/test-$2"
+  PATH="$root/.venv/bin:$PATH" .venv/bin/sam build "$1" --template template.yaml --build-dir "$dir" \
+    --parameter-overrides "Architecture=$2"
+  .venv/bin/python infra/local/check_binary.py "$dir/$1/bootstrap" "$2"
+}
+sam_build PublisherFunction arm64
+sam_build OlaClickFunction x86_64
+
+step "deployed stack: template.yaml through CloudFormation into ministack, end to end"
+# OlaClick runs the x86_64 release build above; the other functions their debug builds.
+ORDERGATE_ARTIFACTS="OlaClickFunction=$root/.aws-sam/test-x86_64/OlaClickFunction" \
+  ORDERGATE_CARGO_TARGETS="--bins --tests" infra/local/stack.sh start ordergate-test 0
+trap 'infra/local/stack.sh stop ordergate-test' EXIT
+.venv-stack/bin/python infra/local/test_stack.py ordergate-test
+infra/local/stack.sh stop ordergate-test

@@ -7,8 +7,8 @@
 //! read), `UnmappedLocation` (counts) and `Latency` (ms).
 //! Ack worker: `Acked`, `AckRetried`, `AckFailed` (counts).
 //!
-//! Lines go to stdout inside Lambda (or the local gateway, which sets the same
-//! `AWS_LAMBDA_FUNCTION_NAME`), or when `ORDERGATE_EMF=stdout`; elsewhere — tests, the CLI —
+//! Lines go to stdout inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` set, in the local stack
+//! too), or when `ORDERGATE_EMF=stdout`; elsewhere — tests, the CLI —
 //! they are dropped, so test output is not flooded (tests that count them capture them
 //! with [`set_writer`]).
 

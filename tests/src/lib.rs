@@ -132,8 +132,8 @@ impl Stack {
         }
     }
 
-    /// Publishes this stack's outputs again with its webhook URLs at `base` (a local
-    /// gateway or [`http::serve`]) instead of make dev's.
+    /// Publishes this stack's outputs again with its webhook URLs at `base` (a test's
+    /// [`http::serve`]).
     pub fn publish_webhooks_at(&self, base: &str) {
         bootstrap(&endpoint(), &self.name, &["--webhook-base", base]);
     }

@@ -73,7 +73,7 @@ enum Command {
     },
     /// One received event by its event key (as in logs: `event_key`).
     #[command(
-        after_help = "Examples:\n  ordergate event olaclick 7573920b-5558-4455-ae73-d8628aba6609\n  ordergate event olaclick 7573920b-5558-4455-ae73-d8628aba6609 --sqs-batch > /tmp/b.json\n  infra/local/invoke.py ack-worker /tmp/b.json"
+        after_help = "Examples:\n  ordergate event olaclick 7573920b-5558-4455-ae73-d8628aba6609\n  ordergate event olaclick 7573920b-5558-4455-ae73-d8628aba6609 --sqs-batch > /tmp/b.json\n  sam local invoke AckWorkerFunction -e /tmp/b.json"
     )]
     Event {
         platform: Platform,

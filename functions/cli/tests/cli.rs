@@ -157,9 +157,10 @@ async fn the_stack_name_fills_every_option() {
         .output()
         .unwrap();
     assert_eq!(json_of(&by_env)["state"]["status"], "placed");
-    // DeliverectApiSecretArn, AckDeadLetterQueueUrl.
+    // DeliverectApiSecretArn (the local stack's OAuth client is set; the webhook secret
+    // has no client_id), AckDeadLetterQueueUrl.
     let api = json_of(&with_stack(&["secret", "show", "deliverect", "--api", "--json"]));
-    assert_eq!(api["client_id"], false, "{api}");
+    assert_eq!(api["client_id"], true, "{api}");
     let letters = json_of(&with_stack(&["dlq", "list", "--json"]));
     assert_eq!(letters.as_array().map(Vec::len), Some(0), "{letters}");
 
