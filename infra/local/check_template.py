@@ -10,7 +10,10 @@
   retained on delete/replace, and its value properties are pinned: CloudFormation rewrites
   a deployed secret's value (the operator's keys, a generated token a platform holds)
   whenever SecretString or GenerateSecretString changes, so they never may.
-- Encryption at rest on the table, both queues and the bucket; TLS-only bucket policy.
+- Encryption at rest on the table, both queues and the bucket; TLS-only bucket policy; the
+  table protected from deletion.
+- samconfig.toml: prod shows its change set before applying it; no placeholder AlarmEmail
+  (it would silence the AlarmsReachNobody output while alarms reach no one).
 - API throttling and access logs configured; every function has a log group with retention.
 Exits non-zero with every violation listed.
 """
@@ -40,6 +43,7 @@ PINNED_SECRETS = {
     "OrdaticApiSecret": "6218e89b3565692d",
     "OolioSecret": "fad1d334dae5edd9",
 }
+PLACEHOLDER_EMAIL = re.compile(r"@(example\.(com|org|net)|[^@]*\.(test|example|invalid|localhost))$", re.I)
 CREDENTIAL_NAME = re.compile(r"secret|password|token|apikey|api_key", re.I)
 
 
@@ -94,6 +98,9 @@ def main():
     for name, props in by_type("AWS::DynamoDB::Table").items():
         if not props.get("SSESpecification", {}).get("SSEEnabled"):
             errors.append(f"{name}: no SSE")
+        # Every order and its trail live here: no console click or API call deletes it.
+        if props.get("DeletionProtectionEnabled") is not True:
+            errors.append(f"{name}: no deletion protection")
     for name, props in by_type("AWS::SQS::Queue").items():
         if not (props.get("SqsManagedSseEnabled") or props.get("KmsMasterKeyId")):
             errors.append(f"{name}: not encrypted")
@@ -159,9 +166,14 @@ def check_samconfig(template, errors):
         for command, params in section.items():
             if "beta_features" in params.get("parameters", {}):
                 errors.append(f"samconfig.toml [{env}.{command}]: stale beta_features")
-        overrides = section.get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
+        deploy = section.get("deploy", {}).get("parameters", {})
+        if env == "prod" and deploy.get("confirm_changeset") is not True:
+            errors.append("samconfig.toml [prod]: confirm_changeset must be true (review before applying)")
+        overrides = deploy.get("parameter_overrides", "")
         for pair in shlex.split(overrides):
-            name = pair.split("=", 1)[0]
+            name, _, value = pair.partition("=")
+            if name == "AlarmEmail" and PLACEHOLDER_EMAIL.search(value):
+                errors.append(f"samconfig.toml [{env}]: AlarmEmail {value} is a placeholder")
             if name not in template.get("Parameters", {}):
                 errors.append(f"samconfig.toml [{env}]: {name} is not a template parameter")
             if CREDENTIAL_NAME.search(name):

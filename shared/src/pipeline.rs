@@ -717,7 +717,7 @@ fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
     if id.trim().is_empty() {
         return Err(ApiError::bad_request("missing_id", format!("{what} is empty")));
     }
-    if id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+    if id.len() > MAX_ID_LEN || id.chars().any(unprintable) {
         return Err(ApiError::bad_request(
             "invalid_id",
             format!("{what} must be at most {MAX_ID_LEN} bytes of printable text"),
@@ -731,6 +731,12 @@ fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// Control characters, and the two noncharacters U+FFFE and U+FFFF: SQS refuses a message
+/// holding them, and an id travels in the acknowledgement job's message.
+fn unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// A declared content type must be JSON; an absent one is tolerated (the body is still
@@ -778,6 +784,20 @@ pub async fn run<P: Provider>(provider: P) -> Result<(), lambda_http::Error> {
 #[cfg(test)]
 mod tests {
     use super::{check_id, nesting_exceeds};
+
+    #[test]
+    fn ids_sqs_could_not_carry_are_refused() {
+        for id in ["a\u{FFFF}", "\u{FFFE}b", "a\u{7}b", "line\nbreak"] {
+            assert_eq!(
+                check_id("order id", id).unwrap_err().code(),
+                "invalid_id",
+                "{id:?}"
+            );
+        }
+        for id in ["\u{FFFD}", "caf\u{E9}", "\u{1F355}", "\u{10FFFD}"] {
+            assert!(check_id("order id", id).is_ok(), "{id:?}");
+        }
+    }
 
     #[test]
     fn ids_that_would_be_dot_segments_are_refused() {

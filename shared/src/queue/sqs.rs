@@ -20,7 +20,7 @@ impl SqsQueue {
 
     /// One batch entry (`id`: its index in the batch), with the FIFO ids of [`enqueue`].
     fn entry(&self, id: usize, job: &AckJob) -> Result<SendMessageBatchRequestEntry, QueueError> {
-        let body = serde_json::to_string(job).map_err(|e| QueueError(e.to_string()))?;
+        let body = message_body(job)?;
         let mut entry = SendMessageBatchRequestEntry::builder()
             .id(id.to_string())
             .message_body(body);
@@ -31,6 +31,17 @@ impl SqsQueue {
         }
         entry.build().map_err(|e| QueueError(e.to_string()))
     }
+}
+
+/// The job as its message's JSON. SQS refuses a message holding U+FFFE or U+FFFF (its
+/// allowed characters stop at U+FFFD below the supplementary planes); in JSON they can only
+/// stand inside strings, where the escapes `\ufffe` / `\uffff` read back as the same text.
+fn message_body(job: &AckJob) -> Result<String, QueueError> {
+    let body = serde_json::to_string(job).map_err(|e| QueueError(e.to_string()))?;
+    if !body.contains(['\u{FFFE}', '\u{FFFF}']) {
+        return Ok(body);
+    }
+    Ok(body.replace('\u{FFFE}', "\\ufffe").replace('\u{FFFF}', "\\uffff"))
 }
 
 /// SQS takes at most 10 messages per `SendMessageBatch`.
@@ -69,7 +80,7 @@ impl JobQueue for SqsQueue {
     }
 
     async fn enqueue(&self, job: &AckJob) -> Result<(), QueueError> {
-        let body = serde_json::to_string(job).map_err(|e| QueueError(e.to_string()))?;
+        let body = message_body(job)?;
         let mut send = self.client.send_message().queue_url(&self.url).message_body(body);
         if self.url.ends_with(".fifo") {
             send = send
@@ -80,5 +91,23 @@ impl JobQueue for SqsQueue {
             .await
             .map(|_| ())
             .map_err(|e| QueueError(format!("sqs: {}", DisplayErrorContext(&e))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_never_holds_what_sqs_refuses_and_reads_back_as_the_job() {
+        let job: AckJob = serde_json::from_value(serde_json::json!({
+            "schema": 1, "provider": "deliverect", "dedupe_key": "k\u{FFFF}1", "event_type": "t",
+            "order_id": "o\u{FFFE}", "ack": {"action": "none", "order_id": "o\u{FFFE}"}
+        }))
+        .unwrap();
+        let body = message_body(&job).unwrap();
+        assert!(!body.contains(['\u{FFFE}', '\u{FFFF}']), "{body}");
+        let back: AckJob = serde_json::from_str(&body).unwrap();
+        assert_eq!(back, job);
     }
 }
