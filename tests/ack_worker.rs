@@ -262,20 +262,7 @@ async fn olaclick_async_acks_post_with_the_configured_header_and_oolio_needs_no_
         .expect(1)
         .mount(&api)
         .await;
-    let ola = stack.pipeline(
-        olaclick::OlaClick::new(olaclick::Config {
-            merchants: None,
-            ack_mode: olaclick::AckMode::Async,
-            ..olaclick::Config::sample()
-        }),
-        r#"{"auth_header_value": "local-olaclick-token"}"#,
-    );
-    assert_eq!(
-        ola.handle(api_event("olaclick/order_created.json"))
-            .await
-            .status(),
-        200
-    );
+    stack.receive_olaclick_async_order().await;
     let oolio = stack.pipeline(
         oolio::Oolio::new(oolio::Config::sample()),
         r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#,

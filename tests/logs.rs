@@ -3,8 +3,6 @@
 //! with errors quoting the order — captured in the functions' own JSON format, and
 //! searched for every customer name, phone, e-mail, address, note and secret.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ordergate_testkit::{payload, request, samples};
@@ -12,31 +10,10 @@ use ordergate_tests::platforms::{
     signed_sample, Deliverect, OlaClick, Oolio, Ordatic, Platform, DELIVERECT_SECRET, OLACLICK_SECRET,
     OOLIO_SECRET, ORDATIC_SECRET,
 };
-use ordergate_tests::{fake_platforms, Stack};
+use ordergate_tests::{fake_platforms, Captured, Stack};
 use serde_json::Value;
-use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 /// Keys whose values are about a person (or free text a person typed).
 fn personal(key: &str) -> bool {

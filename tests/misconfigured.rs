@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use ordergate_shared::error::ApiError;
 use ordergate_shared::secrets::{Freshness, SecretSource};
+use ordergate_shared::store::EventStore;
 use ordergate_shared::Limits;
 use ordergate_testkit::{json_body, request};
 use ordergate_tests::platforms::{signed_sample, Platform};
@@ -169,4 +170,63 @@ async fn a_good_copy_outlives_an_outage_for_a_bounded_time_only() {
         matches!(secrets.get().await, Err(ApiError::Unavailable(_))),
         "not served forever"
     );
+}
+
+/// The ack worker's side: an OlaClick acknowledgement with no URL configured, or without
+/// its credential, calls nothing (never an unauthenticated call), stays retrying on its
+/// event, and is counted as `Misconfigured` (MisconfiguredAlarm) instead of failing
+/// silently; once the credential is set, the retry is acknowledged.
+#[tokio::test]
+async fn an_ack_worker_without_its_url_or_credential_calls_nothing_and_is_alarmed() {
+    let metrics = ordergate_tests::Captured::default();
+    ordergate_shared::metrics::set_writer(Box::new(metrics.clone()));
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&api)
+        .await;
+    stack.receive_olaclick_async_order().await;
+    let key = "7573920b-5558-4455-ae73-d8628aba6609";
+    let url = Some(format!("{}/olaclick/ack", api.uri()));
+    let credential = |value: &str| ordergate_tests::secrets(json!({ "ack_auth_value": value }));
+    let settings = [
+        (None, credential("Bearer ok"), "OLACLICK_ACK_URL is not set"),
+        (url.clone(), credential(""), "ack_auth_value is not set"),
+    ];
+    for (url, secrets, reason) in settings {
+        let platforms = ack_worker::AllPlatforms {
+            olaclick: olaclick::ack::OlaClickAck::new(url, "authorization", secrets),
+            ..ordergate_tests::fake_platforms(&api)
+        };
+        let mut worker = stack.worker(platforms);
+        worker.backoff = Duration::ZERO;
+        let (handled, failed) = stack.run_worker(&worker).await;
+        assert_eq!((handled, failed.len()), (1, 1), "retried, not dropped ({reason})");
+        let event = stack.store().event("olaclick", key).await.unwrap().unwrap();
+        assert_eq!(event.ack.status.to_string(), "retrying", "{reason}");
+        assert!(event.ack.message.unwrap_or_default().contains(reason));
+    }
+    assert!(
+        api.received_requests().await.unwrap().is_empty(),
+        "no call without URL and credential"
+    );
+    let alarmed = metrics
+        .text()
+        .lines()
+        .filter(|l| l.contains(r#""provider":"olaclick""#) && l.contains(r#""AckRetried":1.0"#))
+        .filter(|l| l.contains(r#""Misconfigured":1.0"#))
+        .count();
+    assert_eq!(alarmed, 2, "{}", metrics.text());
+
+    let platforms = ack_worker::AllPlatforms {
+        olaclick: olaclick::ack::OlaClickAck::new(url, "authorization", credential("Bearer ok")),
+        ..ordergate_tests::fake_platforms(&api)
+    };
+    let mut worker = stack.worker(platforms);
+    worker.backoff = Duration::ZERO;
+    let (handled, failed) = stack.run_worker(&worker).await;
+    assert_eq!((handled, failed.len()), (1, 0));
+    let event = stack.store().event("olaclick", key).await.unwrap().unwrap();
+    assert_eq!(event.ack.status.to_string(), "acked");
 }

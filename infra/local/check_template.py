@@ -15,6 +15,7 @@
 - samconfig.toml: prod shows its change set before applying it; no placeholder AlarmEmail
   (it would silence the AlarmsReachNobody output while alarms reach no one).
 - API throttling and access logs configured; every function has a log group with retention.
+- Every SQS event source mapping has a maximum concurrency.
 Exits non-zero with every violation listed.
 """
 import hashlib
@@ -109,6 +110,13 @@ def main():
                 props.get("DeduplicationScope") != "messageGroup"
                 or props.get("FifoThroughputLimit") != "perMessageGroupId"):
             errors.append(f"{name}: FIFO queue not in high-throughput mode")
+
+    # A backlog drained without a cap would take the concurrency the receivers need.
+    for name, props in by_type("AWS::Lambda::EventSourceMapping").items():
+        source = str(props["EventSourceArn"].get("GetAtt", "")).split(".")[0]
+        if resources.get(source, {}).get("Type") == "AWS::SQS::Queue" and \
+                "MaximumConcurrency" not in props.get("ScalingConfig", {}):
+            errors.append(f"{name}: an SQS mapping without ScalingConfig.MaximumConcurrency")
 
     for name, props in by_type("AWS::S3::Bucket").items():
         if not props.get("BucketEncryption"):

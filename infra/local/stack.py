@@ -81,6 +81,7 @@ def load_template():
 
 
 def functions(template):
+    """{logical id: resource} of the template's functions."""
     return {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
 
 
@@ -159,6 +160,7 @@ def sqs_batch_actions(template):
 
 
 def role_statements(template):
+    """Every statement of every IAM role's inline policies, to be edited in place."""
     for role in (v for v in template["Resources"].values() if v["Type"] == "AWS::IAM::Role"):
         for policy in role["Properties"].get("Policies", []):
             yield from policy["PolicyDocument"]["Statement"]

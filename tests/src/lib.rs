@@ -13,6 +13,9 @@ pub mod http;
 pub mod iam;
 pub mod platforms;
 
+mod captured;
+pub use captured::Captured;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -573,6 +576,23 @@ pub fn fake_platforms(api: &wiremock::MockServer) -> ack_worker::AllPlatforms {
 }
 
 impl Stack {
+    /// Receives the sample OlaClick order in async ack mode: a stored event whose job asks
+    /// the worker to post the acknowledgement.
+    pub async fn receive_olaclick_async_order(&self) {
+        let rx = self.pipeline(
+            olaclick::OlaClick::new(olaclick::Config {
+                merchants: None,
+                ack_mode: olaclick::AckMode::Async,
+                ..olaclick::Config::sample()
+            }),
+            r#"{"auth_header_value": "local-olaclick-token"}"#,
+        );
+        let r = rx
+            .handle(ordergate_testkit::api_event("olaclick/order_created.json"))
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+
     /// Receives one sample Deliverect order (EUR, the local HMAC secret): a stored event
     /// and an `accept` job on the queue.
     pub async fn receive_deliverect_order(&self) {

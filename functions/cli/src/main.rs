@@ -40,7 +40,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the headers the platform would send with a payload.
+    /// Print the headers the platform would send with a payload (a header that holds the
+    /// webhook secret itself, as OlaClick's and Ordatic's do, is named, not printed).
     Sign {
         platform: Platform,
         /// A sample event (events/...) or a raw payload file.
@@ -497,7 +498,8 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             file,
             secret,
         } => {
-            let (_, headers) = signed(*platform, file, secret, ctx).await?;
+            let (_, headers, secrets) = signed(*platform, file, secret, ctx).await?;
+            let headers = send::printable(headers, &secrets);
             let text = headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
             Output::ok(text, headers_json(&headers))
         }
@@ -632,11 +634,11 @@ async fn signed(
     file: &str,
     secret: &SecretArgs,
     ctx: &Ctx,
-) -> Result<(send::Payload, Vec<(String, String)>), CliError> {
+) -> Result<(send::Payload, Vec<(String, String)>, Secrets), CliError> {
     let payload = send::read_payload(file)?;
     let s = secrets(platform, secret, ctx).await?;
     let headers = send::sign(platform, &s, &payload, &secret.olaclick_header)?;
-    Ok((payload, headers))
+    Ok((payload, headers, s))
 }
 
 async fn send_command(
@@ -646,7 +648,7 @@ async fn send_command(
     secret: &SecretArgs,
     ctx: &Ctx,
 ) -> Result<Output, CliError> {
-    let (payload, headers) = signed(platform, file, secret, ctx).await?;
+    let (payload, headers, _) = signed(platform, file, secret, ctx).await?;
     let url = ctx.stack.pick(url, &stack::webhook_output(platform), "--url")?;
     let sent = send::send(&url, &payload, &headers).await?;
     let duplicate = if sent.duplicate == Some(true) {

@@ -49,10 +49,27 @@ pub struct Sent {
     pub body: serde_json::Value,
 }
 
+/// `url` if a signed delivery may go there. Its headers carry what proves it (OlaClick's
+/// token, Ordatic's authorization are the webhook secret itself): plain HTTP only to this
+/// machine (the local stack), never across a network.
+pub fn checked_url(url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if loopback => Ok(parsed),
+        scheme => Err(format!(
+            "{url}: a signed delivery goes over https ({scheme} only to this machine)"
+        )),
+    }
+}
+
 /// POSTs `payload` with `headers` (plus the JSON content type) to `url`.
 pub async fn send(url: &str, payload: &Payload, headers: &[(String, String)]) -> Result<Sent, String> {
     let mut request = reqwest::Client::new()
-        .post(url)
+        .post(checked_url(url)?)
         .header("content-type", "application/json")
         .body(payload.body.clone());
     for (k, v) in headers {
@@ -74,6 +91,24 @@ pub async fn send(url: &str, payload: &Payload, headers: &[(String, String)]) ->
     })
 }
 
+/// `headers` fit to print. Where a platform's proof is the secret itself (OlaClick's token,
+/// Ordatic's authorization), the header holds a secret value: it is named, not printed, so
+/// no terminal, shell history or CI log holds it (`send` still sends it).
+pub fn printable(headers: Headers, secrets: &Secrets) -> Headers {
+    let secret = |value: &str| {
+        secrets
+            .entries()
+            .any(|(_, s)| !s.is_empty() && !value.is_empty() && (s.contains(value) || value.contains(s)))
+    };
+    headers
+        .into_iter()
+        .map(|(name, value)| match secret(&value) {
+            true => (name, "<the webhook secret's value: not printed>".to_owned()),
+            false => (name, value),
+        })
+        .collect()
+}
+
 /// Signs `payload` for `platform` now.
 pub fn sign(
     platform: Platform,
@@ -87,4 +122,46 @@ pub fn sign(
         now: chrono::Utc::now(),
     };
     platform.signer(olaclick_header).sign(secrets, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{checked_url, printable};
+    use ordergate_shared::secrets::Secrets;
+
+    #[test]
+    fn a_header_holding_a_secret_value_is_not_printed() {
+        let secrets =
+            Secrets::from_json(r#"{"auth_header_value": "tok-123456", "hmac_secret": "k"}"#).unwrap();
+        let headers = vec![
+            ("x-ordergate-token".to_owned(), "tok-123456".to_owned()),
+            ("authorization".to_owned(), "Bearer tok-123456".to_owned()),
+            ("x-server-authorization-hmac-sha256".to_owned(), "9f2c".to_owned()),
+        ];
+        let shown = printable(headers, &secrets);
+        assert!(!format!("{shown:?}").contains("tok-123456"), "{shown:?}");
+        assert_eq!(shown[2].1, "9f2c", "a signature is not the secret: printed");
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for ok in [
+            "https://abc.execute-api.eu-west-1.amazonaws.com/webhooks/olaclick",
+            "http://127.0.0.1:4566/_aws/execute-api/abc/webhooks/olaclick",
+            "http://127.8.0.1/x",
+            "http://localhost:9000/x",
+            "http://[::1]:9000/x",
+        ] {
+            assert!(checked_url(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://abc.execute-api.eu-west-1.amazonaws.com/webhooks/olaclick",
+            "http://10.0.0.5/x",
+            "http://localhost.example.com/x",
+            "ftp://127.0.0.1/x",
+            "not a url",
+        ] {
+            assert!(checked_url(refused).is_err(), "{refused}");
+        }
+    }
 }

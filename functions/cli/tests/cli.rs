@@ -224,6 +224,34 @@ async fn sign_prints_what_the_platform_sends() {
 }
 
 #[tokio::test]
+async fn sign_never_prints_a_token_that_is_the_secret() {
+    let stack = Stack::new().await;
+    let secret = r#"{"auth_header_value": "tok-never-printed-1234"}"#;
+    for json in [true, false] {
+        let mut args = vec![
+            "sign",
+            "olaclick",
+            "events/olaclick/order_created.json",
+            "--secret-json",
+            secret,
+        ];
+        if json {
+            args.push("--json");
+        }
+        let out = ordergate(&stack, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(printed.contains("x-ordergate-token"), "{printed}");
+        assert!(!printed.contains("tok-never-printed-1234"), "{printed}");
+    }
+}
+
+#[tokio::test]
 async fn failures_exit_non_zero_with_a_reason() {
     let stack = Stack::new().await;
     let missing = ordergate(&stack, &["order", "olaclick", "no-such-order"]);

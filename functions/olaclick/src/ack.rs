@@ -52,25 +52,30 @@ impl Acknowledge for OlaClickAck {
         else {
             return Ok(Acked::note("acknowledged in the HTTP response (sync mode)"));
         };
-        let url = self
-            .url
-            .as_deref()
-            .ok_or_else(|| AckError::Permanent("async ack mode but OLACLICK_ACK_URL is not set".into()))?;
+        // Either missing is ours to fix: retried (and alarmed) until then, never a call
+        // without its credential.
+        let url = self.url.as_deref().ok_or_else(|| {
+            AckError::Misconfigured("async ack mode but OLACLICK_ACK_URL is not set".into())
+        })?;
         let secrets = self
             .secrets
             .get()
             .await
             .map_err(|e| AckError::Retry(e.to_string()))?;
-        let mut request = self.http.post(url).json(&json!({
-            "event_id": event_id,
-            "event_type": event_type,
-            "merchant_id": merchant_id,
-            "order_id": order_id,
-            "status": "received",
-        }));
-        if let Some(value) = secrets.get(ACK_AUTH_VALUE) {
-            request = request.header(self.auth_header.as_str(), value);
-        }
+        let auth = secrets.get(ACK_AUTH_VALUE).ok_or_else(|| {
+            AckError::Misconfigured(format!("the OlaClick API secret's {ACK_AUTH_VALUE} is not set"))
+        })?;
+        let request = self
+            .http
+            .post(url)
+            .header(self.auth_header.as_str(), auth)
+            .json(&json!({
+                "event_id": event_id,
+                "event_type": event_type,
+                "merchant_id": merchant_id,
+                "order_id": order_id,
+                "status": "received",
+            }));
         // 401 here cannot be fixed by a token refresh: retried until an operator fixes the secret.
         check(send(request, "olaclick ack").await?, "olaclick ack")?;
         Ok(Acked::note("acknowledgement posted"))

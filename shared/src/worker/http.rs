@@ -139,8 +139,8 @@ impl TokenCache {
     }
 }
 
-/// Two values of a platform's secret (e.g. client id and secret); missing ones are an
-/// `Unauthorized` error so the job is retried once an operator sets them.
+/// Two values of a platform's secret (e.g. client id and secret); missing ones are our
+/// misconfiguration: retried until an operator sets them, and alarmed meanwhile.
 pub async fn credential_pair(
     secrets: &crate::secrets::SecretSource,
     keys: [&str; 2],
@@ -149,7 +149,7 @@ pub async fn credential_pair(
     let secrets = secrets.get().await.map_err(|e| AckError::Retry(e.to_string()))?;
     match (secrets.get(keys[0]), secrets.get(keys[1])) {
         (Some(a), Some(b)) => Ok((a.to_owned(), b.to_owned())),
-        _ => Err(AckError::Unauthorized(format!(
+        _ => Err(AckError::Misconfigured(format!(
             "{platform} {}/{} are not configured",
             keys[0], keys[1]
         ))),

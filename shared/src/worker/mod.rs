@@ -43,6 +43,11 @@ pub enum AckError {
     /// A 4xx that will never succeed, or a job that cannot be done.
     #[error("{0}")]
     Permanent(String),
+    /// Our own configuration cannot make the call (an API URL or a credential is missing
+    /// or empty): nothing is sent; retried until an operator fixes it, and counted as
+    /// `Misconfigured`, which `MisconfiguredAlarm` watches, so it is not a silent backlog.
+    #[error("{0}")]
+    Misconfigured(String),
 }
 
 /// A successful acknowledgement.
@@ -193,6 +198,8 @@ enum Handled {
         attempt: u32,
         reason: String,
         after: Option<Duration>,
+        /// Our configuration, not the platform, is why (counted as `Misconfigured`).
+        misconfigured: bool,
     },
     /// Not started: no time left in this invocation, or an earlier job of its group failed.
     HandedBack(&'static str),
@@ -283,6 +290,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                     // Position only: serde's message can quote the body's values.
                     reason: format!("not an ack job (line {}, column {})", e.line(), e.column()),
                     after: None,
+                    misconfigured: false,
                 };
                 self.report("unknown", message, &handled);
                 handled
@@ -299,6 +307,16 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 crate::metrics::count("Acked", *handled == Handled::Done(Done::Acked)),
                 crate::metrics::count("AckFailed", *handled == Handled::Done(Done::FailedPermanently)),
                 crate::metrics::count("AckRetried", matches!(handled, Handled::Retry { .. })),
+                crate::metrics::count(
+                    "Misconfigured",
+                    matches!(
+                        handled,
+                        Handled::Retry {
+                            misconfigured: true,
+                            ..
+                        }
+                    ),
+                ),
             ],
         );
         match handled {
@@ -348,6 +366,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             attempt,
             reason,
             after: None,
+            misconfigured: false,
         };
         let attempt = match self.store.claim_ack(job, now, LEASE).await {
             Ok(Claim::Claimed { attempt }) => attempt,
@@ -364,7 +383,10 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             },
             Err(AckError::Permanent(reason)) => AckOutcome::Failed { reason },
             Err(
-                AckError::Retry(reason) | AckError::Unauthorized(reason) | AckError::Later { reason, .. },
+                AckError::Retry(reason)
+                | AckError::Unauthorized(reason)
+                | AckError::Misconfigured(reason)
+                | AckError::Later { reason, .. },
             ) => AckOutcome::Retrying { reason },
         };
         if let Err(e) = self.store.finish_ack(job, outcome, (self.clock)()).await {
@@ -379,6 +401,13 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 attempt,
                 reason,
                 after: Some(after),
+                misconfigured: false,
+            },
+            Err(AckError::Misconfigured(reason)) => Handled::Retry {
+                attempt,
+                reason,
+                after: None,
+                misconfigured: true,
             },
             Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => retry(attempt, reason),
         }
