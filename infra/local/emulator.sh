@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops the local AWS emulator (moto, see emulator.py: DynamoDB, SQS, S3, Secrets Manager)
 # on 127.0.0.1. Usage: emulator.sh start NAME [PORT] | stop NAME | url NAME
-# NAME keeps several instances apart (dev, test); PORT 0 or absent picks a free port.
+# NAME keeps several instances apart (test, bench); PORT 0 or absent picks a free port.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 state="$root/.local"

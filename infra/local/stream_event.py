@@ -13,7 +13,7 @@ import json
 
 
 import cfn
-from localaws import client, endpoint, table_args
+from localaws import client, endpoint, table, table_args
 
 
 def matches(pattern, value):
@@ -35,7 +35,7 @@ def main():
     patterns = [json.loads(f["Pattern"]) for f in filters]
 
     ddb, streams = client("dynamodb", url), client("dynamodbstreams", url)
-    arn = ddb.describe_table(TableName=args.table)["Table"]["LatestStreamArn"]
+    arn = ddb.describe_table(TableName=table(args.table))["Table"]["LatestStreamArn"]
     records = []
     for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
         it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
