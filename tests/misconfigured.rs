@@ -189,19 +189,22 @@ async fn an_ack_worker_without_its_url_or_credential_calls_nothing_and_is_alarme
     stack.receive_olaclick_async_order().await;
     let key = "7573920b-5558-4455-ae73-d8628aba6609";
     let url = Some(format!("{}/olaclick/ack", api.uri()));
-    let credential = |value: &str| ordergate_tests::secrets(json!({ "ack_auth_value": value }));
-    let settings = [
-        (None, credential("Bearer ok"), "OLACLICK_ACK_URL is not set"),
-        (url.clone(), credential(""), "ack_auth_value is not set"),
-    ];
-    for (url, secrets, reason) in settings {
-        let platforms = ack_worker::AllPlatforms {
+    // The worker with OlaClick's ack URL and credential as given; retries come back at once.
+    let worker = |url: Option<String>, auth: &str| {
+        let secrets = ordergate_tests::secrets(json!({ "ack_auth_value": auth }));
+        let mut w = stack.worker(ack_worker::AllPlatforms {
             olaclick: olaclick::ack::OlaClickAck::new(url, "authorization", secrets),
             ..ordergate_tests::fake_platforms(&api)
-        };
-        let mut worker = stack.worker(platforms);
-        worker.backoff = Duration::ZERO;
-        let (handled, failed) = stack.run_worker(&worker).await;
+        });
+        w.backoff = Duration::ZERO;
+        w
+    };
+    let settings = [
+        (None, "Bearer ok", "OLACLICK_ACK_URL is not set"),
+        (url.clone(), "", "ack_auth_value is not set"),
+    ];
+    for (url, auth, reason) in settings {
+        let (handled, failed) = stack.run_worker(&worker(url, auth)).await;
         assert_eq!((handled, failed.len()), (1, 1), "retried, not dropped ({reason})");
         let event = stack.store().event("olaclick", key).await.unwrap().unwrap();
         assert_eq!(event.ack.status.to_string(), "retrying", "{reason}");
@@ -219,13 +222,7 @@ async fn an_ack_worker_without_its_url_or_credential_calls_nothing_and_is_alarme
         .count();
     assert_eq!(alarmed, 2, "{}", metrics.text());
 
-    let platforms = ack_worker::AllPlatforms {
-        olaclick: olaclick::ack::OlaClickAck::new(url, "authorization", credential("Bearer ok")),
-        ..ordergate_tests::fake_platforms(&api)
-    };
-    let mut worker = stack.worker(platforms);
-    worker.backoff = Duration::ZERO;
-    let (handled, failed) = stack.run_worker(&worker).await;
+    let (handled, failed) = stack.run_worker(&worker(url, "Bearer ok")).await;
     assert_eq!((handled, failed.len()), (1, 0));
     let event = stack.store().event("olaclick", key).await.unwrap().unwrap();
     assert_eq!(event.ack.status.to_string(), "acked");

@@ -284,10 +284,14 @@ def deploy(args):
     print(text)
 
 
+def received_requests(platforms_url):
+    """Every request the fake platform APIs at `platforms_url` received, oldest first."""
+    with urllib.request.urlopen(platforms_url + "/_received", timeout=10) as r:
+        return json.load(r)
+
+
 def received(args):
-    with urllib.request.urlopen(args.platforms + "/_received", timeout=10) as r:
-        requests = json.load(r)
-    for request in requests:
+    for request in received_requests(args.platforms):
         if args.text in json.dumps(request):
             body = "" if request["body"] is None else json.dumps(request["body"])
             print(f'{request["method"]} {request["path"]} -> {request["status"]} {body}')

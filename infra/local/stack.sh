@@ -6,12 +6,12 @@
 #                                writes .local/NAME.env (the endpoint, the fake APIs' URL,
 #                                the stack's name); PORT 0 or absent picks a free one
 #   stack.sh deploy NAME         builds and deploys again (a code change)
-# ORDERGATE_CARGO_TARGETS: cargo build's targets (default --bins).
-# ORDERGATE_ARTIFACTS="Function=DIR ..." deploys DIR/bootstrap (a `sam build` output) as
-# that function's code instead of the cargo build's binary.
 #   stack.sh received NAME [TEXT]   what the fake platform APIs received (mentioning TEXT)
 #   stack.sh events NAME         the events the stack's rule delivered to OrderEventsQueue
 #   stack.sh stop NAME
+# ORDERGATE_CARGO_TARGETS: cargo build's targets (default --bins).
+# ORDERGATE_ARTIFACTS="Function=DIR ..." deploys DIR/bootstrap (a `sam build` output) as
+# that function's code instead of the cargo build's binary.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 state="$root/.local"
@@ -42,14 +42,19 @@ start_background() { # NAME WHAT COMMAND...: runs COMMAND with its output in .lo
   echo $! > "$state/$name-$what.pid"
 }
 
+# ENDPOINT, FAKE_PLATFORMS and STACK of a started stack.
+load_env() { # NAME
+  # shellcheck disable=SC1090
+  source "$state/$1.env"
+}
+
 # The functions as the stack runs them: this machine's architecture, built by cargo.
 arch() { [[ "$(uname -m)" == aarch64 ]] && echo arm64 || echo x86_64; }
 
 deploy() { # NAME
   local name="$1" artifacts=()
   for a in ${ORDERGATE_ARTIFACTS:-}; do artifacts+=(--artifact "$a"); done
-  # shellcheck disable=SC1090
-  source "$state/$name.env"
+  load_env "$name"
   # make test sets ORDERGATE_CARGO_TARGETS="--bins --tests": the features `cargo test`
   # unified, so its build is reused (--bins alone resolves other features of the AWS SDK).
   local targets="${ORDERGATE_CARGO_TARGETS:---bins}"
@@ -91,13 +96,11 @@ case "${1:?start|deploy|stop}" in
     deploy "${2:?stack name}"
     ;;
   received)
-    # shellcheck disable=SC1090
-    source "$state/${2:?stack name}.env"
+    load_env "${2:?stack name}"
     "$py" "$root/infra/local/stack.py" received --platforms "$FAKE_PLATFORMS" "${3:-}"
     ;;
   events)
-    # shellcheck disable=SC1090
-    source "$state/${2:?stack name}.env"
+    load_env "${2:?stack name}"
     "$py" "$root/infra/local/stack.py" events --endpoint "$ENDPOINT" --name "$2"
     ;;
   stop)

@@ -27,8 +27,6 @@ import urllib.parse
 import urllib.request
 import uuid
 
-import boto3
-
 import stack
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -40,11 +38,6 @@ HOP_HEADERS = {"host", "content-length", "x-forwarded-for", "x-forwarded-proto",
 
 def env_file(name):
     return dict(line.split("=", 1) for line in (ROOT / f".local/{name}.env").read_text().split())
-
-
-def fake(env, path):
-    with urllib.request.urlopen(env["FAKE_PLATFORMS"] + path, timeout=10) as r:
-        return json.load(r)
 
 
 def quote(segment):
@@ -100,8 +93,7 @@ class DeployedStack(unittest.TestCase):
         cls.outputs = json.loads((ROOT / f".local/{cls.name}-outputs.json").read_text())
         cls.aws_env = dict(os.environ, AWS_ENDPOINT_URL=cls.env["ENDPOINT"], AWS_REGION="us-east-1",
                            AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
-        cls.sqs = boto3.client("sqs", endpoint_url=cls.env["ENDPOINT"], region_name="us-east-1",
-                               aws_access_key_id="test", aws_secret_access_key="test")
+        cls.sqs = stack.aws("sqs", cls.env["ENDPOINT"])
 
     def ordergate(self, *args, exit_code=0):
         out = subprocess.run([str(ROOT / "target/debug/ordergate"), "--stack", self.name, "--json", *args],
@@ -168,7 +160,7 @@ class DeployedStack(unittest.TestCase):
                 if job is None or platform not in CALLS:
                     continue
                 self.assertEqual(stored["ack"]["status"], "acked", stored["ack"])
-                received = fake(self.env, "/_received")
+                received = stack.received_requests(self.env["FAKE_PLATFORMS"])
                 for call in CALLS[platform](stored["event"], job):
                     self.assertTrue(any(matches(r, call) for r in received),
                                     f"{platform} API did not receive {call}")
@@ -199,7 +191,7 @@ class DeployedStack(unittest.TestCase):
         self.assertEqual(stored["ack"]["status"], "acked", stored["ack"])
         order = self.ordergate("order", "olaclick", order_id)
         self.assertEqual([e["dedupe_key"] for e in order["trail"]], [event_id], "one record")
-        acks = [r for r in fake(self.env, "/_received")
+        acks = [r for r in stack.received_requests(self.env["FAKE_PLATFORMS"])
                 if r["path"] == "/olaclick/ack" and (r["body"] or {}).get("event_id") == event_id]
         self.assertEqual(len(acks), 1, "one acknowledgement call")
 

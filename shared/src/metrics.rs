@@ -5,7 +5,8 @@
 //! Receivers: `Received`, `Stored`, `Duplicate`, `Rejected` (4xx), `Failed` (503),
 //! `Misconfigured` (503, our configuration), `Quarantined` (stored without being fully
 //! read), `UnmappedLocation` (counts) and `Latency` (ms).
-//! Ack worker: `Acked`, `AckRetried`, `AckFailed` (counts).
+//! Ack worker: `Acked`, `AckRetried`, `AckFailed`, and `Misconfigured` (a retry because
+//! our own API URL or credential is missing) (counts).
 //!
 //! Lines go to stdout inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` set, in the local stack
 //! too), or when `ORDERGATE_EMF=stdout`; elsewhere — tests, the CLI —

@@ -102,9 +102,13 @@ pub fn printable(headers: Headers, secrets: &Secrets) -> Headers {
     };
     headers
         .into_iter()
-        .map(|(name, value)| match secret(&value) {
-            true => (name, "<the webhook secret's value: not printed>".to_owned()),
-            false => (name, value),
+        .map(|(name, value)| {
+            let shown = if secret(&value) {
+                "<the webhook secret's value: not printed>".to_owned()
+            } else {
+                value
+            };
+            (name, shown)
         })
         .collect()
 }
