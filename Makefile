@@ -1,5 +1,5 @@
 # ordergate: the two commands are `make dev` (run the stack locally) and `make test`.
-.PHONY: dev test audit bench send show invoke events build deploy deploy-guided logs delete stop
+.PHONY: dev test audit bench send show command invoke events build deploy deploy-guided logs delete stop
 
 # template.yaml deployed through CloudFormation into a local AWS (ministack, no Docker) as
 # stack ordergate-local, with fake platform APIs for the acknowledgements; redeployed on
@@ -34,6 +34,11 @@ show:
 	infra/local/ordergate.sh order $(PROVIDER) $(ORDER) $(if $(LOCATION),--location $(LOCATION))
 	@echo "$(PROVIDER) API received:"
 	@infra/local/stack.sh received ordergate-local $(ORDER) | sed 's/^/  /'
+
+# A restaurant's command put on the dev stack's bus, as a POS puts it:
+# make command EVENT=events/commands/ready.json (then make show, make events)
+command:
+	infra/local/stack.sh command ordergate-local $(EVENT)
 
 # One function in Docker on a sample, as Lambda runs it, against the dev stack (sam local
 # invoke; needs Docker and make build; Oolio samples are re-signed first):

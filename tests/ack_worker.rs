@@ -9,7 +9,7 @@ use ordergate_shared::store::{DynamoStore, EventStore};
 use ordergate_shared::worker::Worker;
 use ordergate_testkit::{api_event, api_event_json, request};
 use ordergate_tests::platforms::{Ordatic, Platform};
-use ordergate_tests::{fake_platforms as platforms, secrets, svix_signed, Stack};
+use ordergate_tests::{batch_of, deliverect_token, fake_platforms as platforms, secrets, svix_signed, Stack};
 use serde_json::json;
 use wiremock::matchers::{bearer_token, body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -22,26 +22,12 @@ fn worker(stack: &Stack, api: &MockServer) -> Worker<DynamoStore, AllPlatforms> 
     w
 }
 
-async fn deliverect_token(api: &MockServer, expires_in: i64) {
-    Mock::given(method("POST"))
-        .and(path("/oauth/token"))
-        .and(body_partial_json(
-            json!({"client_id": "pos-client", "client_secret": "pos-secret", "grant_type": "token"}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "access_token": "tok-1", "token_type": "Bearer",
-            "expires_at": chrono::Utc::now().timestamp() + expires_in,
-        })))
-        .mount(api)
-        .await;
-}
-
 fn order_status() -> wiremock::MockBuilder {
     Mock::given(method("POST"))
         .and(path(format!("/orderStatus/{DELIVERECT_ORDER}")))
         .and(bearer_token("tok-1"))
         .and(body_partial_json(
-            json!({"orderId": DELIVERECT_ORDER, "status": 20, "receiptId": ""}),
+            json!({"orderId": DELIVERECT_ORDER, "status": 20, "receiptId": DELIVERECT_ORDER}),
         ))
 }
 
@@ -101,14 +87,7 @@ async fn deliverect_accept_is_sent_once_with_a_cached_token() {
     assert_eq!(stack.queue_depth().await, 0);
 
     // The same job delivered again (SQS at-least-once): the platform is not called again.
-    let job = stack
-        .store()
-        .event("deliverect", &key)
-        .await
-        .unwrap()
-        .unwrap()
-        .job
-        .expect("a job");
+    let job = stack.stored("deliverect", &key).await.job.expect("a job");
     stack
         .enqueue_raw(&serde_json::to_string(&job).unwrap(), "again")
         .await;
@@ -297,15 +276,6 @@ async fn olaclick_async_acks_post_with_the_configured_header_and_oolio_needs_no_
     api.verify().await;
 }
 
-fn batch_of(job: &ordergate_shared::job::AckJob, id: &str) -> aws_lambda_events::sqs::SqsEvent {
-    let mut message = aws_lambda_events::sqs::SqsMessage::default();
-    message.message_id = Some(id.to_owned());
-    message.body = Some(serde_json::to_string(job).unwrap());
-    let mut event = aws_lambda_events::sqs::SqsEvent::default();
-    event.records.push(message);
-    event
-}
-
 #[tokio::test]
 async fn concurrent_workers_given_the_same_job_call_the_platform_once() {
     let (stack, api) = deliverect_setup().await;
@@ -426,11 +396,7 @@ async fn ordatic_can_be_told_in_kitchen_when_an_accepted_order_arrives() {
 /// A fake Ordatic whose full order is `order`, counting status reports.
 async fn ordatic_api(order: serde_json::Value) -> MockServer {
     let api = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/ordatic/v2/auth"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"token": "ord-tok"})))
-        .mount(&api)
-        .await;
+    ordergate_tests::ordatic_auth(&api).await;
     Mock::given(method("GET"))
         .and(path("/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b"))
         .respond_with(ResponseTemplate::new(200).set_body_json(order))
@@ -550,6 +516,7 @@ async fn the_acceptance_sends_the_orders_pickup_time() {
         order_key: None,
         location_id: None,
         received_at: None,
+        after: None,
         ack: serde_json::to_value(&accept).unwrap(),
     };
     ack.acknowledge(&job).await.expect("accepted");

@@ -32,6 +32,7 @@ fn job(provider: &str, event_type: &str, ack: Value) -> AckJob {
         order_key: None,
         location_id: None,
         received_at: None,
+        after: None,
         ack,
     }
 }

@@ -23,78 +23,6 @@ fn stream_event(stack: &Stack) -> Value {
     serde_json::from_slice(&out.stdout).expect("a stream event")
 }
 
-/// A subscriber: a rule on the bus for ordergate's events, forwarding to a new queue.
-async fn subscribe(stack: &Stack, bus: &str) -> String {
-    let sqs = stack.sqs();
-    let url = sqs
-        .create_queue()
-        .queue_name(format!("{bus}-subscriber"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    let events = aws_sdk_eventbridge::Client::new(&stack.sdk);
-    events
-        .put_rule()
-        .name("orders-to-pos")
-        .event_bus_name(bus)
-        .event_pattern(
-            json!({"source": ["ordergate"], "detail-type": ["Order Changed", "Order Event"]}).to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    events
-        .put_targets()
-        .rule("orders-to-pos")
-        .event_bus_name(bus)
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(arn)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    url
-}
-
-async fn received(stack: &Stack, url: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    loop {
-        let out = stack
-            .sqs()
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return all;
-        }
-        all.extend(
-            messages
-                .iter()
-                .map(|m| serde_json::from_str(m.body().unwrap()).unwrap()),
-        );
-    }
-}
-
 /// Delivers `samples` through `P`'s receiver, then hands the publisher the stream records
 /// its mapping passes on (`records` of them) and checks it published them all.
 async fn deliver_and_publish<P: Platform>(stack: &Stack, bus: &str, samples: &[&str], records: usize) {
@@ -120,8 +48,8 @@ async fn deliver_and_publish<P: Platform>(stack: &Stack, bus: &str, samples: &[&
 #[tokio::test]
 async fn every_order_change_reaches_a_subscriber_in_order() {
     let stack = Stack::new().await;
-    let bus = stack.resources["OrderEventsBus"].as_str().unwrap().to_owned();
-    let subscriber = subscribe(&stack, &bus).await;
+    let bus = stack.bus();
+    let subscriber = stack.subscribe(&["Order Changed", "Order Event"]).await;
     stack
         .store()
         .set_location("deliverect", "61a0b2c3d4e5f60718293ab4", "store-042")
@@ -135,7 +63,7 @@ async fn every_order_change_reaches_a_subscriber_in_order() {
     ];
     deliver_and_publish::<Deliverect>(&stack, &bus, &samples, 3).await;
 
-    let got = received(&stack, &subscriber).await;
+    let got = stack.received(&subscriber).await;
     assert_eq!(got.len(), 3, "{got:?}");
     for e in &got {
         assert_eq!(e["source"], "ordergate");
@@ -177,8 +105,8 @@ async fn every_order_change_reaches_a_subscriber_in_order() {
 async fn rider_events_reach_a_subscriber_as_order_events() {
     use ordergate_tests::platforms::Ordatic;
     let stack = Stack::new().await;
-    let bus = stack.resources["OrderEventsBus"].as_str().unwrap().to_owned();
-    let subscriber = subscribe(&stack, &bus).await;
+    let bus = stack.bus();
+    let subscriber = stack.subscribe(&["Order Changed", "Order Event"]).await;
     // One STATE change and two trail-only entries pass the filter.
     let samples = [
         "ordatic/order-accepted.json",
@@ -186,7 +114,7 @@ async fn rider_events_reach_a_subscriber_as_order_events() {
         "ordatic/rider-refund.json",
     ];
     deliver_and_publish::<Ordatic>(&stack, &bus, &samples, 3).await;
-    let got = received(&stack, &subscriber).await;
+    let got = stack.received(&subscriber).await;
     let kinds: Vec<&str> = got.iter().map(|e| e["detail-type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["Order Changed", "Order Event", "Order Event"]);
     let rider = &got[1]["detail"];

@@ -11,7 +11,8 @@ test and fails on AWS. This check closes that gap without an AWS account:
    turned into the IAM request(s) AWS evaluates — a TransactWriteItems is one PutItem /
    UpdateItem / ConditionCheckItem / DeleteItem per item; S3 is checked on the object ARN;
    DynamoDB carries `dynamodb:LeadingKeys` — plus what AWS does with the function's role on
-   its behalf: the event source mappings' polling, their failure destinations, and logs.
+   its behalf: the event source mappings' polling, their failure destinations, the
+   dead-letter queue of asynchronous invocations, and logs.
 3. Each request is evaluated as IAM does (explicit deny > allow > implicit deny; action and
    resource wildcards; conditions incl. ForAllValues/ForAnyValue and missing keys) against
    the role's inline and managed policies. A denied request fails the check.
@@ -194,6 +195,11 @@ def service_requests(template, resolver, names, function):
             arn = resolver.resolve(on_failure)
             for action in DESTINATION_ACTIONS[template["Resources"][target]["Type"]]:
                 requests.append(Request(action, arn, source=f"failure destination of {logical}"))
+    # An asynchronously invoked function's failed events go to its dead-letter queue.
+    dead_letter = template["Resources"][function]["Properties"].get("DeadLetterConfig", {}).get("TargetArn")
+    if dead_letter:
+        requests.append(Request("sqs:SendMessage", resolver.resolve(dead_letter),
+                                source="dead-letter queue of its asynchronous invocations"))
     # Lambda writes the function's logs with its role, to /aws/lambda/<function name> (the
     # template creates that group, so CreateLogGroup is not needed).
     group = f"/aws/lambda/{names[function]['Ref']}"

@@ -305,9 +305,23 @@ def events(args):
         for m in messages:
             event = json.loads(m["Body"])
             detail = event["detail"]
-            print(f'{event["time"]}  {event["detail-type"]}  {detail.get("provider")} {detail.get("order_id")} '
-                  f'{detail.get("status", "")}')
+            said = detail.get("answer") or detail.get("message") or ""
+            print(f'{event["time"]}  {event["detail-type"]}  {detail.get("provider") or detail.get("platform")} '
+                  f'{detail.get("order_id")} {detail.get("status", "")} {said}'.rstrip())
             sqs.delete_message(QueueUrl=outputs["OrderEventsQueueUrl"], ReceiptHandle=m["ReceiptHandle"])
+
+
+def put_event(args):
+    """Puts an EventBridge event file's source, detail-type and detail on the stack's bus, as
+    a restaurant's system does (events/commands/)."""
+    outputs = json.loads((ROOT / f".local/{args.name}-outputs.json").read_text())
+    event = json.loads(pathlib.Path(args.file).read_text())
+    out = aws("events", args.endpoint).put_events(Entries=[{
+        "EventBusName": outputs["OrderEventsBusName"], "Source": event["source"],
+        "DetailType": event["detail-type"], "Detail": json.dumps(event["detail"])}])
+    if out.get("FailedEntryCount"):
+        sys.exit(f"not put: {out['Entries']}")
+    print(f'{event["detail-type"]} put on {outputs["OrderEventsBusName"]}: {json.dumps(event["detail"])}')
 
 
 def probe_metric_math_alarms(endpoint):
@@ -409,6 +423,11 @@ def main():
     e.add_argument("--endpoint", required=True)
     e.add_argument("--name", required=True)
     e.set_defaults(run=events)
+    p = sub.add_parser("put-event")
+    p.add_argument("--endpoint", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("file")
+    p.set_defaults(run=put_event)
     g = sub.add_parser("gaps")
     g.add_argument("--endpoint", required=True)
     g.set_defaults(run=gaps)

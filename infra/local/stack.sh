@@ -8,6 +8,7 @@
 #   stack.sh deploy NAME         builds and deploys again (a code change)
 #   stack.sh received NAME [TEXT]   what the fake platform APIs received (mentioning TEXT)
 #   stack.sh events NAME         the events the stack's rule delivered to OrderEventsQueue
+#   stack.sh command NAME FILE   a restaurant's command (an EventBridge event file) on the stack's bus
 #   stack.sh stop NAME
 # ORDERGATE_CARGO_TARGETS: cargo build's targets (default --bins).
 # ORDERGATE_ARTIFACTS="Function=DIR ..." deploys DIR/bootstrap (a `sam build` output) as
@@ -102,6 +103,10 @@ case "${1:?start|deploy|stop}" in
   events)
     load_env "${2:?stack name}"
     "$py" "$root/infra/local/stack.py" events --endpoint "$ENDPOINT" --name "$2"
+    ;;
+  command)
+    load_env "${2:?stack name}"
+    "$py" "$root/infra/local/stack.py" put-event --endpoint "$ENDPOINT" --name "$2" "${3:?event file}"
     ;;
   stop)
     for what in aws platforms; do

@@ -132,7 +132,8 @@ class DeployedStack(unittest.TestCase):
                                               MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
                 event = json.loads(m["Body"])
                 self.assertEqual(event["source"], "ordergate")
-                seen.add((event["detail"]["provider"], event["detail"]["order_id"]))
+                if "provider" in event["detail"]:
+                    seen.add((event["detail"]["provider"], event["detail"]["order_id"]))
         return seen
 
     def test_every_sample_is_stored_acknowledged_and_published(self):
@@ -219,6 +220,87 @@ class DeployedStack(unittest.TestCase):
                 if "\uffff" in order:
                     self.assertEqual(stored["event"]["event_type"], "quarantined", stored["event"])
                     self.assertIn("printable text", json.dumps(stored["event"]))
+
+    def wait_for(self, what, found):
+        """found()'s value once it is truthy, or fails after the deadline."""
+        deadline = time.monotonic() + DEADLINE
+        while not (value := found()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        self.assertTrue(value, f"no {what} within {DEADLINE} s")
+        return value
+
+    def bus_events(self, wanted):
+        """Waits until the stack's rule has delivered to its queue an event of each
+        (detail-type, command_id) in `wanted`; returns the set of those seen."""
+        seen = set()
+
+        def more():
+            for m in self.sqs.receive_message(QueueUrl=self.outputs["OrderEventsQueueUrl"],
+                                              MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+                event = json.loads(m["Body"])
+                seen.add((event["detail-type"], event["detail"].get("command_id")))
+            return wanted <= seen
+        self.wait_for(f"bus events {sorted(wanted)}", more)
+        return seen & wanted
+
+    def put_command(self, detail):
+        out = stack.aws("events", self.env["ENDPOINT"]).put_events(Entries=[{
+            "EventBusName": self.outputs["OrderEventsBusName"], "Source": "pos.test",
+            "DetailType": "Order Status Requested", "Detail": json.dumps(detail)}])
+        self.assertEqual(out["FailedEntryCount"], 0, out)
+
+    def new_deliverect_order(self, order_id):
+        body = json.loads(json.loads((ROOT / "events/deliverect/new_order.json").read_text())["body"])
+        body["_id"] = order_id
+        payload = ROOT / f".local/{self.name}-deliverect-{order_id}.json"
+        payload.write_text(json.dumps(body))
+        answer = self.ordergate("send", "deliverect", str(payload))
+        self.assertEqual(answer["status"], 200, answer)
+        self.settle("deliverect", answer["body"]["event_id"])
+
+    def test_a_restaurant_answers_orders_through_the_bus_and_the_cli(self):
+        """A POS's commands through the deployed rule and function, and `ordergate status`:
+        sent to the fake Deliverect and Ordatic APIs in the order given, their outcomes and a
+        refusal published on the bus."""
+        run = uuid.uuid4().hex[:8]
+        order, rejected = f"{run}a1b2c3d4e5f6a7b8", f"{run}f6e5d4c3b2a1f0e9"
+        for o in (order, rejected):
+            self.new_deliverect_order(o)
+        self.assertEqual(self.ordergate("status", "deliverect", order, "preparing")["result"], "queued")
+        self.put_command({"version": 1, "command_id": f"{run}-ready", "provider": "deliverect",
+                          "order_id": order, "status": "ready", "receipt_id": "R-1"})
+        self.put_command({"version": 1, "command_id": f"{run}-back", "provider": "deliverect",
+                          "order_id": order, "status": "preparing"})
+        refused = self.ordergate("status", "deliverect", rejected, "rejected", exit_code=1)
+        self.assertEqual(refused["error"], "reason_required")
+        self.ordergate("status", "deliverect", rejected, "rejected", "--reason", "Kitchen closed")
+
+        def calls(order_id):
+            return [r["body"] for r in stack.received_requests(self.env["FAKE_PLATFORMS"])
+                    if r["path"] == f"/deliverect/orderStatus/{order_id}"]
+        sent = self.wait_for("the ready status", lambda: len(calls(order)) >= 3 and calls(order))
+        self.assertEqual([(b["status"], b["receiptId"]) for b in sent],
+                         [(20, order), (50, order), (70, "R-1")])
+        refusal = self.wait_for("the rejection", lambda: len(calls(rejected)) >= 2 and calls(rejected))[1]
+        self.assertEqual((refusal["status"], refusal["reason"]), (120, "Kitchen closed"))
+        outcomes = {("Order Status Sent", f"{order}/preparing"), ("Order Status Sent", f"{run}-ready"),
+                    ("Order Status Sent", f"{rejected}/rejected"), ("Order Status Rejected", f"{run}-back")}
+        self.assertEqual(self.bus_events(outcomes), outcomes)
+
+        store, ordatic = "st-5f2b9c", f"ord-{run}"
+        payload = ROOT / f".local/{self.name}-ordatic-{run}.json"
+        payload.write_text(json.dumps({"eventType": "order-accepted", "storeId": store, "data": {"orderId": ordatic}}))
+        self.settle("ordatic", self.ordergate("send", "ordatic", str(payload))["body"]["event_id"])
+        for status in ("ready", "completed"):
+            self.ordergate("status", "ordatic", ordatic, status, "--location", store)
+        path = f"/ordatic/v2/stores/{store}/orders/{ordatic}/status"
+
+        def reports():
+            found = [r["body"]["status"] for r in stack.received_requests(self.env["FAKE_PLATFORMS"])
+                     if r["path"] == path]
+            return found if len(found) >= 3 else None
+        self.assertEqual(self.wait_for("Ordatic's status reports", reports),
+                         ["IN_KITCHEN", "READY_TO_PICK_UP", "SERVED"], "the acceptance's, then the two asked")
 
     def test_a_retry_gets_the_first_answer(self):
         for platform, sample in (("olaclick", "order_updated"), ("oolio", "order_accepted")):

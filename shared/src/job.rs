@@ -23,6 +23,10 @@ pub struct AckJob {
     /// When the event was received: locates its entry on the order's trail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A restaurant's command not yet settled when this one was taken, on the same order:
+    /// the worker sends this one only after it ([`crate::command`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<DedupeKey>,
     /// What the worker must do: the platform's `Provider::Ack`, as JSON on the queue (one
     /// queue carries every platform's jobs); read it back with [`AckJob::ack_as`].
     pub ack: serde_json::Value,
@@ -41,6 +45,7 @@ impl AckJob {
             order_key: event.change.as_ref().and_then(|c| c.key.clone()),
             location_id: event.location_id.clone(),
             received_at: Some(event.received_at),
+            after: None,
             ack,
         }
     }

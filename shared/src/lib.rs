@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod blob;
+pub mod command;
 pub mod config;
 pub mod error;
 pub mod job;

@@ -535,6 +535,8 @@ pub enum EventDetail {
     ProofOfDeliveryLink {
         url: String,
     },
+    /// A restaurant's command about the order (`crate::command`), recorded on its trail.
+    Command(crate::command::StatusCommand),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -713,7 +713,7 @@ fn nesting_exceeds(body: &[u8], limit: usize) -> bool {
     false
 }
 
-fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
+pub(crate) fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
     if id.trim().is_empty() {
         return Err(ApiError::bad_request("missing_id", format!("{what} is empty")));
     }

@@ -57,6 +57,21 @@ pub trait Provider: Send + Sync + 'static {
         Quarantine::default()
     }
 
+    /// The platform's side of a restaurant's command ([`crate::command`]): what the ack
+    /// worker must send for it, or why the platform cannot take it. The command is already
+    /// checked against the order's progress; this says which statuses the platform's API
+    /// takes and what each needs. Default: none (no status API documented).
+    fn command(ask: &crate::command::Ask<'_>) -> Result<Self::Ack, crate::command::Refusal>
+    where
+        Self: Sized,
+    {
+        Err(crate::command::Refusal::not_supported(
+            Self::NAME,
+            ask.command.status,
+            "its documentation shows no API for a restaurant's status",
+        ))
+    }
+
     /// `"acknowledged"` in the body of the 2xx answer (`{"status": "received", "provider",
     /// "event_id"}`), for a platform that reads the answer as its acknowledgement; `None`
     /// leaves it out. Configuration only, so a duplicate gets the same answer as the first.

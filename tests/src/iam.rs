@@ -33,6 +33,7 @@ pub fn receiver_function<P: Provider>() -> String {
 
 pub const ACK_WORKER: &str = "AckWorkerFunction";
 pub const PUBLISHER: &str = "PublisherFunction";
+pub const COMMANDS: &str = "CommandsFunction";
 
 fn sink() -> Option<&'static Mutex<File>> {
     static SINK: OnceLock<Option<Mutex<File>>> = OnceLock::new();

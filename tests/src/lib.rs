@@ -289,10 +289,16 @@ impl Stack {
     /// Every record of the table's stream that the outbox's mapping passes on (all of
     /// them, from the start of the stream).
     pub async fn outbox_records(&self) -> Vec<serde_json::Value> {
+        self.stream_records("AckRelayStream").await
+    }
+
+    /// Every record of the table's stream that template.yaml's event source `mapping`
+    /// passes on, from the start of the stream.
+    pub async fn stream_records(&self, mapping: &str) -> Vec<serde_json::Value> {
         let out = std::process::Command::new(root().join(".venv/bin/python"))
             .arg(root().join("infra/local/stream_event.py"))
             .args(["--endpoint", &endpoint(), "--table", &self.table])
-            .args(["--mapping", "AckRelayStream"])
+            .args(["--mapping", mapping])
             .output()
             .expect("run stream_event.py");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -605,4 +611,142 @@ impl Stack {
             .await;
         assert_eq!(r.status(), 200);
     }
+}
+
+/// A fake Deliverect OAuth endpoint at `api` issuing `tok-1` for the local API credentials,
+/// expiring in `expires_in` seconds.
+pub async fn deliverect_token(api: &wiremock::MockServer, expires_in: i64) {
+    use wiremock::matchers::{body_partial_json, method, path};
+    wiremock::Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_partial_json(
+            serde_json::json!({"client_id": "pos-client", "client_secret": "pos-secret", "grant_type": "token"}),
+        ))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "access_token": "tok-1", "token_type": "Bearer",
+            "expires_at": chrono::Utc::now().timestamp() + expires_in,
+        })))
+        .mount(api)
+        .await;
+}
+
+/// An SQS batch of one message carrying `job`, with message id `id`.
+pub fn batch_of(job: &AckJob, id: &str) -> aws_lambda_events::sqs::SqsEvent {
+    let mut message = aws_lambda_events::sqs::SqsMessage::default();
+    message.message_id = Some(id.to_owned());
+    message.body = Some(serde_json::to_string(job).unwrap());
+    let mut event = aws_lambda_events::sqs::SqsEvent::default();
+    event.records.push(message);
+    event
+}
+
+impl Stack {
+    /// The stack's EventBridge bus.
+    pub fn bus(&self) -> String {
+        self.resources["OrderEventsBus"]
+            .as_str()
+            .expect("a bus")
+            .to_owned()
+    }
+
+    /// A subscriber: a rule on the bus for ordergate's events of `detail_types`,
+    /// forwarding to a new queue; returns the queue's URL.
+    pub async fn subscribe(&self, detail_types: &[&str]) -> String {
+        let (sqs, bus) = (self.sqs(), self.bus());
+        let url = sqs
+            .create_queue()
+            .queue_name(format!("{bus}-subscriber"))
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let arn = sqs
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        let events = aws_sdk_eventbridge::Client::new(&self.sdk);
+        let pattern = serde_json::json!({"source": ["ordergate"], "detail-type": detail_types});
+        events
+            .put_rule()
+            .name("orders-to-pos")
+            .event_bus_name(&bus)
+            .event_pattern(pattern.to_string())
+            .send()
+            .await
+            .unwrap();
+        let target = aws_sdk_eventbridge::types::Target::builder()
+            .id("queue")
+            .arn(arn)
+            .build()
+            .unwrap();
+        events
+            .put_targets()
+            .rule("orders-to-pos")
+            .event_bus_name(&bus)
+            .targets(target)
+            .send()
+            .await
+            .unwrap();
+        url
+    }
+
+    /// Every event the subscriber queue at `url` holds (EventBridge envelopes).
+    pub async fn received(&self, url: &str) -> Vec<serde_json::Value> {
+        let mut all = Vec::new();
+        loop {
+            let out = self
+                .sqs()
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return all;
+            }
+            all.extend(
+                messages
+                    .iter()
+                    .map(|m| serde_json::from_str(m.body().unwrap()).unwrap()),
+            );
+        }
+    }
+}
+
+impl Stack {
+    /// A stored event record, which must exist.
+    pub async fn stored(&self, provider: &str, key: &str) -> ordergate_shared::store::StoredEvent {
+        use ordergate_shared::store::EventStore;
+        let found = self
+            .store()
+            .event(provider, key)
+            .await
+            .expect("the table answers");
+        found.unwrap_or_else(|| panic!("no {provider} event {key}"))
+    }
+}
+
+/// A fake Ordatic auth endpoint at `api` (under `/ordatic`) issuing `ord-tok` for the local
+/// API credentials.
+pub async fn ordatic_auth(api: &wiremock::MockServer) {
+    use wiremock::matchers::{body_partial_json, method, path};
+    wiremock::Mock::given(method("POST"))
+        .and(path("/ordatic/v2/auth"))
+        .and(body_partial_json(
+            serde_json::json!({"appId": "app-1", "appSecret": "app-secret"}),
+        ))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({"token": "ord-tok"})),
+        )
+        .mount(api)
+        .await;
 }

@@ -2,6 +2,7 @@
 //! configured as on the local stack, its secret, one order's lifecycle from the sample
 //! events, and deliveries signed exactly the way the platform signs them.
 
+use ordergate_shared::command::Requested;
 use ordergate_shared::provider::Outgoing;
 use ordergate_shared::{Provider, Signer};
 use ordergate_testkit::{api_event_json, payload};
@@ -27,6 +28,10 @@ pub trait Platform {
     /// Whether that credential covers the body (HMAC) or is a shared token (TLS protects
     /// the body in transit; README, Security).
     const SIGNS_BODY: bool;
+
+    /// The statuses a restaurant can send through the platform's API (README, Answering
+    /// orders); commands for any other are refused.
+    const STATUSES: &'static [Requested];
 
     fn provider() -> Self::P;
 
@@ -119,6 +124,8 @@ impl Platform for OlaClick {
     const AUTH_HEADER: &'static str = "x-ordergate-token";
     const SIGNS_BODY: bool = false;
 
+    const STATUSES: &'static [Requested] = &[];
+
     fn provider() -> Self::P {
         olaclick::OlaClick::new(olaclick::Config {
             ack_mode: olaclick::AckMode::Async,
@@ -169,6 +176,17 @@ impl Platform for Deliverect {
     const AUTH_HEADER: &'static str = "x-server-authorization-hmac-sha256";
     const SIGNS_BODY: bool = true;
 
+    const STATUSES: &'static [Requested] = &[
+        Requested::Accepted,
+        Requested::Preparing,
+        Requested::Prepared,
+        Requested::Ready,
+        Requested::Completed,
+        Requested::Rejected,
+        Requested::Cancelled,
+        Requested::Failed,
+    ];
+
     fn provider() -> Self::P {
         deliverect::Deliverect::new(deliverect::Config::sample())
     }
@@ -204,6 +222,13 @@ impl Platform for Ordatic {
     const AUTH_HEADER: &'static str = "authorization";
     const SIGNS_BODY: bool = false;
 
+    const STATUSES: &'static [Requested] = &[
+        Requested::Preparing,
+        Requested::Ready,
+        Requested::PickedUp,
+        Requested::Completed,
+    ];
+
     fn provider() -> Self::P {
         ordatic::Ordatic::new(ordatic::Config::sample())
     }
@@ -238,6 +263,8 @@ impl Platform for Oolio {
     const ORDER_KEY: &'static str = "91b969ea-2e4d-46ac-b727-3a7528e5306b";
     const AUTH_HEADER: &'static str = "svix-signature";
     const SIGNS_BODY: bool = true;
+
+    const STATUSES: &'static [Requested] = &[];
 
     fn provider() -> Self::P {
         oolio::Oolio::new(oolio::Config::sample())

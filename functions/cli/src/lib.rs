@@ -8,3 +8,4 @@ pub mod reprocess;
 pub mod secret;
 pub mod send;
 pub mod stack;
+pub mod status;

@@ -10,7 +10,7 @@ use ordergate_cli::platform::Platform;
 use ordergate_cli::reprocess::{self, Selection};
 use ordergate_cli::secret::Kind;
 use ordergate_cli::stack::{self, Missing, Stack};
-use ordergate_cli::{dlq, forget, inspect, secret, send};
+use ordergate_cli::{dlq, forget, inspect, secret, send, status};
 use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::{DynamoStore, EventStore, LocationId};
 use serde_json::json;
@@ -86,6 +86,13 @@ enum Command {
         #[command(flatten)]
         table: TableArg,
     },
+    /// Tell the platform an order's new status, or accept or reject it: checked against
+    /// the stored order, recorded on its trail, sent by the ack worker after the order's
+    /// earlier commands. Exit 1 with the reason when refused.
+    #[command(
+        after_help = "Examples:\n  ordergate status deliverect 6438f1a2c9e77d0012ab34cd rejected --reason \"Kitchen closed\"\n  ordergate status deliverect 6438f1a2c9e77d0012ab34cd ready\n  ordergate status ordatic ord-8d41a7e2-1c3b preparing --location st-5f2b9c"
+    )]
+    Status(status::StatusArgs),
     /// Orders by location and time, newest first (paged; see --next-token).
     Orders {
         #[command(subcommand)]
@@ -524,6 +531,17 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             sqs_batch,
             table,
         } => event_command(*platform, event_key, *sqs_batch, table, ctx).await,
+        Command::Status(args) => {
+            let table = ctx
+                .stack
+                .pick(args.table.as_deref(), stack::TABLE, "--table (or TABLE_NAME)")?;
+            let report = status::run(args, &store(ctx, &table)).await?;
+            Ok(Output {
+                text: report.text,
+                json: report.json,
+                ok: report.ok,
+            })
+        }
         Command::Location { action } => location(action, ctx).await,
         Command::Orders { action } => orders(action, ctx).await,
         Command::Completions { .. } => unreachable!("handled before any AWS setup"),

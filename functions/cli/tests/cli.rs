@@ -704,3 +704,38 @@ async fn deliver_olaclick<P: ordergate_shared::Provider>(
         .status()
         .as_u16()
 }
+
+#[tokio::test]
+async fn status_queues_a_command_once_and_refuses_with_the_reason() {
+    let stack = Stack::new().await;
+    stack.receive_deliverect_order().await;
+    let queued = json_of(&ordergate(
+        &stack,
+        &["status", "deliverect", ORDER, "ready", "--json"],
+    ));
+    assert_eq!(queued["result"], "queued");
+    let key = queued["event_key"].as_str().unwrap().to_owned();
+    let job = stack.stored("deliverect", &key).await.job.unwrap();
+    assert_eq!(job.ack["status"], 70, "the job sends Deliverect's code for ready");
+    let again = text_of(&ordergate(&stack, &["status", "deliverect", ORDER, "ready"]));
+    assert!(
+        again.contains("was taken before; nothing more is sent"),
+        "{again}"
+    );
+
+    let back = ordergate(&stack, &["status", "deliverect", ORDER, "preparing"]);
+    assert_eq!(back.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&back.stdout);
+    assert!(
+        text.contains("refused (illegal_transition): the order is ready: it cannot become preparing"),
+        "{text}"
+    );
+    let reject = ordergate(&stack, &["status", "deliverect", ORDER, "rejected", "--json"]);
+    assert_eq!(reject.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&reject.stdout).unwrap();
+    assert_eq!(json["error"], "reason_required");
+    let usage = ordergate(&stack, &["status", "deliverect", ORDER, "done"]);
+    assert_eq!(usage.status.code(), Some(2), "an unknown status is bad usage");
+    let order = text_of(&ordergate(&stack, &["order", "deliverect", ORDER]));
+    assert!(order.contains("command.ready"), "{order}");
+}

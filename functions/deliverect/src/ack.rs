@@ -103,27 +103,44 @@ impl Acknowledge for DeliverectAck {
 
     async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
         let ack: Ack = job.ack_as().map_err(AckError::Permanent)?;
-        let (action, order_id, status, reason, pickup_time) = match &ack {
+        let (action, order_id, status, reason, receipt_id, pickup_time) = match &ack {
             Ack::None { .. } => return Ok(Acked::note("no callback for this status")),
             Ack::Accept {
                 order_id,
                 status,
                 pickup_time,
-            } => ("accept", order_id, *status, "", pickup_time.as_deref()),
-            Ack::ConfirmCancel { order_id, status } => ("confirm_cancel", order_id, *status, "", None),
+            } => ("accept", order_id, *status, "", order_id, pickup_time),
+            Ack::ConfirmCancel { order_id, status } => {
+                ("confirm_cancel", order_id, *status, "", order_id, &None)
+            }
             Ack::Failed {
                 order_id,
                 status,
                 reason,
-            } => ("failed", order_id, *status, reason.as_str(), None),
+            } => ("failed", order_id, *status, reason.as_str(), order_id, &None),
+            Ack::Status {
+                order_id,
+                status,
+                reason,
+                receipt_id,
+                pickup_time,
+            } => (
+                "status",
+                order_id,
+                *status,
+                reason.as_deref().unwrap_or_default(),
+                receipt_id,
+                pickup_time,
+            ),
         };
         let body = StatusUpdate {
             order_id,
             status,
             reason,
-            time_stamp: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-            receipt_id: "",
-            pickup_time,
+            time_stamp: crate::job::time(chrono::Utc::now()),
+            // Required by Deliverect: the POS's receipt id, else the order's id.
+            receipt_id,
+            pickup_time: pickup_time.as_deref(),
         };
         let url = format!("{}/orderStatus/{}", self.api, path_segment(order_id)?);
         authorized(

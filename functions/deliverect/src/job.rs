@@ -3,6 +3,8 @@
 //! the first version (`{"action": "accept", "status": 20, "order_id": …}`): jobs already
 //! on the queue decode, and a worker not yet updated reads new jobs.
 
+use ordergate_shared::command::{Ask, Refusal, Requested};
+use ordergate_shared::Provider;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +29,63 @@ pub enum Ack {
     ConfirmCancel { order_id: String, status: i64 },
     /// Any other status: nothing to call.
     None { order_id: String },
+    /// A restaurant's command (`ordergate status`, or the bus): the status it asked for.
+    Status {
+        order_id: String,
+        status: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        receipt_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pickup_time: Option<String>,
+    },
+}
+
+/// Deliverect's status codes for what a restaurant asks (its "Update Order Status"
+/// reference): 20 accepted, 50 preparing, 60 prepared, 70 ready for pickup, 90 finalized,
+/// 110 cancelled by the POS, 120 failed — how a new order is rejected, with a reason the
+/// channel shows the customer. Courier stages (80–89) are the channel's, not the POS's.
+fn code(status: Requested) -> Option<i64> {
+    Some(match status {
+        Requested::Accepted => 20,
+        Requested::Preparing => 50,
+        Requested::Prepared => 60,
+        Requested::Ready => 70,
+        Requested::Completed => 90,
+        Requested::Cancelled => 110,
+        Requested::Rejected | Requested::Failed => 120,
+        Requested::PickedUp => return None,
+    })
+}
+
+/// The time format Deliverect's status API reads (`timeStamp`, `pickupTime`).
+pub fn time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+impl Ack {
+    /// The status update a restaurant's command asks for.
+    pub fn for_command(ask: &Ask<'_>) -> Result<Ack, Refusal> {
+        let c = ask.command;
+        let status = code(c.status).ok_or_else(|| {
+            Refusal::not_supported(
+                crate::Deliverect::NAME,
+                c.status,
+                "a courier's stages (80-89) come from the channel, not from the POS",
+            )
+        })?;
+        let reason = match status {
+            120 => Some(c.required_reason::<crate::Deliverect>()?.to_owned()),
+            _ => c.reason.clone(),
+        };
+        Ok(Ack::Status {
+            order_id: c.order_id.clone(),
+            status,
+            reason,
+            receipt_id: c.receipt_id.clone().unwrap_or_else(|| c.order_id.clone()),
+            pickup_time: c.pickup_time.map(time),
+        })
+    }
 }
 
 impl Ack {

@@ -17,6 +17,7 @@ pub mod wire;
 
 use std::collections::HashMap;
 
+use ordergate_shared::command::{Ask, Refusal};
 use ordergate_shared::config;
 use ordergate_shared::lenient::{self, Essential, Probe};
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, Quarantine};
@@ -89,8 +90,7 @@ impl Deliverect {
 /// The order's pickup time for the status API, when Deliverect sent a readable one (its
 /// samples carry placeholders such as `YYYY-MM-DDTHH:mm:ss.SSSSSSZ`).
 fn pickup_time(order: &wire::Order) -> Option<String> {
-    let time = Timestamp::rfc3339(order.pickup_time.as_deref()?).utc?;
-    Some(time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+    Some(job::time(Timestamp::rfc3339(order.pickup_time.as_deref()?).utc?))
 }
 
 /// What identifies a Deliverect order event, and what the kitchen needs: each item's (and
@@ -113,6 +113,10 @@ impl Provider for Deliverect {
     const ESSENTIAL: Essential = ESSENTIAL;
     /// Deliverect shows a 400 as a failed order (and never retries it).
     const QUARANTINE_STATUS: u16 = 400;
+
+    fn command(ask: &Ask<'_>) -> Result<job::Ack, Refusal> {
+        job::Ack::for_command(ask)
+    }
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let keys: Vec<&str> = secrets

@@ -42,8 +42,7 @@ const TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Larger answers are not copied into the `ordatic_order` attribute (DynamoDB item limit).
 const MAX_RAW: usize = 64 * 1024;
 
-/// Statuses Ordatic accepts from a POS, in the order an order goes through them.
-pub const STATUSES: [&str; 4] = ["IN_KITCHEN", "READY_TO_PICK_UP", "PICKED_UP", "SERVED"];
+pub use crate::job::STATUSES;
 
 /// Whether the order, as Ordatic has it now, is already at `status` or beyond (or over):
 /// then the status report is not sent. This makes the report at most once even when a
@@ -292,12 +291,34 @@ impl Acknowledge for OrdaticAck {
     }
 
     async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        let Ack::FetchOrder {
-            store_id: store,
-            order_id: order,
-        } = job.ack_as().map_err(AckError::Permanent)?;
-        let (store_segment, order_segment) = (path_segment(&store)?, path_segment(&order)?);
-        let url = format!("{}/v2/stores/{store_segment}/orders/{order_segment}", self.api);
+        match job.ack_as().map_err(AckError::Permanent)? {
+            Ack::FetchOrder { store_id, order_id } => self.fetch(job, &store_id, &order_id).await,
+            Ack::ReportStatus {
+                store_id,
+                order_id,
+                status,
+            } => {
+                let path = self.status_back.as_ref().map(|b| b.path.as_str()).ok_or_else(|| {
+                    AckError::Misconfigured(
+                        "ordatic status: ORDATIC_STATUS_PATH is not set (template parameter OrdaticStatusPath)".into(),
+                    )
+                })?;
+                self.report(path, &store_id, &order_id, &status).await?;
+                Ok(Acked::note(format!("{status} sent")))
+            }
+        }
+    }
+}
+
+impl OrdaticAck {
+    /// Fetches the full order, and after `order-accepted` reports the configured status.
+    async fn fetch(&self, job: &AckJob, store: &str, order: &str) -> Result<Acked, AckError> {
+        let url = format!(
+            "{}/v2/stores/{}/orders/{}",
+            self.api,
+            path_segment(store)?,
+            path_segment(order)?
+        );
         let reply = authorized(
             &self.tokens,
             || self.token(),
@@ -307,33 +328,39 @@ impl Acknowledge for OrdaticAck {
         .await?;
         let full: FullOrder = reply.json("ordatic order")?;
         let platform_status = full.status.clone();
-        let mapped = self.map(&order, full, &reply.body)?;
+        let mapped = self.map(order, full, &reply.body)?;
         let mut note = "full order fetched".to_owned();
         let back = self
             .status_back
             .as_ref()
             .filter(|_| job.event_type == "order-accepted");
         if let Some(back) = back.filter(|b| !already_at_or_past(platform_status.as_deref(), &b.status)) {
-            let url = format!(
-                "{}{}",
-                self.api,
-                back.path
-                    .replace("{storeId}", &store_segment)
-                    .replace("{orderId}", &order_segment)
-            );
-            let body = json!({"status": back.status});
-            authorized(
-                &self.tokens,
-                || self.token(),
-                "ordatic status",
-                |token| self.http.post(&url).bearer_auth(token).json(&body),
-            )
-            .await?;
+            self.report(&back.path, store, order, &back.status).await?;
             note = format!("full order fetched; {} sent", back.status);
         }
         Ok(Acked {
             note,
             order: Some(mapped),
         })
+    }
+
+    /// `POST {api}{path}` with `{"status": status}`, the path's `{storeId}` and `{orderId}`
+    /// filled in.
+    async fn report(&self, path: &str, store: &str, order: &str, status: &str) -> Result<(), AckError> {
+        let url = format!(
+            "{}{}",
+            self.api,
+            path.replace("{storeId}", &path_segment(store)?)
+                .replace("{orderId}", &path_segment(order)?)
+        );
+        let body = json!({ "status": status });
+        authorized(
+            &self.tokens,
+            || self.token(),
+            "ordatic status",
+            |token| self.http.post(&url).bearer_auth(token).json(&body),
+        )
+        .await?;
+        Ok(())
     }
 }

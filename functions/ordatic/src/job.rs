@@ -2,6 +2,8 @@
 //! carried out by the worker (`ack.rs`). The JSON form is the one queued since the first
 //! version (`{"action": "fetch_order", "store_id": …, "order_id": …}`).
 
+use ordergate_shared::command::{Ask, Refusal, Requested};
+use ordergate_shared::Provider;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -10,6 +12,42 @@ pub enum Ack {
     /// The events carry only ids: fetch the full order (and, after `order-accepted`,
     /// report the POS status if configured).
     FetchOrder { store_id: String, order_id: String },
+    /// A restaurant's command: report `status` (one of [`STATUSES`]) to Ordatic's status API.
+    ReportStatus {
+        store_id: String,
+        order_id: String,
+        status: String,
+    },
+}
+
+/// Statuses Ordatic accepts from a POS, in the order an order goes through them.
+pub const STATUSES: [&str; 4] = ["IN_KITCHEN", "READY_TO_PICK_UP", "PICKED_UP", "SERVED"];
+
+impl Ack {
+    /// The status report a restaurant's command asks for: Ordatic documents four POS
+    /// statuses and no acceptance, rejection or cancellation (its orders arrive accepted).
+    pub fn for_command(ask: &Ask<'_>) -> Result<Ack, Refusal> {
+        let c = ask.command;
+        let status = match c.status {
+            Requested::Preparing => STATUSES[0],
+            Requested::Ready => STATUSES[1],
+            Requested::PickedUp => STATUSES[2],
+            Requested::Completed => STATUSES[3],
+            other => {
+                return Err(Refusal::not_supported(
+                    crate::Ordatic::NAME,
+                    other,
+                    "its status API takes IN_KITCHEN, READY_TO_PICK_UP, PICKED_UP and SERVED only",
+                ))
+            }
+        };
+        Ok(Ack::ReportStatus {
+            // Ordatic's orders are keyed by store: the command names it.
+            store_id: c.location_id.clone().unwrap_or_default(),
+            order_id: c.order_id.clone(),
+            status: status.to_owned(),
+        })
+    }
 }
 
 #[cfg(test)]

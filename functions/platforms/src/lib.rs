@@ -28,3 +28,36 @@ macro_rules! for_each {
         }
     };
 }
+
+use ordergate_shared::command::{self, CommandError, Refusal, StatusCommand, Submitted};
+use ordergate_shared::store::EventStore;
+
+macro_rules! submit_command {
+    ([] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
+        /// Validates and records a restaurant's command for the platform it names
+        /// ([`ordergate_shared::command::submit`]).
+        pub async fn submit_command<S: EventStore>(
+            store: &S,
+            command: &StatusCommand,
+            limits: &ordergate_shared::Limits,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<Submitted, CommandError> {
+            use ordergate_shared::Provider;
+            match command.provider.as_str() {
+                $($krate::$provider::NAME => command::submit::<$krate::$provider, S>(store, command, limits, now).await,)*
+                other => Err(Refusal::Invalid(format!("no platform named '{other}'")).into()),
+            }
+        }
+    };
+}
+
+for_each!(submit_command);
+
+macro_rules! names {
+    ([] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
+        /// Every platform's name, in the list's order.
+        pub const NAMES: &[&str] = &[$(<$krate::$provider as ordergate_shared::Provider>::NAME,)*];
+    };
+}
+
+for_each!(names);

@@ -14,9 +14,11 @@
 
 pub mod relay;
 
+use ordergate_shared::command::Requested;
 use ordergate_shared::model::{CanonicalEvent, EventDetail};
 use ordergate_shared::queue::JobQueue;
 use ordergate_shared::store::item::{attr, Attributes, StateImage};
+use ordergate_shared::store::AckStatus;
 use ordergate_shared::time::Timestamp;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -27,6 +29,9 @@ pub const DETAIL_TYPE: &str = "Order Changed";
 pub const SCHEMA: &str = "ordergate.order-changed/1";
 pub const EVENT_DETAIL_TYPE: &str = "Order Event";
 pub const EVENT_SCHEMA: &str = "ordergate.order-event/1";
+pub const STATUS_SENT: &str = "Order Status Sent";
+pub const STATUS_FAILED: &str = "Order Status Failed";
+pub const STATUS_SCHEMA: &str = "ordergate.order-status/1";
 
 /// EventBridge refuses entries over 256 KB: past this the snapshot is left out (and
 /// `order_omitted` says so; `ordergate order` shows it).
@@ -116,6 +121,65 @@ pub fn order_event(record: &Value) -> Result<Option<OrderEvent>, String> {
     }))
 }
 
+/// How a restaurant's command ended, published as detail-type `Order Status Sent` (the
+/// platform took it) or `Order Status Failed` (it refused it, or the command could not be
+/// done): read from its trail entry once the ack worker records the outcome there.
+/// Deduplicate on `command_id`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusOutcome {
+    pub schema: &'static str,
+    pub provider: String,
+    pub order_id: String,
+    pub command_id: String,
+    pub status: Requested,
+    pub event_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_location_id: Option<String>,
+    /// What was sent (`status 70 sent`), or the platform's answer.
+    pub answer: String,
+    pub settled_at: String,
+}
+
+/// The outcome a stream record carries (a command's trail entry the worker settled), with
+/// its detail type; None for any other record.
+pub fn status_outcome(record: &Value) -> Result<Option<(&'static str, StatusOutcome)>, String> {
+    let image = &record["dynamodb"]["NewImage"];
+    let command = image.get(attr::COMMAND).and_then(|v| v["BOOL"].as_bool()) == Some(true);
+    let detail_type = match image.text(attr::ACK_STATUS).and_then(AckStatus::parse) {
+        Some(AckStatus::Acked) => STATUS_SENT,
+        Some(AckStatus::Failed) => STATUS_FAILED,
+        _ => return Ok(None),
+    };
+    if record["eventName"] != "MODIFY" || image.text(attr::KIND) != Some(attr::HISTORY_KIND) || !command {
+        return Ok(None);
+    }
+    let text = image
+        .text(attr::EVENT)
+        .ok_or("a command's trail entry without its event")?;
+    let e: CanonicalEvent =
+        serde_json::from_str(text).map_err(|e| format!("stored command is not canonical: {e}"))?;
+    let Some(EventDetail::Command(command)) = e.detail else {
+        return Err("a command's trail entry without its command".into());
+    };
+    Ok(Some((
+        detail_type,
+        StatusOutcome {
+            schema: STATUS_SCHEMA,
+            provider: e.provider,
+            order_id: command.order_id,
+            command_id: command.command_id,
+            status: command.status,
+            event_key: e.dedupe_key.0,
+            location_id: e.location_id,
+            team_location_id: e.team_location_id,
+            answer: image.text(attr::ACK_MESSAGE).unwrap_or_default().to_owned(),
+            settled_at: image.text(attr::ACK_UPDATED_AT).unwrap_or_default().to_owned(),
+        },
+    )))
+}
+
 /// What a stream record publishes: (detail type, detail JSON), if anything.
 fn publishable(record: &Value) -> Result<Option<(&'static str, String)>, String> {
     fn json<T: Serialize>(detail: &T) -> String {
@@ -123,6 +187,9 @@ fn publishable(record: &Value) -> Result<Option<(&'static str, String)>, String>
     }
     if let Some(change) = order_changed(record)? {
         return Ok(Some((DETAIL_TYPE, json(&change))));
+    }
+    if let Some((detail_type, outcome)) = status_outcome(record)? {
+        return Ok(Some((detail_type, json(&outcome))));
     }
     Ok(order_event(record)?.map(|e| (EVENT_DETAIL_TYPE, json(&e))))
 }

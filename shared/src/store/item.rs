@@ -68,8 +68,13 @@ pub mod attr {
     pub const TRAIL_ONLY: &str = "trail_only";
     /// `kind` of a trail entry; its `event` is the canonical event as JSON text.
     pub const HISTORY_KIND: &str = "history";
+    /// On a trail entry that is a restaurant's command (`true`): its outcome, when the ack
+    /// worker records it there, is published (the stream filter selects on it).
+    pub const COMMAND: &str = "command";
     pub const EVENT: &str = "event";
     pub const ACK_STATUS: &str = "ack_status";
+    pub const ACK_MESSAGE: &str = "ack_message";
+    pub const ACK_UPDATED_AT: &str = "ack_updated_at";
     /// Counts every write of the STATE item (status, snapshot, erasure): what downstream
     /// consumers order an order's changes by.
     pub const SEQ: &str = "seq";

@@ -368,6 +368,16 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             after: None,
             misconfigured: false,
         };
+        if let Some(earlier) = &job.after {
+            match self.store.event(&job.provider, &earlier.0).await {
+                Ok(Some(e)) if !e.ack.status.is_settled() => {
+                    let reason = format!("waiting for the earlier command {}", earlier.0);
+                    return retry(receive_count(message), reason);
+                }
+                Ok(_) => {}
+                Err(e) => return retry(receive_count(message), e.to_string()),
+            }
+        }
         let attempt = match self.store.claim_ack(job, now, LEASE).await {
             Ok(Claim::Claimed { attempt }) => attempt,
             Ok(Claim::Settled { .. }) => return Handled::Done(Done::AlreadySettled),

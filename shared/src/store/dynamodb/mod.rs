@@ -15,7 +15,7 @@ use super::{
     StoredEvent, TrailEntry,
 };
 use crate::job::AckJob;
-use crate::model::{CanonicalEvent, OrderStatus, Precedence};
+use crate::model::{CanonicalEvent, EventDetail, OrderStatus, Precedence};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -161,7 +161,9 @@ impl DynamoStore {
         ]);
         // Recorded on the trail without moving the state (a rider's progress, a refund):
         // published downstream as an `Order Event` (the stream filter selects on it).
-        if e.change.as_ref().is_some_and(|c| c.status.is_none()) && e.quarantined.is_none() {
+        if matches!(e.detail, Some(EventDetail::Command(_))) {
+            item.insert(attr::COMMAND.into(), AttributeValue::Bool(true));
+        } else if e.change.as_ref().is_some_and(|c| c.status.is_none()) && e.quarantined.is_none() {
             item.insert(attr::TRAIL_ONLY.into(), AttributeValue::Bool(true));
         }
         let put = Put::builder()
