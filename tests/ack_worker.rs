@@ -517,6 +517,7 @@ async fn the_acceptance_sends_the_orders_pickup_time() {
         location_id: None,
         received_at: None,
         after: None,
+        decision: None,
         ack: serde_json::to_value(&accept).unwrap(),
     };
     ack.acknowledge(&job).await.expect("accepted");

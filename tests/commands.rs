@@ -512,3 +512,40 @@ async fn the_published_schema_is_the_command_the_code_reads() {
         serde_json::from_value::<StatusCommand>(event["detail"].clone()).expect(sample);
     }
 }
+
+#[tokio::test]
+async fn a_rejection_from_the_bus_decides_the_order_once() {
+    let (stack, api, w) = deliverect_stack(None).await;
+    let (store, bus) = commands_function(&stack);
+    let limits = ordergate_shared::Limits::default();
+    let now = chrono::Utc::now();
+    let rejected = ordergate_testkit::api_event_json("commands/rejected.json");
+    let handled = commands::handle(&store, &bus, &limits, &rejected, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        handled,
+        commands::Handled::Queued {
+            event_key: format!("decision:{ORDER}")
+        },
+        "a decision is keyed by its order"
+    );
+    let mut accept = rejected.clone();
+    accept["detail"]["command_id"] = json!("pos-accept");
+    accept["detail"]["status"] = json!("accepted");
+    let again = commands::handle(&store, &bus, &limits, &accept, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        commands::Handled::Rejected {
+            error: "already_decided"
+        }
+    );
+    assert_eq!(stack.run_worker(&w).await, (2, vec![]));
+    let sent = bodies(&api, "/orderStatus/").await;
+    assert_eq!(
+        (&sent[1]["status"], &sent[1]["reason"]),
+        (&json!(120), &json!("Kitchen closed early today"))
+    );
+}

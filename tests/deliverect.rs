@@ -16,7 +16,7 @@ const SECRET: &str = r#"{"hmac_secret": "local-deliverect-secret"}"#;
 fn deliverect() -> Deliverect {
     Deliverect::new(Config {
         currency: Some("EUR".parse().unwrap()),
-        location_currencies: Default::default(),
+        ..Config::sample()
     })
 }
 

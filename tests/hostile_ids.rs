@@ -33,6 +33,7 @@ fn job(provider: &str, event_type: &str, ack: Value) -> AckJob {
         location_id: None,
         received_at: None,
         after: None,
+        decision: None,
         ack,
     }
 }

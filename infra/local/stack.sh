@@ -18,6 +18,9 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 state="$root/.local"
 mkdir -p "$state"
 py="$root/.venv-stack/bin/python"
+# The Deliverect location whose new orders wait for the restaurant's decision locally
+# (manual acceptance; events/deliverect/new_order_manual.json); the others are accepted.
+MANUAL_LOCATION=61a0b2c3d4e5f60718290c0d
 
 free_port() {
   "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -71,6 +74,7 @@ deploy() { # NAME
     --parameter "DeliverectApiUrl=$FAKE_PLATFORMS/deliverect" \
     --parameter "OrdaticApiUrl=$FAKE_PLATFORMS/ordatic" \
     --parameter "OrdaticStatusPath=/v2/stores/{storeId}/orders/{orderId}/status" \
+    --parameter "DeliverectAcceptModeLocations=$MANUAL_LOCATION=manual" \
     --parameter OrderEventsQueueEnabled=true > /dev/null
 }
 

@@ -75,6 +75,11 @@ def olaclick_calls(event, job):
 CALLS = {"deliverect": deliverect_calls, "ordatic": ordatic_calls, "olaclick": olaclick_calls}
 
 
+def waits(stored):
+    """Whether a stored event's job waits for the restaurant's decision (manual acceptance)."""
+    return stored["ack"]["status"] == "pending" and bool((stored.get("job") or {}).get("decision"))
+
+
 def matches(request, call):
     method, path, body, headers = call
     if (request["method"], request["path"]) != (method, path):
@@ -115,11 +120,12 @@ class DeployedStack(unittest.TestCase):
         return sorted(stack.platforms(self.outputs))
 
     def settle(self, platform, key):
-        """The stored event once its acknowledgement is settled."""
+        """The stored event once its acknowledgement is settled, or its job is waiting for
+        the restaurant's decision (a manual-mode order)."""
         deadline = time.monotonic() + DEADLINE
         while True:
             stored = self.ordergate("event", platform, key)
-            if stored["ack"]["status"] in SETTLED or time.monotonic() > deadline:
+            if stored["ack"]["status"] in SETTLED or waits(stored) or time.monotonic() > deadline:
                 return stored
             time.sleep(0.5)
 
@@ -153,12 +159,12 @@ class DeployedStack(unittest.TestCase):
             with self.subTest(sample=str(sample.relative_to(ROOT))):
                 self.assertTrue(key, f"no event key in the answer {answer}")
                 stored = self.settle(platform, key)
-                self.assertIn(stored["ack"]["status"], SETTLED, stored["ack"])
+                self.assertTrue(stored["ack"]["status"] in SETTLED or waits(stored), stored["ack"])
                 order_id = (stored["event"].get("change") or {}).get("order_id")
                 if order_id and stored["event"]["event_type"] != "quarantined":
                     orders.add((platform, order_id))
                 job = stored.get("job")
-                if job is None or platform not in CALLS:
+                if job is None or platform not in CALLS or waits(stored):
                     continue
                 self.assertEqual(stored["ack"]["status"], "acked", stored["ack"])
                 received = stack.received_requests(self.env["FAKE_PLATFORMS"])
@@ -249,8 +255,8 @@ class DeployedStack(unittest.TestCase):
             "DetailType": "Order Status Requested", "Detail": json.dumps(detail)}])
         self.assertEqual(out["FailedEntryCount"], 0, out)
 
-    def new_deliverect_order(self, order_id):
-        body = json.loads(json.loads((ROOT / "events/deliverect/new_order.json").read_text())["body"])
+    def new_deliverect_order(self, order_id, sample="new_order"):
+        body = json.loads(json.loads((ROOT / f"events/deliverect/{sample}.json").read_text())["body"])
         body["_id"] = order_id
         payload = ROOT / f".local/{self.name}-deliverect-{order_id}.json"
         payload.write_text(json.dumps(body))
@@ -301,6 +307,37 @@ class DeployedStack(unittest.TestCase):
             return found if len(found) >= 3 else None
         self.assertEqual(self.wait_for("Ordatic's status reports", reports),
                          ["IN_KITCHEN", "READY_TO_PICK_UP", "SERVED"], "the acceptance's, then the two asked")
+
+    def test_a_manual_order_waits_for_the_restaurant_to_accept_or_reject_it(self):
+        """A new order at the stack's manual-mode location (new_order_manual.json's) is not
+        accepted on receipt: it is listed as awaiting acceptance until the POS rejects it
+        with a reason, or accepts it and later marks it ready."""
+        run = uuid.uuid4().hex[:8]
+        rejected, accepted = f"{run}0000000000000001", f"{run}0000000000000002"
+        for o in (rejected, accepted):
+            self.new_deliverect_order(o, sample="new_order_manual")
+        waiting = {o["order_id"]: o for o in self.ordergate(
+            "orders", "list", "--platform", "deliverect", "--awaiting-acceptance", "--limit", "100")["orders"]}
+        self.assertTrue({rejected, accepted} <= set(waiting), waiting)
+        self.assertIn("decide_by", waiting[rejected])
+        self.put_command({"version": 1, "command_id": f"{run}-reject", "provider": "deliverect",
+                          "order_id": rejected, "status": "rejected", "reason": "Out of paella"})
+        self.ordergate("status", "deliverect", accepted, "accepted")
+        self.ordergate("status", "deliverect", accepted, "ready")
+
+        def calls(order_id, count):
+            found = [(r["body"]["status"], r["body"]["reason"]) for r in
+                     stack.received_requests(self.env["FAKE_PLATFORMS"])
+                     if r["path"] == f"/deliverect/orderStatus/{order_id}"]
+            return found if len(found) >= count else None
+        self.assertEqual(self.wait_for("the rejection", lambda: calls(rejected, 1)), [(120, "Out of paella")])
+        self.assertEqual(self.wait_for("acceptance and ready", lambda: calls(accepted, 2)), [(20, ""), (70, "")])
+        outcomes = {("Order Status Sent", f"{run}-reject"), ("Order Status Sent", f"{accepted}/accepted"),
+                    ("Order Status Sent", f"{accepted}/ready")}
+        self.assertEqual(self.bus_events(outcomes), outcomes)
+        still = {o["order_id"] for o in self.ordergate(
+            "orders", "list", "--platform", "deliverect", "--awaiting-acceptance", "--limit", "100")["orders"]}
+        self.assertFalse({rejected, accepted} & still, "decided orders are no longer listed")
 
     def test_a_retry_gets_the_first_answer(self):
         for platform, sample in (("olaclick", "order_updated"), ("oolio", "order_accepted")):

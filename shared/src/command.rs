@@ -10,6 +10,8 @@
 //! in the order's FIFO group. The worker's outcome on the trail entry is what the publisher
 //! announces: `Order Status Sent` or `Order Status Failed`.
 
+pub mod acceptance;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -117,6 +119,11 @@ impl Requested {
         }
     }
 
+    /// Accepting or rejecting a new order: one per order, whoever decides first.
+    pub fn is_decision(self) -> bool {
+        matches!(self, Requested::Accepted | Requested::Rejected)
+    }
+
     /// Whether nothing may follow it.
     fn ends(self) -> bool {
         matches!(self, Requested::Completed) || self.rank().is_none()
@@ -126,6 +133,37 @@ impl Requested {
 impl std::fmt::Display for Requested {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A new order waiting for the restaurant to accept or reject it (manual acceptance):
+/// until `until`; then `then` applies (with `reason` for a rejection), as a command of its
+/// own, unless the restaurant decided first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub until: DateTime<Utc>,
+    pub then: Requested,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The command id of the decision that applies when the window passes.
+pub const WINDOW_PASSED: &str = "decision-window-passed";
+
+impl Decision {
+    /// The command the window's end applies to the job's order.
+    pub fn command(&self, job: &AckJob) -> StatusCommand {
+        StatusCommand {
+            version: VERSION,
+            command_id: WINDOW_PASSED.to_owned(),
+            provider: job.provider.clone(),
+            order_id: job.order_id.clone().unwrap_or_default(),
+            location_id: job.location_id.clone(),
+            status: self.then,
+            reason: self.reason.clone(),
+            receipt_id: None,
+            pickup_time: None,
+        }
     }
 }
 
@@ -148,6 +186,9 @@ pub enum Refusal {
     IllegalTransition { current: String, status: Requested },
     #[error("command id {0} was already used for a different command")]
     Reused(String),
+    /// The order was accepted or rejected already (one decision per order).
+    #[error("the order was already {0}")]
+    Decided(Requested),
 }
 
 impl Refusal {
@@ -160,6 +201,7 @@ impl Refusal {
             Refusal::ReasonRequired { .. } => "reason_required",
             Refusal::IllegalTransition { .. } => "illegal_transition",
             Refusal::Reused(_) => "command_id_reused",
+            Refusal::Decided(_) => "already_decided",
         }
     }
 
@@ -199,9 +241,14 @@ pub struct Ask<'a> {
 }
 
 impl StatusCommand {
-    /// The event key it is recorded under: one per command id and platform.
-    pub fn event_key(&self) -> DedupeKey {
-        DedupeKey::joined(["command", &self.command_id])
+    /// The event key it is recorded under: one per command id and platform; for a
+    /// decision (accept, reject), one per order, so an order is decided once.
+    pub fn event_key<P: Provider>(&self) -> Result<DedupeKey, Refusal> {
+        Ok(if self.status.is_decision() {
+            DedupeKey::joined(["decision", &self.order_key::<P>()?])
+        } else {
+            DedupeKey::joined(["command", &self.command_id])
+        })
     }
 
     /// What the order is stored under.
@@ -326,12 +373,13 @@ pub async fn submit<P: Provider, S: EventStore>(
 ) -> Result<Submitted, CommandError> {
     command.check()?;
     let key = command.order_key::<P>()?;
-    let event_key = command.event_key();
+    let event_key = command.event_key::<P>()?;
     let view = store.order(P::NAME, &key).await?;
     let body = serde_json::to_string(command).expect("plain data");
     let body_sha256 = crate::verify::sha256_hex(body.as_bytes());
     if let Some(earlier) = view.trail.iter().find(|e| e.dedupe_key == event_key) {
-        return repeat(earlier.body_sha256 == body_sha256, event_key);
+        let decided = decision_of(&view, &event_key);
+        return repeat(earlier.body_sha256 == body_sha256, event_key, decided);
     }
     let state = view.state.as_ref().ok_or_else(|| Refusal::UnknownOrder {
         platform: P::NAME.to_owned(),
@@ -354,6 +402,7 @@ pub async fn submit<P: Provider, S: EventStore>(
             status: None,
             stage: 0,
             order: None,
+            awaiting: None,
         }),
         detail: Some(EventDetail::Command(command.clone())),
         warnings: Vec::new(),
@@ -383,18 +432,35 @@ pub async fn submit<P: Provider, S: EventStore>(
             event_key: event_key.0,
             duplicate: false,
         }),
-        Recorded::Duplicate { same_body } => repeat(same_body, event_key),
+        // Recorded meanwhile (this command from another caller, or another decision).
+        Recorded::Duplicate { same_body } => {
+            let view = store.order(P::NAME, &key).await?;
+            repeat(same_body, event_key.clone(), decision_of(&view, &event_key))
+        }
     }
 }
 
-fn repeat(same: bool, key: DedupeKey) -> Result<Submitted, CommandError> {
-    if same {
-        Ok(Submitted {
+/// The decision recorded under `key` on the order's trail, if that is one.
+fn decision_of(view: &OrderView, key: &DedupeKey) -> Option<Requested> {
+    view.trail
+        .iter()
+        .find(|e| &e.dedupe_key == key)
+        .and_then(|e| match &e.detail {
+            Some(EventDetail::Command(c)) if c.status.is_decision() => Some(c.status),
+            _ => None,
+        })
+}
+
+/// A command recorded before under `key`: the same one again, or another one (`decided`:
+/// the decision an order already has).
+fn repeat(same: bool, key: DedupeKey, decided: Option<Requested>) -> Result<Submitted, CommandError> {
+    match (same, decided) {
+        (true, _) => Ok(Submitted {
             event_key: key.0,
             duplicate: true,
-        })
-    } else {
-        Err(Refusal::Reused(key.0).into())
+        }),
+        (false, Some(decision)) => Err(Refusal::Decided(decision).into()),
+        (false, None) => Err(Refusal::Reused(key.0).into()),
     }
 }
 
@@ -520,6 +586,5 @@ mod tests {
         let mut typo = json;
         typo["reasn"] = "x".into();
         assert!(serde_json::from_value::<StatusCommand>(typo).is_err());
-        assert_eq!(c.event_key().0, "command:c-1");
     }
 }

@@ -27,6 +27,10 @@ pub struct AckJob {
     /// the worker sends this one only after it ([`crate::command`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<DedupeKey>,
+    /// A new order waiting for the restaurant's decision: the worker applies the
+    /// decision's default once the window has passed, unless the restaurant decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::command::Decision>,
     /// What the worker must do: the platform's `Provider::Ack`, as JSON on the queue (one
     /// queue carries every platform's jobs); read it back with [`AckJob::ack_as`].
     pub ack: serde_json::Value,
@@ -46,6 +50,7 @@ impl AckJob {
             location_id: event.location_id.clone(),
             received_at: Some(event.received_at),
             after: None,
+            decision: event.change.as_ref().and_then(|c| c.awaiting.clone()),
             ack,
         }
     }
@@ -66,9 +71,14 @@ impl AckJob {
         self.order_key.as_deref().or(self.order_id.as_deref())
     }
 
-    /// FIFO group: jobs of one order are processed in the order they were stored.
+    /// FIFO group: jobs of one order are processed in the order they were stored. A job
+    /// waiting for a decision window is in a group of its own: it waits without holding up
+    /// its order's other jobs (the restaurant's decision among them).
     pub fn group_id(&self) -> String {
-        let subject = self.order().unwrap_or(&self.dedupe_key.0);
+        let subject = match self.decision {
+            Some(_) => format!("decision#{}", self.dedupe_key.0),
+            None => self.order().unwrap_or(&self.dedupe_key.0).to_owned(),
+        };
         sha256_hex(format!("{}#{}", self.provider, subject).as_bytes())
     }
 }

@@ -360,6 +360,10 @@ pub struct OrderChange {
     pub stage: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<Order>,
+    /// A new order the restaurant accepts or rejects itself (manual acceptance): until
+    /// when it may, and what applies then ([`crate::command::Decision`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<crate::command::Decision>,
 }
 
 impl OrderChange {

@@ -632,6 +632,7 @@ fn quarantined<A>(found: Quarantine<A>, error: &ApiError, delivery: &Delivery<'_
             status: None,
             stage: 0,
             order: None,
+            awaiting: None,
         }),
         detail: None,
         blobs: Vec::new(),

@@ -1,11 +1,14 @@
 //! The ack worker: every platform's callback client behind one dispatch on `job.provider`,
 //! both derived from the platform list (`ordergate_platforms::for_each!`).
 
+use chrono::{DateTime, Utc};
 use ordergate_platforms as platforms;
+use ordergate_shared::command::{CommandError, StatusCommand, Submitted};
 use ordergate_shared::job::AckJob;
 use ordergate_shared::secrets::{SecretKind, SecretSource};
-use ordergate_shared::store::DynamoStore;
+use ordergate_shared::store::{DynamoStore, EventStore};
 use ordergate_shared::worker::{AckError, Acked, Acknowledge, Platforms, SqsRedelivery, Worker};
+use ordergate_shared::Limits;
 use ordergate_shared::Provider;
 
 macro_rules! all_platforms {
@@ -34,6 +37,16 @@ macro_rules! all_platforms {
                     other => Err(AckError::Permanent(format!("no platform named '{other}'"))),
                 }
             }
+
+            async fn submit<S: EventStore>(
+                &self,
+                store: &S,
+                command: &StatusCommand,
+                limits: &Limits,
+                now: DateTime<Utc>,
+            ) -> Result<Submitted, CommandError> {
+                platforms::submit_command(store, command, limits, now).await
+            }
         }
     };
 }
@@ -42,14 +55,17 @@ platforms::for_each!(all_platforms);
 
 /// The worker as deployed: DynamoDB, SQS for back-off, every platform; clients from `sdk`.
 pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Worker<DynamoStore, AllPlatforms>, String> {
+    let limits = Limits::from_env()?;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(sdk),
         ordergate_shared::config::required("TABLE_NAME")?,
     )
-    .with_order_ttl(ordergate_shared::Limits::from_env()?.order_ttl);
+    .with_order_ttl(limits.order_ttl);
     let redelivery = SqsRedelivery::new(
         aws_sdk_sqs::Client::new(sdk),
         ordergate_shared::config::required("QUEUE_URL")?,
     );
-    Ok(Worker::new(store, AllPlatforms::from_env(sdk)?, Some(redelivery)))
+    let mut worker = Worker::new(store, AllPlatforms::from_env(sdk)?, Some(redelivery));
+    worker.limits = limits;
+    Ok(worker)
 }

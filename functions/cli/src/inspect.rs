@@ -141,7 +141,7 @@ pub fn index_time(t: chrono::DateTime<chrono::Utc>) -> String {
 pub fn orders_text(page: &ordergate_shared::store::OrderPage) -> String {
     let mut out = String::new();
     for o in &page.orders {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{}  {:<12} {}  {}  ({})",
             o.updated_at,
@@ -150,6 +150,10 @@ pub fn orders_text(page: &ordergate_shared::store::OrderPage) -> String {
             location(o.location_id.as_deref(), o.team_location_id.as_deref()),
             o.last_event_type
         );
+        let _ = match &o.decide_by {
+            Some(until) => writeln!(out, "  awaiting acceptance until {until}"),
+            None => writeln!(out),
+        };
     }
     let _ = writeln!(out, "{} order(s)", page.orders.len());
     if let Some(token) = &page.next_token {

@@ -221,7 +221,7 @@ enum Orders {
         /// The platform's location id (merchant, location, store).
         #[arg(
             long,
-            required_unless_present = "team_location",
+            required_unless_present_any = ["team_location", "awaiting_acceptance"],
             conflicts_with = "team_location"
         )]
         location: Option<String>,
@@ -242,6 +242,10 @@ enum Orders {
         /// The token a previous page printed, for the next page.
         #[arg(long)]
         next_token: Option<String>,
+        /// New orders waiting for the restaurant to accept or reject them (manual
+        /// acceptance), soonest deadline first, at every location.
+        #[arg(long, conflicts_with_all = ["location", "team_location", "since", "until", "status"])]
+        awaiting_acceptance: bool,
         #[command(flatten)]
         table: TableArg,
     },
@@ -890,8 +894,20 @@ async fn orders(action: &Orders, ctx: &Ctx) -> Result<Output, CliError> {
         status,
         limit,
         next_token,
+        awaiting_acceptance,
         table,
     } = action;
+    let store = store(ctx, &table.name(&ctx.stack)?);
+    if *awaiting_acceptance {
+        let page = store
+            .awaiting_decision(platform.name(), *limit, next_token.as_deref())
+            .await
+            .map_err(|e| e.to_string())?;
+        return Output::ok(
+            inspect::orders_text(&page),
+            serde_json::to_value(&page).expect("plain data"),
+        );
+    }
     let now = chrono::Utc::now();
     let since = inspect::time_bound(since.as_deref(), false)?.unwrap_or(now - chrono::Duration::hours(24));
     let until = inspect::time_bound(until.as_deref(), true)?.unwrap_or(now);
@@ -900,7 +916,7 @@ async fn orders(action: &Orders, ctx: &Ctx) -> Result<Output, CliError> {
         (None, Some(id)) => LocationId::Team(id),
         (None, None) => unreachable!("clap requires one"),
     };
-    let page = store(ctx, &table.name(&ctx.stack)?)
+    let page = store
         .orders_at(
             platform.name(),
             at,

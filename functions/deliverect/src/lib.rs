@@ -17,6 +17,7 @@ pub mod wire;
 
 use std::collections::HashMap;
 
+use ordergate_shared::command::acceptance::Acceptance;
 use ordergate_shared::command::{Ask, Refusal};
 use ordergate_shared::config;
 use ordergate_shared::lenient::{self, Essential, Probe};
@@ -40,6 +41,9 @@ pub struct Config {
     /// Currency of amounts (Deliverect's order carries only `decimalDigits`).
     pub currency: Option<Currency>,
     pub location_currencies: HashMap<String, Currency>,
+    /// Whether new orders are accepted on receipt or wait for the restaurant
+    /// (`DELIVERECT_ACCEPT_MODE`, …; `ordergate_shared::command::acceptance`).
+    pub acceptance: Acceptance,
 }
 
 impl Config {
@@ -49,6 +53,7 @@ impl Config {
         Config {
             currency: Some("EUR".parse().expect("a known currency")),
             location_currencies: Default::default(),
+            acceptance: Acceptance::default(),
         }
     }
 
@@ -63,6 +68,7 @@ impl Config {
                 .map(|list| config::key_values(&list, currency))
                 .transpose()?
                 .unwrap_or_default(),
+            acceptance: Acceptance::from_env("DELIVERECT")?,
         })
     }
 
@@ -165,6 +171,17 @@ impl Provider for Deliverect {
         })?;
         let (snapshot, w) = map::order(&order, currency);
         warnings.extend(w);
+        let mut ack = job::Ack::for_status(&order.id, order.status, None, pickup_time(&order));
+        // A new order in manual mode: not accepted now, the restaurant decides.
+        let awaiting = match ack {
+            job::Ack::Accept { .. } => self.config.acceptance.decision(location, delivery.received_at),
+            _ => None,
+        };
+        if awaiting.is_some() {
+            ack = job::Ack::None {
+                order_id: order.id.clone(),
+            };
+        }
         Ok(Normalized {
             dedupe_key: DedupeKey::joined([
                 order.id.as_str(),
@@ -174,7 +191,7 @@ impl Provider for Deliverect {
             event_type: format!("status_{}", order.status),
             location_id: order.location.clone(),
             occurred_at: occurred_at(&order),
-            ack: job::Ack::for_status(&order.id, order.status, None, pickup_time(&order)),
+            ack,
             detail: None,
             blobs: Vec::new(),
             change: Some(OrderChange {
@@ -183,6 +200,7 @@ impl Provider for Deliverect {
                 status: Some(status),
                 stage,
                 order: Some(snapshot),
+                awaiting,
             }),
             warnings,
             quarantine: None,

@@ -25,7 +25,7 @@ type Receiver = MemoryPipeline<Deliverect>;
 fn config(currency: Option<&str>) -> Config {
     Config {
         currency: currency.map(|c| c.parse().unwrap()),
-        location_currencies: Default::default(),
+        ..Config::sample()
     }
 }
 

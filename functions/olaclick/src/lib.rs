@@ -243,6 +243,7 @@ fn read_change(kind: EventType, data: Data<'_>, tz: &TimeZone) -> Result<Reading
         status: Some(status),
         stage,
         order,
+        awaiting: None,
     };
     Ok(Reading {
         change,

@@ -282,6 +282,7 @@ impl Provider for Oolio {
                     status: Some(status),
                     stage: 0,
                     order: Some(snapshot),
+                    awaiting: None,
                 });
             }
             Kind::LocationConnected | Kind::LocationDisconnected | Kind::LocationUpdated => {

@@ -219,6 +219,7 @@ impl Provider for Ordatic {
                 status: map::status(kind),
                 stage: 0,
                 order: None,
+                awaiting: None,
             }),
             detail,
             blobs,

@@ -67,6 +67,10 @@ pub struct OrderChanged {
     pub order: Option<Box<RawValue>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub order_omitted: bool,
+    /// A new order the restaurant must accept or reject (manual acceptance) by this time
+    /// (RFC 3339), after which the stack's default applies; absent once decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decide_by: Option<String>,
 }
 
 /// An event recorded on an order's trail without moving its state — a rider's progress,
@@ -225,6 +229,7 @@ pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
         updated_at: state.updated_at.to_owned(),
         order,
         order_omitted: false,
+        decide_by: state.decide_by.map(str::to_owned),
     };
     let size = serde_json::to_vec(&changed).map_or(usize::MAX, |v| v.len());
     if size > MAX_DETAIL_BYTES {

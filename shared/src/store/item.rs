@@ -58,6 +58,11 @@ pub mod attr {
     pub const TEAM_LOCATION_KEY: &str = "team_location_key";
     /// The latest full snapshot, as JSON text.
     pub const ORDER: &str = "order";
+    /// Until when a new order waits for the restaurant to accept or reject it (RFC 3339);
+    /// removed once it is decided.
+    pub const DECIDE_BY: &str = "decide_by";
+    /// The AwaitingDecision index's key of an order waiting for a decision: its platform.
+    pub const AWAITING_KEY: &str = "awaiting_key";
     /// `kind` of a STATE item (the stream filter selects on it).
     pub const STATE_KIND: &str = "state";
     /// `kind` of an event record; its `job` (JSON text) is what the outbox relays while
@@ -127,6 +132,8 @@ pub struct StateImage<'a> {
     pub team_location_id: Option<&'a str>,
     /// The latest full snapshot as stored JSON text, if one was sent.
     pub order_json: Option<&'a str>,
+    /// Until when the order waits for the restaurant's decision, while it does.
+    pub decide_by: Option<&'a str>,
 }
 
 impl<'a> StateImage<'a> {
@@ -153,6 +160,7 @@ impl<'a> StateImage<'a> {
             location_id: item.text(attr::LOCATION_ID),
             team_location_id: item.text(attr::TEAM_LOCATION_ID),
             order_json: item.text(attr::ORDER),
+            decide_by: item.text(attr::DECIDE_BY),
         }))
     }
 

@@ -23,9 +23,11 @@ use std::time::Duration;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 
+use crate::command::{CommandError, Decision, Refusal, StatusCommand, Submitted};
 use crate::job::AckJob;
 use crate::model::Order;
 use crate::store::{AckOutcome, Claim, EventStore};
+use crate::Limits;
 
 /// Why a callback did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +82,21 @@ pub trait Acknowledge: Sized + Send + Sync {
 /// The platforms the worker can call back, dispatched on `job.provider`.
 pub trait Platforms: Send + Sync {
     fn acknowledge(&self, job: &AckJob) -> impl Future<Output = Result<Acked, AckError>> + Send;
+
+    /// Validates and records a command for the platform it names
+    /// ([`crate::command::submit`]): what a decision window's end applies. None by default.
+    fn submit<S: EventStore>(
+        &self,
+        store: &S,
+        command: &StatusCommand,
+        limits: &Limits,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Submitted, CommandError>> + Send {
+        let _ = (store, command, limits, now);
+        std::future::ready(Err(
+            Refusal::Invalid("this worker takes no commands".into()).into()
+        ))
+    }
 }
 
 /// How a message that must be retried comes back later: SQS's visibility timeout.
@@ -151,6 +168,8 @@ pub struct Worker<S, P, R = SqsRedelivery> {
     /// of jitter so jobs that failed together do not return together.
     pub backoff: Duration,
     pub clock: Clock,
+    /// Retention of what the worker records itself (a decision window's command).
+    pub limits: Limits,
 }
 
 /// A retry reason without whatever the platform's answer said after its HTTP status
@@ -203,6 +222,10 @@ enum Handled {
     },
     /// Not started: no time left in this invocation, or an earlier job of its group failed.
     HandedBack(&'static str),
+    /// A decision window still open: back when it closes (not a failure, not a retry).
+    Waiting {
+        after: Duration,
+    },
 }
 
 impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
@@ -215,6 +238,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             redelivery,
             backoff: Duration::from_secs(30),
             clock: Arc::new(Utc::now),
+            limits: Limits::default(),
         }
     }
 
@@ -329,6 +353,9 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 let reason = loggable(reason);
                 tracing::warn!(message_id = %id, provider, attempt, reason, "ack job will be retried");
             }
+            Handled::Waiting { after } => {
+                tracing::info!(message_id = %id, provider, wait_s = after.as_secs(), "waiting for the restaurant's decision")
+            }
             Handled::HandedBack(_) => {}
         }
     }
@@ -342,6 +369,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 let planned = self.backoff_for(message);
                 after.map_or(planned, |a| a.max(planned))
             }
+            Handled::Waiting { after } => *after,
             Handled::HandedBack(why) => {
                 let id = message.message_id.as_deref().unwrap_or_default();
                 tracing::info!(message_id = %id, reason = why, "ack job handed back unprocessed");
@@ -362,6 +390,10 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
 
     async fn process(&self, job: &AckJob, message: &SqsMessage) -> Handled {
         let now = (self.clock)();
+        if let Some(open) = job.decision.as_ref().filter(|d| now < d.until) {
+            let after = (open.until - now).to_std().unwrap_or_default();
+            return Handled::Waiting { after };
+        }
         let retry = |attempt, reason: String| Handled::Retry {
             attempt,
             reason,
@@ -385,7 +417,10 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             Ok(Claim::Busy) => return retry(receive_count(message), "held by another worker".into()),
             Err(e) => return retry(receive_count(message), e.to_string()),
         };
-        let result = self.platforms.acknowledge(job).await.map(fit_enrichment);
+        let result = match &job.decision {
+            Some(decision) => self.decide(job, decision).await,
+            None => self.platforms.acknowledge(job).await.map(fit_enrichment),
+        };
         let outcome = match &result {
             Ok(acked) => AckOutcome::Acked {
                 note: &acked.note,
@@ -420,6 +455,27 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 misconfigured: true,
             },
             Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => retry(attempt, reason),
+        }
+    }
+}
+
+impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
+    /// A decision window that passed: its default applies as a command of its own (sent
+    /// like the restaurant's), unless the restaurant decided first.
+    async fn decide(&self, job: &AckJob, decision: &Decision) -> Result<Acked, AckError> {
+        let command = decision.command(job);
+        let submitted = self
+            .platforms
+            .submit(&self.store, &command, &self.limits, (self.clock)())
+            .await;
+        let then = decision.then;
+        match submitted {
+            Ok(_) => Ok(Acked::note(format!("no decision in time: {then} applied"))),
+            Err(CommandError::Refused(Refusal::Decided(d))) => {
+                Ok(Acked::note(format!("decided by the restaurant: {d}")))
+            }
+            Err(CommandError::Refused(r)) => Ok(Acked::note(format!("{then} not applied: {r}"))),
+            Err(CommandError::Unavailable(e)) => Err(AckError::Retry(e.to_string())),
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct OrderSummary {
     pub location_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team_location_id: Option<String>,
+    /// Until when the order waits for the restaurant to accept or reject it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decide_by: Option<String>,
 }
 
 impl OrderSummary {
@@ -38,6 +41,7 @@ impl OrderSummary {
             last_event_type: state.last_event_type.to_owned(),
             location_id: state.location_id.map(str::to_owned),
             team_location_id: state.team_location_id.map(str::to_owned),
+            decide_by: state.decide_by.map(str::to_owned),
         }
     }
 }
@@ -90,16 +94,51 @@ impl DynamoStore {
         }
         let out = query.send().await.map_err(|e| unavailable("query", &e))?;
         // The indexes hold only STATE items.
-        let orders = out
-            .items()
-            .iter()
-            .filter_map(|item| StateImage::read(item).transpose())
-            .map(|state| state.map(|s| OrderSummary::of(&s)))
-            .collect::<Result<_, _>>()
-            .map_err(StoreError)?;
-        let next_token = out.last_evaluated_key().map(encode_token);
-        Ok(OrderPage { orders, next_token })
+        page(out.items(), out.last_evaluated_key())
     }
+}
+
+impl DynamoStore {
+    /// `provider`'s new orders waiting for the restaurant to accept or reject them,
+    /// soonest deadline first; `limit` per page.
+    pub async fn awaiting_decision(
+        &self,
+        provider: &str,
+        limit: i32,
+        next_token: Option<&str>,
+    ) -> Result<OrderPage, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("AwaitingDecision")
+            .key_condition_expression("#k = :k")
+            .expression_attribute_names("#k", attr::AWAITING_KEY)
+            .expression_attribute_values(":k", s(provider))
+            .limit(limit)
+            .set_exclusive_start_key(next_token.map(decode_token).transpose()?)
+            .send()
+            .await
+            .map_err(|e| unavailable("query", &e))?;
+        page(out.items(), out.last_evaluated_key())
+    }
+}
+
+/// A page of STATE items as summaries, with the token for the next page.
+fn page(
+    items: &[HashMap<String, AttributeValue>],
+    last: Option<&HashMap<String, AttributeValue>>,
+) -> Result<OrderPage, StoreError> {
+    let orders = items
+        .iter()
+        .filter_map(|item| StateImage::read(item).transpose())
+        .map(|state| state.map(|s| OrderSummary::of(&s)))
+        .collect::<Result<_, _>>()
+        .map_err(StoreError)?;
+    Ok(OrderPage {
+        orders,
+        next_token: last.map(encode_token),
+    })
 }
 
 /// The index's last evaluated key as an opaque token (base64 of its string attributes).

@@ -208,6 +208,11 @@ impl DynamoStore {
             sets.push((attr::LOCATION_ID, s(location)));
             sets.push((attr::LOCATION_KEY, s(keys::location_key(&e.provider, location))));
         }
+        if let Some(decision) = &change.awaiting {
+            let until = decision.until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            sets.push((attr::DECIDE_BY, s(until)));
+            sets.push((attr::AWAITING_KEY, s(&e.provider)));
+        }
         if let Some(team) = &e.team_location_id {
             sets.push((attr::TEAM_LOCATION_ID, s(team)));
             sets.push((attr::TEAM_LOCATION_KEY, s(keys::location_key(&e.provider, team))));
@@ -249,7 +254,32 @@ impl DynamoStore {
         if let (false, Some(precedence)) = (write == StateWrite::None, e.precedence()) {
             items.extend(self.state_update(e, precedence, new.order_expires_at, write));
         }
+        items.extend(self.decided(e));
         items
+    }
+
+    /// A restaurant's decision on a new order: it no longer waits for one.
+    fn decided(&self, e: &CanonicalEvent) -> Option<TransactWriteItem> {
+        let (Some(EventDetail::Command(c)), Some(change)) = (&e.detail, &e.change) else {
+            return None;
+        };
+        if !c.status.is_decision() {
+            return None;
+        }
+        let update = seq_bumped!(Update::builder()
+            .table_name(&self.table)
+            .key(attr::PK, s(keys::order_pk(&e.provider, change.key())))
+            .key(attr::SK, s(keys::STATE_SK))
+            .update_expression(format!(
+                "REMOVE {}, {} {}",
+                attr::DECIDE_BY,
+                attr::AWAITING_KEY,
+                attr::BUMP_SEQ
+            ))
+            .condition_expression("attribute_exists(pk)"))
+        .build()
+        .expect("table, key and expression are set");
+        Some(TransactWriteItem::builder().update(update).build())
     }
 }
 
