@@ -549,3 +549,69 @@ async fn a_rejection_from_the_bus_decides_the_order_once() {
         (&json!(120), &json!("Kitchen closed early today"))
     );
 }
+
+#[tokio::test]
+async fn cancelled_and_failed_are_sent_with_their_codes_and_reasons() {
+    let (stack, api, w) = deliverect_stack(None).await;
+    queued(&stack, &deliverect(Preparing, "pos-1")).await;
+    let failed = StatusCommand {
+        reason: Some("Oven broke down".into()),
+        ..deliverect(Failed, "pos-2")
+    };
+    queued(&stack, &failed).await;
+    assert_eq!(stack.run_worker(&w).await, (3, vec![]));
+
+    let (other, other_api, other_w) = deliverect_stack(None).await;
+    let cancelled = StatusCommand {
+        reason: Some("Customer called to cancel".into()),
+        ..deliverect(Cancelled, "pos-3")
+    };
+    queued(&other, &cancelled).await;
+    assert_eq!(other.run_worker(&other_w).await, (2, vec![]));
+    let bodies_without_time = |sent: Vec<Value>| -> Vec<Value> {
+        sent.into_iter()
+            .map(|mut b| {
+                assert!(b["timeStamp"].as_str().unwrap().ends_with('Z'));
+                b.as_object_mut().unwrap().remove("timeStamp");
+                b
+            })
+            .collect()
+    };
+    let status = |code: i64, reason: &str| json!({"orderId": ORDER, "status": code, "reason": reason, "receiptId": ORDER});
+    assert_eq!(
+        bodies_without_time(bodies(&api, "/orderStatus/").await)[1..],
+        [status(50, ""), status(120, "Oven broke down")]
+    );
+    assert_eq!(
+        bodies_without_time(bodies(&other_api, "/orderStatus/").await)[1..],
+        [status(110, "Customer called to cancel")]
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_once_for_a_command() {
+    let expired = answering(70)
+        .respond_with(ResponseTemplate::new(401))
+        .up_to_n_times(1);
+    let (stack, api, w) = deliverect_stack(Some(expired)).await;
+    queued(&stack, &deliverect(Ready, "pos-1")).await;
+    assert_eq!(stack.run_worker(&w).await, (2, vec![]));
+    let tokens = api
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/oauth/token")
+        .count();
+    assert_eq!(tokens, 2, "one for the acceptance, one more after the 401");
+    assert_eq!(statuses_sent(&api).await, [20, 70, 70]);
+    assert_eq!(
+        stack
+            .stored("deliverect", "command:pos-1")
+            .await
+            .ack
+            .status
+            .as_str(),
+        "acked"
+    );
+}
