@@ -246,3 +246,30 @@ async fn the_restaurant_accepts_within_the_window() {
     assert_eq!(m.stack.run_worker(&m.worker).await.0, 0);
     assert_eq!(m.statuses_sent().await.len(), 1, "the default does not apply");
 }
+
+#[tokio::test]
+async fn an_order_accepted_on_the_platform_no_longer_waits() {
+    let m = manual(Requested::Accepted, "unused").await;
+    let rx = m.stack.pipeline(
+        deliverect::Deliverect::new(deliverect::Config::sample()),
+        ordergate_tests::platforms::Deliverect::SECRETS,
+    );
+    let accepted = rx
+        .handle(ordergate_testkit::api_event("deliverect/accepted.json"))
+        .await;
+    assert_eq!(accepted.status(), 200);
+    assert!(m.awaiting().await.is_empty(), "Deliverect says it is accepted");
+    m.later(Duration::seconds(240));
+    assert!(!m.window_comes_back().await);
+    let note = m
+        .stack
+        .stored("deliverect", &m.window_job().await.dedupe_key.0)
+        .await
+        .ack
+        .message;
+    assert_eq!(
+        note.as_deref(),
+        Some("accepted not applied: the order is accepted: it cannot become accepted")
+    );
+    assert!(m.statuses_sent().await.is_empty(), "nothing sent for it");
+}

@@ -2,15 +2,19 @@
 """Alarms that reach a person, checked on the SAM-translated template (make test).
 
 CloudFormation accepts an alarm that can never notify anyone; these rules catch it:
-- every alarm notifies the alarm topic;
+- every alarm notifies the alarm topic, when it fires and when it clears;
 - the topic's encryption key lets CloudWatch publish: not the AWS-managed alias/aws/sns
   (whose policy excludes CloudWatch), and a customer key whose key policy, evaluated as KMS
   does (check_iam's evaluator), allows cloudwatch.amazonaws.com kms:GenerateDataKey and
   kms:Decrypt for this account;
 - someone is subscribed when AlarmEmail is given, and the stack says so when it is not;
-- what must be watched is watched: each receiver's errors, every function's throttles, the
-  publisher's iterator age, both dead-letter queues, and the ordergate metrics the alarms
-  query are ones the code emits (a renamed metric would silence its alarm).
+- what must be watched is watched: each receiver's errors and its deliveries stopping,
+  every function's throttles, the publisher's iterator age, every dead-letter queue, the
+  ack queue's oldest job, acknowledgements retried, and the ordergate metrics the alarms
+  query are ones the code emits (a renamed metric would silence its alarm);
+- the README's alarm table names every alarm (what it means, the first thing to do);
+- the code's metrics are emitted into the stack's own namespace and every alarm and the
+  dashboard read that one only (staging never counts in prod's alarms).
 Exits non-zero with every violation listed.
 """
 import pathlib
@@ -22,6 +26,7 @@ from check_iam import Request, decide
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CLOUDWATCH = "cloudwatch.amazonaws.com"
+STACK_NAMESPACE = "ordergate/${AWS::StackName}"
 
 
 def by_type(template, kind):
@@ -51,9 +56,32 @@ def alarm_metrics(alarm):
             metric = m["MetricStat"]["Metric"]
             dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
             out.append((metric["Namespace"], metric["MetricName"], dims))
-        for name in re.findall(r"SELECT \w+\((\w+)\) FROM SCHEMA\(ordergate", m.get("Expression", "")):
+        for name in re.findall(r'SELECT \w+\((\w+)\) FROM SCHEMA\("?ordergate', expression_text(m)):
             out.append(("ordergate", name, {}))
     return out
+
+
+def expression_text(metric):
+    """A metric query's text, `!Sub` or plain."""
+    expression = metric.get("Expression", "")
+    return expression.get("Fn::Sub", "") if isinstance(expression, dict) else expression
+
+
+def check_stack_scoped(template, alarms, errors):
+    """The code's metrics are read only from this stack's namespace, and emitted into it: a
+    staging stack's deliveries never count in prod's alarms or dashboard."""
+    for name, function in by_type(template, "AWS::Lambda::Function").items():
+        env = function["Properties"].get("Environment", {}).get("Variables", {})
+        if env.get("ORDERGATE_METRICS_NAMESPACE") != {"Fn::Sub": STACK_NAMESPACE}:
+            errors.append(f"{name} does not emit into {STACK_NAMESPACE} (ORDERGATE_METRICS_NAMESPACE)")
+    queries = [(name, expression_text(m)) for name, a in alarms.items() for m in a["Properties"].get("Metrics", [])]
+    for name, dashboard in by_type(template, "AWS::CloudWatch::Dashboard").items():
+        body = dashboard["Properties"]["DashboardBody"]
+        queries.append((name, body.get("Fn::Sub", "") if isinstance(body, dict) else body))
+    for name, text in queries:
+        for namespace in re.findall(r'SCHEMA\(("?[\w/${}:]+"?)', text) + re.findall(r"\{(\\?\"?[\w/${}:]+)", text):
+            if "ordergate" in namespace and STACK_NAMESPACE not in namespace:
+                errors.append(f"{name} reads {namespace}: every stack's metrics, not this stack's")
 
 
 def check_topic_key(template, topic, errors):
@@ -93,6 +121,8 @@ def main():
     for name, alarm in alarms.items():
         if {"Ref": topic} not in alarm["Properties"].get("AlarmActions", []):
             errors.append(f"{name}: does not notify {topic}")
+        if {"Ref": topic} not in alarm["Properties"].get("OKActions", []):
+            errors.append(f"{name}: does not say on {topic} when it clears (OKActions)")
         watched += alarm_metrics(alarm)
     if topic:
         check_topic_key(template, topic, errors)
@@ -128,12 +158,28 @@ def main():
     for f in streams:
         if not watches("AWS/Lambda", "IteratorAge", function=f):
             errors.append(f"no alarm on {f} iterator age")
+    if not watches("AWS/SQS", "ApproximateAgeOfOldestMessage", queue="AckQueue"):
+        errors.append("no alarm on the age of the ack queue's oldest job")
+    for f in receivers:
+        platform = f.removesuffix("Function")
+        alarm = alarms.get(f"{platform}QuietAlarm", {})
+        dims = alarm.get("Properties", {}).get("Dimensions", [])
+        if alarm.get("Properties", {}).get("MetricName") != "Received" or dims != [
+                {"Name": "provider", "Value": platform.lower()}]:
+            errors.append(f"no alarm on {platform} deliveries stopping ({platform}QuietAlarm)")
     dead_letter = [q for q, r in by_type(template, "AWS::SQS::Queue").items() if "DeadLetter" in q]
     for q in dead_letter:
         if not watches("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue=q):
             errors.append(f"no alarm on messages in {q}")
+    check_stack_scoped(template, alarms, errors)
+    readme = (ROOT / "README.md").read_text()
+    quiet = {f"{f.removesuffix('Function')}QuietAlarm" for f in receivers}
+    for name in alarms:
+        listed = "<Platform>QuietAlarm" if name in quiet else name
+        if f"| `{listed}` |" not in readme:
+            errors.append(f"{name}: not in the README's alarm table (what it means, what to do)")
     emitted = emitted_metrics()
-    for required in ("Misconfigured", "Quarantined", "Rejected", "AckFailed"):
+    for required in ("Misconfigured", "Quarantined", "Rejected", "AckFailed", "AckRetried"):
         if not watches("ordergate", required):
             errors.append(f"no alarm on the {required} metric")
     for ns, metric, _ in watched:

@@ -222,8 +222,17 @@ def failure_reasons(cfn, name):
             for e in events if e["ResourceStatus"].endswith("FAILED")]
 
 
-def create_or_update(cfn, name, body, parameters):
-    args = dict(StackName=name, TemplateBody=json.dumps(body),
+def template_url(endpoint, body):
+    """The template uploaded to the artifacts bucket, as `sam deploy` uploads one over
+    CloudFormation's 51,200-byte limit for a template sent in the request."""
+    text = json.dumps(body).encode()
+    key = f"templates/{hashlib.sha256(text).hexdigest()}.json"
+    aws("s3", endpoint).put_object(Bucket=ARTIFACTS, Key=key, Body=text)
+    return f"{endpoint}/{ARTIFACTS}/{key}"
+
+
+def create_or_update(cfn, name, url, parameters):
+    args = dict(StackName=name, TemplateURL=url,
                 Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
     try:
@@ -272,7 +281,7 @@ def deploy(args):
     sqs_batch_actions(template)
     without_tls_only_statements(template)
     cfn = aws("cloudformation", args.endpoint)
-    outputs = create_or_update(cfn, args.name, template, parameters)
+    outputs = create_or_update(cfn, args.name, template_url(args.endpoint, template), parameters)
     add_http_api_routes(template, args.endpoint, args.name)
     if args.secrets:
         put_secrets(args.endpoint, args.name, args.secrets)

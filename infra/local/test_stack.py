@@ -339,6 +339,21 @@ class DeployedStack(unittest.TestCase):
             "orders", "list", "--platform", "deliverect", "--awaiting-acceptance", "--limit", "100")["orders"]}
         self.assertFalse({rejected, accepted} & still, "decided orders are no longer listed")
 
+    def test_every_function_counts_in_its_stacks_own_metrics_namespace(self):
+        """The metric lines (EMF) every function wrote to its log group declare the stack's
+        namespace, the one its alarms and dashboard read: another stack's deliveries never
+        count in them."""
+        self.ordergate("send", "olaclick", "events/olaclick/order_created.json")
+        logs = stack.aws("logs", self.env["ENDPOINT"])
+        for function in ("olaclick", "ack-worker"):
+            with self.subTest(function=function):
+                def namespaces():
+                    events = logs.filter_log_events(logGroupName=f"/aws/lambda/{self.name}-{function}",
+                                                    filterPattern="_aws")["events"]
+                    return {d["Namespace"] for e in events
+                            for d in json.loads(e["message"])["_aws"]["CloudWatchMetrics"]}
+                self.assertEqual(self.wait_for(f"{function}'s metric lines", namespaces), {f"ordergate/{self.name}"})
+
     def test_a_retry_gets_the_first_answer(self):
         for platform, sample in (("olaclick", "order_updated"), ("oolio", "order_accepted")):
             first = self.ordergate("send", platform, f"events/{platform}/{sample}.json")

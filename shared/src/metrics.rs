@@ -1,6 +1,6 @@
 //! CloudWatch metrics in the embedded metric format (EMF): one JSON line per delivery or
 //! ack job on stdout, which CloudWatch Logs turns into metrics — no API call, no latency
-//! on the hot path. Namespace `ordergate`, dimension `provider`.
+//! on the hot path. Namespace `ordergate/<stack>` (see [`namespace`]), dimension `provider`.
 //!
 //! Receivers: `Received`, `Stored`, `Duplicate`, `Rejected` (4xx), `Failed` (503),
 //! `Misconfigured` (503, our configuration), `Quarantined` (stored without being fully
@@ -18,7 +18,18 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::{Serialize, Serializer};
 
+/// The namespace outside a deployed stack (tests, the CLI).
 pub const NAMESPACE: &str = "ordergate";
+
+/// The stack's own namespace, `ordergate/<stack>` (`ORDERGATE_METRICS_NAMESPACE`, set by
+/// template.yaml): two stacks in one account and region (staging, prod) never add up in
+/// each other's alarms and dashboard.
+pub fn namespace() -> &'static str {
+    static NAME: OnceLock<String> = OnceLock::new();
+    NAME.get_or_init(|| {
+        crate::config::var("ORDERGATE_METRICS_NAMESPACE").unwrap_or_else(|| NAMESPACE.to_owned())
+    })
+}
 
 type Sink = Mutex<Box<dyn Write + Send>>;
 
@@ -29,13 +40,13 @@ pub fn set_writer(writer: Box<dyn Write + Send>) {
     let _ = SINK.set(Mutex::new(writer));
 }
 
-/// One EMF line: the values, declared as metrics of `NAMESPACE` by `provider`.
-pub fn line(provider: &str, values: &[(&str, f64, &str)], timestamp_ms: i64) -> String {
+/// One EMF line: the values, declared as metrics of `namespace` by `provider`.
+pub fn line(namespace: &str, provider: &str, values: &[(&str, f64, &str)], timestamp_ms: i64) -> String {
     let line = Line {
         aws: Aws {
             timestamp: timestamp_ms,
             cloud_watch_metrics: [Directive {
-                namespace: NAMESPACE,
+                namespace,
                 dimensions: [["provider"]],
                 metrics: Definitions(values),
             }],
@@ -67,7 +78,7 @@ struct Aws<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Directive<'a> {
-    namespace: &'static str,
+    namespace: &'a str,
     dimensions: [[&'static str; 1]; 1],
     metrics: Definitions<'a>,
 }
@@ -98,7 +109,12 @@ impl Serialize for Values<'_> {
 
 /// Writes one line (to stdout unless [`set_writer`] was called). Never fails a delivery.
 pub fn emit(provider: &str, values: &[(&str, f64, &str)]) {
-    let text = line(provider, values, chrono::Utc::now().timestamp_millis());
+    let text = line(
+        namespace(),
+        provider,
+        values,
+        chrono::Utc::now().timestamp_millis(),
+    );
     let sink = SINK.get_or_init(|| {
         let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
         let asked = std::env::var("ORDERGATE_EMF").is_ok_and(|v| v == "stdout");
@@ -124,13 +140,14 @@ mod tests {
     #[test]
     fn a_line_declares_its_metrics_in_the_namespace_by_provider() {
         let text = super::line(
+            "ordergate/prod",
             "oolio",
             &[super::count("Received", true), ("Latency", 12.0, "Milliseconds")],
             1_700_000_000_000,
         );
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let def = &v["_aws"]["CloudWatchMetrics"][0];
-        assert_eq!(def["Namespace"], "ordergate");
+        assert_eq!(def["Namespace"], "ordergate/prod");
         assert_eq!(def["Dimensions"][0][0], "provider");
         assert_eq!(def["Metrics"][1]["Unit"], "Milliseconds");
         assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_000_i64);

@@ -29,6 +29,11 @@ macro_rules! seq_bumped {
     };
 }
 
+/// The update clause of an order no longer waiting for the restaurant's decision.
+fn decided() -> String {
+    format!(" REMOVE {}, {}", attr::DECIDE_BY, attr::AWAITING_KEY)
+}
+
 /// Concurrent transactions on one key can be refused with `TransactionConflict`; the
 /// loser retries briefly and then finds the winner's record (a duplicate).
 const CONFLICT_RETRIES: u32 = 5;
@@ -228,7 +233,20 @@ impl DynamoStore {
             .table_name(&self.table)
             .key(attr::PK, s(keys::order_pk(&e.provider, change.key())))
             .key(attr::SK, s(keys::STATE_SK))
-            .update_expression(format!("SET {} {}", expression.join(", "), attr::BUMP_SEQ))
+            .update_expression(format!(
+                "SET {} {}{}",
+                expression.join(", "),
+                attr::BUMP_SEQ,
+                // Accepted (or further) on the platform: no longer waiting for a decision.
+                if full
+                    && change.awaiting.is_none()
+                    && precedence.status.rank() >= OrderStatus::Accepted.rank()
+                {
+                    decided()
+                } else {
+                    String::new()
+                }
+            ))
             .condition_expression(if full {
                 format!("attribute_not_exists(pk) OR #{0} <= :{0}", attr::VERSION)
             } else {
@@ -270,12 +288,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .key(attr::PK, s(keys::order_pk(&e.provider, change.key())))
             .key(attr::SK, s(keys::STATE_SK))
-            .update_expression(format!(
-                "REMOVE {}, {} {}",
-                attr::DECIDE_BY,
-                attr::AWAITING_KEY,
-                attr::BUMP_SEQ
-            ))
+            .update_expression(format!("{}{}", attr::BUMP_SEQ, decided()))
             .condition_expression("attribute_exists(pk)"))
         .build()
         .expect("table, key and expression are set");
