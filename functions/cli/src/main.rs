@@ -253,15 +253,20 @@ enum Orders {
 
 #[derive(Subcommand)]
 enum SecretCmd {
-    /// Merge KEY=VALUE pairs into the secret (other keys are kept).
+    /// Merge key=value lines, read from standard input or --file, into the secret (other
+    /// keys are kept). Values are never taken as arguments: the shell's history and the
+    /// process list would keep them.
     #[command(
-        after_help = "Examples:\n  ordergate secret set deliverect hmac_secret=<partner secret> --secret-id <DeliverectSecretArn>\n  ordergate secret set deliverect --api client_id=<id> client_secret=<secret> --secret-id <DeliverectApiSecretArn>"
+        after_help = "Examples:\n  ordergate secret set deliverect --file deliverect.secret      # a line: hmac_secret=<partner secret>\n  ordergate secret set deliverect --api < api.secret            # client_id=<id> and client_secret=<secret> lines\n  ordergate secret set oolio                                    # type signing_secrets=whsec_..., then Ctrl-D"
     )]
     Set {
         platform: Platform,
-        /// KEY=VALUE pairs; the keys the functions read (see `secret show`).
-        #[arg(required = true)]
-        assignments: Vec<String>,
+        /// A file of key=value lines (# comments and blank lines skipped). Default: stdin.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// Refused: a value on the command line (see above).
+        #[arg(hide = true)]
+        on_command_line: Vec<String>,
         #[command(flatten)]
         which: WhichSecret,
     },
@@ -854,10 +859,17 @@ async fn secret_command(action: &SecretCmd, ctx: &Ctx) -> Result<Output, CliErro
     match action {
         SecretCmd::Set {
             platform,
-            assignments,
+            file,
+            on_command_line,
             which,
         } => {
-            let changes = secret::parse_assignments(*platform, which.kind(), assignments)?;
+            if !on_command_line.is_empty() {
+                return Err(CliError::Usage(
+                    "secret values are not taken as arguments (shell history, process list): put key=value lines on stdin or in --file".into(),
+                ));
+            }
+            let lines = secret::read_lines(file.as_deref())?;
+            let changes = secret::parse_assignments(*platform, which.kind(), &lines)?;
             let id = which.id(*platform, &ctx.stack)?;
             let changed = secret::set(&client, &id, &changes).await?;
             let text = if changed.is_empty() {

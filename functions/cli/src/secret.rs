@@ -28,7 +28,8 @@ pub fn parse_assignments(
     for a in assignments {
         let (key, value) = a
             .split_once('=')
-            .ok_or_else(|| format!("'{a}': expected key=value"))?;
+            // The value is not echoed: the line may hold a secret.
+            .ok_or_else(|| "a line is not key=value".to_owned())?;
         if !known.contains(&key) {
             return Err(format!(
                 "{} {} secret has no key '{key}' (its keys: {})",
@@ -45,9 +46,37 @@ pub fn parse_assignments(
         out.insert(key.to_owned(), value.to_owned());
     }
     if out.is_empty() {
-        return Err("nothing to set: give key=value arguments".into());
+        return Err("nothing to set: give key=value lines".into());
     }
     Ok(out)
+}
+
+/// The `key=value` lines of `file`, or of stdin (prompting when it is a terminal); blank
+/// lines and `#` comments skipped, surrounding whitespace and a trailing `\r` removed.
+pub fn read_lines(file: Option<&std::path::Path>) -> Result<Vec<String>, String> {
+    use std::io::{IsTerminal, Read};
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        None => {
+            if std::io::stdin().is_terminal() {
+                eprintln!("key=value lines, then Ctrl-D:");
+            }
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| format!("reading stdin: {e}"))?;
+            text
+        }
+    };
+    Ok(lines(&text))
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
 }
 
 pub fn kind_name(kind: Kind) -> &'static str {

@@ -33,6 +33,21 @@ fn ordergate(stack: &Stack, args: &[&str]) -> Output {
         .expect("run ordergate")
 }
 
+/// `ordergate` with `input` on its standard input.
+fn ordergate_reading(stack: &Stack, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = bare()
+        .args(args)
+        .env("TABLE_NAME", &stack.table)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ordergate");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().expect("ordergate ends")
+}
+
 fn failure_of(out: &Output) -> String {
     assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -308,31 +323,33 @@ async fn secret_set_merges_keys_and_refuses_what_the_functions_cannot_use() {
     let arn = |logical: &str| stack.resources[logical].as_str().unwrap().to_owned();
     let (webhook, api) = (arn("DeliverectSecret"), arn("DeliverectApiSecret"));
 
-    let set = ordergate(
+    let set = ordergate_reading(
         &stack,
         &[
             "secret",
             "set",
             "deliverect",
             "--api",
-            "client_id=pos-1",
-            "client_secret=s3cr3t",
             "--secret-id",
             &api,
             "--json",
         ],
+        "# the POS integration's OAuth client\nclient_id=pos-1\n\nclient_secret=s3cr3t\r\n",
     );
     assert_eq!(
         json_of(&set)["changed"],
         serde_json::json!(["client_id", "client_secret"])
     );
+    let file = std::env::temp_dir().join(format!("{}-deliverect.secret", stack.name));
+    std::fs::write(&file, "hmac_secret=new-partner-secret\n").unwrap();
     let rotated = ordergate(
         &stack,
         &[
             "secret",
             "set",
             "deliverect",
-            "hmac_secret=new-partner-secret",
+            "--file",
+            file.to_str().unwrap(),
             "--secret-id",
             &webhook,
         ],
@@ -341,6 +358,23 @@ async fn secret_set_merges_keys_and_refuses_what_the_functions_cannot_use() {
         !text_of(&rotated).contains("new-partner-secret"),
         "values are never printed"
     );
+    let on_command_line = ordergate(
+        &stack,
+        &[
+            "secret",
+            "set",
+            "deliverect",
+            "hmac_secret=leaked",
+            "--secret-id",
+            &webhook,
+        ],
+    );
+    assert_eq!(
+        on_command_line.status.code(),
+        Some(2),
+        "a value as an argument is refused"
+    );
+    assert!(!String::from_utf8_lossy(&on_command_line.stderr).contains("leaked"));
     assert_eq!(
         secret_value(&stack, "DeliverectApiSecret").await,
         serde_json::json!({"client_id": "pos-1", "client_secret": "s3cr3t"})
@@ -354,35 +388,20 @@ async fn secret_set_merges_keys_and_refuses_what_the_functions_cannot_use() {
 
     // A key the receiver does not read, an API key put in the webhook secret, a malformed
     // Svix key: refused, nothing written.
-    for args in [
-        vec![
-            "secret",
-            "set",
-            "deliverect",
-            "hmac_secrt=x",
-            "--secret-id",
-            &webhook,
-        ],
-        vec![
-            "secret",
-            "set",
-            "deliverect",
-            "client_id=x",
-            "--secret-id",
-            &webhook,
-        ],
-        vec![
-            "secret",
-            "set",
-            "oolio",
-            "signing_secrets=whsec_%%%",
-            "--secret-id",
-            &webhook,
-        ],
+    for (platform, line) in [
+        ("deliverect", "hmac_secrt=x"),
+        ("deliverect", "client_id=x"),
+        ("oolio", "signing_secrets=whsec_%%%"),
+        ("deliverect", "no equals sign secret-value"),
     ] {
-        let out = ordergate(&stack, &args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+        let out = ordergate_reading(
+            &stack,
+            &["secret", "set", platform, "--secret-id", &webhook],
+            line,
+        );
+        assert_eq!(out.status.code(), Some(1), "{line}");
+        let error = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!error.is_empty() && !error.contains("secret-value"), "{error}");
     }
     assert_eq!(
         secret_value(&stack, "DeliverectSecret").await,

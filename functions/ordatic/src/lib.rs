@@ -29,7 +29,9 @@ use wire::{Data, Envelope, EventType, OrderRef, ProofData, RawEnvelope, RefundDa
 /// Secret key (in the JSON secret): the exact `Authorization` header value Ordatic sends.
 pub const AUTHORIZATION: &str = "authorization";
 /// The receiver's secret.
-pub const WEBHOOK_SECRET: SecretKeys = SecretKeys::plain(&[AUTHORIZATION]);
+pub const WEBHOOK_SECRET: SecretKeys = SecretKeys::plain(&[AUTHORIZATION, PREVIOUS_AUTHORIZATION]);
+/// During a rotation, the value Ordatic may still send until it has the new one.
+pub const PREVIOUS_AUTHORIZATION: &str = "previous_authorization";
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -156,15 +158,24 @@ impl Provider for Ordatic {
     }
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
-        let Some(expected) = secrets.get(AUTHORIZATION) else {
+        let value = |key| secrets.get(key).filter(|v| !v.trim().is_empty());
+        if value(AUTHORIZATION).is_none() {
+            // Ordatic retries only 3 times: a 401 here would lose the order.
             return Err(ApiError::Misconfigured(
                 "ordatic secret has no authorization value".into(),
             ));
-        };
+        }
         let given = delivery
             .header("authorization")?
             .ok_or_else(|| ApiError::Unauthorized("missing Authorization header".into()))?;
-        if secure_eq(given.as_bytes(), expected.as_bytes()) {
+        // Both values are compared, so timing does not reveal which one matched.
+        let matched = [AUTHORIZATION, PREVIOUS_AUTHORIZATION]
+            .into_iter()
+            .filter_map(value)
+            .fold(false, |ok, expected| {
+                secure_eq(given.as_bytes(), expected.as_bytes()) | ok
+            });
+        if matched {
             Ok(())
         } else {
             Err(ApiError::Unauthorized("wrong Authorization header".into()))

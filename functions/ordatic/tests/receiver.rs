@@ -343,3 +343,40 @@ async fn bad_auth_is_refused_and_json_we_cannot_read_is_quarantined() {
     assert!(reason.contains("orderId"), "{reason}");
     assert_eq!(rx.store().jobs().len(), 1);
 }
+
+#[tokio::test]
+async fn during_a_rotation_the_old_and_the_new_authorization_are_both_accepted() {
+    let rx = memory_pipeline(
+        Ordatic::new(Config {
+            currency: "EUR".parse().unwrap(),
+        }),
+        &json!({ "authorization": "new-value", "previous_authorization": "local-ordatic-secret" }),
+    );
+    let path = sample(EventType::OrderAccepted);
+    let mut other = api_event_json(&sample(EventType::OrderServed));
+    other["headers"]["authorization"] = json!("neither");
+    expect_rejected(&rx, &other, 401, "unauthorized").await;
+    deliver(&rx, &path).await;
+    let mut new = api_event_json(&sample(EventType::OrderInKitchen));
+    new["headers"]["authorization"] = json!("new-value");
+    deliver_json(&rx, &new).await;
+
+    // Rotation done: the previous value emptied, only the new one is accepted; an empty
+    // authorization is our misconfiguration (503), never "any empty header".
+    let rotated = memory_pipeline(
+        Ordatic::new(Config {
+            currency: "EUR".parse().unwrap(),
+        }),
+        &json!({ "authorization": "new-value", "previous_authorization": "" }),
+    );
+    expect_rejected(&rotated, &api_event_json(&path), 401, "unauthorized").await;
+    let empty = memory_pipeline(
+        Ordatic::new(Config {
+            currency: "EUR".parse().unwrap(),
+        }),
+        &json!({ "authorization": "", "previous_authorization": "local-ordatic-secret" }),
+    );
+    let mut blank = api_event_json(&path);
+    blank["headers"]["authorization"] = json!("");
+    expect_rejected(&empty, &blank, 503, "unavailable").await;
+}
