@@ -79,8 +79,12 @@ def main():
             p for p in by_type("AWS::Logs::LogGroup").values()
             if function_name and str(p.get("LogGroupName", {}).get("Sub", "")) == f"/aws/lambda/{function_name}"
         ]
-        if not log_groups or not all(g.get("RetentionInDays") for g in log_groups):
-            errors.append(f"{name}: no log group with retention")
+        if not log_groups or not all(g.get("RetentionInDays") == {"Ref": "LogRetentionDays"} for g in log_groups):
+            errors.append(f"{name}: no log group kept for LogRetentionDays")
+
+    for name, props in by_type("AWS::Logs::LogGroup").items():
+        if props.get("RetentionInDays") != {"Ref": "LogRetentionDays"}:
+            errors.append(f"{name}: not kept for LogRetentionDays")
 
     for name, props in by_type("AWS::SecretsManager::Secret").items():
         plain = props.get("SecretString")

@@ -590,6 +590,11 @@ fn checked<A>(n: Normalized<A>) -> Result<Normalized<A>, ApiError> {
     if let Some(change) = &n.change {
         check_id("order id", &change.order_id)?;
     }
+    // Part of the order's key and of the location indexes' keys: one DynamoDB refuses
+    // (ValidationException) would be a 503 on every retry of the delivery.
+    if let Some(location) = &n.location_id {
+        check_id("location id", location)?;
+    }
     let estimate = json_len(&n.change) + json_len(&n.detail) + json_len(&n.warnings);
     if estimate > MAX_EVENT_JSON {
         return Err(ApiError::bad_request(

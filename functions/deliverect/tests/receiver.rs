@@ -399,3 +399,17 @@ async fn what_is_not_json_is_400_and_what_cannot_be_read_is_kept() {
         MinorUnits(0)
     );
 }
+
+#[tokio::test]
+async fn a_location_id_too_long_for_a_key_is_quarantined_not_refused_by_the_table_forever() {
+    let rx = receiver();
+    let mut p = payload("deliverect/new_order.json");
+    p["location"] = json!("L".repeat(3000));
+    let reason = expect_quarantined(
+        &rx,
+        &signed_payload("deliverect/new_order.json", &p),
+        "invalid_id",
+    )
+    .await;
+    assert!(reason.contains("location id"), "{reason}");
+}
