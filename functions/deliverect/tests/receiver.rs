@@ -413,3 +413,21 @@ async fn a_location_id_too_long_for_a_key_is_quarantined_not_refused_by_the_tabl
     .await;
     assert!(reason.contains("location id"), "{reason}");
 }
+
+/// The README's first-deploy probe, sent to a real stack, must not make the ack worker
+/// call Deliverect's real API (it would accept an order Deliverect never sent).
+#[tokio::test]
+async fn the_first_deploy_probe_reaches_no_platform() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let probe = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("ordergate send deliverect events/"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the README's first deploy sends a Deliverect sample");
+    let rx = receiver();
+    let r = rx.handle(api_event(probe)).await;
+    assert_eq!(r.status(), 200, "{}", json_body(&r));
+    let jobs = rx.store().jobs();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].ack["action"], "none", "{probe}: {}", jobs[0].ack);
+}

@@ -17,9 +17,20 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The answer as `T`; an error says where it did not fit, never what was there (serde's
+    /// own message quotes values: an order's customer data, in logs and on the record).
     pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, AckError> {
-        serde_json::from_str(&self.body)
-            .map_err(|e| AckError::Retry(format!("{what}: unreadable answer: {e}")))
+        let mut reader = serde_json::Deserializer::from_str(&self.body);
+        serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+            let inner = e.inner();
+            AckError::Retry(format!(
+                "{what}: unreadable answer at `{}` (line {}, column {}: {:?})",
+                e.path(),
+                inner.line(),
+                inner.column(),
+                inner.classify()
+            ))
+        })
     }
 }
 
@@ -191,5 +202,37 @@ where
             call(token).await
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_answer_is_located_without_quoting_it() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Order {
+            items: Vec<Item>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Item {
+            quantity: u32,
+        }
+        let reply = Reply {
+            status: 200,
+            body: r#"{"items": [{"quantity": 1}, {"quantity": "Jane Doe, 12 Elm St"}]}"#.into(),
+            retry_after: None,
+        };
+        let Err(AckError::Retry(reason)) = reply.json::<Order>("ordatic order") else {
+            panic!("an unreadable answer is retried");
+        };
+        assert!(
+            reason.starts_with("ordatic order: unreadable answer at `items[1].quantity`"),
+            "{reason}"
+        );
+        assert!(!reason.contains("Jane") && !reason.contains("Elm"), "{reason}");
     }
 }
