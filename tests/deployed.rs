@@ -235,7 +235,9 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
         let sdk = stack.function_sdk(PUBLISHER);
         let bus = publisher::EventBridge::from_env(&sdk).expect("bus from the template");
         let queue = publisher::relay::queue_from_env(&sdk).expect("queue from the template");
-        publisher::handle(&bus, &queue, &event).await
+        let table = ordergate_shared::config::required("TABLE_NAME").expect("table from the template");
+        let store = ordergate_shared::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table);
+        publisher::handle(&bus, &queue, &store, &event).await
     })
     .await;
     assert_eq!(answer, json!({"batchItemFailures": []}));

@@ -91,14 +91,106 @@ async fn the_relay_retries_until_the_queue_takes_the_job_once() {
             &stack.queue_url,
         );
         faults.break_step(Step::Enqueue, fault);
-        let failed_at = publisher::relay::relay(&queue, &records).await;
+        let failed_at = publisher::relay::relay(&queue, &stack.store(), &records).await;
         assert_eq!(
             failed_at.as_deref(),
             records[0]["dynamodb"]["SequenceNumber"].as_str(),
             "{fault:?}: retried from the record"
         );
         faults.heal();
-        assert_eq!(publisher::relay::relay(&queue, &records).await, None, "{fault:?}");
+        assert_eq!(
+            publisher::relay::relay(&queue, &stack.store(), &records).await,
+            None,
+            "{fault:?}"
+        );
     }
     assert_eq!(stack.queue_depth().await, 1, "one job, however many sends");
+}
+
+/// The real queue, except that it refuses for good (as SQS does a message whose content it
+/// cannot take) the jobs of events whose key holds `marker`.
+struct Refusing {
+    queue: ordergate_shared::queue::SqsQueue,
+    marker: &'static str,
+}
+
+impl ordergate_shared::queue::JobQueue for Refusing {
+    async fn enqueue(
+        &self,
+        job: &ordergate_shared::job::AckJob,
+    ) -> Result<(), ordergate_shared::queue::QueueError> {
+        self.queue.enqueue(job).await
+    }
+
+    async fn enqueue_all(&self, jobs: &[ordergate_shared::job::AckJob]) -> ordergate_shared::queue::Sent {
+        use ordergate_shared::queue::{Refused, Sent};
+        let (bad, good): (Vec<_>, Vec<_>) = jobs
+            .iter()
+            .enumerate()
+            .partition(|(_, j)| j.dedupe_key.0.contains(self.marker));
+        let good_jobs: Vec<_> = good.iter().map(|(_, j)| (*j).clone()).collect();
+        let sent = self.queue.enqueue_all(&good_jobs).await;
+        assert!(sent.failed_at.is_none() && sent.refused.is_empty());
+        Sent {
+            refused: bad
+                .into_iter()
+                .map(|(index, _)| Refused {
+                    index,
+                    reason: "InvalidMessageContents: the message contains characters outside the allowed set"
+                        .into(),
+                })
+                .collect(),
+            failed_at: None,
+        }
+    }
+}
+
+/// A job the queue refuses for good (its content: the sender's fault) is not retried in
+/// front of the others: it is recorded `failed` on its event with the queue's reason
+/// (`ordergate event` shows it), counted, and the jobs around it reach the queue.
+#[tokio::test]
+async fn a_job_the_queue_refuses_for_good_holds_up_none_of_the_others() {
+    use ordergate_tests::platforms::{distinct, OlaClick};
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
+    let mut keys = Vec::new();
+    for tag in ["first", "refused", "third"] {
+        let (event, _) = distinct::<OlaClick>(OlaClick::LIFECYCLE[0], tag);
+        let answer = rx.handle(request(&event)).await;
+        assert_eq!(answer.status(), 200);
+        keys.push(
+            ordergate_testkit::json_body(&answer)["event_id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let marker: &'static str = Box::leak(keys[1].clone().into_boxed_str());
+    let refusing = Refusing {
+        queue: stack.queue(),
+        marker,
+    };
+    let records = stack.outbox_records().await;
+    assert_eq!(records.len(), 3);
+    let publisher_sdk = stack.function_sdk(ordergate_tests::iam::PUBLISHER);
+    let store = ordergate_shared::store::DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&publisher_sdk),
+        &stack.table,
+    );
+    assert_eq!(
+        publisher::relay::relay(&refusing, &store, &records).await,
+        None,
+        "nothing to retry: the refusal is final"
+    );
+    let depth = ordergate_tests::depth(&stack.sqs(), &stack.queue_url).await;
+    assert_eq!(depth, 2, "the jobs around it are on the queue");
+    let refused = stack.stored("olaclick", &keys[1]).await.ack;
+    assert_eq!(refused.status, AckStatus::Failed);
+    assert!(refused
+        .message
+        .unwrap()
+        .starts_with("not queued: InvalidMessageContents"));
+    for key in [&keys[0], &keys[2]] {
+        assert_eq!(stack.stored("olaclick", key).await.ack.status, AckStatus::Pending);
+    }
 }

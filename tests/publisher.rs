@@ -41,7 +41,7 @@ async fn deliver_and_publish<P: Platform>(stack: &Stack, bus: &str, samples: &[&
         aws_sdk_eventbridge::Client::new(&stack.function_sdk(ordergate_tests::iam::PUBLISHER)),
         bus,
     );
-    let answer = publisher::handle(&bridge, &stack.queue(), &event).await;
+    let answer = publisher::handle(&bridge, &stack.queue(), &stack.store(), &event).await;
     assert_eq!(answer, json!({"batchItemFailures": []}));
 }
 
@@ -138,7 +138,7 @@ async fn an_unreachable_bus_reports_the_batch_for_retry() {
     let first = event["Records"][0]["dynamodb"]["SequenceNumber"].clone();
     let dead = ordergate_tests::sdk_for(ordergate_tests::DEAD_ENDPOINT).await;
     let bridge = EventBridge::new(aws_sdk_eventbridge::Client::new(&dead), "orders");
-    let answer = publisher::handle(&bridge, &stack.queue(), &event).await;
+    let answer = publisher::handle(&bridge, &stack.queue(), &stack.store(), &event).await;
     assert_eq!(answer, json!({"batchItemFailures": [{"itemIdentifier": first}]}));
 }
 

@@ -41,6 +41,7 @@ def emitted_metrics():
         names.update(re.findall(r'\("([A-Za-z]+)", [^,]+, "(?:Milliseconds|Count)"\)', path.read_text()))
     for path in (ROOT / "functions").rglob("*.rs"):
         names.update(re.findall(r'count\(\s*"([A-Za-z]+)"', path.read_text()))
+        names.update(re.findall(r'\("([A-Za-z]+)", [^,]+, "(?:Milliseconds|Count)"\)', path.read_text()))
     return names
 
 

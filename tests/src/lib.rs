@@ -280,7 +280,8 @@ impl Stack {
         };
         let sdk = self.function_sdk(iam::PUBLISHER);
         let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), &self.queue_url);
-        if let Some(seq) = publisher::relay::relay(&queue, &fresh).await {
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &self.table);
+        if let Some(seq) = publisher::relay::relay(&queue, &store, &fresh).await {
             panic!("the outbox could not relay record {seq}");
         }
         fresh.len()

@@ -18,7 +18,7 @@ use ordergate_shared::command::Requested;
 use ordergate_shared::model::{CanonicalEvent, EventDetail};
 use ordergate_shared::queue::JobQueue;
 use ordergate_shared::store::item::{attr, Attributes, StateImage};
-use ordergate_shared::store::AckStatus;
+use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::time::Timestamp;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -331,9 +331,17 @@ impl Bus for EventBridge {
 /// changes, in stream order, and returns the first sequence number to retry (Lambda's
 /// partial batch response for streams: retrying from the first failure keeps each order's
 /// changes in order).
-pub async fn handle<B: Bus, Q: JobQueue>(bus: &B, queue: &Q, event: &Value) -> Value {
+pub async fn handle<B: Bus, Q: JobQueue, S: EventStore>(
+    bus: &B,
+    queue: &Q,
+    store: &S,
+    event: &Value,
+) -> Value {
     let records = event["Records"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let failures = [relay::relay(queue, records).await, publish(bus, records).await];
+    let failures = [
+        relay::relay(queue, store, records).await,
+        publish(bus, records).await,
+    ];
     // Sequence numbers are decimal strings of any length: the shorter is the earlier.
     let first = failures
         .into_iter()

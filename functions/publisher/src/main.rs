@@ -1,7 +1,9 @@
 //! Publisher Lambda: DynamoDB stream batches in; order changes out to EventBridge and
-//! acknowledgement jobs out to the ack queue (the outbox).
+//! acknowledgement jobs out to the ack queue (the outbox), a job the queue refuses for good
+//! recorded on its event.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use ordergate_shared::store::DynamoStore;
 use publisher::EventBridge;
 
 // One stream batch at a time per process (Lambda): one thread is enough.
@@ -11,8 +13,13 @@ async fn main() -> Result<(), Error> {
     let sdk = ordergate_shared::aws::sdk_config().await;
     let bus = &*Box::leak(Box::new(EventBridge::from_env(&sdk)?));
     let queue = &*Box::leak(Box::new(publisher::relay::queue_from_env(&sdk)?));
+    let table = ordergate_shared::config::required("TABLE_NAME")?;
+    let store = &*Box::leak(Box::new(DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        table,
+    )));
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async move {
-        Ok::<_, Error>(publisher::handle(bus, queue, &event.payload).await)
+        Ok::<_, Error>(publisher::handle(bus, queue, store, &event.payload).await)
     }))
     .await
 }

@@ -9,7 +9,7 @@
 use ordergate_shared::job::AckJob;
 use ordergate_shared::queue::{JobQueue, SqsQueue};
 use ordergate_shared::store::item::{attr, Attributes};
-use ordergate_shared::store::AckStatus;
+use ordergate_shared::store::{AckStatus, EventStore};
 use serde_json::Value;
 
 /// The ack queue named by `QUEUE_URL` (template.yaml), through a client from `sdk`.
@@ -33,27 +33,41 @@ pub fn pending_job(record: &Value) -> Result<Option<AckJob>, String> {
     }
 }
 
-/// Relays one stream batch's jobs in stream order (10 per request). Returns the sequence
-/// number of the first record whose job may not be on the queue (Lambda retries the batch
-/// from it), if any.
-pub async fn relay<Q: JobQueue>(queue: &Q, records: &[Value]) -> Option<String> {
-    // A job that can never be sent stays on its event record.
+/// Relays one stream batch's jobs in stream order (10 per request). A job the queue
+/// refuses for good (its content) is recorded `failed` on its event record and counted
+/// (`AckRelayRefused`, alarmed), and the others go on: it never holds up the outbox.
+/// Returns the sequence number of the first record whose job may not be on the queue
+/// (Lambda retries the batch from it), if any.
+pub async fn relay<Q: JobQueue, S: EventStore>(queue: &Q, store: &S, records: &[Value]) -> Option<String> {
+    // A job that can never be read stays on its event record.
     let (sequence, jobs) = crate::read_records(records, pending_job, "unrelayable stream record");
-    let (relayed, failed_at) = match queue.enqueue_all(&jobs).await {
-        Ok(()) => (jobs.len(), None),
-        Err((i, e)) => {
-            tracing::warn!(sequence = %sequence[i], error = %e, "ack job not relayed; retrying from here");
-            (i, Some(sequence[i].to_owned()))
+    let sent = queue.enqueue_all(&jobs).await;
+    let mut failed_at = sent.failed_at.map(|(i, e)| {
+        tracing::warn!(sequence = %sequence[i], error = %e, "ack job not relayed; retrying from here");
+        i
+    });
+    let mut refused = 0;
+    for r in &sent.refused {
+        let job = &jobs[r.index];
+        tracing::error!(provider = %job.provider, event_key = %job.dedupe_key.0, reason = %r.reason, "ack job refused by the queue for good");
+        if let Err(e) = store.refuse_job(job, &r.reason, chrono::Utc::now()).await {
+            // Not recorded: retried from it (the queue refuses it again).
+            tracing::warn!(error = %e, "refused ack job not recorded; retrying from here");
+            failed_at = Some(failed_at.map_or(r.index, |f| f.min(r.index)));
+            break;
         }
-    };
+        refused += 1;
+    }
+    let relayed = failed_at.unwrap_or(jobs.len()) - refused;
     ordergate_shared::metrics::emit(
         "all",
         &[
             ("AckJobsRelayed", relayed as f64, "Count"),
+            ("AckRelayRefused", refused as f64, "Count"),
             ordergate_shared::metrics::count("AckRelayFailed", failed_at.is_some()),
         ],
     );
-    failed_at
+    failed_at.map(|i| sequence[i].to_owned())
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
-use super::{JobQueue, QueueError};
+use aws_sdk_sqs::error::ProvideErrorMetadata;
+
+use super::{JobQueue, QueueError, Refused, Sent};
 use crate::job::AckJob;
 
 #[derive(Clone, Debug)]
@@ -47,56 +49,173 @@ fn message_body(job: &AckJob) -> Result<String, QueueError> {
 /// SQS takes at most 10 messages per `SendMessageBatch`.
 const BATCH: usize = 10;
 
-impl JobQueue for SqsQueue {
-    /// `SendMessageBatch`, 10 jobs a request (one IAM action, `sqs:SendMessage`): the relay's
-    /// cost per job is a tenth of a request.
-    async fn enqueue_all(&self, jobs: &[AckJob]) -> Result<(), (usize, QueueError)> {
-        for (chunk_no, chunk) in jobs.chunks(BATCH).enumerate() {
-            let first = chunk_no * BATCH;
-            let entries = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, job)| self.entry(i, job))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| (first, e))?;
-            let out = self
-                .client
-                .send_message_batch()
-                .queue_url(&self.url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| (first, QueueError(format!("sqs: {}", DisplayErrorContext(&e)))))?;
-            let failed = out
-                .failed()
-                .iter()
-                .filter_map(|f| f.id().parse::<usize>().ok())
-                .min();
-            if let Some(i) = failed {
-                return Err((first + i, QueueError("sqs: a batch entry was refused".into())));
+/// Whether SQS's error `code` for a message is about the message itself (its content or
+/// size: the sender's fault, permanent) rather than about SQS or our access (transient, or
+/// fixed by an operator: retried).
+fn refuses_content(code: &str) -> bool {
+    matches!(
+        code,
+        "InvalidMessageContents" | "InvalidParameterValue" | "MessageTooLong" | "InvalidAttributeValue"
+    )
+}
+
+impl SqsQueue {
+    /// One batch of at most [`BATCH`] jobs, the first being job `first` of the relay's.
+    async fn send_batch(
+        &self,
+        first: usize,
+        chunk: &[AckJob],
+        sent: &mut Sent,
+    ) -> Result<(), (usize, QueueError)> {
+        let mut entries = Vec::with_capacity(chunk.len());
+        for (i, job) in chunk.iter().enumerate() {
+            match self.entry(i, job) {
+                Ok(entry) => entries.push(entry),
+                Err(e) => sent.refused.push(Refused {
+                    index: first + i,
+                    reason: e.0,
+                }),
+            }
+        }
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let out = match self
+            .client
+            .send_message_batch()
+            .queue_url(&self.url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            // The batch's messages together are over SQS's request size: one at a time.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_batch_request_too_long()) =>
+            {
+                return self.send_one_by_one(first, chunk, sent).await;
+            }
+            Err(e) => return Err((first, QueueError(format!("sqs: {}", DisplayErrorContext(&e))))),
+        };
+        let mut transient = None;
+        for f in out.failed() {
+            let Ok(i) = f.id().parse::<usize>() else { continue };
+            if f.sender_fault() && refuses_content(f.code()) {
+                sent.refused.push(Refused {
+                    index: first + i,
+                    reason: format!("{}: {}", f.code(), f.message().unwrap_or_default()),
+                });
+            } else {
+                transient = Some(transient.map_or(i, |t: usize| t.min(i)));
+            }
+        }
+        match transient {
+            Some(i) => Err((first + i, QueueError("sqs: a batch entry was not taken".into()))),
+            None => Ok(()),
+        }
+    }
+
+    async fn send_one_by_one(
+        &self,
+        first: usize,
+        chunk: &[AckJob],
+        sent: &mut Sent,
+    ) -> Result<(), (usize, QueueError)> {
+        for (i, job) in chunk.iter().enumerate() {
+            match self.send_one(job).await {
+                Ok(()) => {}
+                Err(One::Refused(reason)) => sent.refused.push(Refused {
+                    index: first + i,
+                    reason,
+                }),
+                Err(One::Failed(e)) => return Err((first + i, e)),
             }
         }
         Ok(())
     }
 
-    async fn enqueue(&self, job: &AckJob) -> Result<(), QueueError> {
-        let body = message_body(job)?;
+    async fn send_one(&self, job: &AckJob) -> Result<(), One> {
+        let body = message_body(job).map_err(|e| One::Refused(e.0))?;
         let mut send = self.client.send_message().queue_url(&self.url).message_body(body);
         if self.url.ends_with(".fifo") {
             send = send
                 .message_group_id(job.group_id())
                 .message_deduplication_id(job.deduplication_id());
         }
-        send.send()
-            .await
-            .map(|_| ())
-            .map_err(|e| QueueError(format!("sqs: {}", DisplayErrorContext(&e))))
+        match send.send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match e.code() {
+                Some(code) if refuses_content(code) => Err(One::Refused(format!(
+                    "{code}: {}",
+                    e.message().unwrap_or_default()
+                ))),
+                _ => Err(One::Failed(QueueError(format!(
+                    "sqs: {}",
+                    DisplayErrorContext(&e)
+                )))),
+            },
+        }
+    }
+}
+
+/// How one message's sending failed.
+enum One {
+    Refused(String),
+    Failed(QueueError),
+}
+
+impl JobQueue for SqsQueue {
+    /// `SendMessageBatch`, 10 jobs a request (one IAM action, `sqs:SendMessage`): the relay's
+    /// cost per job is a tenth of a request. A message SQS refuses for its content is
+    /// reported as refused (the others go on); anything else stops at the first job that
+    /// may not be on the queue.
+    async fn enqueue_all(&self, jobs: &[AckJob]) -> Sent {
+        let mut sent = Sent::default();
+        for (chunk_no, chunk) in jobs.chunks(BATCH).enumerate() {
+            if let Err(failed) = self.send_batch(chunk_no * BATCH, chunk, &mut sent).await {
+                sent.refused.retain(|r| r.index < failed.0);
+                sent.failed_at = Some(failed);
+                break;
+            }
+        }
+        sent
+    }
+
+    async fn enqueue(&self, job: &AckJob) -> Result<(), QueueError> {
+        self.send_one(job).await.map_err(|e| match e {
+            One::Refused(reason) => QueueError(reason),
+            One::Failed(e) => e,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_refusals_of_the_content_are_final() {
+        for code in [
+            "InvalidMessageContents",
+            "InvalidParameterValue",
+            "MessageTooLong",
+        ] {
+            assert!(refuses_content(code), "{code}");
+        }
+        for code in [
+            "QueueDoesNotExist",
+            "RequestThrottled",
+            "KmsThrottled",
+            "InternalError",
+            "AccessDenied",
+        ] {
+            assert!(
+                !refuses_content(code),
+                "{code}: retried (or fixed by an operator)"
+            );
+        }
+    }
 
     #[test]
     fn a_message_never_holds_what_sqs_refuses_and_reads_back_as_the_job() {

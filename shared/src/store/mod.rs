@@ -267,6 +267,16 @@ pub trait EventStore: Send + Sync {
         lease: std::time::Duration,
     ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
 
+    /// Records that a job could never be queued (the queue refused it for good, for its
+    /// content): its event record `failed` with the reason, so `ordergate event` shows it
+    /// and nothing waits for it. Only while the job is still `pending`.
+    fn refuse_job(
+        &self,
+        job: &AckJob,
+        reason: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Records how the claimed attempt ended on the event record and the order's trail,
     /// and stores an enriched order snapshot.
     fn finish_ack(

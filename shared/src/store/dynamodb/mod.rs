@@ -581,6 +581,41 @@ impl EventStore for DynamoStore {
         }
     }
 
+    async fn refuse_job(
+        &self,
+        job: &AckJob,
+        reason: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::PK, s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
+            .key(attr::SK, s(keys::EVENT_SK))
+            .update_expression("SET ack_status = :failed, ack_message = :message, ack_updated_at = :now")
+            .condition_expression("ack_status = :pending")
+            .expression_attribute_values(":failed", s(AckStatus::Failed.as_str()))
+            .expression_attribute_values(":pending", s(AckStatus::Pending.as_str()))
+            .expression_attribute_values(":message", s(format!("not queued: {reason}")))
+            .expression_attribute_values(":now", s(now.to_rfc3339()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Expired, or already moved on: nothing waits for it.
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(unavailable("update_item", &e)),
+        }
+    }
+
     async fn finish_ack(
         &self,
         job: &AckJob,

@@ -184,6 +184,20 @@ impl EventStore for MemoryStore {
         })
     }
 
+    async fn refuse_job(&self, job: &AckJob, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut inner = self.lock()?;
+        if let Some((event, _)) = inner
+            .events
+            .get_mut(&keys::event_pk(&job.provider, &job.dedupe_key.0))
+            .filter(|(e, _)| e.ack.status == AckStatus::Pending)
+        {
+            event.ack.status = AckStatus::Failed;
+            event.ack.message = Some(format!("not queued: {reason}"));
+            event.ack.updated_at = Some(now.to_rfc3339());
+        }
+        Ok(())
+    }
+
     async fn finish_ack(
         &self,
         job: &AckJob,
