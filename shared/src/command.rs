@@ -19,7 +19,9 @@ use crate::job::AckJob;
 use crate::model::{
     CanonicalEvent, DedupeKey, EventDetail, OrderChange, OrderStatus, RawBodyRef, SCHEMA_VERSION,
 };
-use crate::store::{AckStatus, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError};
+use crate::store::{
+    AckStatus, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, TrailEntry,
+};
 use crate::{Limits, Provider};
 
 /// The bus event's detail type, and its detail's version (`schemas/order-status-requested.json`).
@@ -233,13 +235,6 @@ pub struct Submitted {
     pub duplicate: bool,
 }
 
-/// What a platform is told for one command: its side of [`Provider::command`].
-pub struct Ask<'a> {
-    pub command: &'a StatusCommand,
-    /// The order as stored (its state, from the platform's own events).
-    pub state: &'a OrderState,
-}
-
 impl StatusCommand {
     /// The event key it is recorded under: one per command id and platform; for a
     /// decision (accept, reject), one per order, so an order is decided once.
@@ -253,16 +248,13 @@ impl StatusCommand {
 
     /// What the order is stored under.
     fn order_key<P: Provider>(&self) -> Result<String, Refusal> {
-        if !P::ORDER_IDS_PER_LOCATION {
-            return Ok(self.order_id.clone());
-        }
-        let location = self.location_id.as_deref().ok_or_else(|| {
+        let location = self.location_id.as_deref();
+        OrderChange::stored_key(P::ORDER_IDS_PER_LOCATION, location, &self.order_id).ok_or_else(|| {
             Refusal::Invalid(format!(
                 "{} order ids are unique only per location: give the order's location_id",
                 P::NAME
             ))
-        })?;
-        Ok(OrderChange::key_in(location, &self.order_id))
+        })
     }
 
     fn check(&self) -> Result<(), Refusal> {
@@ -378,14 +370,13 @@ pub async fn submit<P: Provider, S: EventStore>(
     let body = serde_json::to_string(command).expect("plain data");
     let body_sha256 = crate::verify::sha256_hex(body.as_bytes());
     if let Some(earlier) = view.trail.iter().find(|e| e.dedupe_key == event_key) {
-        let decided = decision_of(&view, &event_key);
-        return repeat(earlier.body_sha256 == body_sha256, event_key, decided);
+        return repeat(earlier.body_sha256 == body_sha256, event_key, decision(earlier));
     }
     let state = view.state.as_ref().ok_or_else(|| Refusal::UnknownOrder {
         platform: P::NAME.to_owned(),
         order_id: command.order_id.clone(),
     })?;
-    let ack = P::command(&Ask { command, state })?;
+    let ack = P::command(command)?;
     transition(state, &view, command.status)?;
     let event = CanonicalEvent {
         schema: SCHEMA_VERSION,
@@ -435,20 +426,18 @@ pub async fn submit<P: Provider, S: EventStore>(
         // Recorded meanwhile (this command from another caller, or another decision).
         Recorded::Duplicate { same_body } => {
             let view = store.order(P::NAME, &key).await?;
-            repeat(same_body, event_key.clone(), decision_of(&view, &event_key))
+            let winner = view.trail.iter().find(|e| e.dedupe_key == event_key);
+            repeat(same_body, event_key, winner.and_then(decision))
         }
     }
 }
 
-/// The decision recorded under `key` on the order's trail, if that is one.
-fn decision_of(view: &OrderView, key: &DedupeKey) -> Option<Requested> {
-    view.trail
-        .iter()
-        .find(|e| &e.dedupe_key == key)
-        .and_then(|e| match &e.detail {
-            Some(EventDetail::Command(c)) if c.status.is_decision() => Some(c.status),
-            _ => None,
-        })
+/// The decision a trail entry records, if it is one.
+fn decision(entry: &TrailEntry) -> Option<Requested> {
+    match &entry.detail {
+        Some(EventDetail::Command(c)) if c.status.is_decision() => Some(c.status),
+        _ => None,
+    }
 }
 
 /// A command recorded before under `key`: the same one again, or another one (`decided`:

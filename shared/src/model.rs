@@ -376,6 +376,17 @@ impl OrderChange {
     pub fn key_in(location: &str, order_id: &str) -> String {
         DedupeKey::joined([location, order_id]).0
     }
+
+    /// What an order named by its platform's id (and location) is stored under: its id, or
+    /// for a platform whose ids are unique only per location ([`crate::Provider::ORDER_IDS_PER_LOCATION`])
+    /// its location and id — `None` when that location is not given.
+    pub fn stored_key(per_location: bool, location: Option<&str>, order_id: &str) -> Option<String> {
+        match (per_location, location) {
+            (false, _) => Some(order_id.to_owned()),
+            (true, Some(location)) => Some(OrderChange::key_in(location, order_id)),
+            (true, None) => None,
+        }
+    }
 }
 
 /// A provider's reading of one delivery, before the pipeline stamps it. `A` is the

@@ -61,13 +61,13 @@ pub trait Provider: Send + Sync + 'static {
     /// worker must send for it, or why the platform cannot take it. The command is already
     /// checked against the order's progress; this says which statuses the platform's API
     /// takes and what each needs. Default: none (no status API documented).
-    fn command(ask: &crate::command::Ask<'_>) -> Result<Self::Ack, crate::command::Refusal>
+    fn command(command: &crate::command::StatusCommand) -> Result<Self::Ack, crate::command::Refusal>
     where
         Self: Sized,
     {
         Err(crate::command::Refusal::not_supported(
             Self::NAME,
-            ask.command.status,
+            command.status,
             "its documentation shows no API for a restaurant's status",
         ))
     }

@@ -9,3 +9,10 @@ pub mod secret;
 pub mod send;
 pub mod stack;
 pub mod status;
+
+/// What a command prints: text for people, a JSON value for `--json`; not `ok` exits 1.
+pub struct Output {
+    pub text: String,
+    pub json: serde_json::Value,
+    pub ok: bool,
+}

@@ -10,7 +10,7 @@ use ordergate_cli::platform::Platform;
 use ordergate_cli::reprocess::{self, Selection};
 use ordergate_cli::secret::Kind;
 use ordergate_cli::stack::{self, Missing, Stack};
-use ordergate_cli::{dlq, forget, inspect, secret, send, status};
+use ordergate_cli::{dlq, forget, inspect, secret, send, status, Output};
 use ordergate_shared::secrets::{SecretSource, Secrets};
 use ordergate_shared::store::{DynamoStore, EventStore, LocationId};
 use serde_json::json;
@@ -405,17 +405,9 @@ impl From<Missing> for CliError {
     }
 }
 
-/// What a command prints: text for people, a JSON value for `--json`.
-struct Output {
-    text: String,
-    json: serde_json::Value,
-    ok: bool,
-}
-
-impl Output {
-    fn ok(text: String, json: serde_json::Value) -> Result<Output, CliError> {
-        Ok(Output { text, json, ok: true })
-    }
+/// A command that went as asked.
+fn done(text: String, json: serde_json::Value) -> Result<Output, CliError> {
+    Ok(Output { text, json, ok: true })
 }
 
 #[tokio::main]
@@ -517,7 +509,7 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             let (_, headers, secrets) = signed(*platform, file, secret, ctx).await?;
             let headers = send::printable(headers, &secrets);
             let text = headers.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
-            Output::ok(text, headers_json(&headers))
+            done(text, headers_json(&headers))
         }
         Command::Send {
             platform,
@@ -544,12 +536,7 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             let table = ctx
                 .stack
                 .pick(args.table.as_deref(), stack::TABLE, "--table (or TABLE_NAME)")?;
-            let report = status::run(args, &store(ctx, &table)).await?;
-            Ok(Output {
-                text: report.text,
-                json: report.json,
-                ok: report.ok,
-            })
+            Ok(status::run(args, &store(ctx, &table)).await?)
         }
         Command::Location { action } => location(action, ctx).await,
         Command::Orders { action } => orders(action, ctx).await,
@@ -596,7 +583,7 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
                 })
                 .collect();
             text.push_str(&format!("{} order(s) moved\n", moved.len()));
-            Output::ok(text, serde_json::to_value(&moved).expect("plain data"))
+            done(text, serde_json::to_value(&moved).expect("plain data"))
         }
         Command::Reprocess {
             platform,
@@ -618,7 +605,7 @@ async fn run(command: &Command, ctx: &Ctx) -> Result<Output, CliError> {
             let lines = platform.reprocess(clients, &selection).await?;
             let mut text: String = lines.iter().map(reprocess::Line::text).collect();
             text.push_str(&format!("{} event(s)\n", lines.len()));
-            Output::ok(text, serde_json::to_value(&lines).expect("plain data"))
+            done(text, serde_json::to_value(&lines).expect("plain data"))
         }
     }
 }
@@ -714,7 +701,7 @@ async fn order_command(
         return Err(format!("no {} order {order_id} in {table}", platform.name()).into());
     }
     let text = inspect::order_text(platform.name(), order_id, &view);
-    Output::ok(text, serde_json::to_value(&view).expect("plain data"))
+    done(text, serde_json::to_value(&view).expect("plain data"))
 }
 
 async fn event_command(
@@ -742,9 +729,9 @@ async fn event_command(
         })?;
         let batch = serde_json::to_value(inspect::sqs_batch(job)).expect("plain data");
         let text = serde_json::to_string_pretty(&batch).expect("plain data") + "\n";
-        return Output::ok(text, batch);
+        return done(text, batch);
     }
-    Output::ok(
+    done(
         inspect::event_text(&event),
         serde_json::to_value(&event).expect("plain data"),
     )
@@ -809,7 +796,7 @@ async fn forget_command(
         })
         .collect();
     text.push_str(&format!("{} order(s)\n", erased.len()));
-    Output::ok(text, serde_json::to_value(&erased).expect("plain data"))
+    done(text, serde_json::to_value(&erased).expect("plain data"))
 }
 
 async fn dlq_command(action: &Dlq, ctx: &Ctx) -> Result<Output, CliError> {
@@ -851,7 +838,7 @@ async fn dlq_command(action: &Dlq, ctx: &Ctx) -> Result<Output, CliError> {
         ));
     }
     text.push_str(&format!("{verb} {} message(s)\n", letters.len()));
-    Output::ok(text, serde_json::to_value(&letters).expect("plain data"))
+    done(text, serde_json::to_value(&letters).expect("plain data"))
 }
 
 async fn secret_command(action: &SecretCmd, ctx: &Ctx) -> Result<Output, CliError> {
@@ -877,7 +864,7 @@ async fn secret_command(action: &SecretCmd, ctx: &Ctx) -> Result<Output, CliErro
             } else {
                 format!("set {} (other keys kept)\n", changed.join(", "))
             };
-            Output::ok(text, json!({"secret_id": id, "changed": changed}))
+            done(text, json!({"secret_id": id, "changed": changed}))
         }
         SecretCmd::Show { platform, which } => {
             let id = which.id(*platform, &ctx.stack)?;
@@ -891,7 +878,7 @@ async fn secret_command(action: &SecretCmd, ctx: &Ctx) -> Result<Output, CliErro
                 .iter()
                 .map(|(k, set)| (k.to_string(), json!(set)))
                 .collect();
-            Output::ok(text, serde_json::Value::Object(json))
+            done(text, serde_json::Value::Object(json))
         }
     }
 }
@@ -915,7 +902,7 @@ async fn orders(action: &Orders, ctx: &Ctx) -> Result<Output, CliError> {
             .awaiting_decision(platform.name(), *limit, next_token.as_deref())
             .await
             .map_err(|e| e.to_string())?;
-        return Output::ok(
+        return done(
             inspect::orders_text(&page),
             serde_json::to_value(&page).expect("plain data"),
         );
@@ -940,7 +927,7 @@ async fn orders(action: &Orders, ctx: &Ctx) -> Result<Output, CliError> {
         )
         .await
         .map_err(|e| e.to_string())?;
-    Output::ok(
+    done(
         inspect::orders_text(&page),
         serde_json::to_value(&page).expect("plain data"),
     )
@@ -959,7 +946,7 @@ async fn location(action: &Location, ctx: &Ctx) -> Result<Output, CliError> {
                 .set_location(platform.name(), platform_id, team_id)
                 .await
                 .map_err(failed)?;
-            Output::ok(
+            done(
                 format!("{} {platform_id} → {team_id}\n", platform.name()),
                 json!({"platform": platform.name(), "platform_id": platform_id, "team_id": team_id}),
             )
@@ -979,7 +966,7 @@ async fn location(action: &Location, ctx: &Ctx) -> Result<Output, CliError> {
                 .iter()
                 .map(|(p, t)| json!({"platform_id": p, "team_id": t}))
                 .collect();
-            Output::ok(text, serde_json::Value::Array(json))
+            done(text, serde_json::Value::Array(json))
         }
         Location::Rm {
             platform,
@@ -993,7 +980,7 @@ async fn location(action: &Location, ctx: &Ctx) -> Result<Output, CliError> {
             if !removed {
                 return Err(format!("{} {platform_id} was not mapped", platform.name()).into());
             }
-            Output::ok(
+            done(
                 format!("removed {} {platform_id}\n", platform.name()),
                 json!({"removed": platform_id}),
             )

@@ -33,14 +33,9 @@ macro_rules! platform_enum {
                         platforms::$krate::$provider::ORDER_IDS_PER_LOCATION
                     })*
                 };
-                match (per_location, location) {
-                    (false, _) => Ok(order_id.to_owned()),
-                    (true, Some(location)) => Ok(ordergate_shared::model::OrderChange::key_in(location, order_id)),
-                    (true, None) => Err(format!(
-                        "{} order ids are unique only per store: give its --location",
-                        self.name()
-                    )),
-                }
+                ordergate_shared::model::OrderChange::stored_key(per_location, location, order_id).ok_or_else(|| {
+                    format!("{} order ids are unique only per store: give its --location", self.name())
+                })
             }
 
             /// Its name in template.yaml (resources and stack outputs: `<name>WebhookUrl`).

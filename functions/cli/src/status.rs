@@ -9,6 +9,7 @@ use ordergate_shared::store::EventStore;
 use serde_json::json;
 
 use crate::platform::Platform;
+use crate::Output;
 
 #[derive(Args)]
 pub struct StatusArgs {
@@ -71,15 +72,9 @@ impl StatusArgs {
     }
 }
 
-/// How the command went: text for people, JSON for scripts; `ok` is false when refused.
-pub struct Report {
-    pub text: String,
-    pub json: serde_json::Value,
-    pub ok: bool,
-}
-
-/// Validates and records the command; an unreachable table is an error, a refusal a report.
-pub async fn run<S: EventStore>(args: &StatusArgs, store: &S) -> Result<Report, String> {
+/// Validates and records the command; an unreachable table is an error, a refusal an
+/// output that is not `ok`.
+pub async fn run<S: EventStore>(args: &StatusArgs, store: &S) -> Result<Output, String> {
     let command = args.command();
     let limits = ordergate_shared::Limits::from_env()?;
     let submitted = ordergate_platforms::submit_command(store, &command, &limits, chrono::Utc::now()).await;
@@ -98,13 +93,13 @@ pub async fn run<S: EventStore>(args: &StatusArgs, store: &S) -> Result<Report, 
                     command.status, s.event_key
                 )
             };
-            Report {
+            Output {
                 text,
                 json: json!({"result": result, "command_id": command.command_id, "event_key": s.event_key}),
                 ok: true,
             }
         }
-        Err(CommandError::Refused(r)) => Report {
+        Err(CommandError::Refused(r)) => Output {
             text: format!("{platform} order {order}: refused ({}): {r}\n", r.code()),
             json: json!({"result": "refused", "command_id": command.command_id, "error": r.code(), "message": r.to_string()}),
             ok: false,

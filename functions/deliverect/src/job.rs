@@ -3,7 +3,7 @@
 //! the first version (`{"action": "accept", "status": 20, "order_id": …}`): jobs already
 //! on the queue decode, and a worker not yet updated reads new jobs.
 
-use ordergate_shared::command::{Ask, Refusal, Requested};
+use ordergate_shared::command::{Refusal, Requested, StatusCommand};
 use ordergate_shared::Provider;
 use serde::{Deserialize, Serialize};
 
@@ -65,8 +65,7 @@ pub fn time(t: chrono::DateTime<chrono::Utc>) -> String {
 
 impl Ack {
     /// The status update a restaurant's command asks for.
-    pub fn for_command(ask: &Ask<'_>) -> Result<Ack, Refusal> {
-        let c = ask.command;
+    pub fn for_command(c: &StatusCommand) -> Result<Ack, Refusal> {
         let status = code(c.status).ok_or_else(|| {
             Refusal::not_supported(
                 crate::Deliverect::NAME,

@@ -18,7 +18,7 @@ pub mod wire;
 use std::collections::HashMap;
 
 use ordergate_shared::command::acceptance::Acceptance;
-use ordergate_shared::command::{Ask, Refusal};
+use ordergate_shared::command::{Refusal, StatusCommand};
 use ordergate_shared::config;
 use ordergate_shared::lenient::{self, Essential, Probe};
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, Quarantine};
@@ -120,8 +120,8 @@ impl Provider for Deliverect {
     /// Deliverect shows a 400 as a failed order (and never retries it).
     const QUARANTINE_STATUS: u16 = 400;
 
-    fn command(ask: &Ask<'_>) -> Result<job::Ack, Refusal> {
-        job::Ack::for_command(ask)
+    fn command(command: &StatusCommand) -> Result<job::Ack, Refusal> {
+        job::Ack::for_command(command)
     }
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {

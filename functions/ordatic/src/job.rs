@@ -2,7 +2,7 @@
 //! carried out by the worker (`ack.rs`). The JSON form is the one queued since the first
 //! version (`{"action": "fetch_order", "store_id": …, "order_id": …}`).
 
-use ordergate_shared::command::{Ask, Refusal, Requested};
+use ordergate_shared::command::{Refusal, Requested, StatusCommand};
 use ordergate_shared::Provider;
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +26,7 @@ pub const STATUSES: [&str; 4] = ["IN_KITCHEN", "READY_TO_PICK_UP", "PICKED_UP", 
 impl Ack {
     /// The status report a restaurant's command asks for: Ordatic documents four POS
     /// statuses and no acceptance, rejection or cancellation (its orders arrive accepted).
-    pub fn for_command(ask: &Ask<'_>) -> Result<Ack, Refusal> {
-        let c = ask.command;
+    pub fn for_command(c: &StatusCommand) -> Result<Ack, Refusal> {
         let status = match c.status {
             Requested::Preparing => STATUSES[0],
             Requested::Ready => STATUSES[1],

@@ -13,7 +13,7 @@
 pub mod map;
 pub mod wire;
 
-use ordergate_shared::command::{Ask, Refusal};
+use ordergate_shared::command::{Refusal, StatusCommand};
 use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::lenient::{self, Essential, Probe, Scratch, Wire};
@@ -153,8 +153,8 @@ impl Provider for Ordatic {
     /// and never says its ids are unique across stores.
     const ORDER_IDS_PER_LOCATION: bool = true;
 
-    fn command(ask: &Ask<'_>) -> Result<job::Ack, Refusal> {
-        job::Ack::for_command(ask)
+    fn command(command: &StatusCommand) -> Result<job::Ack, Refusal> {
+        job::Ack::for_command(command)
     }
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {

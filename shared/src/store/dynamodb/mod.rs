@@ -30,7 +30,7 @@ macro_rules! seq_bumped {
 }
 
 /// The update clause of an order no longer waiting for the restaurant's decision.
-fn decided() -> String {
+fn stop_waiting() -> String {
     format!(" REMOVE {}, {}", attr::DECIDE_BY, attr::AWAITING_KEY)
 }
 
@@ -242,7 +242,7 @@ impl DynamoStore {
                     && change.awaiting.is_none()
                     && precedence.status.rank() >= OrderStatus::Accepted.rank()
                 {
-                    decided()
+                    stop_waiting()
                 } else {
                     String::new()
                 }
@@ -288,7 +288,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .key(attr::PK, s(keys::order_pk(&e.provider, change.key())))
             .key(attr::SK, s(keys::STATE_SK))
-            .update_expression(format!("{}{}", attr::BUMP_SEQ, decided()))
+            .update_expression(format!("{}{}", attr::BUMP_SEQ, stop_waiting()))
             .condition_expression("attribute_exists(pk)"))
         .build()
         .expect("table, key and expression are set");
