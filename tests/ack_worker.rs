@@ -22,6 +22,15 @@ fn worker(stack: &Stack, api: &MockServer) -> Worker<DynamoStore, AllPlatforms> 
     w
 }
 
+/// A worker whose Ordatic reports IN_KITCHEN at `api`, retrying at once.
+fn ordatic_worker(stack: &Stack, api: &MockServer) -> Worker<DynamoStore, AllPlatforms> {
+    let mut all = platforms(api);
+    all.ordatic = ordergate_tests::ordatic_reporting_in_kitchen(&api.uri());
+    let mut w = stack.worker(all);
+    w.backoff = Duration::ZERO;
+    w
+}
+
 fn order_status() -> wiremock::MockBuilder {
     Mock::given(method("POST"))
         .and(path(format!("/orderStatus/{DELIVERECT_ORDER}")))
@@ -365,10 +374,7 @@ async fn ordatic_can_be_told_in_kitchen_when_an_accepted_order_arrives() {
         .expect(1)
         .mount(&api)
         .await;
-    let mut all = platforms(&api);
-    all.ordatic = ordergate_tests::ordatic_reporting_in_kitchen(&api.uri());
-    let mut w = stack.worker(all);
-    w.backoff = Duration::ZERO;
+    let w = ordatic_worker(&stack, &api);
     let rx = stack.pipeline(
         ordatic::Ordatic::new(ordatic::Config::sample()),
         r#"{"authorization": "local-ordatic-secret"}"#,
@@ -521,4 +527,53 @@ async fn the_acceptance_sends_the_orders_pickup_time() {
         ack: serde_json::to_value(&accept).unwrap(),
     };
     ack.acknowledge(&job).await.expect("accepted");
+}
+
+/// An Ordatic job makes three calls (token, order, status report), more after a token
+/// refresh: however slow they are, together they end within the job's budget — cut short
+/// and retried — so a job started in time never runs past the invocation's deadline.
+#[tokio::test]
+async fn a_slow_platforms_calls_are_cut_at_the_jobs_budget_and_retried() {
+    let stack = Stack::new().await;
+    let api = MockServer::start().await;
+    ordergate_tests::ordatic_auth(&api).await;
+    let slow = |status: u16| ResponseTemplate::new(status).set_delay(Duration::from_millis(500));
+    Mock::given(method("GET"))
+        .and(path("/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b"))
+        .respond_with(slow(200).set_body_json(json!({"id": "ord-8d41a7e2-1c3b"})))
+        .mount(&api)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(
+            "/ordatic/v2/stores/st-5f2b9c/orders/ord-8d41a7e2-1c3b/status",
+        ))
+        .respond_with(slow(200))
+        .mount(&api)
+        .await;
+    let mut w = ordatic_worker(&stack, &api);
+    w.calls_budget = Duration::from_millis(700);
+    let rx = stack.pipeline(Ordatic::provider(), Ordatic::SECRETS);
+    assert_eq!(
+        rx.handle(api_event("ordatic/order-accepted.json")).await.status(),
+        200
+    );
+    let started = std::time::Instant::now();
+    let (handled, failed) = stack.run_worker(&w).await;
+    assert_eq!((handled, failed.len()), (1, 1), "retried");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    let key = only_event_key(&stack).await;
+    let (status, _, reason) = ack_status(&stack, "ordatic", &key).await;
+    assert_eq!(status, "retrying");
+    assert_eq!(
+        reason.as_deref(),
+        Some("ordatic: no answer within the job's 700 ms")
+    );
+
+    w.calls_budget = Duration::from_secs(5);
+    assert_eq!(stack.run_worker(&w).await, (1, vec![]));
+    assert_eq!(ack_status(&stack, "ordatic", &key).await.0, "acked");
 }

@@ -202,3 +202,62 @@ async fn a_reused_id_cannot_replace_a_kept_body<P: Platform>() {
     }
     assert!(saw_first, "the first delivery is the one kept");
 }
+
+/// A write DynamoDB refuses for good (here an event record over its 400 KB item limit,
+/// as an inline-body limit set too high would make: `ValidationException`) is no 503 the
+/// platform would retry forever: the delivery is kept quarantined under its body's hash,
+/// its body in the blob store, with the store's reason; its retry is a duplicate of that.
+#[tokio::test]
+async fn a_write_the_table_refuses_for_good_is_quarantined_not_retried() {
+    use ordergate_shared::blob::BlobStore;
+    use ordergate_tests::platforms::Deliverect;
+    let stack = Stack::new().await;
+    let limits = Limits {
+        inline_body_bytes: 1024 * 1024,
+        ..Limits::default()
+    };
+    let rx = stack.pipeline_with(&stack.sdk, Deliverect::provider(), Deliverect::SECRETS, limits);
+    let (sample, _) = distinct::<Deliverect>(Deliverect::LIFECYCLE[0], "big");
+    let mut body: serde_json::Value = serde_json::from_str(sample["body"].as_str().unwrap()).unwrap();
+    body["note"] = serde_json::json!("x".repeat(420 * 1024));
+    let body = body.to_string();
+    let event = delivery::<Deliverect>(Deliverect::LIFECYCLE[0], &body, "msg_big");
+
+    let first = rx.handle(request(&event)).await;
+    assert_eq!(
+        first.headers()["x-ordergate-quarantined"],
+        "true",
+        "{}",
+        json_body(&first)
+    );
+    assert_ne!(first.status(), 503);
+    let sha = ordergate_shared::verify::sha256_hex(body.as_bytes());
+    let kept = stack
+        .stored("deliverect", &format!("quarantined:sha256:{sha}"))
+        .await;
+    let reason = kept.event.quarantined.clone().expect("a quarantine reason");
+    assert!(reason.starts_with("store_refused:"), "{reason}");
+    let ordergate_shared::model::RawBodyRef::Blob(blob) = &kept.event.raw_body else {
+        panic!("the body is in the blob store")
+    };
+    let held = stack
+        .blobs()
+        .get(&blob.key)
+        .await
+        .unwrap()
+        .expect("the body object");
+    assert_eq!(
+        ordergate_shared::verify::sha256_hex(&held),
+        sha,
+        "the body as sent"
+    );
+
+    let retry = rx.handle(request(&event)).await;
+    assert_eq!(
+        retry.headers()["x-ordergate-duplicate"],
+        "true",
+        "{}",
+        json_body(&retry)
+    );
+    assert_eq!(stack.event_records().await, 1, "kept once");
+}

@@ -14,11 +14,24 @@ use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_millis(1200);
 
 pub async fn sdk_config() -> SdkConfig {
-    let operation = std::env::var("ORDERGATE_AWS_TIMEOUT_MS")
+    loader(operation_budget()).load().await
+}
+
+/// The budget of one AWS call (`ORDERGATE_AWS_TIMEOUT_MS`, else 1.2 s).
+pub fn operation_budget() -> Duration {
+    std::env::var("ORDERGATE_AWS_TIMEOUT_MS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .map_or(DEFAULT_OPERATION_TIMEOUT, Duration::from_millis);
-    loader(operation).load().await
+        .map_or(DEFAULT_OPERATION_TIMEOUT, Duration::from_millis)
+}
+
+/// The timeouts of one call: connecting, each attempt (two fit), the whole call.
+pub fn timeouts(operation: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(500).min(operation))
+        .operation_attempt_timeout(operation / 2)
+        .operation_timeout(operation)
+        .build()
 }
 
 /// The loader behind [`sdk_config`]: one rustls (ring) HTTPS client and a per-operation
@@ -29,11 +42,5 @@ pub fn loader(operation: Duration) -> ConfigLoader {
         .build_https();
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_millis(500).min(operation))
-                .operation_attempt_timeout(operation / 2)
-                .operation_timeout(operation)
-                .build(),
-        )
+        .timeout_config(timeouts(operation))
 }

@@ -221,9 +221,9 @@ impl Refusal {
 pub enum CommandError {
     #[error(transparent)]
     Refused(#[from] Refusal),
-    /// The table could not be read or written: try again.
+    /// The table could not be read or written.
     #[error(transparent)]
-    Unavailable(#[from] StoreError),
+    Store(#[from] StoreError),
 }
 
 /// A command taken: recorded with its job (or recorded before, for a repeat).

@@ -20,7 +20,7 @@ use crate::model::{
 use crate::provider::Provider;
 use crate::recent::{delivery_id, RecentlyStored};
 use crate::secrets::{SecretKind, SecretSource};
-use crate::store::{DynamoStore, EventStore, NewEvent, Recorded, StoredEvent};
+use crate::store::{DynamoStore, EventStore, NewEvent, Recorded, StoreError, StoredEvent};
 use crate::verify::Delivery;
 
 /// Ids longer than this are refused: they become DynamoDB key parts (2 KB max).
@@ -192,7 +192,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             .get(&self.store, P::NAME)
             .await
             .map(drop)
-            .map_err(|e| ApiError::Unavailable(e.to_string()))
+            .map_err(ApiError::from)
     }
 
     pub fn blobs(&self) -> &B {
@@ -316,9 +316,19 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             return Ok((Outcome::Duplicate { same_body: true }, receipt));
         }
         let normalized = self.read(&delivery)?;
-        let (event, job) = self.to_event(normalized, &delivery, message_id).await?;
-        let inline_body = (event.raw_body == RawBodyRef::Inline).then_some(raw_body);
-        let outcome = self.record(&event, job.as_ref(), inline_body, &delivery).await?;
+        let inline = self.limits.inline_body_bytes;
+        let reading = self.store_reading(normalized, &delivery, raw_body, message_id.clone(), inline);
+        let (event, outcome) = match reading.await {
+            // Kept as the bare delivery: no id, order or job read from it, its body in
+            // the blob store, so that nothing the store refused is written again.
+            Err(NotStored::Refused(why)) => {
+                let refused = ApiError::bad_request("store_refused", why);
+                let kept = quarantined(Quarantine::default(), &refused, &delivery);
+                self.store_reading(kept, &delivery, raw_body, message_id, 0)
+                    .await?
+            }
+            stored => stored?,
+        };
         let receipt = Receipt::of(&event);
         // A quarantined delivery's retry is read again: once its reading is fixed and
         // reprocessed, the retry is a duplicate of that reading, not a quarantine.
@@ -328,6 +338,28 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         Ok((outcome, receipt))
     }
 
+    /// A reading made into its event and stored. A write the store refuses for good (say,
+    /// an index key it cannot hold) is the caller's to quarantine: retrying it would be
+    /// a 503 on every delivery of these bytes.
+    async fn store_reading(
+        &self,
+        normalized: Normalized<Option<P::Ack>>,
+        delivery: &Delivery<'_>,
+        raw_body: &str,
+        message_id: Option<String>,
+        inline_limit: usize,
+    ) -> Result<(CanonicalEvent, Outcome), NotStored> {
+        let (event, job) = self
+            .to_event(normalized, delivery, message_id, inline_limit)
+            .await?;
+        let inline_body = (event.raw_body == RawBodyRef::Inline).then_some(raw_body);
+        match self.record(&event, job.as_ref(), inline_body, delivery).await {
+            Ok(outcome) => Ok((event, outcome)),
+            Err(StoreError::Refused(why)) => Err(NotStored::Refused(why)),
+            Err(e) => Err(NotStored::Failed(e.into())),
+        }
+    }
+
     /// A reading made into the event to store, with its job: its location mapped, its
     /// large parts put in the blob store, stamped with the delivery's facts.
     async fn to_event(
@@ -335,10 +367,11 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         mut normalized: Normalized<Option<P::Ack>>,
         delivery: &Delivery<'_>,
         message_id: Option<String>,
+        inline_limit: usize,
     ) -> Result<(CanonicalEvent, Option<AckJob>), ApiError> {
         scope_order(&mut normalized, P::ORDER_IDS_PER_LOCATION);
         let team_location_id = self.team_location(&mut normalized).await?;
-        let raw_ref = self.put_blobs(&mut normalized, delivery).await?;
+        let raw_ref = self.put_blobs(&mut normalized, delivery, inline_limit).await?;
         let (event, ack) = stamp(
             P::NAME,
             normalized,
@@ -391,7 +424,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             .locations
             .get(&self.store, P::NAME)
             .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            .map_err(ApiError::from)?;
         let team = map.get(platform).cloned();
         if team.is_none() {
             normalized.warnings.push(unmapped_warning(platform));
@@ -406,8 +439,9 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         &self,
         normalized: &mut Normalized<Option<P::Ack>>,
         delivery: &Delivery<'_>,
+        inline_limit: usize,
     ) -> Result<RawBodyRef, ApiError> {
-        let raw_blob = (delivery.body.len() > self.limits.inline_body_bytes).then(|| {
+        let raw_blob = (delivery.body.len() > inline_limit).then(|| {
             Blob::for_event_hashed(
                 P::NAME,
                 &normalized.dedupe_key.0,
@@ -419,10 +453,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         });
         let blobs = std::mem::take(&mut normalized.blobs);
         for blob in raw_blob.iter().chain(&blobs) {
-            self.blobs
-                .put(blob)
-                .await
-                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            self.blobs.put(blob).await.map_err(ApiError::from)?;
         }
         Ok(raw_blob.map_or(RawBodyRef::Inline, |b| RawBodyRef::Blob(b.reference)))
     }
@@ -437,7 +468,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         job: Option<&AckJob>,
         inline_body: Option<&str>,
         delivery: &Delivery<'_>,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, StoreError> {
         let received = delivery.received_at.timestamp();
         let recorded = self
             .store
@@ -448,8 +479,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
                 expires_at: received + self.limits.event_ttl.as_secs() as i64,
                 order_expires_at: received + self.limits.order_ttl.as_secs() as i64,
             })
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+            .await?;
         let outcome = match recorded {
             Recorded::New { .. } => Outcome::Stored,
             Recorded::Duplicate { same_body } => Outcome::Duplicate { same_body },
@@ -458,6 +488,28 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, "re-used event id with a different body; first one kept");
         }
         Ok(outcome)
+    }
+}
+
+/// Why a reading was not stored: refused for good by the store (to be quarantined), or
+/// any other failure.
+enum NotStored {
+    Refused(String),
+    Failed(ApiError),
+}
+
+impl From<ApiError> for NotStored {
+    fn from(e: ApiError) -> Self {
+        NotStored::Failed(e)
+    }
+}
+
+impl From<NotStored> for ApiError {
+    fn from(e: NotStored) -> Self {
+        match e {
+            NotStored::Refused(why) => StoreError::Refused(why).into(),
+            NotStored::Failed(e) => e,
+        }
     }
 }
 
@@ -499,7 +551,12 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             }
         };
         let (event, job) = self
-            .to_event(normalized, &delivery, old.message_id.clone())
+            .to_event(
+                normalized,
+                &delivery,
+                old.message_id.clone(),
+                self.limits.inline_body_bytes,
+            )
             .await?;
         let inline_body =
             (event.raw_body == RawBodyRef::Inline).then(|| String::from_utf8_lossy(body).into_owned());
@@ -511,7 +568,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             self.store
                 .mark_reprocessed(P::NAME, &old.dedupe_key.0, &event_key)
                 .await
-                .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+                .map_err(ApiError::from)?;
             return Ok(match outcome {
                 Outcome::Stored => Reprocessed::Stored { event_key },
                 Outcome::Duplicate { .. } => Reprocessed::Unchanged { event_key },
@@ -539,7 +596,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         match self.store.rewrite(new).await {
             Ok(Recorded::New { state_applied }) => Ok(state_applied),
             Ok(Recorded::Duplicate { .. }) => Ok(false),
-            Err(e) => Err(ApiError::Unavailable(e.to_string())),
+            Err(e) => Err(e.into()),
         }
     }
 }

@@ -104,6 +104,6 @@ pub async fn run<S: EventStore>(args: &StatusArgs, store: &S) -> Result<Output, 
             json: json!({"result": "refused", "command_id": command.command_id, "error": r.code(), "message": r.to_string()}),
             ok: false,
         },
-        Err(CommandError::Unavailable(e)) => return Err(e.to_string()),
+        Err(CommandError::Store(e)) => return Err(e.to_string()),
     })
 }

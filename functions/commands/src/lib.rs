@@ -94,7 +94,7 @@ pub async fn handle<S: EventStore, B: Bus>(
             event_key,
             duplicate: true,
         }) => Handled::Duplicate { event_key },
-        Err(CommandError::Unavailable(e)) => return Err(Error::Unavailable(e.to_string())),
+        Err(CommandError::Store(e)) => return Err(Error::Unavailable(e.to_string())),
         Err(CommandError::Refused(refusal)) => {
             reject(bus, &event["detail"], &refusal).await?;
             Handled::Rejected {

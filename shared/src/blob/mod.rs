@@ -74,6 +74,12 @@ impl Blob {
 #[error("blob store unavailable: {0}")]
 pub struct BlobError(pub String);
 
+impl From<BlobError> for crate::error::ApiError {
+    fn from(e: BlobError) -> Self {
+        crate::error::ApiError::Unavailable(e.to_string())
+    }
+}
+
 pub trait BlobStore: Send + Sync {
     fn put(&self, blob: &Blob) -> impl Future<Output = Result<(), BlobError>> + Send;
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>, BlobError>> + Send;

@@ -166,8 +166,7 @@ impl<'a> StateImage<'a> {
 
     /// The typed state (status and snapshot parsed).
     pub fn state(&self) -> Result<OrderState, StoreError> {
-        let unreadable =
-            |what: &str, e: serde_json::Error| StoreError(format!("stored {what} is unreadable: {e}"));
+        let unreadable = |what: &str, e: serde_json::Error| StoreError::Corrupt(format!("{what}: {e}"));
         Ok(OrderState {
             status: serde_json::from_value(serde_json::Value::String(self.status.to_owned()))
                 .map_err(|e| unreadable("status", e))?,

@@ -44,9 +44,38 @@ pub enum Recorded {
     Duplicate { same_body: bool },
 }
 
+/// Why the store could not do what it was asked, in the terms its callers act on.
 #[derive(Debug, thiserror::Error)]
-#[error("store unavailable: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The store failed or timed out: the same call may succeed later.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store refuses this write for good (DynamoDB's `ValidationException`: a key or
+    /// an item it cannot hold): retrying the same input never succeeds.
+    #[error("store refuses the write: {0}")]
+    Refused(String),
+    /// A stored item this code cannot read.
+    #[error("stored item is unreadable: {0}")]
+    Corrupt(String),
+    /// What the call names is not stored.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A listing's next token that no listing printed.
+    #[error("the next token is not one this command printed")]
+    BadToken,
+}
+
+impl From<StoreError> for crate::error::ApiError {
+    /// Everything the store can say to a delivery is a 503: transient, or our own fault
+    /// (an item we wrote and cannot read, a write we made that it refuses) that retries
+    /// keep coming back to while the alarm is raised.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => crate::error::ApiError::Unavailable(e.to_string()),
+            _ => crate::error::ApiError::Misconfigured(e.to_string()),
+        }
+    }
+}
 
 /// Ack status of a stored event: `pending` when stored, then the ack worker's claim
 /// (`in_progress`), and its outcome: `acked`, `failed` (permanently) or `retrying`. Stored

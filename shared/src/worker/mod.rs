@@ -153,9 +153,13 @@ pub const MAX_ENRICHMENT: usize = 300 * 1024;
 /// SQS's limit for a message's visibility timeout.
 const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
 
-/// Time one job may take: a token request and a call, each up to [`http::CALL_TIMEOUT`],
-/// and the DynamoDB writes around them. A job is not started with less time left.
-pub const JOB_BUDGET: Duration = Duration::from_secs(2 * http::CALL_TIMEOUT.as_secs() + 4);
+/// Time one job's platform calls may take together, however many it makes (Ordatic's: a
+/// token, the order, its status; twice over after a token refresh): a platform slower than
+/// this is cut short and the job retried, so a job never runs into the invocation's end.
+pub const CALLS_BUDGET: Duration = Duration::from_secs(2 * http::CALL_TIMEOUT.as_secs());
+
+/// Time for the DynamoDB reads and writes around a job's calls (claim, outcome).
+const STORE_BUDGET: Duration = Duration::from_secs(4);
 
 /// The worker's time: the real clock, or a simulated one in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -170,6 +174,8 @@ pub struct Worker<S, P, R = SqsRedelivery> {
     pub clock: Clock,
     /// Retention of what the worker records itself (a decision window's command).
     pub limits: Limits,
+    /// Time one job's platform calls may take ([`CALLS_BUDGET`]).
+    pub calls_budget: Duration,
 }
 
 /// A retry reason without whatever the platform's answer said after its HTTP status
@@ -239,6 +245,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             backoff: Duration::from_secs(30),
             clock: Arc::new(Utc::now),
             limits: Limits::default(),
+            calls_budget: CALLS_BUDGET,
         }
     }
 
@@ -258,7 +265,8 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
     /// Handles one SQS batch and reports only the messages to retry. Each FIFO group runs
     /// in order, concurrently with the others; once a message fails, the later ones of its
     /// group are handed back unprocessed, keeping order. No job starts after `deadline`
-    /// minus [`JOB_BUDGET`] (Lambda's deadline for the invocation).
+    /// minus a job's time (its calls' budget and its store writes; `deadline` is Lambda's
+    /// for the invocation).
     pub async fn handle_until(&self, event: SqsEvent, deadline: Option<DateTime<Utc>>) -> SqsBatchResponse {
         let groups = in_groups(&event.records);
         let handled = futures::future::join_all(groups.iter().map(|g| self.group(g, deadline))).await;
@@ -284,7 +292,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
         for message in messages {
             let handled = match blocked {
                 Some(why) => Handled::HandedBack(why),
-                None if deadline.is_some_and(|d| (self.clock)() + JOB_BUDGET > d) => {
+                None if deadline.is_some_and(|d| (self.clock)() + self.calls_budget + STORE_BUDGET > d) => {
                     Handled::HandedBack("no time left in this invocation")
                 }
                 None => self.one(message).await,
@@ -419,7 +427,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
         };
         let result = match &job.decision {
             Some(decision) => self.decide(job, decision).await,
-            None => self.platforms.acknowledge(job).await.map(fit_enrichment),
+            None => self.acknowledge(job).await,
         };
         let outcome = match &result {
             Ok(acked) => AckOutcome::Acked {
@@ -460,6 +468,20 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
 }
 
 impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
+    /// The platform's calls for a job, within [`Worker::calls_budget`]: past it they are
+    /// dropped (a call in flight may have landed; platforms take a repeated status as a
+    /// no-op) and the job is retried.
+    async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
+        match tokio::time::timeout(self.calls_budget, self.platforms.acknowledge(job)).await {
+            Ok(result) => result.map(fit_enrichment),
+            Err(_) => Err(AckError::Retry(format!(
+                "{}: no answer within the job's {} ms",
+                job.provider,
+                self.calls_budget.as_millis()
+            ))),
+        }
+    }
+
     /// A decision window that passed: its default applies as a command of its own (sent
     /// like the restaurant's), unless the restaurant decided first.
     async fn decide(&self, job: &AckJob, decision: &Decision) -> Result<Acked, AckError> {
@@ -475,7 +497,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 Ok(Acked::note(format!("decided by the restaurant: {d}")))
             }
             Err(CommandError::Refused(r)) => Ok(Acked::note(format!("{then} not applied: {r}"))),
-            Err(CommandError::Unavailable(e)) => Err(AckError::Retry(e.to_string())),
+            Err(CommandError::Store(e)) => Err(AckError::Retry(e.to_string())),
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{get_json, json, keys, s, unavailable, DynamoStore, StoreError};
+use super::{failed, get_json, json, keys, s, DynamoStore, StoreError};
 use crate::model::Order;
 use crate::store::item::{attr, StateImage};
 use crate::store::{EventStore, OrderState};
@@ -79,7 +79,7 @@ impl DynamoStore {
             }
             let order: Order = get_json(item, attr::ORDER)?;
             if order.is_customer(phone_or_email) {
-                let state = StateImage::read(item).map_err(StoreError)?;
+                let state = StateImage::read(item).map_err(StoreError::Corrupt)?;
                 found.extend(state.map(|s| s.key.to_owned()));
             }
             Ok(())
@@ -106,7 +106,7 @@ impl DynamoStore {
             .items()
             .send();
         while let Some(item) = pages.next().await {
-            f(&item.map_err(|e| unavailable("scan", &e))?)?;
+            f(&item.map_err(|e| failed("scan", &e))?)?;
         }
         Ok(())
     }
@@ -140,7 +140,7 @@ impl DynamoStore {
             .send()
             .await
             .map(drop)
-            .map_err(|e| unavailable("update_item", &e))
+            .map_err(|e| failed("update_item", &e))
     }
 
     /// Replaces `attribute` with its erased value, marks the item, and (event records)
@@ -178,7 +178,7 @@ impl DynamoStore {
             .expression_attribute_values(":now", s(chrono::Utc::now().to_rfc3339()))
             .send()
             .await
-            .map_err(|e| unavailable("update_item", &e))?;
+            .map_err(|e| failed("update_item", &e))?;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 
-use super::{keys, s, unavailable, DynamoStore, StoreError};
+use super::{failed, keys, s, DynamoStore, StoreError};
 use crate::store::item::{attr, StateImage};
 
 /// Whose location a listing is by: the platform's id, or yours (the location mapping).
@@ -92,7 +92,7 @@ impl DynamoStore {
                 .expression_attribute_names("#status", attr::STATUS)
                 .expression_attribute_values(":status", s(status));
         }
-        let out = query.send().await.map_err(|e| unavailable("query", &e))?;
+        let out = query.send().await.map_err(|e| failed("query", &e))?;
         // The indexes hold only STATE items.
         page(out.items(), out.last_evaluated_key())
     }
@@ -119,7 +119,7 @@ impl DynamoStore {
             .set_exclusive_start_key(next_token.map(decode_token).transpose()?)
             .send()
             .await
-            .map_err(|e| unavailable("query", &e))?;
+            .map_err(|e| failed("query", &e))?;
         page(out.items(), out.last_evaluated_key())
     }
 }
@@ -134,7 +134,7 @@ fn page(
         .filter_map(|item| StateImage::read(item).transpose())
         .map(|state| state.map(|s| OrderSummary::of(&s)))
         .collect::<Result<_, _>>()
-        .map_err(StoreError)?;
+        .map_err(StoreError::Corrupt)?;
     Ok(OrderPage {
         orders,
         next_token: last.map(encode_token),
@@ -151,7 +151,7 @@ fn encode_token(key: &HashMap<String, AttributeValue>) -> String {
 }
 
 fn decode_token(token: &str) -> Result<HashMap<String, AttributeValue>, StoreError> {
-    let bad = || StoreError("the next token is not one this command printed".into());
+    let bad = || StoreError::BadToken;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(token)
         .map_err(|_| bad())?;

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
@@ -80,15 +80,38 @@ fn get_n(item: &Item, name: &str) -> Option<i64> {
 }
 
 fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T, StoreError> {
-    let text = get_s(item, name).ok_or_else(|| StoreError(format!("item has no {name}")))?;
-    serde_json::from_str(text).map_err(|e| StoreError(format!("stored {name} is unreadable: {e}")))
+    let text = get_s(item, name).ok_or_else(|| StoreError::Corrupt(format!("item has no {name}")))?;
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{name}: {e}")))
 }
 
-fn unavailable<E: std::error::Error + 'static>(
+/// What a failed call means to its caller: DynamoDB's `ValidationException` refuses the
+/// request for good (a key over its size, an item over 400 KB, an empty index key), any
+/// other failure may pass.
+fn failed<E: std::error::Error + ProvideErrorMetadata + 'static>(
     what: &str,
     e: &aws_sdk_dynamodb::error::SdkError<E>,
 ) -> StoreError {
-    StoreError(format!("dynamodb {what}: {}", DisplayErrorContext(e)))
+    let text = format!("dynamodb {what}: {}", DisplayErrorContext(e));
+    match e.code() {
+        Some("ValidationException") => StoreError::Refused(text),
+        _ => StoreError::Unavailable(text),
+    }
+}
+
+/// [`failed`] for a transaction, which DynamoDB also refuses for good by cancelling it
+/// with a `ValidationError` reason (an item over 400 KB, say).
+fn transaction_failed(err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError>) -> StoreError {
+    let refused = match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(c)) => c
+            .cancellation_reasons()
+            .iter()
+            .any(|r| r.code() == Some("ValidationError")),
+        _ => false,
+    };
+    match failed("transact_write_items", err) {
+        StoreError::Unavailable(text) if refused => StoreError::Refused(text),
+        other => other,
+    }
 }
 
 impl DynamoStore {
@@ -372,7 +395,7 @@ impl EventStore for DynamoStore {
             };
             let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = err.as_service_error()
             else {
-                return Err(unavailable("transact_write_items", &err));
+                return Err(transaction_failed(&err));
             };
             let reasons = cancel.cancellation_reasons();
             if is_condition_failure(reasons.first()) || is_condition_failure(reasons.get(1)) {
@@ -396,7 +419,7 @@ impl EventStore for DynamoStore {
                 tokio::time::sleep(Duration::from_millis(10 * 2_u64.pow(conflicts))).await;
                 continue;
             }
-            return Err(unavailable("transact_write_items", &err));
+            return Err(transaction_failed(&err));
         }
     }
 
@@ -412,7 +435,7 @@ impl EventStore for DynamoStore {
             .items()
             .send();
         while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| unavailable("query", &e))?;
+            let item = item.map_err(|e| failed("query", &e))?;
             if let (Some(platform), Some(team)) = (get_s(&item, "sk"), get_s(&item, "location_id")) {
                 map.insert(platform.to_owned(), team.to_owned());
             }
@@ -431,7 +454,7 @@ impl EventStore for DynamoStore {
             .item("updated_at", s(chrono::Utc::now().to_rfc3339()))
             .send()
             .await
-            .map_err(|e| unavailable("put_item", &e))?;
+            .map_err(|e| failed("put_item", &e))?;
         Ok(())
     }
 
@@ -445,7 +468,7 @@ impl EventStore for DynamoStore {
             .return_values(ReturnValue::AllOld)
             .send()
             .await
-            .map_err(|e| unavailable("delete_item", &e))?;
+            .map_err(|e| failed("delete_item", &e))?;
         Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
 
@@ -459,7 +482,7 @@ impl EventStore for DynamoStore {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| unavailable("get_item", &e))?;
+            .map_err(|e| failed("get_item", &e))?;
         let Some(item) = out.item else { return Ok(None) };
         Ok(Some(StoredEvent {
             event: get_json(&item, "event")?,
@@ -496,7 +519,7 @@ impl EventStore for DynamoStore {
             .send()
             .await
             .map(drop)
-            .map_err(|e| unavailable("update_item", &e))
+            .map_err(|e| failed("update_item", &e))
     }
 
     async fn order(&self, provider: &str, order_id: &str) -> Result<OrderView, StoreError> {
@@ -512,8 +535,8 @@ impl EventStore for DynamoStore {
             .items()
             .send();
         while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| unavailable("query", &e))?;
-            if let Some(state) = StateImage::read(&item).map_err(StoreError)? {
+            let item = item.map_err(|e| failed("query", &e))?;
+            if let Some(state) = StateImage::read(&item).map_err(StoreError::Corrupt)? {
                 view.state = Some(state.state()?);
             } else {
                 let ack = item.contains_key("ack_status").then(|| ack_state(&item));
@@ -576,7 +599,7 @@ impl EventStore for DynamoStore {
                         _ => Claim::Busy,
                     },
                 }),
-                _ => Err(unavailable("update_item", &err)),
+                _ => Err(failed("update_item", &err)),
             },
         }
     }
@@ -612,7 +635,7 @@ impl EventStore for DynamoStore {
             {
                 Ok(())
             }
-            Err(e) => Err(unavailable("update_item", &e)),
+            Err(e) => Err(failed("update_item", &e)),
         }
     }
 
@@ -634,7 +657,7 @@ impl EventStore for DynamoStore {
             let Err(err) = result else { return Ok(()) };
             let Some(TransactWriteItemsError::TransactionCanceledException(c)) = err.as_service_error()
             else {
-                return Err(unavailable("transact_write_items", &err));
+                return Err(transaction_failed(&err));
             };
             let reasons = c.cancellation_reasons();
             if is_condition_failure(reasons.first()) {
@@ -656,7 +679,7 @@ impl EventStore for DynamoStore {
                     continue;
                 }
             }
-            return Err(unavailable("transact_write_items", &err));
+            return Err(transaction_failed(&err));
         }
     }
 }

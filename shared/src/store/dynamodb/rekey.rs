@@ -8,7 +8,7 @@
 //! the old partition deleted. `seq` continues past both, so consumers that drop a `seq`
 //! lower than one they have (README, "Events for your systems") take the moved state.
 
-use super::{get_n, n, s, unavailable, DynamoStore, Item, StoreError};
+use super::{failed, get_n, n, s, DynamoStore, Item, StoreError};
 use crate::store::item::{attr, keys, StateImage};
 
 /// One order moved to its new key.
@@ -30,7 +30,7 @@ impl DynamoStore {
     ) -> Result<Vec<Rekeyed>, StoreError> {
         let mut moves = Vec::new();
         self.for_each_state(provider, |item| {
-            if let Some(state) = StateImage::read(item).map_err(StoreError)? {
+            if let Some(state) = StateImage::read(item).map_err(StoreError::Corrupt)? {
                 moves.extend(
                     key_of(&state)
                         .filter(|to| to != state.key)
@@ -75,7 +75,7 @@ impl DynamoStore {
                 .key(attr::SK, item[attr::SK].clone())
                 .send()
                 .await
-                .map_err(|e| unavailable("delete_item", &e))?;
+                .map_err(|e| failed("delete_item", &e))?;
         }
         Ok(copied)
     }
@@ -93,7 +93,7 @@ impl DynamoStore {
             .send();
         let mut items = Vec::new();
         while let Some(item) = pages.next().await {
-            items.push(item.map_err(|e| unavailable("query", &e))?);
+            items.push(item.map_err(|e| failed("query", &e))?);
         }
         Ok(items)
     }
@@ -111,7 +111,7 @@ impl DynamoStore {
         match result {
             Ok(_) => Ok(true),
             Err(e) if conditional(&e) => Ok(false),
-            Err(e) => Err(unavailable("put_item", &e)),
+            Err(e) => Err(failed("put_item", &e)),
         }
     }
 
@@ -130,7 +130,7 @@ impl DynamoStore {
                 .consistent_read(true)
                 .send()
                 .await
-                .map_err(|e| unavailable("get_item", &e))?
+                .map_err(|e| failed("get_item", &e))?
                 .item;
             let (merged, seen) = merged(old.clone(), current);
             let mut put = self
@@ -151,7 +151,7 @@ impl DynamoStore {
                 Ok(_) => return Ok(()),
                 // A delivery changed the new state meanwhile: merge with what it wrote.
                 Err(e) if conditional(&e) => continue,
-                Err(e) => return Err(unavailable("put_item", &e)),
+                Err(e) => return Err(failed("put_item", &e)),
             }
         }
     }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
-use super::{is_condition_failure, json, keys, n, s, unavailable, DynamoStore, StoreError};
+use super::{failed, is_condition_failure, json, keys, n, s, transaction_failed, DynamoStore, StoreError};
 use crate::model::{CanonicalEvent, QUARANTINED};
 use crate::store::item::attr;
 use crate::store::{NewEvent, Recorded};
@@ -62,7 +62,7 @@ impl DynamoStore {
             .send();
         let mut found = Vec::new();
         while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| unavailable("scan", &e))?;
+            let item = item.map_err(|e| failed("scan", &e))?;
             let text = |name| {
                 item.get(name)
                     .and_then(|v| v.as_s().ok())
@@ -105,17 +105,17 @@ impl DynamoStore {
             };
             let reasons = match err.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(c)) => c.cancellation_reasons(),
-                _ => return Err(unavailable("transact_write_items", &err)),
+                _ => return Err(transaction_failed(&err)),
             };
             if is_condition_failure(reasons.first()) {
-                return Err(StoreError(format!("no event {} to rewrite", e.dedupe_key.0)));
+                return Err(StoreError::NotFound(format!("event {}", e.dedupe_key.0)));
             }
             if with_state && is_condition_failure(reasons.get(2)) {
                 // A newer event moved the order: the trail only.
                 with_state = false;
                 continue;
             }
-            return Err(unavailable("transact_write_items", &err));
+            return Err(transaction_failed(&err));
         }
     }
 

@@ -34,7 +34,7 @@ struct Inner {
 impl MemoryStore {
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
         if self.fail.load(Ordering::SeqCst) {
-            return Err(StoreError("memory store told to fail".into()));
+            return Err(StoreError::Unavailable("memory store told to fail".into()));
         }
         Ok(self.inner.lock().expect("store lock"))
     }
@@ -84,7 +84,7 @@ impl EventStore for MemoryStore {
             .events
             .get_mut(&keys::event_pk(&e.provider, &e.dedupe_key.0))
         else {
-            return Err(StoreError(format!("no event {} to rewrite", e.dedupe_key.0)));
+            return Err(StoreError::NotFound(format!("event {}", e.dedupe_key.0)));
         };
         stored.event = e.clone();
         Ok(Recorded::New {
@@ -102,7 +102,7 @@ impl EventStore for MemoryStore {
         let (stored, _) = inner
             .events
             .get_mut(&keys::event_pk(provider, quarantined_key))
-            .ok_or_else(|| StoreError(format!("no event {quarantined_key}")))?;
+            .ok_or_else(|| StoreError::NotFound(format!("event {quarantined_key}")))?;
         stored.reprocessed_as = Some(key.to_owned());
         Ok(())
     }
