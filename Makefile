@@ -28,7 +28,7 @@ send:
 	infra/local/ordergate.sh send $(word 2,$(subst /, ,$(EVENT))) $(EVENT)
 
 # Show a stored order, its trail with each acknowledgement, and what the fake platform API
-# received for it: make show PROVIDER=olaclick ORDER=PE-7222853393
+# received for it: make show PROVIDER=olaclick ORDER=PE-7222853393 LOCATION=777
 # (Ordatic's order ids are unique only per store: add LOCATION=<storeId>)
 show:
 	infra/local/ordergate.sh order $(PROVIDER) $(ORDER) $(if $(LOCATION),--location $(LOCATION))

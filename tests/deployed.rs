@@ -208,7 +208,7 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
     })
     .await;
     for (provider, order) in [
-        ("olaclick", "PE-7222853393"),
+        ("olaclick", "777:PE-7222853393"),
         ("deliverect", "6438f1a2c9e77d0012ab34cd"),
         ("ordatic", "st-5f2b9c:ord-8d41a7e2-1c3b"),
     ] {

@@ -14,6 +14,8 @@ const CREATED: &str = "olaclick/order_created.json";
 const UPDATED: &str = "olaclick/order_updated.json";
 const EVENT_ID: &str = "7573920b-5558-4455-ae73-d8628aba6609";
 const ORDER_ID: &str = "PE-7222853393";
+/// Where it is stored: OlaClick orders are keyed by merchant.
+const ORDER_KEY: &str = "777:PE-7222853393";
 const SECRET: &str = r#"{"auth_header_value": "local-olaclick-token"}"#;
 
 fn olaclick() -> OlaClick {
@@ -47,7 +49,7 @@ async fn a_new_event_is_stored_with_its_trail_and_one_job_is_enqueued() {
         "event record, history entry, order state: {keys:?}"
     );
     assert!(keys.contains(&(format!("EVENT#olaclick#{EVENT_ID}"), "EVENT".into())));
-    assert!(keys.contains(&(format!("ORDER#olaclick#{ORDER_ID}"), "STATE".into())));
+    assert!(keys.contains(&(format!("ORDER#olaclick#{ORDER_KEY}"), "STATE".into())));
 
     let stored = stack
         .store()
@@ -61,7 +63,7 @@ async fn a_new_event_is_stored_with_its_trail_and_one_job_is_enqueued() {
     let ttl_days = (stored.expires_at - chrono::Utc::now().timestamp()) as f64 / 86400.0;
     assert!((29.9..=30.1).contains(&ttl_days), "TTL {ttl_days} days");
 
-    let view = stack.store().order("olaclick", ORDER_ID).await.unwrap();
+    let view = stack.store().order("olaclick", ORDER_KEY).await.unwrap();
     assert_eq!(view.state.as_ref().unwrap().status, OrderStatus::Placed);
     assert_eq!(view.state.unwrap().order.unwrap().totals.total.0, 8000);
     assert_eq!(view.trail.len(), 1);
@@ -98,7 +100,7 @@ async fn an_older_event_arriving_late_never_overwrites_newer_state() {
     let rx = stack.pipeline(olaclick(), SECRET);
     assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
     assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
-    let view = stack.store().order("olaclick", ORDER_ID).await.unwrap();
+    let view = stack.store().order("olaclick", ORDER_KEY).await.unwrap();
     let state = view.state.unwrap();
     assert_eq!(state.status, OrderStatus::Accepted);
     assert_eq!(state.last_event_type, "order_updated");
@@ -124,7 +126,7 @@ async fn an_unknown_status_word_updates_the_snapshot_but_never_the_status() {
     assert_eq!(r.status(), 200, "{}", body(&r));
     let state = stack
         .store()
-        .order("olaclick", ORDER_ID)
+        .order("olaclick", ORDER_KEY)
         .await
         .unwrap()
         .state
@@ -193,7 +195,7 @@ async fn refused_input_leaves_the_table_empty_and_unreadable_json_is_kept_quaran
         stored.raw_body.as_deref(),
         Some(with_payload(CREATED, &unknown_type)["body"].as_str().unwrap())
     );
-    let trail = stack.store().order("olaclick", ORDER_ID).await.unwrap().trail;
+    let trail = stack.store().order("olaclick", ORDER_KEY).await.unwrap().trail;
     assert_eq!(trail[0].event_type, "quarantined", "on the order's trail");
     assert_eq!(stack.queue_depth().await, 0);
 }

@@ -3,7 +3,7 @@
 # ORDERGATE_STACK): the local AWS's endpoint with its dummy credentials, and --stack, whose
 # outputs name the table, queues, secrets and webhook URLs as a deployed stack's do.
 # Builds the CLI first if needed (the first build takes minutes).
-#   infra/local/ordergate.sh order olaclick PE-7222853393
+#   infra/local/ordergate.sh order olaclick PE-7222853393 --location 777
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 export ORDERGATE_STACK="${ORDERGATE_STACK:-ordergate-local}"

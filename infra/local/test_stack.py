@@ -196,7 +196,7 @@ class DeployedStack(unittest.TestCase):
         self.assertEqual([s for s in statuses if s >= 300], [], "every copy answered 2xx")
         stored = self.settle("olaclick", event_id)
         self.assertEqual(stored["ack"]["status"], "acked", stored["ack"])
-        order = self.ordergate("order", "olaclick", order_id)
+        order = self.ordergate("order", "olaclick", order_id, "--location", str(body["merchant_id"]))
         self.assertEqual([e["dedupe_key"] for e in order["trail"]], [event_id], "one record")
         acks = [r for r in stack.received_requests(self.env["FAKE_PLATFORMS"])
                 if r["path"] == "/olaclick/ack" and (r["body"] or {}).get("event_id") == event_id]

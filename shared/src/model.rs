@@ -377,6 +377,29 @@ impl OrderChange {
         DedupeKey::joined([location, order_id]).0
     }
 
+    /// The order id inside a key [`OrderChange::key_in`] made at `location`; `None` when
+    /// `key` is not one.
+    pub fn id_in(location: &str, key: &str) -> Option<String> {
+        let rest = key
+            .strip_prefix(&DedupeKey::joined([location]).0)?
+            .strip_prefix(':')?;
+        let mut id = String::with_capacity(rest.len());
+        let mut chars = rest.char_indices();
+        while let Some((at, c)) = chars.next() {
+            match (c, rest.get(at..at + 3)) {
+                ('%', Some("%25")) => id.push('%'),
+                ('%', Some("%3A")) => id.push(':'),
+                (':' | '%', _) => return None,
+                _ => {
+                    id.push(c);
+                    continue;
+                }
+            }
+            chars.nth(1);
+        }
+        Some(id)
+    }
+
     /// What an order named by its platform's id (and location) is stored under: its id, or
     /// for a platform whose ids are unique only per location ([`crate::Provider::ORDER_IDS_PER_LOCATION`])
     /// its location and id — `None` when that location is not given.
@@ -619,6 +642,20 @@ impl CanonicalEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_id_is_read_back_from_its_location_scoped_key() {
+        for (location, id) in [("777", "PE-1"), ("a:b", "c%3Ad:e"), ("st-1", "100%"), ("s", "")] {
+            let key = OrderChange::key_in(location, id);
+            assert_eq!(OrderChange::id_in(location, &key).as_deref(), Some(id), "{key}");
+        }
+        assert_eq!(OrderChange::id_in("777", "888:PE-1"), None);
+        assert_eq!(
+            OrderChange::id_in("777", "777:a:b"),
+            None,
+            "not a key made by key_in"
+        );
+    }
 
     #[test]
     fn joined_keys_are_unambiguous_and_plain_ids_keep_their_old_keys() {

@@ -43,7 +43,8 @@ pub trait Platform {
     const HOSTILE: (&'static str, &'static str, &'static str);
 
     /// Makes a sample payload a distinct delivery of a distinct order (`tag` is unique);
-    /// returns what that order is stored under (its id; Ordatic: store and id).
+    /// returns what that order is stored under (its id; Ordatic: store and id; OlaClick:
+    /// merchant and id).
     fn make_distinct(payload: &mut Value, tag: &str) -> String;
 
     /// The provider the hostile-input harness drives: as configured, except where a
@@ -120,7 +121,7 @@ impl Platform for OlaClick {
         "olaclick/order_updated.json",
         "olaclick/order_deleted.json",
     ];
-    const ORDER_KEY: &'static str = "PE-7222853393";
+    const ORDER_KEY: &'static str = "777:PE-7222853393";
     const AUTH_HEADER: &'static str = "x-ordergate-token";
     const SIGNS_BODY: bool = false;
 
@@ -159,7 +160,13 @@ impl Platform for OlaClick {
         payload["event_id"] = json!(format!("evt-{tag}"));
         let order = format!("PE-{tag}");
         payload["data"]["order_id"] = json!(order);
-        order
+        let merchant = &payload["merchant_id"];
+        format!(
+            "{}:{order}",
+            merchant
+                .as_str()
+                .map_or_else(|| merchant.to_string(), str::to_owned)
+        )
     }
 }
 

@@ -62,7 +62,7 @@ enum Command {
     },
     /// An order: its current state and every event received for it, with ack status.
     #[command(
-        after_help = "Examples:\n  ordergate order olaclick PE-7222853393\n  ordergate order ordatic ord-8d41a7e2-1c3b --location st-5f2b9c"
+        after_help = "Examples:\n  ordergate order olaclick PE-7222853393 --location 777\n  ordergate order ordatic ord-8d41a7e2-1c3b --location st-5f2b9c"
     )]
     Order {
         platform: Platform,
@@ -120,7 +120,7 @@ enum Command {
     /// only forward, acknowledgement through the outbox); another one's canonical reading
     /// is replaced where it changed. Reports each event. Safe to repeat.
     #[command(
-        after_help = "Examples:\n  ordergate reprocess deliverect --quarantined\n  ordergate reprocess olaclick --order PE-7222853393\n  ordergate reprocess oolio --since 2026-11-24T00:00:00Z --until 2026-11-25T00:00:00Z"
+        after_help = "Examples:\n  ordergate reprocess deliverect --quarantined\n  ordergate reprocess olaclick --order PE-7222853393 --location 777\n  ordergate reprocess oolio --since 2026-11-24T00:00:00Z --until 2026-11-25T00:00:00Z"
     )]
     Reprocess {
         platform: Platform,
@@ -154,7 +154,7 @@ enum Command {
     /// state, trail and event records, and its raw bodies and photos from S3. The order's
     /// facts (items, money, status, times) stay. Safe to repeat.
     #[command(
-        after_help = "Examples:\n  ordergate forget olaclick --order PE-7222853393\n  ordergate forget deliverect --customer +44 7700 900123"
+        after_help = "Examples:\n  ordergate forget olaclick --order PE-7222853393 --location 777\n  ordergate forget deliverect --customer +44 7700 900123"
     )]
     Forget {
         platform: Platform,
@@ -746,8 +746,8 @@ enum Erase<'a> {
 
 /// What `forget` did to one order.
 #[derive(serde::Serialize)]
-struct Erased<'a> {
-    order_id: &'a str,
+struct Erased {
+    order_id: String,
     items_changed: usize,
     objects_deleted: usize,
 }
@@ -778,7 +778,7 @@ async fn forget_command(
             .await
             .map_err(|e| e.to_string())?;
         erased.push(Erased {
-            order_id: id,
+            order_id: report.order_id,
             items_changed: report.items,
             objects_deleted: forget::delete_blobs(&s3, &bucket, &report.blobs).await?,
         });

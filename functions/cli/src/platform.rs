@@ -34,7 +34,7 @@ macro_rules! platform_enum {
                     })*
                 };
                 ordergate_shared::model::OrderChange::stored_key(per_location, location, order_id).ok_or_else(|| {
-                    format!("{} order ids are unique only per store: give its --location", self.name())
+                    format!("{} orders are kept per location (store, merchant): give its --location", self.name())
                 })
             }
 

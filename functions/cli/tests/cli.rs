@@ -5,6 +5,7 @@
 
 use std::process::{Command, Output};
 
+use ordergate_shared::store::keys;
 use ordergate_tests::platforms::{Deliverect, Oolio, Ordatic, Platform};
 use ordergate_tests::{endpoint, root, Stack};
 use serde_json::Value;
@@ -269,10 +270,10 @@ async fn sign_never_prints_a_token_that_is_the_secret() {
 #[tokio::test]
 async fn failures_exit_non_zero_with_a_reason() {
     let stack = Stack::new().await;
-    let missing = ordergate(&stack, &["order", "olaclick", "no-such-order"]);
+    let missing = ordergate(&stack, &["order", "deliverect", "no-such-order"]);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("no olaclick order no-such-order"));
-    let as_json = ordergate(&stack, &["order", "olaclick", "no-such-order", "--json"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no deliverect order no-such-order"));
+    let as_json = ordergate(&stack, &["order", "deliverect", "no-such-order", "--json"]);
     assert_eq!(as_json.status.code(), Some(1));
     let error: Value = serde_json::from_slice(&as_json.stdout).expect("--json errors are JSON");
     assert!(
@@ -480,7 +481,14 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
     }
     let before = json_of(&ordergate(
         &stack,
-        &["order", "olaclick", "PE-7222853393", "--json"],
+        &[
+            "order",
+            "olaclick",
+            "PE-7222853393",
+            "--location",
+            "777",
+            "--json",
+        ],
     ));
     let phone = before["state"]["order"]["customer"]["phone"]
         .as_str()
@@ -516,7 +524,14 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
     }
     let after = json_of(&ordergate(
         &stack,
-        &["order", "olaclick", "PE-7222853393", "--json"],
+        &[
+            "order",
+            "olaclick",
+            "PE-7222853393",
+            "--location",
+            "777",
+            "--json",
+        ],
     ));
     assert_eq!(after["state"]["status"], before["state"]["status"]);
     assert_eq!(
@@ -537,6 +552,8 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
             "olaclick",
             "--order",
             "PE-7222853393",
+            "--location",
+            "777",
             "--bucket",
             &stack.bucket,
             "--json",
@@ -591,7 +608,7 @@ async fn orders_list_by_location_and_day() {
         .table_name(&stack.table)
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S("ORDER#olaclick#LIST-0".into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(keys::order_pk("olaclick", "777:LIST-0")),
         )
         .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("STATE".into()))
         .update_expression("SET updated_at = :t")

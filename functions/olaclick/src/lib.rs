@@ -260,6 +260,9 @@ impl Provider for OlaClick {
     /// Not 2xx: in sync mode a 2xx is the acknowledgement, and the restaurant does not
     /// have an order we could not read.
     const QUARANTINE_STATUS: u16 = 422;
+    /// Keyed by merchant: a webhook token is scoped to its merchants (`merchant_tokens`),
+    /// and under the order id alone one merchant's delivery could move another's order.
+    const ORDER_IDS_PER_LOCATION: bool = true;
 
     fn verify(&self, delivery: &Delivery<'_>, secrets: &Secrets) -> Result<(), ApiError> {
         let header_value = secrets.get(AUTH_HEADER_VALUE);

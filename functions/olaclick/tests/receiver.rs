@@ -20,6 +20,8 @@ const UPDATED: &str = "olaclick/order_updated.json";
 const DELETED: &str = "olaclick/order_deleted.json";
 const DELETED_ID_ONLY: &str = "olaclick/order_deleted_id_only.json";
 const ORDER_ID: &str = "PE-7222853393";
+/// Where the sample order is stored: OlaClick orders are keyed by merchant.
+const ORDER_KEY: &str = "777:PE-7222853393";
 
 fn config(ack_mode: AckMode) -> Config {
     Config {
@@ -61,7 +63,7 @@ async fn line_totals_that_match_no_sum_are_a_warning() {
     p["data"]["order_details"][0]["total"] = json!(45);
     let r = send(&rx, &with_payload(CREATED, &p)).await;
     assert_eq!(r.status(), 200, "{:?}", body(&r));
-    let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+    let view = rx.store().order("olaclick", ORDER_KEY).await.unwrap();
     let warnings = &view.trail[0].warnings;
     assert!(
         warnings
@@ -82,7 +84,7 @@ async fn order_created_sample_is_stored_with_exact_money_and_utc_times() {
                "event_id": "7573920b-5558-4455-ae73-d8628aba6609", "acknowledged": true})
     );
 
-    let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+    let view = rx.store().order("olaclick", ORDER_KEY).await.unwrap();
     let state = view.state.expect("order state");
     assert_eq!(state.status, OrderStatus::Placed);
     assert_eq!(state.location_id.as_deref(), Some("777"));
@@ -161,7 +163,7 @@ async fn order_created_sample_is_stored_with_exact_money_and_utc_times() {
 async fn order_updated_converts_half_units_exactly() {
     let rx = receiver();
     assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
-    let order = stored_order(rx.store(), "olaclick", ORDER_ID).await;
+    let order = stored_order(rx.store(), "olaclick", ORDER_KEY).await;
     assert_eq!(order.status, OrderStatus::Accepted);
     assert_eq!(order.totals.tip, Some(MinorUnits(750)), "7.5 PEN is 750 céntimos");
     assert_eq!(order.totals.total, MinorUnits(8050));
@@ -174,7 +176,7 @@ async fn deletions_cancel_the_order_with_or_without_a_full_body() {
         let rx = receiver();
         assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
         assert_eq!(rx.handle(api_event(sample)).await.status(), 200, "{sample}");
-        let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+        let view = rx.store().order("olaclick", ORDER_KEY).await.unwrap();
         let state = view.state.unwrap();
         assert_eq!(state.status, OrderStatus::Cancelled, "{sample}");
         assert_eq!(state.last_event_type, "order_deleted");
@@ -188,7 +190,7 @@ async fn out_of_order_events_never_roll_the_order_back() {
     let rx = receiver();
     assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
     assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
-    let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+    let view = rx.store().order("olaclick", ORDER_KEY).await.unwrap();
     let state = view.state.unwrap();
     assert_eq!(state.status, OrderStatus::Accepted);
     assert_eq!(state.last_event_type, "order_updated");
@@ -374,9 +376,9 @@ async fn an_unreadable_total_is_a_warning_and_the_order_is_stored() {
     p["data"]["cost_details"]["total"] = json!("eighty");
     let r = send(&rx, &with_payload(CREATED, &p)).await;
     assert_eq!(r.status(), 200, "{:?}", body(&r));
-    let order = stored_order(rx.store(), "olaclick", ORDER_ID).await;
+    let order = stored_order(rx.store(), "olaclick", ORDER_KEY).await;
     assert_eq!(order.totals.total, MinorUnits(0));
-    let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+    let view = rx.store().order("olaclick", ORDER_KEY).await.unwrap();
     assert!(
         view.trail[0]
             .warnings
@@ -398,7 +400,7 @@ async fn merchant_ids_may_be_numbers_and_zones_are_per_merchant() {
     let mut p = payload(CREATED);
     p["merchant_id"] = json!(777);
     assert_eq!(send(&rx, &with_payload(CREATED, &p)).await.status(), 200);
-    let order = stored_order(rx.store(), "olaclick", ORDER_ID).await;
+    let order = stored_order(rx.store(), "olaclick", ORDER_KEY).await;
     // Bogotá is UTC-5 all year, like Lima; the zone is applied, not the default.
     assert_eq!(
         order.created_at.unwrap().utc.unwrap().to_rfc3339(),
@@ -450,6 +452,42 @@ async fn per_merchant_tokens_may_only_send_for_their_merchants() {
     expect_error(&malformed, &with_token("tok-777"), 503, "unavailable").await;
 }
 
+/// A token may send only for its merchants, and what it sends can only reach its
+/// merchants' orders: merchant 888 cancelling "its" order with merchant 777's order id
+/// leaves 777's order as it was (orders are keyed by merchant).
+#[tokio::test]
+async fn one_merchants_token_cannot_touch_another_merchants_order() {
+    let config = Config {
+        merchants: olaclick::parse_merchants("777,888"),
+        ..config(AckMode::Sync)
+    };
+    let secrets = json!({ "merchant_tokens": "777:tok-777, 888:tok-888" });
+    let rx = memory_pipeline(OlaClick::new(config), &secrets);
+    let sent_by = |sample: &str, merchant: &str, token: &str| {
+        let mut body = payload(sample);
+        body["merchant_id"] = json!(merchant);
+        let mut event = with_payload(sample, &body);
+        event["headers"]["x-ordergate-token"] = json!(token);
+        event
+    };
+    assert_eq!(send(&rx, &sent_by(CREATED, "777", "tok-777")).await.status(), 200);
+    assert_eq!(send(&rx, &sent_by(DELETED, "888", "tok-888")).await.status(), 200);
+
+    let own = rx.store().order("olaclick", ORDER_KEY).await.unwrap();
+    assert_eq!(
+        own.state.unwrap().status,
+        OrderStatus::Placed,
+        "777's order untouched"
+    );
+    assert_eq!(own.trail.len(), 1);
+    let other = rx.store().order("olaclick", "888:PE-7222853393").await.unwrap();
+    assert_eq!(
+        other.state.unwrap().status,
+        OrderStatus::Cancelled,
+        "888's own order"
+    );
+}
+
 /// Two updates of the same status: OlaClick sends no event time, so the order's last content
 /// change (`last_product_added_at`) orders them — a delayed older one arriving second is
 /// kept on the trail and does not overwrite the newer snapshot (issue 15).
@@ -476,8 +514,8 @@ async fn a_delayed_older_update_of_the_same_status_does_not_overwrite_a_newer_sn
     for event in [&newer, &older] {
         assert_eq!(send(&rx, event).await.status(), 200);
     }
-    let order = stored_order(rx.store(), "olaclick", ORDER_ID).await;
+    let order = stored_order(rx.store(), "olaclick", ORDER_KEY).await;
     assert_eq!(order.notes.as_deref(), Some("newer"));
-    let view = rx.store().order("olaclick", ORDER_ID).await.unwrap();
+    let view = rx.store().order("olaclick", ORDER_KEY).await.unwrap();
     assert_eq!(view.trail.len(), 2, "the older one is on the trail");
 }

@@ -31,6 +31,10 @@ impl DynamoStore {
         };
         let pk = keys::order_pk(provider, order_id);
         let view = self.order(provider, order_id).await?;
+        // The platform's id, where the order is keyed by its location too.
+        if let Some(change) = view.trail.iter().find_map(|e| e.event.change.as_ref()) {
+            report.order_id.clone_from(&change.order_id);
+        }
         report.items += self.forget_state(&pk, view.state).await?;
         for entry in view.trail {
             let mut event = entry.event;

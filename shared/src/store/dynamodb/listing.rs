@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 
 use super::{failed, keys, s, DynamoStore, StoreError};
+use crate::model::OrderChange;
 use crate::store::item::{attr, StateImage};
 
 /// Whose location a listing is by: the platform's id, or yours (the location mapping).
@@ -34,8 +35,11 @@ pub struct OrderSummary {
 
 impl OrderSummary {
     fn of(state: &StateImage<'_>) -> OrderSummary {
+        // The location indexes do not hold `order_id`: read it from a location-scoped key.
+        let unread = state.order_id == state.key;
+        let scoped = (state.location_id.filter(|_| unread)).and_then(|l| OrderChange::id_in(l, state.key));
         OrderSummary {
-            order_id: state.order_id.to_owned(),
+            order_id: scoped.unwrap_or_else(|| state.order_id.to_owned()),
             status: state.status.to_owned(),
             updated_at: state.updated_at.to_owned(),
             last_event_type: state.last_event_type.to_owned(),
