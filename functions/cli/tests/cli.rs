@@ -479,17 +479,18 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
         let want = if pk.starts_with("ORDER#") { 365.0 } else { 30.0 };
         assert!((days - want).abs() < 0.1, "{pk} {sk}: expires in {days:.1} days");
     }
-    let before = json_of(&ordergate(
-        &stack,
-        &[
+    let order = || {
+        let args = [
             "order",
             "olaclick",
             "PE-7222853393",
             "--location",
             "777",
             "--json",
-        ],
-    ));
+        ];
+        json_of(&ordergate(&stack, &args))
+    };
+    let before = order();
     let phone = before["state"]["order"]["customer"]["phone"]
         .as_str()
         .expect("a phone")
@@ -522,17 +523,7 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
             "{personal} is gone from the table and the bucket"
         );
     }
-    let after = json_of(&ordergate(
-        &stack,
-        &[
-            "order",
-            "olaclick",
-            "PE-7222853393",
-            "--location",
-            "777",
-            "--json",
-        ],
-    ));
+    let after = order();
     assert_eq!(after["state"]["status"], before["state"]["status"]);
     assert_eq!(
         after["state"]["order"]["items"],
