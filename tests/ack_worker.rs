@@ -524,6 +524,7 @@ async fn the_acceptance_sends_the_orders_pickup_time() {
         received_at: None,
         after: None,
         decision: None,
+        trace: None,
         ack: serde_json::to_value(&accept).unwrap(),
     };
     ack.acknowledge(&job).await.expect("accepted");

@@ -34,6 +34,7 @@ fn job(provider: &str, event_type: &str, ack: Value) -> AckJob {
         received_at: None,
         after: None,
         decision: None,
+        trace: None,
         ack,
     }
 }

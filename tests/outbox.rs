@@ -194,3 +194,73 @@ async fn a_job_the_queue_refuses_for_good_holds_up_none_of_the_others() {
         assert_eq!(stack.stored("olaclick", key).await.ack.status, AckStatus::Pending);
     }
 }
+
+/// The relay lost a job (here: it never ran). The sweep finds it once it has waited the
+/// window, queues it, re-stamps it so that the next sweep does
+/// not send it again, and leaves jobs a worker claimed alone.
+#[tokio::test]
+async fn the_sweep_queues_again_a_job_the_relay_lost() {
+    use ordergate_tests::platforms::{distinct, OlaClick};
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
+    for tag in ["lost", "claimed"] {
+        let (event, _) = distinct::<OlaClick>(OlaClick::LIFECYCLE[0], tag);
+        assert_eq!(rx.handle(request(&event)).await.status(), 200);
+    }
+    let sdk = stack.function_sdk(ordergate_tests::iam::PUBLISHER);
+    let store = ordergate_shared::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &stack.table);
+    let queue = ordergate_shared::queue::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), &stack.queue_url);
+    let window = Duration::from_secs(3600);
+    let sweep = |minutes: i64| {
+        let now = chrono::Utc::now() + chrono::Duration::minutes(minutes);
+        publisher::sweep::sweep(&queue, &store, window, now)
+    };
+    assert_eq!(sweep(0).await, Ok(0), "not yet past the window");
+    // A worker claims the second job (its copy relayed, acknowledged) but not the first.
+    let claimed = stack.stored("olaclick", "evt-claimed").await.job.unwrap();
+    let now = chrono::Utc::now();
+    stack
+        .store()
+        .claim_ack(&claimed, now, Duration::from_secs(60))
+        .await
+        .unwrap();
+
+    assert_eq!(sweep(61).await, Ok(1), "the lost one, once past the window");
+    let queued = stack.queued_jobs().await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].dedupe_key.0, "evt-lost");
+    assert_eq!(sweep(62).await, Ok(0), "re-stamped: not sent again at once");
+    assert_eq!(
+        sweep(125).await,
+        Ok(1),
+        "still unclaimed a window later: sent again"
+    );
+    stack
+        .store()
+        .claim_ack(&queued[0], now, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(sweep(300).await, Ok(0), "claimed: never again");
+}
+
+/// The job carries the X-Ray trace of the invocation that stored it onto the queue (its
+/// message also sets it as `AWSTraceHeader`, unit-tested in `shared/src/queue/sqs.rs`:
+/// the emulator drops a batch's system attributes), for the worker's log and trace.
+#[tokio::test]
+async fn a_job_carries_its_receivers_trace_to_the_queue() {
+    use ordergate_tests::platforms::{distinct, OlaClick};
+    let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    let stack = Stack::new().await;
+    let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
+    let (event, _) = distinct::<OlaClick>(OlaClick::LIFECYCLE[0], "traced");
+    // What the Lambda runtime sets for each invocation. No other test of this binary
+    // asserts on a job's trace.
+    std::env::set_var("_X_AMZN_TRACE_ID", trace);
+    let answer = rx.handle(request(&event)).await;
+    std::env::remove_var("_X_AMZN_TRACE_ID");
+    assert_eq!(answer.status(), 200);
+    let stored = stack.stored("olaclick", "evt-traced").await;
+    assert_eq!(stored.job.unwrap().trace.as_deref(), Some(trace));
+    let queued = stack.receive_jobs().await;
+    assert_eq!(queued[0].trace.as_deref(), Some(trace));
+}

@@ -146,9 +146,13 @@ def main():
         return False
 
     functions = by_type(template, "AWS::Lambda::Function")
-    receivers = [f for f, r in functions.items() if any(
-        e for e in template["Resources"] if e.startswith(f) and template["Resources"][e]["Type"] == "AWS::Lambda::Permission")]
-    for f in receivers:
+    def invoked_by(f):
+        """Who may invoke `f` (its Lambda permissions' principals): none for stream consumers."""
+        return {r["Properties"].get("Principal") for e, r in template["Resources"].items()
+                if e.startswith(f) and r["Type"] == "AWS::Lambda::Permission"}
+
+    receivers = [f for f in functions if "apigateway.amazonaws.com" in invoked_by(f)]
+    for f in [f for f in functions if invoked_by(f)]:
         if not watches("AWS/Lambda", "Errors", function=f):
             errors.append(f"no alarm on {f} errors")
     for f in functions:

@@ -163,6 +163,12 @@ def role_statements(template, resolver, function):
     for policy in role.get("Policies", []):
         for st in as_list(policy["PolicyDocument"]["Statement"]):
             statements.append(dict(st, _policy=policy["PolicyName"]))
+    # Policies of their own that name the role (AWS::IAM::Policy).
+    for r in template["Resources"].values():
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_name} in r["Properties"]["Roles"]:
+            policy = resolver.resolve(r["Properties"])
+            for st in as_list(policy["PolicyDocument"]["Statement"]):
+                statements.append(dict(st, _policy=policy["PolicyName"]))
     for arn in role.get("ManagedPolicyArns", []):
         if arn not in MANAGED:
             raise SystemExit(f"check_iam: {function} has managed policy {arn}, whose document is unknown here")
@@ -208,6 +214,11 @@ def service_requests(template, resolver, names, function):
         Request("logs:CreateLogStream", stream, source="Lambda logging"),
         Request("logs:PutLogEvents", stream, source="Lambda logging"),
     ]
+    # Active tracing: Lambda sends the function's trace segments with its role.
+    tracing = resolver.resolve(template["Resources"][function]["Properties"].get("TracingConfig", {}))
+    if tracing.get("Mode") == "Active":
+        requests += [Request(a, "*", source="active tracing")
+                     for a in ("xray:PutTraceSegments", "xray:PutTelemetryRecords")]
     return requests
 
 

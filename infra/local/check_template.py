@@ -3,7 +3,7 @@
 
 - IAM: every function has a role of its own (else SAM attaches AWSLambdaBasicExecutionRole,
   logs on "*"), with no managed policies; every Allow statement names actions without
-  wildcards and a resource that is not "*"; no SAM event source that attaches a managed
+  wildcards and a resource that is not "*" (but for X-Ray's, which take none); no SAM event source that attaches a managed
   role with Resource "*" (SQS, Kinesis, DynamoDB). check_iam.py checks them against the code.
 - Secrets: only in AWS::SecretsManager::Secret resources, which carry no secret values
   (placeholders or generated); no parameter looks like a credential. Every secret is
@@ -65,13 +65,21 @@ def main():
             for st in policy["PolicyDocument"]["Statement"]:
                 checked["statements"] += 1
                 check_statement(name, st, errors)
+    for name, props in by_type("AWS::IAM::Policy").items():
+        for st in props["PolicyDocument"]["Statement"]:
+            checked["statements"] += 1
+            check_statement(name, st, errors)
     for name, props in functions.items():
         # Without a Role of its own, SAM attaches AWSLambdaBasicExecutionRole (logs on "*").
         if "Role" not in props:
             errors.append(f"{name}: no explicit Role (SAM would attach a managed one)")
         for policy in props.get("Policies", []):
             errors.append(f"{name}: policies belong in its Role ({policy})")
-        for event, spec in (props.get("Events") or {}).items():
+        events = props.get("Events") or {}
+        # A webhook receiver can be given concurrency of its own (ReceiverReservedConcurrency).
+        if any(spec.get("Type") == "HttpApi" for spec in events.values()) and "ReservedConcurrentExecutions" not in props:
+            errors.append(f"{name}: a receiver without ReservedConcurrentExecutions (ReceiverReservedConcurrency)")
+        for event, spec in events.items():
             if spec.get("Type") in ROLE_ATTACHING_EVENTS:
                 errors.append(f"{name}: event {event} ({spec['Type']}) attaches a role with Resource '*'")
         function_name = str(props.get("FunctionName", {}).get("Sub", "")) if isinstance(props.get("FunctionName"), dict) else ""
@@ -194,6 +202,10 @@ def check_samconfig(template, errors):
         errors.append(f"samconfig.toml: environments must deploy distinct stacks, got {sorted(stacks)}")
 
 
+# Actions that take no resource in IAM: "*" is the only way to grant them.
+NO_RESOURCE_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
 def check_statement(owner, st, errors):
     if st.get("Effect") != "Allow":
         return
@@ -203,7 +215,7 @@ def check_statement(owner, st, errors):
         if "*" in action:
             errors.append(f"{owner}: wildcard action {action}")
     for resource in resources:
-        if resource == "*":
+        if resource == "*" and not set(actions) <= NO_RESOURCE_ACTIONS:
             errors.append(f"{owner}: Resource '*' for {actions}")
 
 

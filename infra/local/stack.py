@@ -45,6 +45,13 @@ REGION = "us-east-1"
 ARTIFACTS = "ordergate-local-artifacts"
 
 GAPS = {
+    "host_header_unchecked": "the local AWS serves a request whatever its Host header names (API "
+                             "routes are addressed by path, `/_aws/execute-api/<id>/...`): no "
+                             "workaround. It listens on 127.0.0.1 only (BIND_HOST, tested), but "
+                             "a web page open in the developer's browser could reach it by DNS "
+                             "rebinding while `make dev` runs; it holds fake orders and the "
+                             "local secrets only. Bodies over 5 MiB are refused by the receivers "
+                             "(413, tested), not by the gateway",
     "metric_math_alarms": "an AWS::CloudWatch::Alarm with Metrics (metric math) fails the whole "
                           "stack: those alarms are left out of the local stack (their expressions "
                           "are checked by infra/local/check_alarms.py, not by an alarm firing)",
@@ -68,6 +75,22 @@ def platforms(outputs):
     """{platform: its name in the template} for each <Platform>WebhookUrl output."""
     names = [k[: -len("WebhookUrl")] for k in outputs if k.endswith("WebhookUrl")]
     return {name.lower(): name for name in names}
+
+
+def listeners(ports):
+    """(port, address) of each listening TCP socket on one of `ports` (/proc/net/tcp{,6})."""
+    found = []
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in pathlib.Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port = local.split(":")
+            if state == "0A" and int(port, 16) in ports:
+                found.append((int(port, 16), ipv4(address) if width == 8 else address))
+    return found
+
+
+def ipv4(little_endian_hex):
+    return ".".join(str(b) for b in reversed(bytes.fromhex(little_endian_hex)))
 
 
 def aws(service, endpoint):
@@ -405,7 +428,14 @@ def probe_sqs_batch_actions(endpoint):
 
 
 # Each gap's probe: True while the emulator still has it.
-PROBES = {"metric_math_alarms": probe_metric_math_alarms, "http_api_routes": probe_http_api_routes,
+def probe_host_header_unchecked(endpoint):
+    """True while a request naming another host is served."""
+    request = urllib.request.Request(f"{endpoint}/_ministack/health", headers={"Host": "rebinding.example"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return r.status == 200
+
+
+PROBES = {"host_header_unchecked": probe_host_header_unchecked, "metric_math_alarms": probe_metric_math_alarms, "http_api_routes": probe_http_api_routes,
           "secret_ref_is_name": probe_secret_ref_is_name, "sqs_batch_actions": probe_sqs_batch_actions}
 
 

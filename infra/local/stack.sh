@@ -87,7 +87,8 @@ case "${1:?start|deploy|stop}" in
     # LAMBDA_EXECUTOR=local: each function's bootstrap runs as a process here (no Docker).
     # AUTH=true: every AWS call a function makes is evaluated against its execution role as
     # the template defines it (the CLI and the tests use the account's root credentials).
-    start_background "$name" aws env GATEWAY_PORT="$port" LAMBDA_EXECUTOR=local AUTH=true \
+    # BIND_HOST: this machine only (ministack listens on every interface by default).
+    start_background "$name" aws env GATEWAY_PORT="$port" BIND_HOST=127.0.0.1 LAMBDA_EXECUTOR=local AUTH=true \
       "$root/.venv-stack/bin/ministack"
     start_background "$name" platforms "$py" -u "$root/infra/local/fake_platforms.py" --port "$fake_port"
     wait_for "http://127.0.0.1:$port/_ministack/health" "$state/$name-aws.pid" "$state/$name-aws.log"

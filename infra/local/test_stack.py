@@ -99,6 +99,8 @@ class DeployedStack(unittest.TestCase):
         cls.aws_env = dict(os.environ, AWS_ENDPOINT_URL=cls.env["ENDPOINT"], AWS_REGION="us-east-1",
                            AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
         cls.sqs = stack.aws("sqs", cls.env["ENDPOINT"])
+        cls.resources = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in stack.aws(
+            "cloudformation", cls.env["ENDPOINT"]).describe_stack_resources(StackName=cls.name)["StackResources"]}
 
     def ordergate(self, *args, exit_code=0):
         out = subprocess.run([str(ROOT / "target/debug/ordergate"), "--stack", self.name, "--json", *args],
@@ -353,6 +355,51 @@ class DeployedStack(unittest.TestCase):
                     return {d["Namespace"] for e in events
                             for d in json.loads(e["message"])["_aws"]["CloudWatchMetrics"]}
                 self.assertEqual(self.wait_for(f"{function}'s metric lines", namespaces), {f"ordergate/{self.name}"})
+
+    def test_a_job_the_relay_lost_is_queued_again_by_the_sweep(self):
+        """An event record whose job never reached the queue (made pending by an update,
+        which the relay's filter does not pass) is found by the publisher's sweep — run
+        with its schedule's input — once it has waited AckRelaySweepMinutes, and the worker
+        acknowledges it."""
+        answer = self.ordergate("send", "olaclick", "events/olaclick/order_updated.json")
+        self.settle("olaclick", answer["body"]["event_id"])
+        ddb = stack.aws("dynamodb", self.env["ENDPOINT"])
+        table = self.resources["OrdersTable"]
+        item = ddb.get_item(TableName=table, Key={"pk": {"S": f"EVENT#olaclick#{answer['body']['event_id']}"},
+                                                  "sk": {"S": "EVENT"}})["Item"]
+        lost = f"lost-{uuid.uuid4().hex[:8]}"
+        job = json.loads(item["job"]["S"])
+        job["dedupe_key"] = lost
+        item.update({"pk": {"S": f"EVENT#olaclick#{lost}"}, "dedupe_key": {"S": lost},
+                     "job": {"S": json.dumps(job)}, "ack_status": {"S": "skipped"}, "ack_attempts": {"N": "0"}})
+        for gone in ("ack_message", "ack_updated_at", "ack_lease_until", "due_key", "due_at"):
+            item.pop(gone, None)
+        ddb.put_item(TableName=table, Item=item)
+        two_hours_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 7200))
+        ddb.update_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]},
+                        UpdateExpression="SET ack_status = :p, due_key = :k, due_at = :at",
+                        ExpressionAttributeValues={":p": {"S": "pending"}, ":k": {"S": "relay#3"},
+                                                   ":at": {"S": two_hours_ago}})
+        time.sleep(2)
+        self.assertEqual(self.ordergate("event", "olaclick", lost)["ack"]["status"], "pending", "not relayed")
+        schedule = stack.load_template()["Resources"]["PublisherFunction"]["Properties"]["Events"]["Sweep"]["Properties"]
+        out = stack.aws("lambda", self.env["ENDPOINT"]).invoke(
+            FunctionName=self.resources["PublisherFunction"], Payload=schedule["Input"])
+        self.assertNotIn("FunctionError", out)
+        self.assertEqual(json.load(out["Payload"]), {"swept": 1})
+        self.assertEqual(self.settle("olaclick", lost)["ack"]["status"], "acked")
+
+    def test_the_local_stack_listens_on_this_machine_only_and_caps_bodies(self):
+        """ministack listens on every interface unless told; the receivers refuse bodies
+        over 5 MiB (413, as JSON) whatever the gateway in front of them takes."""
+        ports = {int(urllib.parse.urlsplit(self.env[k]).port) for k in ("ENDPOINT", "FAKE_PLATFORMS")}
+        found = stack.listeners(ports)
+        self.assertEqual({port for port, _ in found}, ports, found)
+        for port, address in found:
+            self.assertEqual(address, "127.0.0.1", f"port {port}")
+        status, body = self.post(self.outputs["OlaClickWebhookUrl"], b"{" + b" " * (6 * 1024 * 1024) + b"}",
+                                 **{"content-type": "application/json"})
+        self.assertEqual((status, body["error"]), (413, "payload_too_large"))
 
     def test_a_retry_gets_the_first_answer(self):
         for platform, sample in (("olaclick", "order_updated"), ("oolio", "order_accepted")):

@@ -31,6 +31,11 @@ pub struct AckJob {
     /// decision's default once the window has passed, unless the restaurant decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<crate::command::Decision>,
+    /// The X-Ray trace header of the invocation that stored the job: its message carries
+    /// it (`AWSTraceHeader`), so that the worker's invocation joins the receiver's trace,
+    /// and the worker logs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
     /// What the worker must do: the platform's `Provider::Ack`, as JSON on the queue (one
     /// queue carries every platform's jobs); read it back with [`AckJob::ack_as`].
     pub ack: serde_json::Value,
@@ -51,6 +56,8 @@ impl AckJob {
             received_at: Some(event.received_at),
             after: None,
             decision: event.change.as_ref().and_then(|c| c.awaiting.clone()),
+            // Set by the Lambda runtime for each invocation (as the AWS SDK reads it).
+            trace: std::env::var("_X_AMZN_TRACE_ID").ok().filter(|t| !t.is_empty()),
             ack,
         }
     }

@@ -776,7 +776,9 @@ fn nesting_exceeds(body: &[u8], limit: usize) -> bool {
     false
 }
 
-pub(crate) fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
+/// Whether `id` can be part of a key and travel in a job (at most 256 bytes of printable
+/// text, not only dots): what every id a delivery or an operator brings must be.
+pub fn check_id(what: &str, id: &str) -> Result<(), ApiError> {
     if id.trim().is_empty() {
         return Err(ApiError::bad_request("missing_id", format!("{what} is empty")));
     }

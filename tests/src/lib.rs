@@ -313,6 +313,11 @@ impl Stack {
     /// Receives every visible job (FIFO hands out one order's jobs together).
     pub async fn receive_jobs(&self) -> Vec<AckJob> {
         self.relay_outbox().await;
+        self.queued_jobs().await
+    }
+
+    /// The jobs on the ack queue now (received: hidden for a minute), without relaying.
+    pub async fn queued_jobs(&self) -> Vec<AckJob> {
         let mut jobs = Vec::new();
         loop {
             let out = self

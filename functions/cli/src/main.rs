@@ -942,6 +942,11 @@ async fn location(action: &Location, ctx: &Ctx) -> Result<Output, CliError> {
             team_id,
             table,
         } => {
+            // Both become parts of the orders' index keys: one DynamoDB cannot hold would
+            // quarantine every delivery from that location.
+            for (what, id) in [("the platform's id", platform_id), ("your id", team_id)] {
+                ordergate_shared::pipeline::check_id(what, id).map_err(|e| CliError::Usage(e.to_string()))?;
+            }
             store(ctx, &table.name(&ctx.stack)?)
                 .set_location(platform.name(), platform_id, team_id)
                 .await

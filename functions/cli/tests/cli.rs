@@ -87,7 +87,13 @@ async fn send_then_order_event_and_locations() {
         &stack,
         &["location", "set", "deliverect", LOCATION, "store-042"],
     ));
+    // An id no index key can hold is refused before it is stored (exit 2).
+    let too_long = "s".repeat(300);
+    let refused = ordergate(&stack, &["location", "set", "deliverect", LOCATION, &too_long]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(failure_of(&refused).contains("at most 256 bytes"));
     let listed = json_of(&ordergate(&stack, &["location", "list", "deliverect", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["platform_id"], LOCATION);
     assert_eq!(listed[0]["team_id"], "store-042");
 

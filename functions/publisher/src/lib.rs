@@ -13,6 +13,7 @@
 //! (`provider`, `order_id`, `version`).
 
 pub mod relay;
+pub mod sweep;
 
 use ordergate_shared::command::Requested;
 use ordergate_shared::model::{CanonicalEvent, EventDetail};

@@ -1,6 +1,7 @@
 //! Publisher Lambda: DynamoDB stream batches in; order changes out to EventBridge and
 //! acknowledgement jobs out to the ack queue (the outbox), a job the queue refuses for good
-//! recorded on its event.
+//! recorded on its event. On its schedule, the sweep: jobs no worker claimed in time
+//! queued again.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use ordergate_shared::store::DynamoStore;
@@ -18,8 +19,13 @@ async fn main() -> Result<(), Error> {
         aws_sdk_dynamodb::Client::new(&sdk),
         table,
     )));
+    let window = publisher::sweep::window_from_env()?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| async move {
-        Ok::<_, Error>(publisher::handle(bus, queue, store, &event.payload).await)
+        if event.payload["detail-type"] == "Scheduled Event" {
+            let swept = publisher::sweep::sweep(queue, store, window, chrono::Utc::now()).await?;
+            return Ok::<_, Error>(serde_json::json!({ "swept": swept }));
+        }
+        Ok(publisher::handle(bus, queue, store, &event.payload).await)
     }))
     .await
 }

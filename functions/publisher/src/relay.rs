@@ -7,7 +7,7 @@
 //! deduplication id and by the worker's claim.
 
 use ordergate_shared::job::AckJob;
-use ordergate_shared::queue::{JobQueue, SqsQueue};
+use ordergate_shared::queue::{JobQueue, Refused, SqsQueue};
 use ordergate_shared::store::item::{attr, Attributes};
 use ordergate_shared::store::{AckStatus, EventStore};
 use serde_json::Value;
@@ -46,18 +46,14 @@ pub async fn relay<Q: JobQueue, S: EventStore>(queue: &Q, store: &S, records: &[
         tracing::warn!(sequence = %sequence[i], error = %e, "ack job not relayed; retrying from here");
         i
     });
-    let mut refused = 0;
-    for r in &sent.refused {
-        let job = &jobs[r.index];
-        tracing::error!(provider = %job.provider, event_key = %job.dedupe_key.0, reason = %r.reason, "ack job refused by the queue for good");
-        if let Err(e) = store.refuse_job(job, &r.reason, chrono::Utc::now()).await {
+    let refused = match record_refused(store, &jobs, &sent.refused).await {
+        Ok(refused) => refused,
+        Err((refused, at)) => {
             // Not recorded: retried from it (the queue refuses it again).
-            tracing::warn!(error = %e, "refused ack job not recorded; retrying from here");
-            failed_at = Some(failed_at.map_or(r.index, |f| f.min(r.index)));
-            break;
+            failed_at = Some(failed_at.map_or(at, |f| f.min(at)));
+            refused
         }
-        refused += 1;
-    }
+    };
     let relayed = failed_at.unwrap_or(jobs.len()) - refused;
     ordergate_shared::metrics::emit(
         "all",
@@ -68,6 +64,24 @@ pub async fn relay<Q: JobQueue, S: EventStore>(queue: &Q, store: &S, records: &[
         ],
     );
     failed_at.map(|i| sequence[i].to_owned())
+}
+
+/// Records each job the queue refused for good `failed` on its event. Returns how many
+/// were recorded or, when one could not be, also its index (the rest are not tried).
+pub async fn record_refused<S: EventStore>(
+    store: &S,
+    jobs: &[AckJob],
+    refused: &[Refused],
+) -> Result<usize, (usize, usize)> {
+    for (done, r) in refused.iter().enumerate() {
+        let job = &jobs[r.index];
+        tracing::error!(provider = %job.provider, event_key = %job.dedupe_key.0, reason = %r.reason, "ack job refused by the queue for good");
+        if let Err(e) = store.refuse_job(job, &r.reason, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "refused ack job not recorded");
+            return Err((done, r.index));
+        }
+    }
+    Ok(refused.len())
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-use aws_sdk_sqs::error::DisplayErrorContext;
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use std::collections::HashMap;
 
-use aws_sdk_sqs::error::ProvideErrorMetadata;
+use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_sqs::types::{
+    MessageSystemAttributeNameForSends, MessageSystemAttributeValue, SendMessageBatchRequestEntry,
+};
 
 use super::{JobQueue, QueueError, Refused, Sent};
 use crate::job::AckJob;
@@ -25,7 +27,8 @@ impl SqsQueue {
         let body = message_body(job)?;
         let mut entry = SendMessageBatchRequestEntry::builder()
             .id(id.to_string())
-            .message_body(body);
+            .message_body(body)
+            .set_message_system_attributes(trace_header(job));
         if self.url.ends_with(".fifo") {
             entry = entry
                 .message_group_id(job.group_id())
@@ -33,6 +36,22 @@ impl SqsQueue {
         }
         entry.build().map_err(|e| QueueError(e.to_string()))
     }
+}
+
+/// The message's `AWSTraceHeader`: the worker's invocation joins the trace of the one
+/// that stored the job (X-Ray).
+fn trace_header(
+    job: &AckJob,
+) -> Option<HashMap<MessageSystemAttributeNameForSends, MessageSystemAttributeValue>> {
+    let value = MessageSystemAttributeValue::builder()
+        .data_type("String")
+        .string_value(job.trace.as_deref()?)
+        .build()
+        .ok()?;
+    Some(HashMap::from([(
+        MessageSystemAttributeNameForSends::AwsTraceHeader,
+        value,
+    )]))
 }
 
 /// The job as its message's JSON. SQS refuses a message holding U+FFFE or U+FFFF (its
@@ -137,7 +156,8 @@ impl SqsQueue {
 
     async fn send_one(&self, job: &AckJob) -> Result<(), One> {
         let body = message_body(job).map_err(|e| One::Refused(e.0))?;
-        let mut send = self.client.send_message().queue_url(&self.url).message_body(body);
+        let mut send = (self.client.send_message().queue_url(&self.url).message_body(body))
+            .set_message_system_attributes(trace_header(job));
         if self.url.ends_with(".fifo") {
             send = send
                 .message_group_id(job.group_id())
@@ -193,6 +213,25 @@ impl JobQueue for SqsQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_jobs_message_carries_its_trace_header() {
+        let config = aws_sdk_sqs::Config::builder()
+            .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .build();
+        let queue = SqsQueue::new(aws_sdk_sqs::Client::from_conf(config), "https://sqs/q.fifo");
+        let mut job: AckJob = serde_json::from_value(serde_json::json!({
+            "schema": 1, "provider": "olaclick", "dedupe_key": "k", "event_type": "order_created", "ack": {}
+        }))
+        .unwrap();
+        assert_eq!(queue.entry(0, &job).unwrap().message_system_attributes(), None);
+        job.trace = Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1".into());
+        let entry = queue.entry(0, &job).unwrap();
+        let header =
+            &entry.message_system_attributes().unwrap()[&MessageSystemAttributeNameForSends::AwsTraceHeader];
+        assert_eq!(header.string_value(), job.trace.as_deref());
+        assert_eq!(header.data_type(), "String");
+    }
 
     #[test]
     fn only_refusals_of_the_content_are_final() {

@@ -30,6 +30,26 @@ pub mod keys {
     pub fn location_key(provider: &str, location: &str) -> String {
         format!("{provider}#{location}")
     }
+    /// The Due index's key of the orders of `provider` waiting for the restaurant's decision.
+    pub fn decision_due(provider: &str) -> String {
+        format!("decision#{provider}")
+    }
+    /// The Due index's keys of event records whose job no worker has claimed yet: spread
+    /// over this many partitions, so that the index's writes (one per delivery) never
+    /// meet one partition's limit.
+    pub const RELAY_SHARDS: u8 = 16;
+    /// The Due index's key of an event record (`dedupe_key`) whose job is unclaimed.
+    pub fn relay_due(dedupe_key: &str) -> String {
+        let hash = (dedupe_key.bytes()).fold(0_u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+        relay_shard((hash % u32::from(RELAY_SHARDS)) as u8)
+    }
+    pub fn relay_shard(shard: u8) -> String {
+        format!("relay#{shard}")
+    }
+    /// A `due_at` value: RFC 3339 UTC to the second, which sorts as time does.
+    pub fn due_at(at: &chrono::DateTime<chrono::Utc>) -> String {
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
     /// History entries sort by arrival time, then key, before the STATE item.
     pub fn history_sk(received_at: &chrono::DateTime<chrono::Utc>, dedupe_key: &str) -> String {
         format!(
@@ -61,8 +81,12 @@ pub mod attr {
     /// Until when a new order waits for the restaurant to accept or reject it (RFC 3339);
     /// removed once it is decided.
     pub const DECIDE_BY: &str = "decide_by";
-    /// The AwaitingDecision index's key of an order waiting for a decision: its platform.
-    pub const AWAITING_KEY: &str = "awaiting_key";
+    /// The Due index (sparse: an item holds its keys only while it waits): what is due
+    /// ([`super::keys::decision_due`], [`super::keys::relay_due`]) and `due_at` when
+    /// (RFC 3339 UTC, seconds: an order's decision deadline; since when an event's job has
+    /// waited for a worker to claim it).
+    pub const DUE_KEY: &str = "due_key";
+    pub const DUE_AT: &str = "due_at";
     /// `kind` of a STATE item (the stream filter selects on it).
     pub const STATE_KIND: &str = "state";
     /// `kind` of an event record; its `job` (JSON text) is what the outbox relays while

@@ -312,7 +312,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
         match serde_json::from_str::<AckJob>(body) {
             Ok(job) => {
                 let handled = self.process(&job, message).await;
-                self.report(&job.provider, message, &handled);
+                self.report(Some(&job), message, &handled);
                 handled
             }
             // Not a job: retried until the queue moves it to the dead-letter queue for a look.
@@ -324,15 +324,19 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                     after: None,
                     misconfigured: false,
                 };
-                self.report("unknown", message, &handled);
+                self.report(None, message, &handled);
                 handled
             }
         }
     }
 
-    /// Metrics and the log line of a processed message.
-    fn report(&self, provider: &str, message: &SqsMessage, handled: &Handled) {
+    /// Metrics and the log line of a processed message (`job`: `None` when it is not one).
+    /// The line carries the job's trace (the invocation that stored it) beside this
+    /// invocation's own, so that one search finds a delivery from receipt to platform.
+    fn report(&self, job: Option<&AckJob>, message: &SqsMessage, handled: &Handled) {
         let id = message.message_id.as_deref().unwrap_or_default();
+        let provider = job.map_or("unknown", |j| j.provider.as_str());
+        let job_trace = job.and_then(|j| j.trace.as_deref());
         crate::metrics::emit(
             provider,
             &[
@@ -353,16 +357,16 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
         );
         match handled {
             Handled::Done(done) => {
-                tracing::info!(message_id = %id, provider, outcome = done.as_str(), "ack job done")
+                tracing::info!(message_id = %id, provider, job_trace, outcome = done.as_str(), "ack job done")
             }
             Handled::Retry { attempt, reason, .. } => {
                 // The reason may quote the platform's answer (customer data): the log
                 // keeps only what failed and how; the full text is on the event record.
                 let reason = loggable(reason);
-                tracing::warn!(message_id = %id, provider, attempt, reason, "ack job will be retried");
+                tracing::warn!(message_id = %id, provider, job_trace, attempt, reason, "ack job will be retried");
             }
             Handled::Waiting { after } => {
-                tracing::info!(message_id = %id, provider, wait_s = after.as_secs(), "waiting for the restaurant's decision")
+                tracing::info!(message_id = %id, provider, job_trace, wait_s = after.as_secs(), "waiting for the restaurant's decision")
             }
             Handled::HandedBack(_) => {}
         }

@@ -115,10 +115,10 @@ impl DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .index_name("AwaitingDecision")
+            .index_name("Due")
             .key_condition_expression("#k = :k")
-            .expression_attribute_names("#k", attr::AWAITING_KEY)
-            .expression_attribute_values(":k", s(provider))
+            .expression_attribute_names("#k", attr::DUE_KEY)
+            .expression_attribute_values(":k", s(keys::decision_due(provider)))
             .limit(limit)
             .set_exclusive_start_key(next_token.map(decode_token).transpose()?)
             .send()

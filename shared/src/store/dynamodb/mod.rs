@@ -31,7 +31,7 @@ macro_rules! seq_bumped {
 
 /// The update clause of an order no longer waiting for the restaurant's decision.
 fn stop_waiting() -> String {
-    format!(" REMOVE {}, {}", attr::DECIDE_BY, attr::AWAITING_KEY)
+    format!(" REMOVE {}, {}, {}", attr::DECIDE_BY, attr::DUE_KEY, attr::DUE_AT)
 }
 
 /// Concurrent transactions on one key can be refused with `TransactionConflict`; the
@@ -42,6 +42,7 @@ mod forget;
 mod listing;
 mod rekey;
 mod reprocess;
+mod sweep;
 
 pub use reprocess::EventFilter;
 use reprocess::REPROCESSED_AS;
@@ -157,6 +158,9 @@ impl DynamoStore {
         }
         if let Some(job) = new.job {
             item.insert(attr::JOB.into(), json(job));
+            // Until a worker claims it (the sweep's way to find a job the relay lost).
+            item.insert(attr::DUE_KEY.into(), s(keys::relay_due(&e.dedupe_key.0)));
+            item.insert(attr::DUE_AT.into(), s(keys::due_at(&e.received_at)));
         }
         if let Some(body) = new.raw_body {
             item.insert("raw_body".into(), s(body));
@@ -237,9 +241,10 @@ impl DynamoStore {
             sets.push((attr::LOCATION_KEY, s(keys::location_key(&e.provider, location))));
         }
         if let Some(decision) = &change.awaiting {
-            let until = decision.until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            sets.push((attr::DECIDE_BY, s(until)));
-            sets.push((attr::AWAITING_KEY, s(&e.provider)));
+            let until = keys::due_at(&decision.until);
+            sets.push((attr::DECIDE_BY, s(&until)));
+            sets.push((attr::DUE_KEY, s(keys::decision_due(&e.provider))));
+            sets.push((attr::DUE_AT, s(until)));
         }
         if let Some(team) = &e.team_location_id {
             sets.push((attr::TEAM_LOCATION_ID, s(team)));
@@ -563,7 +568,7 @@ impl EventStore for DynamoStore {
             .key("sk", s(keys::EVENT_SK))
             .update_expression(
                 "SET ack_status = :taken, ack_lease_until = :lease, ack_updated_at = :now, \
-                 ack_attempts = if_not_exists(ack_attempts, :zero) + :one",
+                 ack_attempts = if_not_exists(ack_attempts, :zero) + :one REMOVE due_key, due_at",
             )
             .condition_expression(
                 "attribute_exists(pk) AND (ack_status IN (:pending, :retrying) \
@@ -616,7 +621,9 @@ impl EventStore for DynamoStore {
             .table_name(&self.table)
             .key(attr::PK, s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
             .key(attr::SK, s(keys::EVENT_SK))
-            .update_expression("SET ack_status = :failed, ack_message = :message, ack_updated_at = :now")
+            .update_expression(
+                "SET ack_status = :failed, ack_message = :message, ack_updated_at = :now REMOVE due_key, due_at",
+            )
             .condition_expression("ack_status = :pending")
             .expression_attribute_values(":failed", s(AckStatus::Failed.as_str()))
             .expression_attribute_values(":pending", s(AckStatus::Pending.as_str()))

@@ -1,0 +1,62 @@
+//! The outbox's sweep, on a schedule: a job still unclaimed a window after its event was
+//! stored (the stream's relay gave up on it after retrying for most of a day, or its
+//! mapping was disabled) is queued again. A job that is merely waiting behind a backlog is
+//! queued twice; the worker's claim makes the second copy a no-op.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use ordergate_shared::queue::JobQueue;
+use ordergate_shared::store::DynamoStore;
+
+/// Jobs taken per sweep: the rest are found by the next one.
+pub const SWEEP_LIMIT: usize = 1000;
+
+/// How long a job may wait for a worker before it is queued again, from
+/// `ORDERGATE_SWEEP_AFTER_MINUTES` (template: `AckRelaySweepMinutes`).
+pub fn window_from_env() -> Result<Duration, String> {
+    match std::env::var("ORDERGATE_SWEEP_AFTER_MINUTES") {
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(|m| Duration::from_secs(m * 60))
+            .map_err(|_| format!("ORDERGATE_SWEEP_AFTER_MINUTES={v} is not a number of minutes")),
+        Err(_) => Ok(Duration::from_secs(3600)),
+    }
+}
+
+/// Queues again the jobs unclaimed for longer than `window`; how many it queued. Each is
+/// logged and counted (`AckRelaySwept`, alarmed: the relay lost them).
+pub async fn sweep<Q: JobQueue>(
+    queue: &Q,
+    store: &DynamoStore,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<usize, String> {
+    let cutoff = now - chrono::Duration::from_std(window).map_err(|e| e.to_string())?;
+    let jobs = store
+        .sweep_unclaimed(cutoff, now, SWEEP_LIMIT)
+        .await
+        .map_err(|e| e.to_string())?;
+    for job in &jobs {
+        tracing::warn!(provider = %job.provider, event_key = %job.dedupe_key.0, "ack job unclaimed past the window: queued again");
+    }
+    let sent = queue.enqueue_all(&jobs).await;
+    let refused = crate::relay::record_refused(store, &jobs, &sent.refused)
+        .await
+        .unwrap_or_else(|(done, _)| done);
+    let end = sent.failed_at.as_ref().map_or(jobs.len(), |(i, _)| *i);
+    let queued = end - sent.refused.iter().filter(|r| r.index < end).count();
+    ordergate_shared::metrics::emit(
+        "all",
+        &[
+            ("AckRelaySwept", queued as f64, "Count"),
+            ("AckRelayRefused", refused as f64, "Count"),
+        ],
+    );
+    match sent.failed_at {
+        // Those not queued are found again a window later.
+        Some((_, e)) => Err(format!("ack queue: {e}")),
+        None => Ok(queued),
+    }
+}
