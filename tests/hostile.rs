@@ -473,7 +473,7 @@ fn variations(good: &Value, pointer: &str) -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// Issue 15's measure: every non-essential leaf of every sample in events/<platform>/,
+/// The acceptance measure: every non-essential leaf of every sample in events/<platform>/,
 /// varied one at a time ([`variations`]), must be kept, and at least 99 % of the variations
 /// stored normalized (2xx) rather than quarantined. Prints the rates per platform.
 async fn single_field_variations<P: Platform>() {

@@ -112,7 +112,7 @@ async fn an_older_event_arriving_late_never_overwrites_newer_state() {
 }
 
 /// A status word nobody documented may not move the order (status `unknown` ranks
-/// lowest); the content it carries still updates the order's snapshot (issue 15).
+/// lowest); the content it carries still updates the order's snapshot.
 #[tokio::test]
 async fn an_unknown_status_word_updates_the_snapshot_but_never_the_status() {
     let stack = Stack::new().await;

@@ -94,7 +94,7 @@ fn message_id(seconds_ago: i64, tag: u8) -> String {
 
 /// Oolio's order updates carry no time of their own; Svix's message id does. A delayed
 /// retry of an older update with the same status arrives last and must not overwrite
-/// the newer snapshot (issue 15: state cannot regress).
+/// the newer snapshot (state cannot regress).
 #[tokio::test]
 async fn a_delayed_older_update_of_the_same_status_does_not_overwrite_a_newer_one() {
     let stack = Stack::new().await;

@@ -98,7 +98,7 @@ async fn s3_unreachable_is_503_and_nothing_is_stored_then_the_retry_succeeds() {
 }
 
 /// Erasure, then an acknowledgement that fetched the order before it: the fetched customer
-/// data must not come back. The ack is recorded; the snapshot is not (issue 15: the
+/// data must not come back. The ack is recorded; the snapshot is not (the
 /// enrichment write is conditional).
 #[tokio::test]
 async fn a_fetch_finishing_after_an_erasure_does_not_bring_the_customer_back() {

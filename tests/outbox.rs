@@ -1,4 +1,4 @@
-//! The table is the outbox (issue 15): a committed event always gets exactly one
+//! The table is the outbox: a committed event always gets exactly one
 //! acknowledgement job, whatever becomes of the receiver after the commit, because the job
 //! is written in the same transaction and relayed from the table's stream
 //! (`functions/publisher/src/relay.rs`, driven here as its event source mapping would).

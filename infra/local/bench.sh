@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: the figures behind the README's performance table.
+# `make bench`: the figures behind the docs/performance.md's tables.
 #  1. hot path (criterion): verify + parse + normalize vs a bare serde_json parse;
 #  2. release binaries under a local Runtime API: cold start, peak RSS after 1,000 events,
 #     throughput against the emulator; stripped arm64 sizes (cargo lambda, when it can build).

@@ -12,7 +12,7 @@ CloudFormation accepts an alarm that can never notify anyone; these rules catch 
   every function's throttles, the publisher's iterator age, every dead-letter queue, the
   ack queue's oldest job, acknowledgements retried, and the ordergate metrics the alarms
   query are ones the code emits (a renamed metric would silence its alarm);
-- the README's alarm table names every alarm (what it means, the first thing to do);
+- the alarm table in docs/operations.md names every alarm (what it means, the first thing to do);
 - the code's metrics are emitted into the stack's own namespace and every alarm and the
   dashboard read that one only (staging never counts in prod's alarms).
 Exits non-zero with every violation listed.
@@ -177,14 +177,14 @@ def main():
         if not watches("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue=q):
             errors.append(f"no alarm on messages in {q}")
     check_stack_scoped(template, alarms, errors)
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs/operations.md").read_text()
     quiet = {f"{f.removesuffix('Function')}QuietAlarm" for f in receivers}
     for name in alarms:
         listed = "<Platform>QuietAlarm" if name in quiet else name
         if f"| `{listed}` |" not in readme:
-            errors.append(f"{name}: not in the README's alarm table (what it means, what to do)")
+            errors.append(f"{name}: not in docs/operations.md's alarm table (what it means, what to do)")
     emitted = emitted_metrics()
-    for required in ("Misconfigured", "Quarantined", "Rejected", "AckFailed", "AckRetried"):
+    for required in ("Misconfigured", "Quarantined", "Rejected", "AckFailed", "AckRetried", "AckRelayRefused", "AckRelaySwept"):
         if not watches("ordergate", required):
             errors.append(f"no alarm on the {required} metric")
     for ns, metric, _ in watched:

@@ -69,7 +69,17 @@ def main():
         for st in props["PolicyDocument"]["Statement"]:
             checked["statements"] += 1
             check_statement(name, st, errors)
+    globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    if "QUEUE_URL" in globals_env:
+        errors.append("Globals: QUEUE_URL given to every function (only those that call SQS need it)")
     for name, props in functions.items():
+        # The ack queue's URL only where the role may send to it or poll it.
+        role_name = str(props.get("Role", {}).get("GetAtt", "")).split(".")[0]
+        role = resources.get(role_name, {}).get("Properties", {})
+        calls_sqs = "sqs:" in json.dumps(role.get("Policies", []))
+        has_url = "QUEUE_URL" in (props.get("Environment", {}).get("Variables", {}))
+        if has_url and not calls_sqs:
+            errors.append(f"{name}: QUEUE_URL without any SQS permission")
         # Without a Role of its own, SAM attaches AWSLambdaBasicExecutionRole (logs on "*").
         if "Role" not in props:
             errors.append(f"{name}: no explicit Role (SAM would attach a managed one)")
@@ -108,12 +118,27 @@ def main():
     for name in template.get("Parameters", {}):
         if CREDENTIAL_NAME.search(name):
             errors.append(f"parameter {name} looks like a credential: use Secrets Manager")
+    # Every function traced as the Tracing parameter says (X-Ray, Active by default).
+    if template.get("Globals", {}).get("Function", {}).get("Tracing") != {"Ref": "Tracing"}:
+        errors.append("Globals: functions are not traced (Tracing: !Ref Tracing)")
+    if template.get("Parameters", {}).get("Tracing", {}).get("Default") != "Active":
+        errors.append("parameter Tracing: Active by default")
     for name, props in by_type("AWS::DynamoDB::Table").items():
         if not props.get("SSESpecification", {}).get("SSEEnabled"):
             errors.append(f"{name}: no SSE")
         # Every order and its trail live here: no console click or API call deletes it.
         if props.get("DeletionProtectionEnabled") is not True:
             errors.append(f"{name}: no deletion protection")
+    # A stream record that keeps failing must neither block its shard for the stream's 24 h
+    # nor vanish silently: split, bounded, and described somewhere when given up.
+    for name, props in by_type("AWS::Lambda::EventSourceMapping").items():
+        if "StreamArn" not in str(props.get("EventSourceArn")):
+            continue
+        age = props.get("MaximumRecordAgeInSeconds", -1)
+        bounded = props.get("MaximumRetryAttempts", -1) >= 0 or 60 <= age < 86400
+        if not (props.get("BisectBatchOnFunctionError") and bounded
+                and props.get("DestinationConfig", {}).get("OnFailure")):
+            errors.append(f"{name}: a stream mapping without bisect, a bound and an on-failure destination")
     for name, props in by_type("AWS::SQS::Queue").items():
         if not (props.get("SqsManagedSseEnabled") or props.get("KmsMasterKeyId")):
             errors.append(f"{name}: not encrypted")

@@ -125,7 +125,7 @@ class KeepAlive(MotoRequestHandler):
 
     werkzeug closes every connection after its answer, so each SDK call would open a new
     TCP connection: CPU and wall time a function never pays against AWS, where the SDK's
-    pooled connections are reused (issue 16 measures per-delivery cost against this
+    pooled connections are reused (the per-delivery cost is measured against this
     emulator). werkzeug closes because it drains whatever follows a request, which on a
     kept connection is the next request: bodies are read whole before moto runs
     (`Serialized`), so that drain is switched off (`NoDrain`).

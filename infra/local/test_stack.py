@@ -442,7 +442,7 @@ class DeployedStack(unittest.TestCase):
         """Every sample is valid for `sam local invoke -e` against the local secrets, as it
         is, except Oolio's: Svix signatures are only good for 5 minutes, and the deployed
         receiver refuses them (no setting skips that); re-signed by infra/local/sign.py
-        (README, sam local invoke) they are accepted."""
+        (docs/platforms.md, Oolio) they are accepted."""
         for platform in self.platforms():
             for sample in sorted((ROOT / "events" / platform).glob("*.json")):
                 event = json.loads(sample.read_text())

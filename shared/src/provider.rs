@@ -21,7 +21,7 @@ pub trait Provider: Send + Sync + 'static {
 
     /// What identifies the event and the order, and what the kitchen cannot do without:
     /// only these may stop a delivery from being normalized; every other field is read
-    /// leniently ([`crate::lenient`]). Listed per platform in the README.
+    /// leniently ([`crate::lenient`]). Listed per platform in docs/platforms.md.
     const ESSENTIAL: Essential;
 
     /// The header carrying the platform's id of a delivery, when normalizing reads it

@@ -7,7 +7,7 @@ use tracing_subscriber::layer::SubscriberExt;
 
 /// `RUST_LOG` as `level` or `target=level,…` (default `info`). `Targets` rather than
 /// `EnvFilter`: the same syntax for what a function needs, without the regex engine
-/// EnvFilter carries into every binary (issue 16: bootstrap sizes).
+/// EnvFilter carries into every binary (bootstrap sizes).
 pub fn filter() -> Targets {
     std::env::var("RUST_LOG")
         .ok()

@@ -41,7 +41,7 @@ impl Timestamp {
 
 /// `YYYY-MM-DD HH:MM:SS[.f…]` (or with a `T`), the one offset-less form platforms send. Read
 /// here rather than by a general date-format parser, which would add to every binary that
-/// reads local times (issue 16: OlaClick's bootstrap size).
+/// reads local times (OlaClick's bootstrap size).
 fn wall_clock(t: &str) -> Option<civil::DateTime> {
     let b = t.as_bytes();
     let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];

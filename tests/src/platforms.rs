@@ -26,7 +26,7 @@ pub trait Platform {
     /// The header that carries the credential or signature.
     const AUTH_HEADER: &'static str;
     /// Whether that credential covers the body (HMAC) or is a shared token (TLS protects
-    /// the body in transit; README, Security).
+    /// the body in transit; docs/security.md).
     const SIGNS_BODY: bool;
 
     /// The statuses a restaurant can send through the platform's API (README, Answering

@@ -2,11 +2,8 @@
 //! `ordergate_platforms::for_each!`), their senders' side and their secrets' keys.
 
 use ordergate_platforms as platforms;
-use ordergate_shared::secrets::SecretKeys;
+use ordergate_shared::secrets::{SecretKeys, SecretKind as Kind};
 use ordergate_shared::{Provider, Signer};
-
-use crate::reprocess;
-use crate::secret::Kind;
 
 macro_rules! platform_enum {
     ([] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
@@ -50,22 +47,6 @@ macro_rules! platform_enum {
             pub fn signer(self, auth_header: &str) -> Box<dyn Signer> {
                 match self {
                     $(Platform::$variant => Box::new(platforms::$krate::$signer::configured(auth_header)),)*
-                }
-            }
-
-            /// Reads `selection`'s stored events again with this build's code and the
-            /// platform's settings from the environment (as its function reads them).
-            pub async fn reprocess(
-                self,
-                clients: reprocess::Clients,
-                selection: &reprocess::Selection,
-            ) -> Result<Vec<reprocess::Line>, String> {
-                match self {
-                    $(Platform::$variant => {
-                        let provider = platforms::$krate::$provider::from_env()
-                            .map_err(|e| format!("{} settings: {e}", self.name()))?;
-                        reprocess::run(provider, clients, selection).await
-                    })*
                 }
             }
 

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::platform::Platform;
-use crate::secret::Kind;
+use ordergate_shared::secrets::SecretKind as Kind;
 
 /// The stack's outputs, or none when no stack was named.
 #[derive(Debug, Default)]

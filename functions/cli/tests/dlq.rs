@@ -53,7 +53,7 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
     assert_eq!(stack.queue_depth().await, 0);
     assert_eq!(depth(&stack.sqs(), &stack.dead_letter_url).await, 2);
 
-    let letters = ordergate_cli::dlq::list(&stack.sqs(), &stack.dead_letter_url, 10)
+    let letters = ordergate_cli::commands::dlq::list(&stack.sqs(), &stack.dead_letter_url, 10)
         .await
         .unwrap();
     assert_eq!(letters.len(), 2);
@@ -70,9 +70,10 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
     // The platform recovers; the operator replays.
     platform_answers(&api, 200).await;
     tokio::time::sleep(Duration::from_secs(5)).await; // the listing hid the messages for 5 s
-    let moved = ordergate_cli::dlq::replay(&stack.sqs(), &stack.dead_letter_url, &stack.queue_url, 100)
-        .await
-        .unwrap();
+    let moved =
+        ordergate_cli::commands::dlq::replay(&stack.sqs(), &stack.dead_letter_url, &stack.queue_url, 100)
+            .await
+            .unwrap();
     assert_eq!(moved.len(), 2);
     assert_eq!(depth(&stack.sqs(), &stack.dead_letter_url).await, 0);
     for _ in 0..3 {
@@ -98,9 +99,10 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
         .send()
         .await
         .unwrap();
-    let moved = ordergate_cli::dlq::replay(&stack.sqs(), &stack.dead_letter_url, &stack.queue_url, 100)
-        .await
-        .unwrap();
+    let moved =
+        ordergate_cli::commands::dlq::replay(&stack.sqs(), &stack.dead_letter_url, &stack.queue_url, 100)
+            .await
+            .unwrap();
     assert_eq!(moved.len(), 1);
     for _ in 0..2 {
         stack.run_worker(&worker).await;
@@ -112,7 +114,7 @@ async fn failing_and_poison_jobs_go_to_the_dlq_and_replay_brings_them_back() {
     );
 }
 
-fn moved_key(moved: &[ordergate_cli::dlq::DeadLetter]) -> String {
+fn moved_key(moved: &[ordergate_cli::commands::dlq::DeadLetter]) -> String {
     moved
         .iter()
         .find_map(|l| l.event_key.clone())

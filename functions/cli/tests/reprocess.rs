@@ -1,4 +1,4 @@
-//! Never lose an order, end to end against the emulator (issue 15): a delivery this build
+//! Never lose an order, end to end against the emulator: a delivery this build
 //! cannot read is kept quarantined and counted (the `Quarantined` metric QuarantinedAlarm
 //! watches); the mapping is fixed (here a test double's switch); `ordergate reprocess`
 //! stores it as its live delivery would have been (order state, trail, its job through the
@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use olaclick::OlaClick;
-use ordergate_cli::reprocess::{self, Clients, Line, Outcome, Selection};
+use ordergate_cli::commands::reprocess::{self, Clients, Line, Outcome, Selection};
 use ordergate_shared::lenient::Essential;
 use ordergate_shared::model::{Normalized, OrderStatus, Quarantine};
 use ordergate_shared::secrets::Secrets;
@@ -88,7 +88,7 @@ async fn reprocess(stack: &Stack, mapping: &Mapping, selection: Selection) -> Ve
         store: stack.store(),
         blobs: stack.blobs(),
     };
-    reprocess::run(double(mapping), clients, &selection)
+    reprocess::read_again(double(mapping), clients, &selection)
         .await
         .unwrap()
 }

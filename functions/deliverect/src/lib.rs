@@ -12,6 +12,9 @@
 //! - An order we cannot read (an essential field unreadable) is kept quarantined, answered
 //!   400 so Deliverect's dashboard shows it, and reported failed (120) with the reason.
 
+#[cfg(feature = "ack")]
+pub mod ack;
+pub mod job;
 pub mod map;
 pub mod wire;
 
@@ -240,10 +243,6 @@ fn occurred_at(order: &wire::Order) -> Option<Timestamp> {
                 .max_by_key(|t| t.utc)
         })
 }
-
-#[cfg(feature = "ack")]
-pub mod ack;
-pub mod job;
 
 /// How Deliverect signs a delivery: HMAC-SHA256 of the body with the partner secret.
 #[derive(Debug, Clone, Copy, Default)]

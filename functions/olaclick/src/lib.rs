@@ -7,8 +7,11 @@
 //! - Merchant: `merchant_id` must be one this deployment serves.
 //! - Money: decimal major units → exact minor units; times: local, in the merchant's zone.
 //! - Ack: `sync` (the 2xx body is the acknowledgement) or `async` (the ack worker calls
-//!   back later); see README, the doc is cut off here.
+//!   back later); see docs/platforms.md, the doc is cut off here.
 
+#[cfg(feature = "ack")]
+pub mod ack;
+pub mod job;
 pub mod map;
 pub mod wire;
 
@@ -384,9 +387,6 @@ impl Provider for OlaClick {
         Some(self.config.ack_mode == AckMode::Sync)
     }
 }
-#[cfg(feature = "ack")]
-pub mod ack;
-pub mod job;
 
 /// How OlaClick authenticates a delivery: the agreed header (`auth_header`, the
 /// receiver's `OLACLICK_AUTH_HEADER`) with its value, and/or an HMAC signature of the body.

@@ -10,7 +10,7 @@ use ordergate_shared::time::{TimeZone, Timestamp};
 use crate::wire::{OrderData, OrderDetail, Topping};
 
 /// OlaClick's status words. Only `pending` appears in its doc; the rest are the words its
-/// panel uses (ASSUMPTION, see README). Anything else is kept as `unknown`.
+/// panel uses (ASSUMPTION, see docs/platforms.md). Anything else is kept as `unknown`.
 pub fn status(raw: &str) -> OrderStatus {
     match raw.trim().to_ascii_lowercase().as_str() {
         "pending" | "new" | "created" => OrderStatus::Placed,

@@ -490,7 +490,7 @@ async fn one_merchants_token_cannot_touch_another_merchants_order() {
 
 /// Two updates of the same status: OlaClick sends no event time, so the order's last content
 /// change (`last_product_added_at`) orders them — a delayed older one arriving second is
-/// kept on the trail and does not overwrite the newer snapshot (issue 15).
+/// kept on the trail and does not overwrite the newer snapshot.
 #[tokio::test]
 async fn a_delayed_older_update_of_the_same_status_does_not_overwrite_a_newer_snapshot() {
     let rx = receiver();

@@ -9,6 +9,9 @@
 //! - Orders (accepted / cancelled / completed / created / rejected) map to the canonical
 //!   model and move the order's state forward only. The 2xx is Svix's acknowledgement.
 
+#[cfg(feature = "ack")]
+pub mod ack;
+pub mod job;
 pub mod map;
 pub mod svix;
 pub mod wire;
@@ -348,9 +351,6 @@ impl Provider for Oolio {
         }
     }
 }
-#[cfg(feature = "ack")]
-pub mod ack;
-pub mod job;
 
 /// How Svix signs an Oolio delivery: `svix-id`, `svix-timestamp`, `svix-signature` with
 /// the first of the endpoint's signing secrets.

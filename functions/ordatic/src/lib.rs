@@ -10,6 +10,9 @@
 //!   reference. `rider-refund`: typed refund, cents → canonical money.
 //! - Every job asks the ack worker to fetch the full order (the events carry only ids).
 
+#[cfg(feature = "ack")]
+pub mod ack;
+pub mod job;
 pub mod map;
 pub mod wire;
 
@@ -261,9 +264,6 @@ impl Provider for Ordatic {
         }
     }
 }
-#[cfg(feature = "ack")]
-pub mod ack;
-pub mod job;
 
 /// How Ordatic authenticates a delivery: the shared `Authorization` value.
 #[derive(Debug, Clone, Copy, Default)]

@@ -5,7 +5,7 @@
 //!
 //! Adding a platform: its crate under `functions/`, one line in [`for_each!`] and one
 //! dependency in this crate's Cargo.toml, its block in template.yaml, its samples in
-//! events/ (README, "Adding a platform").
+//! events/ (docs/adding-a-platform.md).
 
 pub use deliverect;
 pub use olaclick;

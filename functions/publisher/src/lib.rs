@@ -9,7 +9,7 @@
 //!   queue.
 //!
 //! Event: source `ordergate`, detail-type `Order Changed`, detail as [`OrderChanged`]
-//! (README, Downstream events). Delivery is at least once: deduplicate on
+//! (docs/downstream-events.md). Delivery is at least once: deduplicate on
 //! (`provider`, `order_id`, `version`).
 
 pub mod relay;
@@ -76,7 +76,7 @@ pub struct OrderChanged {
 
 /// An event recorded on an order's trail without moving its state — a rider's progress,
 /// a refund, a proof of delivery — published as detail-type `Order Event`: what a POS
-/// learns besides the state changes (README, Downstream events).
+/// learns besides the state changes (docs/downstream-events.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderEvent {
     pub schema: &'static str,

@@ -1,9 +1,11 @@
 //! Where acknowledgement jobs go after the durable write.
 
+#[cfg(feature = "sqs")]
 mod sqs;
 
 use std::future::Future;
 
+#[cfg(feature = "sqs")]
 pub use sqs::SqsQueue;
 
 use crate::job::AckJob;

@@ -142,7 +142,7 @@ pub const LEASE: Duration = Duration::from_secs(120);
 /// (template.yaml) this sets how long a platform may be down before a job is dead-lettered.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30 * 60);
 
-/// The outage every job must survive before the dead-letter queue (README, ack worker).
+/// The outage every job must survive before the dead-letter queue (docs/how-it-works.md, the ack worker).
 pub const OUTAGE_BUDGET: Duration = Duration::from_secs(6 * 3600);
 
 /// A fetched full order larger than this (as JSON) is not stored on the order: with the

@@ -6,7 +6,7 @@
 //! Each order's partition is copied (trail entries kept where already present), its state
 //! merged with any state the new key already has (events received after the upgrade), and
 //! the old partition deleted. `seq` continues past both, so consumers that drop a `seq`
-//! lower than one they have (README, "Events for your systems") take the moved state.
+//! lower than one they have (docs/downstream-events.md) take the moved state.
 
 use super::{failed, get_n, n, s, DynamoStore, Item, StoreError};
 use crate::store::item::{attr, keys, StateImage};

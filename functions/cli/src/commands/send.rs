@@ -2,11 +2,94 @@
 //! printed or POSTed to a webhook URL (local or deployed).
 
 use base64::Engine;
+use clap::Args;
+use ordergate_shared::provider::{Headers, Outgoing};
+use ordergate_shared::secrets::{SecretKind, SecretSource, Secrets};
 use serde::Serialize;
 
+use crate::context::{CliError, Ctx, Output};
 use crate::platform::Platform;
-use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::Secrets;
+use crate::stack;
+
+/// Sign a payload as the platform would and POST it to a webhook URL.
+#[derive(Args)]
+pub struct SendArgs {
+    pub platform: Platform,
+    /// A sample event (events/...) or a raw payload file.
+    pub file: String,
+    /// The webhook URL. Default: the stack's output <Platform>WebhookUrl.
+    #[arg(long)]
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub secret: SecretArgs,
+}
+
+/// The receiver's secret a payload is signed with.
+#[derive(Args)]
+pub struct SecretArgs {
+    /// The receiver's secret as JSON (same keys as its Secrets Manager secret).
+    #[arg(long)]
+    pub secret_json: Option<String>,
+    /// The receiver's Secrets Manager secret. Default: <PLATFORM>_SECRET_ID from the
+    /// environment, else the stack's output <Platform>SecretArn, else
+    /// <PLATFORM>_SECRET_JSON from the environment.
+    #[arg(long)]
+    pub secret_id: Option<String>,
+    /// OlaClick only: the header the receiver checks (its OLACLICK_AUTH_HEADER).
+    #[arg(long, env = "OLACLICK_AUTH_HEADER", default_value = "x-ordergate-token")]
+    pub olaclick_header: String,
+}
+
+impl SendArgs {
+    /// POSTs the signed payload; a non-2xx answer is an output that is not `ok`.
+    pub async fn run(&self, ctx: &Ctx) -> Result<Output, CliError> {
+        let (payload, headers, _) = signed(self.platform, &self.file, &self.secret, ctx).await?;
+        let output = stack::webhook_output(self.platform);
+        let url = ctx.stack.pick(self.url.as_deref(), &output, "--url")?;
+        let sent = send(&url, &payload, &headers).await?;
+        let duplicate = if sent.duplicate == Some(true) {
+            " (duplicate)"
+        } else {
+            ""
+        };
+        Ok(Output {
+            text: format!("{} {}{duplicate}\n", sent.status, sent.body),
+            json: serde_json::to_value(&sent).expect("plain data"),
+            ok: (200..300).contains(&sent.status),
+        })
+    }
+}
+
+/// A payload file, the headers its platform would sign it with, and the secret used.
+pub async fn signed(
+    platform: Platform,
+    file: &str,
+    secret: &SecretArgs,
+    ctx: &Ctx,
+) -> Result<(Payload, Headers, Secrets), CliError> {
+    let payload = read_payload(file)?;
+    let secrets = webhook_secrets(platform, secret, ctx).await?;
+    let headers = sign(platform, &secrets, &payload, &secret.olaclick_header)?;
+    Ok((payload, headers, secrets))
+}
+
+/// The receiver's secret: given as JSON, named, the stack's, or the environment's.
+async fn webhook_secrets(platform: Platform, args: &SecretArgs, ctx: &Ctx) -> Result<Secrets, String> {
+    let from_env = std::env::var(SecretKind::Webhook.id_var(platform.name())).ok();
+    let secret_id = (args.secret_id.as_deref())
+        .or(from_env.as_deref())
+        .or(ctx.stack.secret_id(platform, SecretKind::Webhook));
+    let source = match (&args.secret_json, secret_id) {
+        (Some(j), _) => SecretSource::fixed(Secrets::from_json(j)?),
+        (None, Some(id)) => SecretSource::secrets_manager(aws_sdk_secretsmanager::Client::new(&ctx.sdk), id),
+        (None, None) => SecretSource::from_env(platform.name(), SecretKind::Webhook, &ctx.sdk)?,
+    };
+    let secrets = source
+        .get()
+        .await
+        .map_err(|e| format!("reading the secret: {e}"))?;
+    Ok((*secrets).clone())
+}
 
 /// What to send: the body, and the delivery id the platform would use (Svix's `svix-id`).
 #[derive(Debug, Clone, PartialEq, Eq)]

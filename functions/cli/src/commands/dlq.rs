@@ -4,9 +4,64 @@
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
+use clap::Subcommand;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::verify::sha256_hex;
 use serde::Serialize;
+
+use crate::context::{done, CliError, Ctx, Output};
+use crate::stack;
+
+/// The ack queue's dead-letter queue.
+#[derive(Subcommand)]
+pub enum Dlq {
+    /// Show dead-lettered jobs (they stay where they are).
+    List {
+        /// Dead-letter queue URL. Default: the stack's output AckDeadLetterQueueUrl.
+        #[arg(long, env = "DLQ_URL")]
+        dlq_url: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        max: usize,
+    },
+    /// Move dead-lettered jobs back to the ack queue. Safe to repeat.
+    Replay {
+        #[arg(long, env = "DLQ_URL")]
+        dlq_url: Option<String>,
+        /// Ack queue URL. Default: the stack's output AckQueueUrl.
+        #[arg(long, env = "QUEUE_URL")]
+        queue_url: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        max: usize,
+    },
+}
+
+impl Dlq {
+    pub async fn run(&self, ctx: &Ctx) -> Result<Output, CliError> {
+        let sqs = aws_sdk_sqs::Client::new(&ctx.sdk);
+        let dead_letters = |given: &Option<String>| {
+            let what = "--dlq-url (or DLQ_URL)";
+            ctx.stack.pick(given.as_deref(), stack::DEAD_LETTER_QUEUE, what)
+        };
+        let (verb, letters) = match self {
+            Dlq::List { dlq_url, max } => ("listed", list(&sqs, &dead_letters(dlq_url)?, *max).await?),
+            Dlq::Replay {
+                dlq_url,
+                queue_url,
+                max,
+            } => {
+                let what = "--queue-url (or QUEUE_URL)";
+                let queue = ctx.stack.pick(queue_url.as_deref(), stack::ACK_QUEUE, what)?;
+                (
+                    "replayed",
+                    replay(&sqs, &dead_letters(dlq_url)?, &queue, *max).await?,
+                )
+            }
+        };
+        let mut text: String = letters.iter().map(DeadLetter::line).collect();
+        text.push_str(&format!("{verb} {} message(s)\n", letters.len()));
+        done(text, &letters)
+    }
+}
 
 /// One dead-lettered message as an operator sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -22,6 +77,16 @@ pub struct DeadLetter {
     /// Set when the body is not an ack job (a poison message).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+}
+
+impl DeadLetter {
+    fn line(&self) -> String {
+        let what = match (&self.provider, &self.event_key) {
+            (Some(p), Some(k)) => format!("{p} {k}"),
+            _ => format!("unreadable: {}", self.unreadable.as_deref().unwrap_or("?")),
+        };
+        format!("{}  received {}x  {what}\n", self.message_id, self.receive_count)
+    }
 }
 
 fn failed(what: &str, e: impl std::error::Error + 'static) -> String {

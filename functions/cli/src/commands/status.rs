@@ -8,10 +8,16 @@ use ordergate_shared::command::{CommandError, Requested, StatusCommand, VERSION}
 use ordergate_shared::store::EventStore;
 use serde_json::json;
 
+use crate::context::{CliError, Ctx, Output};
 use crate::platform::Platform;
-use crate::Output;
 
+/// Tell the platform an order's new status, or accept or reject it: checked against the
+/// stored order, recorded on its trail, sent by the ack worker after the order's earlier
+/// commands. Exit 1 with the reason when refused.
 #[derive(Args)]
+#[command(
+    after_help = "Examples:\n  ordergate status deliverect 6438f1a2c9e77d0012ab34cd rejected --reason \"Kitchen closed\"\n  ordergate status deliverect 6438f1a2c9e77d0012ab34cd ready\n  ordergate status ordatic ord-8d41a7e2-1c3b preparing --location st-5f2b9c"
+)]
 pub struct StatusArgs {
     pub platform: Platform,
     pub order_id: String,
@@ -36,9 +42,8 @@ pub struct StatusArgs {
     /// sends nothing more; give a new one to try again after the platform refused it.
     #[arg(long)]
     pub command_id: Option<String>,
-    /// Table name. Default: the stack's output OrdersTableName.
-    #[arg(long, env = "TABLE_NAME")]
-    pub table: Option<String>,
+    #[command(flatten)]
+    pub table: crate::context::TableArg,
 }
 
 fn parse_status(word: &str) -> Result<Requested, String> {
@@ -72,9 +77,15 @@ impl StatusArgs {
     }
 }
 
+impl StatusArgs {
+    pub async fn run(&self, ctx: &Ctx) -> Result<Output, CliError> {
+        Ok(submit(self, &ctx.store(&self.table)?).await?)
+    }
+}
+
 /// Validates and records the command; an unreachable table is an error, a refusal an
 /// output that is not `ok`.
-pub async fn run<S: EventStore>(args: &StatusArgs, store: &S) -> Result<Output, String> {
+pub async fn submit<S: EventStore>(args: &StatusArgs, store: &S) -> Result<Output, String> {
     let command = args.command();
     let limits = ordergate_shared::Limits::from_env()?;
     let submitted = ordergate_platforms::submit_command(store, &command, &limits, chrono::Utc::now()).await;

@@ -9,12 +9,82 @@
 
 use std::collections::BTreeMap;
 
+use clap::Subcommand;
 use ordergate_shared::secrets::SecretKeys;
+use serde_json::json;
 
+use crate::context::{done, CliError, Ctx, Output, WhichSecret};
 use crate::platform::Platform;
 
 /// Which of a platform's secrets (the functions' own definition).
 pub use ordergate_shared::secrets::SecretKind as Kind;
+
+/// A platform's webhook secret (or, with --api, its API credentials): set keys without
+/// touching the others, or show which are set.
+#[derive(Subcommand)]
+pub enum Secret {
+    /// Merge key=value lines, read from standard input or --file, into the secret (other
+    /// keys are kept). Values are never taken as arguments: the shell's history and the
+    /// process list would keep them.
+    #[command(
+        after_help = "Examples:\n  ordergate secret set deliverect --file deliverect.secret      # a line: hmac_secret=<partner secret>\n  ordergate secret set deliverect --api < api.secret            # client_id=<id> and client_secret=<secret> lines\n  ordergate secret set oolio                                    # type signing_secrets=whsec_..., then Ctrl-D"
+    )]
+    Set {
+        platform: Platform,
+        /// A file of key=value lines (# comments and blank lines skipped). Default: stdin.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// Refused: a value on the command line (see above).
+        #[arg(hide = true)]
+        on_command_line: Vec<String>,
+        #[command(flatten)]
+        which: WhichSecret,
+    },
+    /// Which keys of the secret are set (values are never printed).
+    Show {
+        platform: Platform,
+        #[command(flatten)]
+        which: WhichSecret,
+    },
+}
+
+impl Secret {
+    pub async fn run(&self, ctx: &Ctx) -> Result<Output, CliError> {
+        let client = aws_sdk_secretsmanager::Client::new(&ctx.sdk);
+        match self {
+            Secret::Set {
+                platform,
+                file,
+                on_command_line,
+                which,
+            } => {
+                if !on_command_line.is_empty() {
+                    return Err(CliError::Usage(
+                        "secret values are not taken as arguments (shell history, process list): put key=value lines on stdin or in --file".into(),
+                    ));
+                }
+                let changes = parse_assignments(*platform, which.kind(), &read_lines(file.as_deref())?)?;
+                let id = which.id(*platform, &ctx.stack)?;
+                let changed = set(&client, &id, &changes).await?;
+                let text = match changed.is_empty() {
+                    true => "unchanged\n".to_owned(),
+                    false => format!("set {} (other keys kept)\n", changed.join(", ")),
+                };
+                done(text, json!({"secret_id": id, "changed": changed}))
+            }
+            Secret::Show { platform, which } => {
+                let id = which.id(*platform, &ctx.stack)?;
+                let keys = status(*platform, which.kind(), &current(&client, &id).await?);
+                let text = (keys.iter())
+                    .map(|(k, set)| format!("{k}: {}\n", if *set { "set" } else { "EMPTY" }))
+                    .collect();
+                let json: serde_json::Map<String, serde_json::Value> =
+                    keys.iter().map(|(k, set)| (k.to_string(), json!(set))).collect();
+                done(text, json)
+            }
+        }
+    }
+}
 
 /// Parses `key=value` arguments, refusing keys `platform`'s `kind` secret does not have and
 /// values its function would reject.
