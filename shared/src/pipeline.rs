@@ -208,29 +208,11 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         let started = Instant::now();
         let result = self.process(&req).await;
         let latency_ms = started.elapsed().as_millis() as u64;
-        let request_id = request_id(&req);
         let status = result
             .as_ref()
             .map_or_else(|e| e.status().as_u16(), |(_, r)| self.status_for(r));
-        let kept = result.is_ok();
-        let unmapped = result.as_ref().is_ok_and(|(_, r)| r.unmapped);
-        crate::metrics::emit(
-            P::NAME,
-            &[
-                crate::metrics::count("Received", true),
-                crate::metrics::count("Stored", matches!(result, Ok((Outcome::Stored, _)))),
-                crate::metrics::count("Duplicate", matches!(result, Ok((Outcome::Duplicate { .. }, _)))),
-                crate::metrics::count("Rejected", !kept && (400..500).contains(&status)),
-                crate::metrics::count("Failed", status >= 500),
-                crate::metrics::count("Misconfigured", matches!(result, Err(ApiError::Misconfigured(_)))),
-                crate::metrics::count("UnmappedLocation", unmapped),
-                crate::metrics::count(
-                    "Quarantined",
-                    result.as_ref().is_ok_and(|(_, r)| r.quarantined.is_some()),
-                ),
-                ("Latency", latency_ms as f64, "Milliseconds"),
-            ],
-        );
+        emit_metrics::<P>(&result, status, latency_ms);
+        let request_id = request_id(&req);
         match result {
             Ok((outcome, receipt)) => {
                 tracing::info!(
@@ -244,34 +226,9 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
                     latency_ms,
                     "delivery accepted"
                 );
-                let body = match &receipt.quarantined {
-                    Some(reason) if status != 200 => serde_json::json!({
-                        "error": "quarantined",
-                        "message": format!("kept but not processed: {reason}"),
-                        "event_id": receipt.event_key,
-                    })
-                    .to_string(),
-                    _ => serde_json::to_string(&Received {
-                        status: "received",
-                        provider: P::NAME,
-                        event_id: &receipt.event_key,
-                        acknowledged: self.provider.acknowledged(),
-                    })
-                    .expect("plain data serializes"),
-                };
-                Response::builder()
-                    .status(status)
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .header("x-ordergate-duplicate", (outcome != Outcome::Stored).to_string())
-                    .header(
-                        "x-ordergate-quarantined",
-                        receipt.quarantined.is_some().to_string(),
-                    )
-                    .body(Body::Text(body))
-                    .expect("static response parts are valid")
+                self.accepted(outcome, &receipt, status)
             }
             Err(error) => {
-                let status = error.status().as_u16();
                 // Only 503 causes are logged in full: 4xx messages may quote the body.
                 let cause = error.is_retryable().then(|| error.to_string());
                 // `error: misconfigured` marks our own configuration (MisconfiguredAlarm).
@@ -288,6 +245,36 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
                 error.to_response()
             }
         }
+    }
+
+    /// The answer to a kept delivery: received (with whether it is acknowledged by this
+    /// answer), or for a quarantined one answered other than 200, why it was not read.
+    fn accepted(&self, outcome: Outcome, receipt: &Receipt, status: u16) -> Response<Body> {
+        let body = match &receipt.quarantined {
+            Some(reason) if status != 200 => serde_json::json!({
+                "error": "quarantined",
+                "message": format!("kept but not processed: {reason}"),
+                "event_id": receipt.event_key,
+            })
+            .to_string(),
+            _ => serde_json::to_string(&Received {
+                status: "received",
+                provider: P::NAME,
+                event_id: &receipt.event_key,
+                acknowledged: self.provider.acknowledged(),
+            })
+            .expect("plain data serializes"),
+        };
+        Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-ordergate-duplicate", (outcome != Outcome::Stored).to_string())
+            .header(
+                "x-ordergate-quarantined",
+                receipt.quarantined.is_some().to_string(),
+            )
+            .body(Body::Text(body))
+            .expect("static response parts are valid")
     }
 
     /// The answer for a kept event: 200, or the platform's status for a quarantined one.
@@ -489,6 +476,26 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         }
         Ok(outcome)
     }
+}
+
+/// A delivery's metrics (one EMF line): what became of it and how long it took.
+fn emit_metrics<P: Provider>(result: &Result<(Outcome, Receipt), ApiError>, status: u16, latency_ms: u64) {
+    let kept = result.is_ok();
+    let receipt = result.as_ref().ok().map(|(_, r)| r);
+    crate::metrics::emit(
+        P::NAME,
+        &[
+            crate::metrics::count("Received", true),
+            crate::metrics::count("Stored", matches!(result, Ok((Outcome::Stored, _)))),
+            crate::metrics::count("Duplicate", matches!(result, Ok((Outcome::Duplicate { .. }, _)))),
+            crate::metrics::count("Rejected", !kept && (400..500).contains(&status)),
+            crate::metrics::count("Failed", status >= 500),
+            crate::metrics::count("Misconfigured", matches!(result, Err(ApiError::Misconfigured(_)))),
+            crate::metrics::count("UnmappedLocation", receipt.is_some_and(|r| r.unmapped)),
+            crate::metrics::count("Quarantined", receipt.is_some_and(|r| r.quarantined.is_some())),
+            ("Latency", latency_ms as f64, "Milliseconds"),
+        ],
+    );
 }
 
 /// Why a reading was not stored: refused for good by the store (to be quarantined), or

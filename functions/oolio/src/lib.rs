@@ -221,6 +221,32 @@ impl Wire for ProbeWire {
     type Of<'b> = Probe<'b>;
 }
 
+impl Oolio {
+    /// The order an order event carries: its status (the event's, else the order's own
+    /// word) and its canonical snapshot.
+    fn order_change(
+        &self,
+        order: &wire::Order,
+        status: OrderStatus,
+        warnings: &mut Vec<String>,
+    ) -> OrderChange {
+        let status = match (status, order.status.as_deref()) {
+            (OrderStatus::Unknown, Some(raw)) => map::status(raw),
+            (s, _) => s,
+        };
+        let (snapshot, w) = map::order(order, status, self.config.currency);
+        warnings.extend(w);
+        OrderChange {
+            order_id: order.id.clone(),
+            key: None,
+            status: Some(status),
+            stage: 0,
+            order: Some(snapshot),
+            awaiting: None,
+        }
+    }
+}
+
 impl Provider for Oolio {
     const NAME: &'static str = "oolio";
     const TEMPLATE_NAME: &'static str = "Oolio";
@@ -272,21 +298,8 @@ impl Provider for Oolio {
                         lenient::read_owned(data, "data", &ESSENTIAL, &mut warnings)?
                     }
                 };
-                let status = match (status, order.status.as_deref()) {
-                    (OrderStatus::Unknown, Some(raw)) => map::status(raw),
-                    (s, _) => s,
-                };
-                let (snapshot, w) = map::order(&order, status, self.config.currency);
-                warnings.extend(w);
                 location_id = order.pos_location_id.clone().or(location_id);
-                change = Some(OrderChange {
-                    order_id: order.id.clone(),
-                    key: None,
-                    status: Some(status),
-                    stage: 0,
-                    order: Some(snapshot),
-                    awaiting: None,
-                });
+                change = Some(self.order_change(&order, status, &mut warnings));
             }
             Kind::LocationConnected | Kind::LocationDisconnected | Kind::LocationUpdated => {
                 let data = probe.data.map(|d| d.get().as_bytes()).unwrap_or(b"{}");

@@ -701,27 +701,12 @@ impl DynamoStore {
         now: chrono::DateTime<chrono::Utc>,
         with_trail: bool,
     ) -> Vec<TransactWriteItem> {
-        let ack_values = || {
-            HashMap::from([
-                (":status".to_owned(), s(outcome.status().as_str())),
-                (":message".to_owned(), s(outcome.message())),
-                (":now".to_owned(), s(now.to_rfc3339())),
-            ])
-        };
-        let mut event_values = ack_values();
-        event_values.insert(":taken".into(), s(AckStatus::InProgress.as_str()));
-        let event = Update::builder()
-            .table_name(&self.table)
-            .key("pk", s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
-            .key("sk", s(keys::EVENT_SK))
-            .update_expression(
-                "SET ack_status = :status, ack_message = :message, ack_updated_at = :now REMOVE ack_lease_until",
-            )
-            .condition_expression("ack_status = :taken")
-            .set_expression_attribute_values(Some(event_values))
-            .build()
-            .expect("table, key and expression are set");
-        let mut items = vec![TransactWriteItem::builder().update(event).build()];
+        let values = HashMap::from([
+            (":status".to_owned(), s(outcome.status().as_str())),
+            (":message".to_owned(), s(outcome.message())),
+            (":now".to_owned(), s(now.to_rfc3339())),
+        ]);
+        let mut items = vec![self.ack_event_update(job, values.clone())];
         let (Some(order_key), Some(received_at), true) = (job.order(), &job.received_at, with_trail) else {
             return items;
         };
@@ -731,7 +716,7 @@ impl DynamoStore {
             .key("sk", s(keys::history_sk(received_at, &job.dedupe_key.0)))
             .update_expression("SET ack_status = :status, ack_message = :message, ack_updated_at = :now")
             .condition_expression("attribute_exists(pk)")
-            .set_expression_attribute_values(Some(ack_values()))
+            .set_expression_attribute_values(Some(values))
             .build()
             .expect("table, key and expression are set");
         items.push(TransactWriteItem::builder().update(trail).build());
@@ -739,42 +724,70 @@ impl DynamoStore {
             order: Some(order), ..
         } = outcome
         {
-            // A fetched full order: the snapshot changes, status and version stay (a state
-            // created here has version 0, so any status event still applies). Never over an
-            // erasure, nor over a fetch that finished later (`enriched_at`, fixed width).
-            let state = seq_bumped!(Update::builder())
-                .table_name(&self.table)
-                .key("pk", s(keys::order_pk(&job.provider, order_key)))
-                .key("sk", s(keys::STATE_SK))
-                .update_expression(format!(
-                    "SET #order = :order, enriched_at = :now, #kind = :kind, \
-                     #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero), \
-                     expires_at = if_not_exists(expires_at, :expires), \
-                     #order_id = if_not_exists(#order_id, :order_id) {}",
-                    attr::BUMP_SEQ
-                ))
-                .expression_attribute_names("#order_id", attr::ORDER_ID)
-                .expression_attribute_values(":order_id", s(job.order_id.as_deref().unwrap_or(order_key)))
-                .expression_attribute_names("#order", attr::ORDER)
-                .expression_attribute_names("#kind", attr::KIND)
-                .expression_attribute_names("#status", attr::STATUS)
-                .expression_attribute_names("#version", attr::VERSION)
-                .condition_expression(
-                    "attribute_not_exists(erased_at) AND (attribute_not_exists(enriched_at) OR enriched_at <= :now)",
-                )
-                .expression_attribute_values(":order", json(order))
-                .expression_attribute_values(
-                    ":now",
-                    s(now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-                )
-                .expression_attribute_values(":kind", s(attr::STATE_KIND))
-                .expression_attribute_values(":unknown", s("unknown"))
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":expires", n(now.timestamp() + self.order_ttl.as_secs() as i64))
-                .build()
-                .expect("table, key and expression are set");
-            items.push(TransactWriteItem::builder().update(state).build());
+            items.push(self.enrichment(job, order_key, order, now));
         }
         items
+    }
+
+    /// The event record's outcome, only while the claim is ours.
+    fn ack_event_update(
+        &self,
+        job: &AckJob,
+        mut values: HashMap<String, AttributeValue>,
+    ) -> TransactWriteItem {
+        values.insert(":taken".into(), s(AckStatus::InProgress.as_str()));
+        let event = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
+            .key("sk", s(keys::EVENT_SK))
+            .update_expression(
+                "SET ack_status = :status, ack_message = :message, ack_updated_at = :now REMOVE ack_lease_until",
+            )
+            .condition_expression("ack_status = :taken")
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(event).build()
+    }
+
+    /// A fetched full order: the snapshot changes, status and version stay (a state
+    /// created here has version 0, so any status event still applies). Never over an
+    /// erasure, nor over a fetch that finished later (`enriched_at`, fixed width).
+    fn enrichment(
+        &self,
+        job: &AckJob,
+        order_key: &str,
+        order: &crate::model::Order,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> TransactWriteItem {
+        let state = seq_bumped!(Update::builder())
+            .table_name(&self.table)
+            .key("pk", s(keys::order_pk(&job.provider, order_key)))
+            .key("sk", s(keys::STATE_SK))
+            .update_expression(format!(
+                "SET #order = :order, enriched_at = :now, #kind = :kind, \
+                 #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero), \
+                 expires_at = if_not_exists(expires_at, :expires), \
+                 #order_id = if_not_exists(#order_id, :order_id) {}",
+                attr::BUMP_SEQ
+            ))
+            .expression_attribute_names("#order_id", attr::ORDER_ID)
+            .expression_attribute_values(":order_id", s(job.order_id.as_deref().unwrap_or(order_key)))
+            .expression_attribute_names("#order", attr::ORDER)
+            .expression_attribute_names("#kind", attr::KIND)
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#version", attr::VERSION)
+            .condition_expression(
+                "attribute_not_exists(erased_at) AND (attribute_not_exists(enriched_at) OR enriched_at <= :now)",
+            )
+            .expression_attribute_values(":order", json(order))
+            .expression_attribute_values(":now", s(now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)))
+            .expression_attribute_values(":kind", s(attr::STATE_KIND))
+            .expression_attribute_values(":unknown", s("unknown"))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":expires", n(now.timestamp() + self.order_ttl.as_secs() as i64))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(state).build()
     }
 }
