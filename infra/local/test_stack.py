@@ -382,9 +382,12 @@ class DeployedStack(unittest.TestCase):
                                                    ":at": {"S": two_hours_ago}})
         time.sleep(2)
         self.assertEqual(self.ordergate("event", "olaclick", lost)["ack"]["status"], "pending", "not relayed")
+        # events/publisher/sweep.json is what the schedule hands the function (its Input).
         schedule = stack.load_template()["Resources"]["PublisherFunction"]["Properties"]["Events"]["Sweep"]["Properties"]
+        sample = (ROOT / "events/publisher/sweep.json").read_text()
+        self.assertEqual(json.loads(sample), json.loads(schedule["Input"]))
         out = stack.aws("lambda", self.env["ENDPOINT"]).invoke(
-            FunctionName=self.resources["PublisherFunction"], Payload=schedule["Input"])
+            FunctionName=self.resources["PublisherFunction"], Payload=sample)
         self.assertNotIn("FunctionError", out)
         self.assertEqual(json.load(out["Payload"]), {"swept": 1})
         self.assertEqual(self.settle("olaclick", lost)["ack"]["status"], "acked")

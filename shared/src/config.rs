@@ -13,6 +13,19 @@ pub fn currency(name: &str, default: &str) -> Result<crate::money::Currency, Str
     code.parse().map_err(|e| format!("{name}: {e}"))
 }
 
+/// A number from `name`, if it is set; a value that is not one (blank included) names
+/// the variable.
+pub fn number<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|_| format!("{name}={v} is not a number"))
+        })
+        .transpose()
+}
+
 pub fn required(name: &str) -> Result<String, String> {
     var(name).ok_or_else(|| format!("environment variable {name} is required"))
 }
@@ -35,6 +48,17 @@ pub fn key_values<T>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_number_is_unset_read_or_refused_by_name() {
+        // Names of this test's own: the environment is the process's.
+        std::env::set_var("ORDERGATE_TEST_NUMBER_SET", " 15 ");
+        std::env::set_var("ORDERGATE_TEST_NUMBER_BAD", "");
+        assert_eq!(super::number::<u64>("ORDERGATE_TEST_NUMBER_SET"), Ok(Some(15)));
+        assert_eq!(super::number::<u64>("ORDERGATE_TEST_NUMBER_UNSET"), Ok(None));
+        let bad = super::number::<u64>("ORDERGATE_TEST_NUMBER_BAD").unwrap_err();
+        assert!(bad.contains("ORDERGATE_TEST_NUMBER_BAD"), "{bad}");
+    }
+
     #[test]
     fn key_value_lists_parse_each_value() {
         let m = super::key_values("a=1, b = 2,", |v| v.parse::<u8>().map_err(|e| e.to_string())).unwrap();

@@ -60,27 +60,16 @@ impl Default for Limits {
 impl Limits {
     pub fn from_env() -> Result<Self, String> {
         let mut limits = Limits::default();
-        if let Some(v) = optional_env("MAX_BODY_BYTES")? {
+        if let Some(v) = crate::config::number("MAX_BODY_BYTES")? {
             limits.max_body_bytes = v;
         }
-        if let Some(days) = optional_env::<u64>("EVENT_TTL_DAYS")? {
+        if let Some(days) = crate::config::number::<u64>("EVENT_TTL_DAYS")? {
             limits.event_ttl = Duration::from_secs(days * 24 * 3600);
         }
-        if let Some(days) = optional_env::<u64>("ORDER_TTL_DAYS")? {
+        if let Some(days) = crate::config::number::<u64>("ORDER_TTL_DAYS")? {
             limits.order_ttl = Duration::from_secs(days * 24 * 3600);
         }
         Ok(limits)
-    }
-}
-
-fn optional_env<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| format!("{name}={v} is not a number")),
-        Err(_) => Ok(None),
     }
 }
 

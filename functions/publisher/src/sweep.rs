@@ -15,14 +15,8 @@ pub const SWEEP_LIMIT: usize = 1000;
 /// How long a job may wait for a worker before it is queued again, from
 /// `ORDERGATE_SWEEP_AFTER_MINUTES` (template: `AckRelaySweepMinutes`).
 pub fn window_from_env() -> Result<Duration, String> {
-    match std::env::var("ORDERGATE_SWEEP_AFTER_MINUTES") {
-        Ok(v) => v
-            .trim()
-            .parse::<u64>()
-            .map(|m| Duration::from_secs(m * 60))
-            .map_err(|_| format!("ORDERGATE_SWEEP_AFTER_MINUTES={v} is not a number of minutes")),
-        Err(_) => Ok(Duration::from_secs(3600)),
-    }
+    let minutes = ordergate_shared::config::number::<u64>("ORDERGATE_SWEEP_AFTER_MINUTES")?;
+    Ok(Duration::from_secs(minutes.unwrap_or(60) * 60))
 }
 
 /// Queues again the jobs unclaimed for longer than `window`; how many it queued. Each is
