@@ -18,7 +18,7 @@ use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use ordergate_shared::job::AckJob;
 use ordergate_shared::store::{DynamoStore, EventStore};
-use ordergate_shared::worker::{AckError, Acked, Platforms, Redelivery, Worker, OUTAGE_BUDGET};
+use ordergate_shared::worker::{AckError, Acked, Platforms, Reason, Redelivery, Worker, OUTAGE_BUDGET};
 use ordergate_tests::platforms::{distinct, Deliverect, Oolio, Platform};
 use ordergate_tests::{ack_queue_settings, Stack};
 
@@ -167,7 +167,7 @@ impl Platforms for Outage {
         if self.clock.now() >= self.back_at {
             return Ok(Acked::note("accepted"));
         }
-        let reason = "deliverect accept: HTTP 503".to_owned();
+        let reason = Reason::http("deliverect accept", 503, "");
         Err(match self.retry_after {
             Some(after) => AckError::Later { reason, after },
             None => AckError::Retry(reason),

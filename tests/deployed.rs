@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use ordergate_shared::config::ConfigError;
 use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::{Pipeline, Provider};
 use ordergate_testkit::request;
@@ -113,7 +114,12 @@ async fn fake_apis() -> MockServer {
     api
 }
 
-async fn receive<P: Provider>(stack: &Stack, env: &Env, provider: fn() -> Result<P, String>, event: Value) {
+async fn receive<P: Provider>(
+    stack: &Stack,
+    env: &Env,
+    provider: fn() -> Result<P, ConfigError>,
+    event: Value,
+) {
     let status = with_env(env, async {
         let sdk = stack.function_sdk(&receiver_function::<P>());
         let rx = Pipeline::from_env_with(provider().expect("configured from the template"), &sdk)

@@ -469,7 +469,18 @@ mod tests {
         }
     }
 
-    fn check(status: OrderStatus, taken: &[(Requested, AckStatus)], wanted: Requested) -> Result<(), String> {
+    fn illegal(current: impl ToString, status: Requested) -> Result<(), Refusal> {
+        Err(Refusal::IllegalTransition {
+            current: current.to_string(),
+            status,
+        })
+    }
+
+    fn check(
+        status: OrderStatus,
+        taken: &[(Requested, AckStatus)],
+        wanted: Requested,
+    ) -> Result<(), Refusal> {
         let mut view = OrderView::default();
         for (i, (status, ack)) in taken.iter().enumerate() {
             let command = StatusCommand {
@@ -500,7 +511,7 @@ mod tests {
                 }),
             });
         }
-        transition(&state(status), &view, wanted).map_err(|e| e.to_string())
+        transition(&state(status), &view, wanted)
     }
 
     #[test]
@@ -514,12 +525,16 @@ mod tests {
         }
         assert_eq!(check(OrderStatus::Preparing, &[], Ready), Ok(()));
         assert_eq!(
+            illegal("ready", Preparing).unwrap_err().to_string(),
+            "the order is ready: it cannot become preparing"
+        );
+        assert_eq!(
             check(OrderStatus::Ready, &[], Preparing),
-            Err("the order is ready: it cannot become preparing".into())
+            illegal("ready", Preparing)
         );
         assert_eq!(
             check(placed, &[(Ready, AckStatus::Pending)], Preparing),
-            Err("the order is ready: it cannot become preparing".into()),
+            illegal("ready", Preparing),
             "a command already taken counts before it is sent"
         );
         assert_eq!(
@@ -529,7 +544,7 @@ mod tests {
         );
         assert_eq!(
             check(placed, &[(Preparing, AckStatus::Acked)], Preparing),
-            Err("the order is preparing: it cannot become preparing".into())
+            illegal("preparing", Preparing)
         );
     }
 
@@ -542,12 +557,12 @@ mod tests {
         for end in [Rejected, Cancelled, Failed, Completed] {
             assert_eq!(
                 check(OrderStatus::Placed, &[(end, AckStatus::Acked)], Failed),
-                Err(format!("the order is {end}: it cannot become failed"))
+                illegal(end, Failed)
             );
         }
         assert_eq!(
             check(OrderStatus::Cancelled, &[], Ready),
-            Err("the order is cancelled: it cannot become ready".into())
+            illegal("cancelled", Ready)
         );
     }
 

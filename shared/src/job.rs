@@ -6,6 +6,14 @@ use serde::{Deserialize, Serialize};
 use crate::model::{CanonicalEvent, DedupeKey, SCHEMA_VERSION};
 use crate::verify::sha256_hex;
 
+/// A job whose `ack` is not what its platform's worker reads: a job that cannot be done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{provider} ack job: {detail}")]
+pub struct UnreadableAck {
+    pub provider: String,
+    pub detail: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AckJob {
     pub schema: u32,
@@ -63,8 +71,11 @@ impl AckJob {
     }
 
     /// The job's ack as the platform's type; an error names what does not fit.
-    pub fn ack_as<A: DeserializeOwned>(&self) -> Result<A, String> {
-        A::deserialize(&self.ack).map_err(|e| format!("{} ack job: {e}", self.provider))
+    pub fn ack_as<A: DeserializeOwned>(&self) -> Result<A, UnreadableAck> {
+        A::deserialize(&self.ack).map_err(|e| UnreadableAck {
+            provider: self.provider.clone(),
+            detail: e.to_string(),
+        })
     }
 
     /// FIFO deduplication id: the same event enqueued twice within SQS's 5-minute window

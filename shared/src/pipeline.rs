@@ -58,7 +58,7 @@ impl Default for Limits {
 }
 
 impl Limits {
-    pub fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, crate::config::ConfigError> {
         let mut limits = Limits::default();
         if let Some(v) = crate::config::number("MAX_BODY_BYTES")? {
             limits.max_body_bytes = v;
@@ -136,12 +136,15 @@ pub struct Pipeline<P, S = DynamoStore, B = S3Blobs> {
 impl<P: Provider> Pipeline<P> {
     /// Builds the AWS clients once per cold start from the environment:
     /// `TABLE_NAME`, `BLOB_BUCKET`, `<PROVIDER>_SECRET_ID` or `<PROVIDER>_SECRET_JSON`.
-    pub async fn from_env(provider: P) -> Result<Self, String> {
+    pub async fn from_env(provider: P) -> Result<Self, crate::config::ConfigError> {
         Self::from_env_with(provider, &crate::aws::sdk_config().await)
     }
 
     /// [`Pipeline::from_env`] with the clients built from `sdk`.
-    pub fn from_env_with(provider: P, sdk: &aws_config::SdkConfig) -> Result<Self, String> {
+    pub fn from_env_with(
+        provider: P,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self, crate::config::ConfigError> {
         let store = DynamoStore::new(
             aws_sdk_dynamodb::Client::new(sdk),
             crate::config::required("TABLE_NAME")?,

@@ -102,5 +102,5 @@ pub trait Signer {
     where
         Self: Sized;
 
-    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String>;
+    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, crate::secrets::SecretError>;
 }

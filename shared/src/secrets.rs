@@ -37,6 +37,17 @@ impl Default for Freshness {
     }
 }
 
+/// A secret a function cannot use as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("secret is not a JSON object of strings: {0}")]
+    NotJson(String),
+    #[error("the secret has no {0}")]
+    Missing(String),
+    #[error("the secret's {key} {problem}")]
+    Unusable { key: String, problem: String },
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Secrets(HashMap<String, String>);
 
@@ -45,7 +56,7 @@ pub struct Secrets(HashMap<String, String>);
 #[derive(Debug, Clone, Copy)]
 pub struct SecretKeys {
     pub keys: &'static [&'static str],
-    pub check: fn(key: &str, value: &str) -> Result<(), String>,
+    pub check: fn(key: &str, value: &str) -> Result<(), SecretError>,
 }
 
 impl SecretKeys {
@@ -59,10 +70,15 @@ impl SecretKeys {
 }
 
 impl Secrets {
-    pub fn from_json(text: &str) -> Result<Secrets, String> {
+    pub fn from_json(text: &str) -> Result<Secrets, SecretError> {
         serde_json::from_str::<HashMap<String, String>>(text)
             .map(Secrets)
-            .map_err(|e| format!("secret is not a JSON object of strings: {e}"))
+            .map_err(|e| SecretError::NotJson(e.to_string()))
+    }
+
+    /// A configured, non-empty value, or the error that names the missing key.
+    pub fn require(&self, key: &str) -> Result<&str, SecretError> {
+        self.get(key).ok_or_else(|| SecretError::Missing(key.to_owned()))
     }
 
     /// A configured, non-empty value.
@@ -151,15 +167,22 @@ impl SecretSource {
 
     /// `platform`'s `kind` of secret: [`SecretKind::id_var`] (Secrets Manager) wins over
     /// [`SecretKind::json_var`] (inline).
-    pub fn from_env(platform: &str, kind: SecretKind, sdk: &aws_config::SdkConfig) -> Result<Self, String> {
+    pub fn from_env(
+        platform: &str,
+        kind: SecretKind,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self, crate::config::ConfigError> {
         if let Ok(secret_id) = std::env::var(kind.id_var(platform)) {
             return Ok(Self::secrets_manager(
                 aws_sdk_secretsmanager::Client::new(sdk),
                 secret_id,
             ));
         }
-        let inline = std::env::var(kind.json_var(platform)).unwrap_or_else(|_| "{}".into());
-        Secrets::from_json(&inline).map(Self::fixed)
+        let name = kind.json_var(platform);
+        let inline = std::env::var(&name).unwrap_or_else(|_| "{}".into());
+        Secrets::from_json(&inline)
+            .map(Self::fixed)
+            .map_err(|e| crate::config::ConfigError::invalid(name, e))
     }
 
     pub async fn get(&self) -> Result<Arc<Secrets>, ApiError> {

@@ -76,9 +76,14 @@ fn in_zone(t: civil::DateTime, tz: &TimeZone) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(at.as_second(), u32::try_from(at.subsec_nanosecond()).ok()?)
 }
 
+use crate::config::NotOneOf;
+
 /// An IANA zone by name (`America/Lima`), from the database bundled in the binary.
-pub fn zone(name: &str) -> Result<TimeZone, String> {
-    TimeZone::get(name.trim()).map_err(|_| format!("'{name}' is not an IANA time zone"))
+pub fn zone(name: &str) -> Result<TimeZone, NotOneOf> {
+    TimeZone::get(name.trim()).map_err(|_| NotOneOf {
+        word: name.to_owned(),
+        expected: "an IANA time zone",
+    })
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ macro_rules! all_platforms {
             /// Each platform's API settings and API credentials from the environment (see
             /// template.yaml): `<PLATFORM>_API_SECRET_ID`, a secret of its own that the
             /// receivers cannot read (they hold only the webhook verification secrets).
-            pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
+            pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ordergate_shared::config::ConfigError> {
                 let secrets = |name: &str| SecretSource::from_env(name, SecretKind::Api, sdk);
                 Ok(AllPlatforms {
                     $($krate: Acknowledge::from_env(secrets(platforms::$krate::$provider::NAME)?)?,)*
@@ -34,7 +34,7 @@ macro_rules! all_platforms {
             async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
                 match job.provider.as_str() {
                     $(platforms::$krate::$provider::NAME => self.$krate.acknowledge(job).await,)*
-                    other => Err(AckError::Permanent(format!("no platform named '{other}'"))),
+                    other => Err(AckError::Permanent(format!("no platform named '{other}'").into())),
                 }
             }
 
@@ -54,7 +54,9 @@ macro_rules! all_platforms {
 platforms::for_each!(all_platforms);
 
 /// The worker as deployed: DynamoDB, SQS for back-off, every platform; clients from `sdk`.
-pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Worker<DynamoStore, AllPlatforms>, String> {
+pub fn from_env(
+    sdk: &aws_config::SdkConfig,
+) -> Result<Worker<DynamoStore, AllPlatforms>, ordergate_shared::config::ConfigError> {
     let limits = Limits::from_env()?;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(sdk),

@@ -91,7 +91,7 @@ impl DeliverectAck {
 impl Acknowledge for DeliverectAck {
     /// `DELIVERECT_API_URL` (default production), `DELIVERECT_OAUTH_AUDIENCE`,
     /// `DELIVERECT_GRANT_TYPE`.
-    fn from_env(secrets: SecretSource) -> Result<Self, String> {
+    fn from_env(secrets: SecretSource) -> Result<Self, config::ConfigError> {
         let api = config::var("DELIVERECT_API_URL").unwrap_or_else(|| "https://api.deliverect.com".into());
         Ok(DeliverectAck::new(
             &api,
@@ -102,7 +102,7 @@ impl Acknowledge for DeliverectAck {
     }
 
     async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        let ack: Ack = job.ack_as().map_err(AckError::Permanent)?;
+        let ack: Ack = job.ack_as()?;
         let (action, order_id, status, reason, receipt_id, pickup_time) = match &ack {
             Ack::None { .. } => return Ok(Acked::note("no callback for this status")),
             Ack::Accept {

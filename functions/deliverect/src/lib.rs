@@ -27,7 +27,7 @@ use ordergate_shared::lenient::{self, Essential, Probe};
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::{SecretKeys, Secrets};
+use ordergate_shared::secrets::{SecretError, SecretKeys, Secrets};
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::{verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
@@ -61,16 +61,15 @@ impl Config {
     }
 
     /// `DELIVERECT_CURRENCY` (ISO 4217) and `DELIVERECT_LOCATION_CURRENCIES` (`loc=GBP,...`).
-    pub fn from_env() -> Result<Config, String> {
-        let currency = |code: &str| code.parse::<Currency>().map_err(|e| e.to_string());
+    pub fn from_env() -> Result<Config, config::ConfigError> {
+        let currency = str::parse::<Currency>;
+        let currencies = "DELIVERECT_LOCATION_CURRENCIES";
         Ok(Config {
-            currency: config::var("DELIVERECT_CURRENCY")
-                .map(|c| currency(&c))
-                .transpose()?,
-            location_currencies: config::var("DELIVERECT_LOCATION_CURRENCIES")
-                .map(|list| config::key_values(&list, currency))
-                .transpose()?
-                .unwrap_or_default(),
+            currency: config::parsed("DELIVERECT_CURRENCY", currency)?,
+            location_currencies: config::parsed(currencies, |list| {
+                config::key_values(currencies, list, currency)
+            })?
+            .unwrap_or_default(),
             acceptance: Acceptance::from_env("DELIVERECT")?,
         })
     }
@@ -91,7 +90,7 @@ impl Deliverect {
         Deliverect { config }
     }
 
-    pub fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, config::ConfigError> {
         Config::from_env().map(Deliverect::new)
     }
 }
@@ -253,11 +252,9 @@ impl Signer for DeliverectSigner {
         DeliverectSigner
     }
 
-    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
+    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, SecretError> {
         let body = out.body;
-        let key = secrets
-            .get(HMAC_SECRET)
-            .ok_or_else(|| format!("the secret has no {HMAC_SECRET}"))?;
+        let key = secrets.require(HMAC_SECRET)?;
         let mac = ordergate_shared::verify::hmac_sha256(key.as_bytes(), &[body]);
         Ok(vec![(SIGNATURE_HEADER.to_owned(), hex::encode(mac))])
     }

@@ -37,7 +37,7 @@ impl OlaClickAck {
 }
 
 impl Acknowledge for OlaClickAck {
-    fn from_env(secrets: SecretSource) -> Result<Self, String> {
+    fn from_env(secrets: SecretSource) -> Result<Self, config::ConfigError> {
         let header = config::var("OLACLICK_ACK_AUTH_HEADER").unwrap_or_else(|| "authorization".into());
         Ok(OlaClickAck::new(config::var("OLACLICK_ACK_URL"), header, secrets))
     }
@@ -48,7 +48,7 @@ impl Acknowledge for OlaClickAck {
             event_type,
             merchant_id,
             order_id,
-        } = job.ack_as().map_err(AckError::Permanent)?
+        } = job.ack_as()?
         else {
             return Ok(Acked::note("acknowledged in the HTTP response (sync mode)"));
         };
@@ -61,9 +61,9 @@ impl Acknowledge for OlaClickAck {
             .secrets
             .get()
             .await
-            .map_err(|e| AckError::Retry(e.to_string()))?;
+            .map_err(|e| AckError::Retry(e.to_string().into()))?;
         let auth = secrets.get(ACK_AUTH_VALUE).ok_or_else(|| {
-            AckError::Misconfigured(format!("the OlaClick API secret's {ACK_AUTH_VALUE} is not set"))
+            AckError::Misconfigured(format!("the OlaClick API secret's {ACK_AUTH_VALUE} is not set").into())
         })?;
         let request = self
             .http

@@ -22,7 +22,7 @@ use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::lenient::{self, Essential, Probe};
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::{SecretKeys, Secrets};
+use ordergate_shared::secrets::{SecretError, SecretKeys, Secrets};
 use ordergate_shared::time::{self, TimeZone, Timestamp};
 use ordergate_shared::verify::{secure_eq, verify_hmac_sha256_hex, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
@@ -74,17 +74,15 @@ impl Config {
 
     /// `OLACLICK_AUTH_HEADER`, `OLACLICK_MERCHANT_IDS` (comma list or `*`),
     /// `OLACLICK_TIMEZONE`, `OLACLICK_MERCHANT_TIMEZONES` (`id=Zone,...`), `OLACLICK_ACK_MODE`.
-    pub fn from_env() -> Result<Config, String> {
+    pub fn from_env() -> Result<Config, config::ConfigError> {
         let var = config::var;
-        let merchants = var("OLACLICK_MERCHANT_IDS")
-            .ok_or("OLACLICK_MERCHANT_IDS is required (comma-separated merchant ids, or *)")?;
+        let merchants = config::required("OLACLICK_MERCHANT_IDS")?;
         Ok(Config {
             auth_header: var("OLACLICK_AUTH_HEADER").unwrap_or_else(|| "x-ordergate-token".into()),
             merchants: parse_merchants(&merchants),
-            default_timezone: time::zone(&var("OLACLICK_TIMEZONE").unwrap_or_else(|| "America/Lima".into()))?,
-            merchant_timezones: var("OLACLICK_MERCHANT_TIMEZONES")
-                .map(|v| parse_merchant_timezones(&v))
-                .transpose()?
+            default_timezone: config::parsed("OLACLICK_TIMEZONE", time::zone)?
+                .unwrap_or_else(|| time::zone("America/Lima").expect("a zone in the bundled database")),
+            merchant_timezones: config::parsed(MERCHANT_TIMEZONES, parse_merchant_timezones)?
                 .unwrap_or_default(),
             ack_mode: match var("OLACLICK_ACK_MODE")
                 .as_deref()
@@ -93,7 +91,13 @@ impl Config {
             {
                 None | Some("sync") => AckMode::Sync,
                 Some("async") => AckMode::Async,
-                Some(other) => return Err(format!("OLACLICK_ACK_MODE={other}: expected sync or async")),
+                Some(other) => {
+                    let e = config::NotOneOf {
+                        word: other.to_owned(),
+                        expected: "sync or async",
+                    };
+                    return Err(config::ConfigError::invalid("OLACLICK_ACK_MODE", e));
+                }
             },
         })
     }
@@ -133,8 +137,11 @@ pub fn parse_merchants(list: &str) -> Option<Vec<String>> {
     )
 }
 
-pub fn parse_merchant_timezones(list: &str) -> Result<HashMap<String, TimeZone>, String> {
-    config::key_values(list, time::zone)
+const MERCHANT_TIMEZONES: &str = "OLACLICK_MERCHANT_TIMEZONES";
+
+/// `OLACLICK_MERCHANT_TIMEZONES`: `merchant=Zone,…`.
+pub fn parse_merchant_timezones(list: &str) -> Result<HashMap<String, TimeZone>, config::ConfigError> {
+    config::key_values(MERCHANT_TIMEZONES, list, time::zone)
 }
 
 pub struct OlaClick {
@@ -146,7 +153,7 @@ impl OlaClick {
         OlaClick { config }
     }
 
-    pub fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, config::ConfigError> {
         Config::from_env().map(OlaClick::new)
     }
 }
@@ -402,7 +409,7 @@ impl Signer for OlaClickSigner {
         }
     }
 
-    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
+    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, SecretError> {
         let body = out.body;
         let mut headers = Vec::new();
         if let Some(value) = secrets.get(AUTH_HEADER_VALUE) {
@@ -416,9 +423,9 @@ impl Signer for OlaClickSigner {
             ));
         }
         if headers.is_empty() {
-            return Err(format!(
-                "the secret has neither {AUTH_HEADER_VALUE} nor {SIGNING_SECRET}"
-            ));
+            return Err(SecretError::Missing(format!(
+                "{AUTH_HEADER_VALUE} or {SIGNING_SECRET}"
+            )));
         }
         Ok(headers)
     }

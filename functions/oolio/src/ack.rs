@@ -15,12 +15,12 @@ pub struct OolioAck;
 
 impl Acknowledge for OolioAck {
     /// Nothing to call, so no credentials.
-    fn from_env(_api_secrets: SecretSource) -> Result<Self, String> {
+    fn from_env(_api_secrets: SecretSource) -> Result<Self, ordergate_shared::config::ConfigError> {
         Ok(OolioAck)
     }
 
     async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        let Ack::MarkProcessed = job.ack_as().map_err(AckError::Permanent)?;
+        let Ack::MarkProcessed = job.ack_as()?;
         Ok(Acked::note("acknowledged to Svix by the 2xx response"))
     }
 }

@@ -21,7 +21,7 @@ use ordergate_shared::lenient::{self, Essential, Probe as BodyProbe, Scratch, Wi
 use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::{SecretKeys, Secrets};
+use ordergate_shared::secrets::{SecretError, SecretKeys, Secrets};
 use ordergate_shared::time::Timestamp;
 use ordergate_shared::verify::Delivery;
 use ordergate_shared::{ApiError, Provider, Signer};
@@ -177,7 +177,7 @@ impl Config {
     }
 
     /// `OOLIO_CURRENCY` (ISO 4217, default AUD).
-    pub fn from_env() -> Result<Config, String> {
+    pub fn from_env() -> Result<Config, config::ConfigError> {
         Ok(Config {
             currency: config::currency("OOLIO_CURRENCY", "AUD")?,
         })
@@ -193,7 +193,7 @@ impl Oolio {
         Oolio { config }
     }
 
-    pub fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, config::ConfigError> {
         Config::from_env().map(Oolio::new)
     }
 }
@@ -375,18 +375,16 @@ impl Signer for OolioSigner {
         OolioSigner
     }
 
-    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, String> {
+    fn sign(&self, secrets: &Secrets, out: &Outgoing<'_>) -> Result<Headers, SecretError> {
         let Outgoing {
             body,
             message_id,
             now,
         } = *out;
-        let keys = svix::keys(
-            secrets
-                .get(SIGNING_SECRETS)
-                .ok_or_else(|| format!("the secret has no {SIGNING_SECRETS}"))?,
-        )?;
-        let key = keys.first().ok_or("signing_secrets is empty")?;
+        let keys = svix::keys(secrets.require(SIGNING_SECRETS)?)?;
+        let key = keys
+            .first()
+            .ok_or_else(|| SecretError::Missing(SIGNING_SECRETS.into()))?;
         let ts = now.timestamp();
         Ok(vec![
             ("svix-id".to_owned(), message_id.to_owned()),

@@ -5,6 +5,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
+use ordergate_shared::secrets::SecretError;
 use ordergate_shared::verify::{hmac_sha256, secure_eq, Delivery};
 use ordergate_shared::ApiError;
 
@@ -61,15 +62,16 @@ fn unauthorized(message: &str) -> ApiError {
 }
 
 /// Decodes `whsec_<base64>` secrets (space or comma separated; several during rotation).
-pub fn keys(secrets: &str) -> Result<Vec<Vec<u8>>, String> {
+pub fn keys(secrets: &str) -> Result<Vec<Vec<u8>>, SecretError> {
     secrets
         .split([' ', ','])
         .filter(|s| !s.is_empty())
         .map(|s| {
             let b64 = s.strip_prefix("whsec_").unwrap_or(s);
-            STANDARD
-                .decode(b64)
-                .map_err(|_| "a signing secret is not whsec_<base64>".to_owned())
+            STANDARD.decode(b64).map_err(|_| SecretError::Unusable {
+                key: crate::SIGNING_SECRETS.into(),
+                problem: "has a key that is not whsec_<base64>".into(),
+            })
         })
         .collect()
 }

@@ -16,6 +16,7 @@
 use std::time::Duration;
 
 use ordergate_shared::config;
+use ordergate_shared::config::ConfigError;
 use ordergate_shared::job::AckJob;
 use ordergate_shared::model::{
     Attributes, Customer, Fulfilment, Item, Order, OrderStatus, OrderType, Totals,
@@ -161,9 +162,10 @@ impl OrdaticAck {
     }
 
     /// Reports `status_back.status` after fetching an accepted order.
-    pub fn with_status_back(mut self, status_back: StatusBack) -> Result<Self, String> {
+    pub fn with_status_back(mut self, status_back: StatusBack) -> Result<Self, ConfigError> {
         if !STATUSES.contains(&status_back.status.as_str()) {
-            return Err(format!("ORDATIC_ACCEPT_STATUS must be one of {STATUSES:?}"));
+            let problem = format_args!("must be one of {STATUSES:?}");
+            return Err(ConfigError::invalid("ORDATIC_ACCEPT_STATUS", problem));
         }
         self.status_back = Some(status_back);
         Ok(self)
@@ -278,7 +280,7 @@ impl OrdaticAck {
 impl Acknowledge for OrdaticAck {
     /// `ORDATIC_API_URL` (default production), `ORDATIC_CURRENCY`, and optionally
     /// `ORDATIC_STATUS_PATH` with `ORDATIC_ACCEPT_STATUS`.
-    fn from_env(secrets: SecretSource) -> Result<Self, String> {
+    fn from_env(secrets: SecretSource) -> Result<Self, ConfigError> {
         let api = config::var("ORDATIC_API_URL").unwrap_or_else(|| "https://api.ordatic.com".into());
         let ack = OrdaticAck::new(&api, crate::Config::from_env()?.currency, secrets);
         match config::var("ORDATIC_STATUS_PATH") {
@@ -291,7 +293,7 @@ impl Acknowledge for OrdaticAck {
     }
 
     async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
-        match job.ack_as().map_err(AckError::Permanent)? {
+        match job.ack_as()? {
             Ack::FetchOrder { store_id, order_id } => self.fetch(job, &store_id, &order_id).await,
             Ack::ReportStatus {
                 store_id,

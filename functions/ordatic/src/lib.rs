@@ -23,7 +23,7 @@ use ordergate_shared::lenient::{self, Essential, Probe, Scratch, Wire};
 use ordergate_shared::model::{DedupeKey, EventDetail, Normalized, OrderChange, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
-use ordergate_shared::secrets::{SecretKeys, Secrets};
+use ordergate_shared::secrets::{SecretError, SecretKeys, Secrets};
 use ordergate_shared::verify::{secure_eq, Delivery};
 use ordergate_shared::{ApiError, Provider, Signer};
 
@@ -52,7 +52,7 @@ impl Config {
     }
 
     /// `ORDATIC_CURRENCY` (ISO 4217, default EUR).
-    pub fn from_env() -> Result<Config, String> {
+    pub fn from_env() -> Result<Config, config::ConfigError> {
         Ok(Config {
             currency: config::currency("ORDATIC_CURRENCY", "EUR")?,
         })
@@ -68,7 +68,7 @@ impl Ordatic {
         Ordatic { config }
     }
 
-    pub fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, config::ConfigError> {
         Config::from_env().map(Ordatic::new)
     }
 }
@@ -274,10 +274,8 @@ impl Signer for OrdaticSigner {
         OrdaticSigner
     }
 
-    fn sign(&self, secrets: &Secrets, _out: &Outgoing<'_>) -> Result<Headers, String> {
-        let value = secrets
-            .get(AUTHORIZATION)
-            .ok_or_else(|| format!("the secret has no {AUTHORIZATION}"))?;
+    fn sign(&self, secrets: &Secrets, _out: &Outgoing<'_>) -> Result<Headers, SecretError> {
+        let value = secrets.require(AUTHORIZATION)?;
         Ok(vec![("authorization".to_owned(), value.to_owned())])
     }
 }

@@ -263,7 +263,7 @@ impl EventBridge {
     }
 
     /// The bus named by `EVENT_BUS_NAME` (template.yaml), through a client from `sdk`.
-    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ordergate_shared::config::ConfigError> {
         let bus = ordergate_shared::config::required("EVENT_BUS_NAME")?;
         Ok(EventBridge::new(aws_sdk_eventbridge::Client::new(sdk), bus))
     }

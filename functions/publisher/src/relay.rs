@@ -13,7 +13,9 @@ use ordergate_shared::store::{AckStatus, EventStore};
 use serde_json::Value;
 
 /// The ack queue named by `QUEUE_URL` (template.yaml), through a client from `sdk`.
-pub fn queue_from_env(sdk: &aws_config::SdkConfig) -> Result<SqsQueue, String> {
+pub fn queue_from_env(
+    sdk: &aws_config::SdkConfig,
+) -> Result<SqsQueue, ordergate_shared::config::ConfigError> {
     let url = ordergate_shared::config::required("QUEUE_URL")?;
     Ok(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url))
 }

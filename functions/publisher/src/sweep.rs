@@ -14,7 +14,7 @@ pub const SWEEP_LIMIT: usize = 1000;
 
 /// How long a job may wait for a worker before it is queued again, from
 /// `ORDERGATE_SWEEP_AFTER_MINUTES` (template: `AckRelaySweepMinutes`).
-pub fn window_from_env() -> Result<Duration, String> {
+pub fn window_from_env() -> Result<Duration, ordergate_shared::config::ConfigError> {
     let minutes = ordergate_shared::config::number::<u64>("ORDERGATE_SWEEP_AFTER_MINUTES")?;
     Ok(Duration::from_secs(minutes.unwrap_or(60) * 60))
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{Decision, Requested, MAX_REASON};
-use crate::config;
+use crate::config::{self, ConfigError, NotOneOf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AcceptMode {
@@ -22,11 +22,14 @@ pub enum AcceptMode {
 }
 
 impl AcceptMode {
-    fn parse(word: &str) -> Result<AcceptMode, String> {
+    fn parse(word: &str) -> Result<AcceptMode, NotOneOf> {
         match word.trim() {
             "auto" => Ok(AcceptMode::Auto),
             "manual" => Ok(AcceptMode::Manual),
-            other => Err(format!("accept mode '{other}' is not auto or manual")),
+            other => Err(NotOneOf {
+                word: other.to_owned(),
+                expected: "auto or manual",
+            }),
         }
     }
 }
@@ -62,19 +65,22 @@ impl Default for Acceptance {
 
 impl Acceptance {
     /// The settings of the platform whose variables start with `prefix` (`DELIVERECT`).
-    pub fn from_env(prefix: &str) -> Result<Acceptance, String> {
+    pub fn from_env(prefix: &str) -> Result<Acceptance, ConfigError> {
         Acceptance::read(prefix, config::var)
     }
 
     /// The settings from `lookup` (a variable's value by name).
-    fn read(prefix: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Acceptance, String> {
-        let var = |name: &str| lookup(&format!("{prefix}_{name}"));
+    fn read(prefix: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Acceptance, ConfigError> {
+        let name = |setting: &str| format!("{prefix}_{setting}");
+        let var = |setting: &str| lookup(&name(setting));
+        let invalid =
+            |setting: &str, problem: &dyn std::fmt::Display| ConfigError::invalid(name(setting), problem);
         let mut a = Acceptance::default();
         if let Some(mode) = var("ACCEPT_MODE") {
-            a.mode = AcceptMode::parse(&mode)?;
+            a.mode = AcceptMode::parse(&mode).map_err(|e| invalid("ACCEPT_MODE", &e))?;
         }
         if let Some(list) = var("ACCEPT_MODE_LOCATIONS") {
-            a.locations = config::key_values(&list, AcceptMode::parse)?;
+            a.locations = config::key_values(&name("ACCEPT_MODE_LOCATIONS"), &list, AcceptMode::parse)?;
         }
         if let Some(seconds) = var("DECISION_WINDOW_SECONDS") {
             let seconds: i64 = seconds
@@ -82,7 +88,10 @@ impl Acceptance {
                 .ok()
                 .filter(|s| (1..=MAX_WINDOW_SECONDS).contains(s))
                 .ok_or_else(|| {
-                    format!("{prefix}_DECISION_WINDOW_SECONDS must be 1 to {MAX_WINDOW_SECONDS}")
+                    invalid(
+                        "DECISION_WINDOW_SECONDS",
+                        &format_args!("must be 1 to {MAX_WINDOW_SECONDS}"),
+                    )
                 })?;
             a.window = chrono::Duration::seconds(seconds);
         }
@@ -90,14 +99,19 @@ impl Acceptance {
             a.then = match then.trim() {
                 "accept" => Requested::Accepted,
                 "reject" => Requested::Rejected,
-                other => return Err(format!("{prefix}_UNDECIDED '{other}' is not accept or reject")),
+                other => {
+                    let e = NotOneOf {
+                        word: other.to_owned(),
+                        expected: "accept or reject",
+                    };
+                    return Err(invalid("UNDECIDED", &e));
+                }
             };
         }
         if let Some(reason) = var("UNDECIDED_REASON") {
             if reason.chars().count() > MAX_REASON {
-                return Err(format!(
-                    "{prefix}_UNDECIDED_REASON is longer than {MAX_REASON} characters"
-                ));
+                let problem = format_args!("is longer than {MAX_REASON} characters");
+                return Err(invalid("UNDECIDED_REASON", &problem));
             }
             a.reason = reason;
         }
@@ -156,7 +170,7 @@ mod tests {
         );
     }
 
-    fn read(vars: &[(&str, &str)]) -> Result<Acceptance, String> {
+    fn read(vars: &[(&str, &str)]) -> Result<Acceptance, ConfigError> {
         let vars: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (format!("X_{k}"), v.to_string()))
@@ -186,8 +200,13 @@ mod tests {
             ("DECISION_WINDOW_SECONDS", "7200"),
             ("UNDECIDED", "maybe"),
             ("ACCEPT_MODE_LOCATIONS", "l1=never"),
+            ("UNDECIDED_REASON", &"x".repeat(MAX_REASON + 1)),
         ] {
-            assert!(read(&[bad]).is_err(), "{bad:?}");
+            let named = format!("X_{}", bad.0);
+            assert!(
+                matches!(read(&[bad]), Err(ConfigError::Invalid { name, .. }) if name == named),
+                "{bad:?}"
+            );
         }
     }
 }

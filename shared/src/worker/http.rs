@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use super::AckError;
+use super::{AckError, Reason};
 
 /// A platform answer: status, body text, and how long it asked us to wait (`Retry-After`).
 #[derive(Debug, Clone)]
@@ -23,13 +23,16 @@ impl Reply {
         let mut reader = serde_json::Deserializer::from_str(&self.body);
         serde_path_to_error::deserialize(&mut reader).map_err(|e| {
             let inner = e.inner();
-            AckError::Retry(format!(
-                "{what}: unreadable answer at `{}` (line {}, column {}: {:?})",
-                e.path(),
-                inner.line(),
-                inner.column(),
-                inner.classify()
-            ))
+            AckError::Retry(
+                format!(
+                    "{what}: unreadable answer at `{}` (line {}, column {}: {:?})",
+                    e.path(),
+                    inner.line(),
+                    inner.column(),
+                    inner.classify()
+                )
+                .into(),
+            )
         })
     }
 }
@@ -50,7 +53,7 @@ pub async fn send(request: reqwest::RequestBuilder, what: &str) -> Result<Reply,
     let response = request
         .send()
         .await
-        .map_err(|e| AckError::Retry(format!("{what}: {e}")))?;
+        .map_err(|e| AckError::Retry(format!("{what}: {e}").into()))?;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -82,19 +85,17 @@ pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Du
 /// 2xx is done; 401 is for the caller (refresh its token once); 408, 429 and 5xx are
 /// retried; any other 4xx will not get better and fails the job with the platform's reason.
 pub fn check(reply: Reply, what: &str) -> Result<Reply, AckError> {
-    let short: String = reply.body.chars().take(300).collect();
-    match reply.status {
-        200..=299 => Ok(reply),
-        408 | 429 | 500..=599 => {
-            let reason = format!("{what}: HTTP {}: {short}", reply.status);
-            Err(match reply.retry_after {
-                Some(after) => AckError::Later { reason, after },
-                None => AckError::Retry(reason),
-            })
-        }
-        401 => Err(AckError::Unauthorized(format!("{what}: HTTP 401: {short}"))),
-        s => Err(AckError::Permanent(format!("{what}: HTTP {s}: {short}"))),
+    if (200..=299).contains(&reply.status) {
+        return Ok(reply);
     }
+    let short: String = reply.body.chars().take(300).collect();
+    let reason = Reason::http(what, reply.status, short);
+    Err(match (reply.status, reply.retry_after) {
+        (408 | 429 | 500..=599, Some(after)) => AckError::Later { reason, after },
+        (408 | 429 | 500..=599, None) => AckError::Retry(reason),
+        (401, _) => AckError::Unauthorized(reason),
+        _ => AckError::Permanent(reason),
+    })
 }
 
 /// `id` (from a webhook: attacker- or platform-controlled) as one URL path segment: every
@@ -104,7 +105,9 @@ pub fn check(reply: Reply, what: &str) -> Result<Reply, AckError> {
 /// path (with our bearer token on it).
 pub fn path_segment(id: &str) -> Result<String, AckError> {
     if id.is_empty() || id.bytes().all(|b| b == b'.') {
-        return Err(AckError::Permanent(format!("'{id}' cannot be a path segment")));
+        return Err(AckError::Permanent(
+            format!("'{id}' cannot be a path segment").into(),
+        ));
     }
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {
@@ -157,13 +160,15 @@ pub async fn credential_pair(
     keys: [&str; 2],
     platform: &str,
 ) -> Result<(String, String), AckError> {
-    let secrets = secrets.get().await.map_err(|e| AckError::Retry(e.to_string()))?;
+    let secrets = secrets
+        .get()
+        .await
+        .map_err(|e| AckError::Retry(e.to_string().into()))?;
     match (secrets.get(keys[0]), secrets.get(keys[1])) {
         (Some(a), Some(b)) => Ok((a.to_owned(), b.to_owned())),
-        _ => Err(AckError::Misconfigured(format!(
-            "{platform} {}/{} are not configured",
-            keys[0], keys[1]
-        ))),
+        _ => Err(AckError::Misconfigured(
+            format!("{platform} {}/{} are not configured", keys[0], keys[1]).into(),
+        )),
     }
 }
 
@@ -229,6 +234,7 @@ mod tests {
         let Err(AckError::Retry(reason)) = reply.json::<Order>("ordatic order") else {
             panic!("an unreadable answer is retried");
         };
+        let reason = reason.to_string();
         assert!(
             reason.starts_with("ordatic order: unreadable answer at `items[1].quantity`"),
             "{reason}"

@@ -29,27 +29,107 @@ use crate::model::Order;
 use crate::store::{AckOutcome, Claim, EventStore};
 use crate::Limits;
 
-/// Why a callback did not succeed.
+/// Why a callback did not succeed: the variant decides what happens next, the [`Reason`]
+/// says what failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AckError {
     /// Timeouts, 408/429/5xx, unreadable answers: try again later.
     #[error("{0}")]
-    Retry(String),
+    Retry(Reason),
     /// The platform asked us to come back after `after` (`Retry-After`).
     #[error("{reason}")]
-    Later { reason: String, after: Duration },
+    Later { reason: Reason, after: Duration },
     /// The platform refused our credentials (after one token refresh): try again later,
     /// an operator may fix the secret meanwhile.
     #[error("{0}")]
-    Unauthorized(String),
+    Unauthorized(Reason),
     /// A 4xx that will never succeed, or a job that cannot be done.
     #[error("{0}")]
-    Permanent(String),
+    Permanent(Reason),
     /// Our own configuration cannot make the call (an API URL or a credential is missing
     /// or empty): nothing is sent; retried until an operator fixes it, and counted as
     /// `Misconfigured`, which `MisconfiguredAlarm` watches, so it is not a silent backlog.
     #[error("{0}")]
-    Misconfigured(String),
+    Misconfigured(Reason),
+}
+
+impl AckError {
+    pub fn reason(&self) -> &Reason {
+        match self {
+            AckError::Retry(r)
+            | AckError::Unauthorized(r)
+            | AckError::Permanent(r)
+            | AckError::Misconfigured(r)
+            | AckError::Later { reason: r, .. } => r,
+        }
+    }
+}
+
+impl From<crate::job::UnreadableAck> for AckError {
+    fn from(e: crate::job::UnreadableAck) -> Self {
+        AckError::Permanent(e.to_string().into())
+    }
+}
+
+/// What failed, in our words, and the platform's answer when it gave one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    /// The call or the step, e.g. `deliverect accept` (never the platform's text).
+    pub what: String,
+    /// The platform's HTTP answer, if the call got one.
+    pub answer: Option<HttpAnswer>,
+}
+
+/// A platform's HTTP answer to a callback that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    /// The start of its body: it may quote the order (customer data), so it is kept on the
+    /// event record for the operator and never logged.
+    pub body: String,
+}
+
+impl Reason {
+    pub fn http(what: impl Into<String>, status: u16, body: impl Into<String>) -> Self {
+        Reason {
+            what: what.into(),
+            answer: Some(HttpAnswer {
+                status,
+                body: body.into(),
+            }),
+        }
+    }
+
+    /// What a log line may say: the step and the platform's status, not its answer.
+    pub fn loggable(&self) -> String {
+        match &self.answer {
+            Some(a) => format!("{}: HTTP {}", self.what, a.status),
+            None => self.what.clone(),
+        }
+    }
+}
+
+/// The whole reason, answer included, as the event record keeps it.
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.answer {
+            Some(a) if !a.body.is_empty() => write!(f, "{}: HTTP {}: {}", self.what, a.status, a.body),
+            Some(a) => write!(f, "{}: HTTP {}", self.what, a.status),
+            None => f.write_str(&self.what),
+        }
+    }
+}
+
+impl From<String> for Reason {
+    fn from(what: String) -> Self {
+        Reason { what, answer: None }
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(what: &str) -> Self {
+        what.to_owned().into()
+    }
 }
 
 /// A successful acknowledgement.
@@ -74,7 +154,7 @@ impl Acked {
 pub trait Acknowledge: Sized + Send + Sync {
     /// Set up from the worker's environment (template.yaml), with the platform's API
     /// credentials (`<PLATFORM>_API_SECRET_ID`).
-    fn from_env(api_secrets: crate::secrets::SecretSource) -> Result<Self, String>;
+    fn from_env(api_secrets: crate::secrets::SecretSource) -> Result<Self, crate::config::ConfigError>;
 
     fn acknowledge(&self, job: &AckJob) -> impl Future<Output = Result<Acked, AckError>> + Send;
 }
@@ -178,18 +258,6 @@ pub struct Worker<S, P, R = SqsRedelivery> {
     pub calls_budget: Duration,
 }
 
-/// A retry reason without whatever the platform's answer said after its HTTP status
-/// (`deliverect accept: HTTP 503: <body>` → `deliverect accept: HTTP 503`).
-fn loggable(reason: &str) -> &str {
-    match reason.find("HTTP ") {
-        Some(at) => {
-            let end = reason[at..].find(": ").map_or(reason.len(), |e| at + e);
-            &reason[..end]
-        }
-        None => reason,
-    }
-}
-
 /// Why a message needs no further work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Done {
@@ -221,7 +289,7 @@ enum Handled {
     /// Try again after the back-off (or at least `after`, when the platform said so).
     Retry {
         attempt: u32,
-        reason: String,
+        reason: Reason,
         after: Option<Duration>,
         /// Our configuration, not the platform, is why (counted as `Misconfigured`).
         misconfigured: bool,
@@ -320,7 +388,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 let handled = Handled::Retry {
                     attempt: receive_count(message),
                     // Position only: serde's message can quote the body's values.
-                    reason: format!("not an ack job (line {}, column {})", e.line(), e.column()),
+                    reason: format!("not an ack job (line {}, column {})", e.line(), e.column()).into(),
                     after: None,
                     misconfigured: false,
                 };
@@ -360,9 +428,9 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 tracing::info!(message_id = %id, provider, job_trace, outcome = done.as_str(), "ack job done")
             }
             Handled::Retry { attempt, reason, .. } => {
-                // The reason may quote the platform's answer (customer data): the log
+                // The platform's answer may quote the order (customer data): the log
                 // keeps only what failed and how; the full text is on the event record.
-                let reason = loggable(reason);
+                let reason = reason.loggable();
                 tracing::warn!(message_id = %id, provider, job_trace, attempt, reason, "ack job will be retried");
             }
             Handled::Waiting { after } => {
@@ -408,7 +476,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
         }
         let retry = |attempt, reason: String| Handled::Retry {
             attempt,
-            reason,
+            reason: reason.into(),
             after: None,
             misconfigured: false,
         };
@@ -433,18 +501,16 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
             Some(decision) => self.decide(job, decision).await,
             None => self.acknowledge(job).await,
         };
-        let outcome = match &result {
-            Ok(acked) => AckOutcome::Acked {
+        let reason = result.as_ref().err().map(|e| e.reason().to_string());
+        let outcome = match (&result, reason.as_deref()) {
+            (Ok(acked), _) => AckOutcome::Acked {
                 note: &acked.note,
                 order: acked.order.as_ref(),
             },
-            Err(AckError::Permanent(reason)) => AckOutcome::Failed { reason },
-            Err(
-                AckError::Retry(reason)
-                | AckError::Unauthorized(reason)
-                | AckError::Misconfigured(reason)
-                | AckError::Later { reason, .. },
-            ) => AckOutcome::Retrying { reason },
+            (Err(AckError::Permanent(_)), Some(reason)) => AckOutcome::Failed { reason },
+            (Err(_), reason) => AckOutcome::Retrying {
+                reason: reason.unwrap_or_default(),
+            },
         };
         if let Err(e) = self.store.finish_ack(job, outcome, (self.clock)()).await {
             // The callback happened but is not recorded: the lease expires and a retry
@@ -466,7 +532,12 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 after: None,
                 misconfigured: true,
             },
-            Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => retry(attempt, reason),
+            Err(AckError::Retry(reason) | AckError::Unauthorized(reason)) => Handled::Retry {
+                attempt,
+                reason,
+                after: None,
+                misconfigured: false,
+            },
         }
     }
 }
@@ -478,11 +549,14 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
     async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
         match tokio::time::timeout(self.calls_budget, self.platforms.acknowledge(job)).await {
             Ok(result) => result.map(fit_enrichment),
-            Err(_) => Err(AckError::Retry(format!(
-                "{}: no answer within the job's {} ms",
-                job.provider,
-                self.calls_budget.as_millis()
-            ))),
+            Err(_) => Err(AckError::Retry(
+                format!(
+                    "{}: no answer within the job's {} ms",
+                    job.provider,
+                    self.calls_budget.as_millis()
+                )
+                .into(),
+            )),
         }
     }
 
@@ -501,7 +575,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
                 Ok(Acked::note(format!("decided by the restaurant: {d}")))
             }
             Err(CommandError::Refused(r)) => Ok(Acked::note(format!("{then} not applied: {r}"))),
-            Err(CommandError::Store(e)) => Err(AckError::Retry(e.to_string())),
+            Err(CommandError::Store(e)) => Err(AckError::Retry(e.to_string().into())),
         }
     }
 }
@@ -572,17 +646,21 @@ fn failure(id: String) -> BatchItemFailure {
 mod tests {
     #[test]
     fn logged_reasons_stop_at_the_http_status() {
+        let answered = super::Reason::http("deliverect accept", 503, "{\"name\": \"Jane\"}");
+        assert_eq!(answered.loggable(), "deliverect accept: HTTP 503");
         assert_eq!(
-            super::loggable("deliverect accept: HTTP 503: {\"name\": \"Jane\"}"),
-            "deliverect accept: HTTP 503"
+            answered.to_string(),
+            "deliverect accept: HTTP 503: {\"name\": \"Jane\"}"
         );
+        let bare = super::Reason::http("ordatic fetch", 429, "");
         assert_eq!(
-            super::loggable("ordatic fetch: HTTP 429"),
-            "ordatic fetch: HTTP 429"
+            (bare.loggable(), bare.to_string()),
+            ("ordatic fetch: HTTP 429".into(), "ordatic fetch: HTTP 429".into())
         );
+        let ours = super::Reason::from("held by another worker");
         assert_eq!(
-            super::loggable("held by another worker"),
-            "held by another worker"
+            (ours.loggable(), ours.to_string()),
+            ("held by another worker".into(), "held by another worker".into())
         );
     }
 

@@ -183,8 +183,8 @@ pub async fn read_again<P: Provider>(
     clients: Clients,
     selection: &Selection,
 ) -> Result<Vec<Line>, String> {
-    let secrets = SecretSource::fixed(Secrets::from_json("{}")?);
-    let limits = Limits::from_env()?;
+    let secrets = SecretSource::fixed(Secrets::default());
+    let limits = Limits::from_env().map_err(|e| e.to_string())?;
     let pipeline = Pipeline::new(provider, clients.store, clients.blobs, secrets, limits);
     let mut lines = Vec::new();
     for event_key in selected::<P>(pipeline.store(), selection).await? {

@@ -80,9 +80,10 @@ async fn webhook_secrets(platform: Platform, args: &SecretArgs, ctx: &Ctx) -> Re
         .or(from_env.as_deref())
         .or(ctx.stack.secret_id(platform, SecretKind::Webhook));
     let source = match (&args.secret_json, secret_id) {
-        (Some(j), _) => SecretSource::fixed(Secrets::from_json(j)?),
+        (Some(j), _) => SecretSource::fixed(Secrets::from_json(j).map_err(|e| e.to_string())?),
         (None, Some(id)) => SecretSource::secrets_manager(aws_sdk_secretsmanager::Client::new(&ctx.sdk), id),
-        (None, None) => SecretSource::from_env(platform.name(), SecretKind::Webhook, &ctx.sdk)?,
+        (None, None) => SecretSource::from_env(platform.name(), SecretKind::Webhook, &ctx.sdk)
+            .map_err(|e| e.to_string())?,
     };
     let secrets = source
         .get()
@@ -208,7 +209,10 @@ pub fn sign(
         message_id: &payload.message_id,
         now: chrono::Utc::now(),
     };
-    platform.signer(olaclick_header).sign(secrets, &out)
+    platform
+        .signer(olaclick_header)
+        .sign(secrets, &out)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

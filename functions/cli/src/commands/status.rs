@@ -87,7 +87,7 @@ impl StatusArgs {
 /// output that is not `ok`.
 pub async fn submit<S: EventStore>(args: &StatusArgs, store: &S) -> Result<Output, String> {
     let command = args.command();
-    let limits = ordergate_shared::Limits::from_env()?;
+    let limits = ordergate_shared::Limits::from_env().map_err(|e| e.to_string())?;
     let submitted = ordergate_platforms::submit_command(store, &command, &limits, chrono::Utc::now()).await;
     let (platform, order) = (&command.provider, &command.order_id);
     Ok(match submitted {
