@@ -211,9 +211,13 @@ async fn the_sweep_queues_again_a_job_the_relay_lost() {
     let store = ordergate_shared::store::DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &stack.table);
     let queue = ordergate_shared::queue::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), &stack.queue_url);
     let window = Duration::from_secs(3600);
+    let (queue, store) = (&queue, &store);
     let sweep = |minutes: i64| {
         let now = chrono::Utc::now() + chrono::Duration::minutes(minutes);
-        publisher::sweep::sweep(&queue, &store, window, now)
+        async move {
+            let swept = publisher::sweep::sweep(queue, store, window, now).await;
+            swept.map_err(|e| e.to_string())
+        }
     };
     assert_eq!(sweep(0).await, Ok(0), "not yet past the window");
     // A worker claims the second job (its copy relayed, acknowledged) but not the first.

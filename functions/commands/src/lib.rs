@@ -129,9 +129,9 @@ async fn reject<B: Bus>(bus: &B, detail: &Value, refusal: &Refusal) -> Result<()
         command::REJECTED,
         serde_json::to_string(&rejected).expect("plain data"),
     );
-    match bus.put(&[entry]).await {
-        Ok(failed) if failed.is_empty() => Ok(()),
-        Ok(_) => Err(Error::Unavailable("the bus refused the rejection".into())),
-        Err(e) => Err(Error::Unavailable(e)),
+    if bus.put(&[entry]).await.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Unavailable("the bus refused the rejection".into()))
     }
 }

@@ -16,9 +16,9 @@ pub mod relay;
 pub mod sweep;
 
 use ordergate_shared::command::Requested;
-use ordergate_shared::model::{CanonicalEvent, EventDetail};
+use ordergate_shared::model::EventDetail;
 use ordergate_shared::queue::JobQueue;
-use ordergate_shared::store::item::{attr, Attributes, StateImage};
+use ordergate_shared::store::item::{attr, ItemError, StateImage, TrailImage};
 use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::time::Timestamp;
 use serde::Serialize;
@@ -99,19 +99,18 @@ pub struct OrderEvent {
 
 /// The trail-only event a stream record carries (a new trail entry marked `trail_only`),
 /// or None for any other record.
-pub fn order_event(record: &Value) -> Result<Option<OrderEvent>, String> {
-    let image = &record["dynamodb"]["NewImage"];
-    let trail_only = image.get(attr::TRAIL_ONLY).and_then(|v| v["BOOL"].as_bool()) == Some(true);
-    if record["eventName"] != "INSERT" || image.text(attr::KIND) != Some(attr::HISTORY_KIND) || !trail_only {
+pub fn order_event(record: &Value) -> Result<Option<OrderEvent>, ItemError> {
+    let Some(entry) = TrailImage::read(&record["dynamodb"]["NewImage"])? else {
+        return Ok(None);
+    };
+    if record["eventName"] != "INSERT" || !entry.trail_only {
         return Ok(None);
     }
-    let text = image.text(attr::EVENT).ok_or("a trail entry without its event")?;
-    let e: CanonicalEvent =
-        serde_json::from_str(text).map_err(|e| format!("stored event is not canonical: {e}"))?;
-    let order_id = e
-        .change
-        .map(|c| c.order_id)
-        .ok_or("a trail entry without an order")?;
+    let e = entry.event()?;
+    let order_id = e.change.map(|c| c.order_id).ok_or(ItemError::Missing {
+        item: "a trail-only entry's event",
+        attribute: "change",
+    })?;
     Ok(Some(OrderEvent {
         schema: EVENT_SCHEMA,
         provider: e.provider,
@@ -149,24 +148,27 @@ pub struct StatusOutcome {
 
 /// The outcome a stream record carries (a command's trail entry the worker settled), with
 /// its detail type; None for any other record.
-pub fn status_outcome(record: &Value) -> Result<Option<(&'static str, StatusOutcome)>, String> {
-    let image = &record["dynamodb"]["NewImage"];
-    let command = image.get(attr::COMMAND).and_then(|v| v["BOOL"].as_bool()) == Some(true);
-    let detail_type = match image.text(attr::ACK_STATUS).and_then(AckStatus::parse) {
-        Some(AckStatus::Acked) => STATUS_SENT,
-        Some(AckStatus::Failed) => STATUS_FAILED,
+pub fn status_outcome(record: &Value) -> Result<Option<(&'static str, StatusOutcome)>, ItemError> {
+    let Some(entry) = TrailImage::read(&record["dynamodb"]["NewImage"])? else {
+        return Ok(None);
+    };
+    let Some(ack) = entry.ack.as_ref().filter(|_| entry.command) else {
+        return Ok(None);
+    };
+    let detail_type = match ack.status {
+        AckStatus::Acked => STATUS_SENT,
+        AckStatus::Failed => STATUS_FAILED,
         _ => return Ok(None),
     };
-    if record["eventName"] != "MODIFY" || image.text(attr::KIND) != Some(attr::HISTORY_KIND) || !command {
+    if record["eventName"] != "MODIFY" {
         return Ok(None);
     }
-    let text = image
-        .text(attr::EVENT)
-        .ok_or("a command's trail entry without its event")?;
-    let e: CanonicalEvent =
-        serde_json::from_str(text).map_err(|e| format!("stored command is not canonical: {e}"))?;
+    let e = entry.event()?;
     let Some(EventDetail::Command(command)) = e.detail else {
-        return Err("a command's trail entry without its command".into());
+        return Err(ItemError::Missing {
+            item: "a command's trail entry",
+            attribute: "detail.command",
+        });
     };
     Ok(Some((
         detail_type,
@@ -179,14 +181,14 @@ pub fn status_outcome(record: &Value) -> Result<Option<(&'static str, StatusOutc
             event_key: e.dedupe_key.0,
             location_id: e.location_id,
             team_location_id: e.team_location_id,
-            answer: image.text(attr::ACK_MESSAGE).unwrap_or_default().to_owned(),
-            settled_at: image.text(attr::ACK_UPDATED_AT).unwrap_or_default().to_owned(),
+            answer: ack.message.clone().unwrap_or_default(),
+            settled_at: ack.updated_at.clone().unwrap_or_default(),
         },
     )))
 }
 
 /// What a stream record publishes: (detail type, detail JSON), if anything.
-fn publishable(record: &Value) -> Result<Option<(&'static str, String)>, String> {
+fn publishable(record: &Value) -> Result<Option<(&'static str, String)>, ItemError> {
     fn json<T: Serialize>(detail: &T) -> String {
         serde_json::to_string(detail).expect("plain data")
     }
@@ -201,7 +203,7 @@ fn publishable(record: &Value) -> Result<Option<(&'static str, String)>, String>
 
 /// The change a stream record carries, or None for anything but an order STATE image
 /// (read with the table's own codec, `shared::store::item`).
-pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
+pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, ItemError> {
     let Some(state) = StateImage::read(&record["dynamodb"]["NewImage"])? else {
         return Ok(None);
     };
@@ -209,11 +211,10 @@ pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
         .order_json
         .map(|json| RawValue::from_string(json.to_owned()))
         .transpose()
-        .map_err(|e| {
-            format!(
-                "{} {}: stored order is not JSON: {e}",
-                state.provider, state.order_id
-            )
+        .map_err(|e| ItemError::Unreadable {
+            item: "an order state",
+            attribute: attr::ORDER,
+            problem: e.to_string(),
         })?;
     let mut changed = OrderChanged {
         schema: SCHEMA,
@@ -243,10 +244,8 @@ pub fn order_changed(record: &Value) -> Result<Option<OrderChanged>, String> {
 /// Where the events go.
 pub trait Bus: Send + Sync {
     /// Publishes `details` (detail type, JSON) in order; returns the indices that failed.
-    fn put(
-        &self,
-        details: &[(&'static str, String)],
-    ) -> impl std::future::Future<Output = Result<Vec<usize>, String>> + Send;
+    fn put(&self, details: &[(&'static str, String)])
+        -> impl std::future::Future<Output = Vec<usize>> + Send;
 }
 
 pub struct EventBridge {
@@ -291,7 +290,7 @@ fn requests(sizes: &[usize]) -> Vec<std::ops::Range<usize>> {
 }
 
 impl Bus for EventBridge {
-    async fn put(&self, details: &[(&'static str, String)]) -> Result<Vec<usize>, String> {
+    async fn put(&self, details: &[(&'static str, String)]) -> Vec<usize> {
         use aws_sdk_eventbridge::types::PutEventsRequestEntry;
         let mut failed = Vec::new();
         // An entry's size as EventBridge counts it: its source, detail type and detail (and,
@@ -324,7 +323,7 @@ impl Bus for EventBridge {
                 Err(_) => failed.extend((0..chunk.len()).map(|i| first + i)),
             }
         }
-        Ok(failed)
+        failed
     }
 }
 
@@ -359,10 +358,7 @@ pub async fn handle<B: Bus, Q: JobQueue, S: EventStore>(
 /// failed, if any.
 async fn publish<B: Bus>(bus: &B, records: &[Value]) -> Option<String> {
     let (sequence, details) = read_records(records, publishable, "unpublishable stream record");
-    let failed = bus
-        .put(&details)
-        .await
-        .unwrap_or_else(|_| (0..details.len()).collect());
+    let failed = bus.put(&details).await;
     if !failed.is_empty() {
         tracing::warn!(failed = failed.len(), "order changes not published; retrying");
     }
@@ -381,7 +377,7 @@ async fn publish<B: Bus>(bus: &B, records: &[Value]) -> Option<String> {
 /// `unreadable`) and skipped, not retried forever.
 pub(crate) fn read_records<'r, T>(
     records: &'r [Value],
-    read: impl Fn(&Value) -> Result<Option<T>, String>,
+    read: impl Fn(&Value) -> Result<Option<T>, ItemError>,
     unreadable: &str,
 ) -> (Vec<&'r str>, Vec<T>) {
     let (mut sequence, mut taken) = (Vec::new(), Vec::new());

@@ -8,8 +8,8 @@
 
 use ordergate_shared::job::AckJob;
 use ordergate_shared::queue::{JobQueue, Refused, SqsQueue};
-use ordergate_shared::store::item::{attr, Attributes};
-use ordergate_shared::store::{AckStatus, EventStore};
+use ordergate_shared::store::item::{EventImage, ItemError};
+use ordergate_shared::store::EventStore;
 use serde_json::Value;
 
 /// The ack queue named by `QUEUE_URL` (template.yaml), through a client from `sdk`.
@@ -22,15 +22,9 @@ pub fn queue_from_env(
 
 /// The job a stream record carries: a new event record whose job is still `pending`; `None`
 /// for any other record (an update, a state item, a quarantined event with no job).
-pub fn pending_job(record: &Value) -> Result<Option<AckJob>, String> {
-    let image = &record["dynamodb"]["NewImage"];
-    let pending = record["eventName"] == "INSERT"
-        && image.text(attr::KIND) == Some(attr::EVENT_KIND)
-        && image.text(attr::ACK_STATUS) == Some(AckStatus::Pending.as_str());
-    match image.text(attr::JOB) {
-        Some(job) if pending => serde_json::from_str(job)
-            .map(Some)
-            .map_err(|e| format!("the stored job is not an ack job: {e}")),
+pub fn pending_job(record: &Value) -> Result<Option<AckJob>, ItemError> {
+    match EventImage::read(&record["dynamodb"]["NewImage"])? {
+        Some(event) if record["eventName"] == "INSERT" => event.pending_job(),
         _ => Ok(None),
     }
 }
@@ -91,10 +85,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn record(event: &str, kind: &str, status: &str, job: Option<&str>) -> Value {
-        let mut image = json!({"kind": {"S": kind}, "ack_status": {"S": status}});
+    use ordergate_shared::store::item::{attr, keys};
+
+    /// A stream record of an item under `sk` (an event record's, or a STATE item's).
+    fn record(event: &str, sk: &str, status: &str, job: Option<&str>) -> Value {
+        let mut image = serde_json::Map::new();
+        let mut set = |name: &str, text: &str| image.insert(name.to_owned(), json!({"S": text}));
+        set(attr::SK, sk);
+        set(attr::EVENT, "{}");
+        set(attr::ACK_STATUS, status);
         if let Some(job) = job {
-            image["job"] = json!({"S": job});
+            set(attr::JOB, job);
         }
         json!({"eventName": event, "dynamodb": {"SequenceNumber": "1", "NewImage": image}})
     }
@@ -104,16 +105,17 @@ mod tests {
         let job = json!({"schema": 1, "provider": "deliverect", "dedupe_key": "k", "event_type": "t",
                          "ack": {"action": "none", "order_id": "o"}})
         .to_string();
-        let got = pending_job(&record("INSERT", "event", "pending", Some(&job))).unwrap();
+        let (event, state) = (keys::EVENT_SK, keys::STATE_SK);
+        let got = pending_job(&record("INSERT", event, "pending", Some(&job))).unwrap();
         assert_eq!(got.unwrap().dedupe_key.0, "k");
         for r in [
-            record("MODIFY", "event", "pending", Some(&job)),
-            record("INSERT", "event", "skipped", None),
-            record("INSERT", "state", "pending", Some(&job)),
-            record("INSERT", "event", "acked", Some(&job)),
+            record("MODIFY", event, "pending", Some(&job)),
+            record("INSERT", event, "skipped", None),
+            record("INSERT", state, "pending", Some(&job)),
+            record("INSERT", event, "acked", Some(&job)),
         ] {
             assert_eq!(pending_job(&r).unwrap(), None, "{r}");
         }
-        assert!(pending_job(&record("INSERT", "event", "pending", Some("{"))).is_err());
+        assert!(pending_job(&record("INSERT", event, "pending", Some("{"))).is_err());
     }
 }

@@ -6,8 +6,17 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ordergate_shared::queue::JobQueue;
-use ordergate_shared::store::DynamoStore;
+use ordergate_shared::queue::{JobQueue, QueueError};
+use ordergate_shared::store::{DynamoStore, StoreError};
+
+/// Why a sweep stopped short: the jobs it did not queue are found a window later.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("ack queue: {0}")]
+    Queue(QueueError),
+}
 
 /// Jobs taken per sweep: the rest are found by the next one.
 pub const SWEEP_LIMIT: usize = 1000;
@@ -26,12 +35,12 @@ pub async fn sweep<Q: JobQueue>(
     store: &DynamoStore,
     window: Duration,
     now: DateTime<Utc>,
-) -> Result<usize, String> {
-    let cutoff = now - chrono::Duration::from_std(window).map_err(|e| e.to_string())?;
-    let jobs = store
-        .sweep_unclaimed(cutoff, now, SWEEP_LIMIT)
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<usize, SweepError> {
+    let cutoff = chrono::Duration::from_std(window)
+        .ok()
+        .and_then(|w| now.checked_sub_signed(w))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let jobs = store.sweep_unclaimed(cutoff, now, SWEEP_LIMIT).await?;
     for job in &jobs {
         tracing::warn!(provider = %job.provider, event_key = %job.dedupe_key.0, "ack job unclaimed past the window: queued again");
     }
@@ -50,7 +59,7 @@ pub async fn sweep<Q: JobQueue>(
     );
     match sent.failed_at {
         // Those not queued are found again a window later.
-        Some((_, e)) => Err(format!("ack queue: {e}")),
+        Some((_, e)) => Err(SweepError::Queue(e)),
         None => Ok(queued),
     }
 }

@@ -6,9 +6,9 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{failed, get_json, json, keys, s, DynamoStore, StoreError};
+use super::{failed, json, keys, DynamoStore, StoreError};
 use crate::model::Order;
-use crate::store::item::{attr, StateImage};
+use crate::store::item::{attr, expr, key, s, Attributes, StateImage};
 use crate::store::{EventStore, OrderState};
 
 /// What erasing one order changed.
@@ -42,7 +42,8 @@ impl DynamoStore {
             report.blobs.extend(blobs);
             if changed {
                 let sk = keys::history_sk(&event.received_at, &event.dedupe_key.0);
-                self.set_erased(&pk, &sk, "event", json(&event), false).await?;
+                self.set_erased(&pk, &sk, attr::EVENT, json(&event), false)
+                    .await?;
                 report.items += 1;
             }
             report.items += self.forget_event_record(provider, &event.dedupe_key.0).await?;
@@ -64,7 +65,7 @@ impl DynamoStore {
             return Ok(0);
         }
         let pk = keys::event_pk(provider, dedupe_key);
-        self.set_erased(&pk, keys::EVENT_SK, "event", json(&event), true)
+        self.set_erased(&pk, keys::EVENT_SK, attr::EVENT, json(&event), true)
             .await?;
         Ok(1)
     }
@@ -81,9 +82,9 @@ impl DynamoStore {
             if !item.contains_key(attr::ORDER) {
                 return Ok(());
             }
-            let order: Order = get_json(item, attr::ORDER)?;
+            let order: Order = item.json("an order state", attr::ORDER)?;
             if order.is_customer(phone_or_email) {
-                let state = StateImage::read(item).map_err(StoreError::Corrupt)?;
+                let state = StateImage::read(item)?;
                 found.extend(state.map(|s| s.key.to_owned()));
             }
             Ok(())
@@ -103,7 +104,7 @@ impl DynamoStore {
             .client
             .scan()
             .table_name(&self.table)
-            .filter_expression("begins_with(pk, :prefix) AND sk = :state")
+            .filter_expression(expr::STATE_ITEMS)
             .expression_attribute_values(":prefix", s(keys::order_pk(provider, "")))
             .expression_attribute_values(":state", s(keys::STATE_SK))
             .into_paginator()
@@ -127,7 +128,7 @@ impl DynamoStore {
         if !order.forget_personal() {
             return Ok(0);
         }
-        self.set_erased(pk, keys::STATE_SK, "order", json(&order), false)
+        self.set_erased(pk, keys::STATE_SK, attr::ORDER, json(&order), false)
             .await?;
         Ok(1)
     }
@@ -136,10 +137,9 @@ impl DynamoStore {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(keys::STATE_SK))
-            .update_expression("SET erased_at = if_not_exists(erased_at, :now)")
-            .condition_expression("attribute_exists(pk)")
+            .set_key(Some(key(pk, keys::STATE_SK)))
+            .update_expression(expr::ERASED)
+            .condition_expression(expr::EXISTS)
             .expression_attribute_values(":now", s(chrono::Utc::now().to_rfc3339()))
             .send()
             .await
@@ -157,7 +157,7 @@ impl DynamoStore {
         value: AttributeValue,
         remove_raw_body: bool,
     ) -> Result<(), StoreError> {
-        let remove = if remove_raw_body { " REMOVE raw_body" } else { "" };
+        let remove = if remove_raw_body { expr::DROP_RAW_BODY } else { "" };
         // An erased snapshot is a change downstream consumers see: it is counted.
         let state = sk == keys::STATE_SK;
         let bump = if state {
@@ -169,14 +169,13 @@ impl DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .update_expression(format!("SET #a = :v, erased_at = :now{remove}{bump}"));
+            .set_key(Some(key(pk, sk)))
+            .update_expression(format!("{}{remove}{bump}", expr::ERASE));
         if state {
             update = seq_bumped!(update);
         }
         update
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression(expr::EXISTS)
             .expression_attribute_names("#a", attribute)
             .expression_attribute_values(":v", value)
             .expression_attribute_values(":now", s(chrono::Utc::now().to_rfc3339()))

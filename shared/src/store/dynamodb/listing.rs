@@ -137,8 +137,7 @@ fn page(
         .iter()
         .filter_map(|item| StateImage::read(item).transpose())
         .map(|state| state.map(|s| OrderSummary::of(&s)))
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::Corrupt)?;
+        .collect::<Result<_, _>>()?;
     Ok(OrderPage {
         orders,
         next_token: last.map(encode_token),

@@ -9,15 +9,14 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
-use super::item::{attr, StateImage};
+use super::item::{
+    attr, expr, key, n, s, Attributes, EventImage, Item, LocationImage, StateImage, TrailImage,
+};
 use super::{
-    keys, AckOutcome, AckState, AckStatus, Claim, EventStore, NewEvent, OrderView, Recorded, StoreError,
-    StoredEvent, TrailEntry,
+    keys, AckOutcome, AckStatus, Claim, EventStore, NewEvent, OrderView, Recorded, StoreError, StoredEvent,
 };
 use crate::job::AckJob;
 use crate::model::{CanonicalEvent, EventDetail, OrderStatus, Precedence};
-
-type Item = HashMap<String, AttributeValue>;
 
 /// Adds the placeholders of [`attr::BUMP_SEQ`] (`#seq`, `:one`) to an update's builder
 /// (`UpdateItem` or a transaction's `Update`): every STATE write carries that clause.
@@ -25,7 +24,7 @@ macro_rules! seq_bumped {
     ($update:expr) => {
         $update
             .expression_attribute_names("#seq", $crate::store::item::attr::SEQ)
-            .expression_attribute_values(":one", $crate::store::dynamodb::n(1))
+            .expression_attribute_values(":one", $crate::store::item::n(1))
     };
 }
 
@@ -45,7 +44,6 @@ mod reprocess;
 mod sweep;
 
 pub use reprocess::EventFilter;
-use reprocess::REPROCESSED_AS;
 
 pub use forget::Forgotten;
 pub use listing::{LocationId, OrderPage, OrderSummary};
@@ -58,31 +56,8 @@ pub struct DynamoStore {
     order_ttl: Duration,
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
 fn json<T: serde::Serialize>(v: &T) -> AttributeValue {
     s(serde_json::to_string(v).expect("canonical types serialize"))
-}
-
-fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-
-fn get_n(item: &Item, name: &str) -> Option<i64> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-}
-
-fn get_json<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> Result<T, StoreError> {
-    let text = get_s(item, name).ok_or_else(|| StoreError::Corrupt(format!("item has no {name}")))?;
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{name}: {e}")))
 }
 
 /// What a failed call means to its caller: DynamoDB's `ValidationException` refuses the
@@ -130,81 +105,12 @@ impl DynamoStore {
         self
     }
 
-    /// The event record; `event` is the event's JSON (made once for it and its trail entry).
-    fn event_put(&self, new: &NewEvent<'_>, event: AttributeValue) -> TransactWriteItem {
-        let e = new.event;
-        let mut item: Item = HashMap::from([
-            ("pk".into(), s(keys::event_pk(&e.provider, &e.dedupe_key.0))),
-            ("sk".into(), s(keys::EVENT_SK)),
-            (attr::KIND.into(), s(attr::EVENT_KIND)),
-            ("provider".into(), s(&e.provider)),
-            ("dedupe_key".into(), s(&e.dedupe_key.0)),
-            ("event_type".into(), s(&e.event_type)),
-            ("received_at".into(), s(e.received_at.to_rfc3339())),
-            ("body_sha256".into(), s(&e.body_sha256)),
-            ("event".into(), event),
-            (
-                attr::ACK_STATUS.into(),
-                s(new
-                    .job
-                    .map_or(AckStatus::Skipped, |_| AckStatus::Pending)
-                    .as_str()),
-            ),
-            ("ack_attempts".into(), n(0)),
-            ("expires_at".into(), n(new.expires_at)),
-        ]);
-        if let Some(change) = &e.change {
-            item.insert("order_id".into(), s(&change.order_id));
-        }
-        if let Some(job) = new.job {
-            item.insert(attr::JOB.into(), json(job));
-            // Until a worker claims it (the sweep's way to find a job the relay lost).
-            item.insert(attr::DUE_KEY.into(), s(keys::relay_due(&e.dedupe_key.0)));
-            item.insert(attr::DUE_AT.into(), s(keys::due_at(&e.received_at)));
-        }
-        if let Some(body) = new.raw_body {
-            item.insert("raw_body".into(), s(body));
-        }
-        let put = Put::builder()
+    /// A transaction's put that must create `item`.
+    fn create(&self, item: Item) -> aws_sdk_dynamodb::types::builders::PutBuilder {
+        Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .build()
-            .expect("table, item and condition are set");
-        TransactWriteItem::builder().put(put).build()
-    }
-
-    fn history_put(
-        &self,
-        e: &CanonicalEvent,
-        order_key: &str,
-        expires_at: i64,
-        event: AttributeValue,
-    ) -> TransactWriteItem {
-        let mut item: Item = HashMap::from([
-            ("expires_at".into(), n(expires_at)),
-            ("pk".into(), s(keys::order_pk(&e.provider, order_key))),
-            ("sk".into(), s(keys::history_sk(&e.received_at, &e.dedupe_key.0))),
-            (attr::KIND.into(), s(attr::HISTORY_KIND)),
-            ("event_type".into(), s(&e.event_type)),
-            ("dedupe_key".into(), s(&e.dedupe_key.0)),
-            ("event".into(), event),
-        ]);
-        // Recorded on the trail without moving the state (a rider's progress, a refund):
-        // published downstream as an `Order Event` (the stream filter selects on it).
-        if matches!(e.detail, Some(EventDetail::Command(_))) {
-            item.insert(attr::COMMAND.into(), AttributeValue::Bool(true));
-        } else if e.change.as_ref().is_some_and(|c| c.status.is_none()) && e.quarantined.is_none() {
-            item.insert(attr::TRAIL_ONLY.into(), AttributeValue::Bool(true));
-        }
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("table, item and condition are set");
-        TransactWriteItem::builder().put(put).build()
+            .condition_expression(expr::NEW)
     }
 
     /// Moves the order's state forward unless a newer event already did (`version`) — or,
@@ -276,9 +182,9 @@ impl DynamoStore {
                 }
             ))
             .condition_expression(if full {
-                format!("attribute_not_exists(pk) OR #{0} <= :{0}", attr::VERSION)
+                format!("{} OR #{1} <= :{1}", expr::NEW, attr::VERSION)
             } else {
-                "attribute_exists(pk)".to_owned()
+                expr::EXISTS.to_owned()
             })
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values)))
@@ -291,11 +197,20 @@ impl DynamoStore {
         let e = new.event;
         // The record and the trail entry carry the same JSON: serialized once.
         let event = json(e);
-        let trail = e
-            .change
-            .as_ref()
-            .map(|change| self.history_put(e, change.key(), new.order_expires_at, event.clone()));
-        let mut items = vec![self.event_put(new, event)];
+        let trail = e.change.as_ref().map(|change| {
+            let item = TrailImage::item(e, change.key(), new.order_expires_at, event.clone());
+            let put = self
+                .create(item)
+                .build()
+                .expect("table, item and condition are set");
+            TransactWriteItem::builder().put(put).build()
+        });
+        let record = self
+            .create(EventImage::item(new, event))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .expect("table, item and condition are set");
+        let mut items = vec![TransactWriteItem::builder().put(record).build()];
         items.extend(trail);
         if let (false, Some(precedence)) = (write == StateWrite::None, e.precedence()) {
             items.extend(self.state_update(e, precedence, new.order_expires_at, write));
@@ -317,7 +232,7 @@ impl DynamoStore {
             .key(attr::PK, s(keys::order_pk(&e.provider, change.key())))
             .key(attr::SK, s(keys::STATE_SK))
             .update_expression(format!("{}{}", attr::BUMP_SEQ, stop_waiting()))
-            .condition_expression("attribute_exists(pk)"))
+            .condition_expression(expr::EXISTS))
         .build()
         .expect("table, key and expression are set");
         Some(TransactWriteItem::builder().update(update).build())
@@ -357,24 +272,6 @@ impl StateWrite {
     }
 }
 
-/// An item's `ack_status`, if it has a known one.
-fn ack_status(item: Option<&Item>) -> Option<AckStatus> {
-    item.and_then(|i| get_s(i, "ack_status"))
-        .and_then(AckStatus::parse)
-}
-
-fn ack_state(item: &Item) -> AckState {
-    AckState {
-        status: ack_status(Some(item)).unwrap_or_default(),
-        attempts: get_n(item, "ack_attempts")
-            .unwrap_or_default()
-            .try_into()
-            .unwrap_or_default(),
-        message: get_s(item, "ack_message").map(str::to_owned),
-        updated_at: get_s(item, "ack_updated_at").map(str::to_owned),
-    }
-}
-
 fn is_condition_failure(r: Option<&CancellationReason>) -> bool {
     r.and_then(CancellationReason::code) == Some("ConditionalCheckFailed")
 }
@@ -408,7 +305,7 @@ impl EventStore for DynamoStore {
                 return Ok(Recorded::Duplicate {
                     // Without the old item (a history clash) the body cannot be compared.
                     same_body: old
-                        .and_then(|i| get_s(i, "body_sha256"))
+                        .and_then(EventImage::body_sha256)
                         .is_none_or(|h| h == new.event.body_sha256),
                 });
             }
@@ -434,14 +331,14 @@ impl EventStore for DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
+            .key_condition_expression(expr::PARTITION)
             .expression_attribute_values(":pk", s(keys::location_pk(provider)))
             .into_paginator()
             .items()
             .send();
         while let Some(item) = pages.next().await {
             let item = item.map_err(|e| failed("query", &e))?;
-            if let (Some(platform), Some(team)) = (get_s(&item, "sk"), get_s(&item, "location_id")) {
+            if let Some((platform, team)) = LocationImage::read(&item) {
                 map.insert(platform.to_owned(), team.to_owned());
             }
         }
@@ -452,11 +349,7 @@ impl EventStore for DynamoStore {
         self.client
             .put_item()
             .table_name(&self.table)
-            .item("pk", s(keys::location_pk(provider)))
-            .item("sk", s(platform_id))
-            .item(attr::KIND, s("location"))
-            .item("location_id", s(team_id))
-            .item("updated_at", s(chrono::Utc::now().to_rfc3339()))
+            .set_item(Some(LocationImage::item(provider, platform_id, team_id)))
             .send()
             .await
             .map_err(|e| failed("put_item", &e))?;
@@ -468,8 +361,7 @@ impl EventStore for DynamoStore {
             .client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", s(keys::location_pk(provider)))
-            .key("sk", s(platform_id))
+            .set_key(Some(key(keys::location_pk(provider), platform_id)))
             .return_values(ReturnValue::AllOld)
             .send()
             .await
@@ -482,24 +374,12 @@ impl EventStore for DynamoStore {
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", s(keys::event_pk(provider, dedupe_key)))
-            .key("sk", s(keys::EVENT_SK))
+            .set_key(Some(key(keys::event_pk(provider, dedupe_key), keys::EVENT_SK)))
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| failed("get_item", &e))?;
-        let Some(item) = out.item else { return Ok(None) };
-        Ok(Some(StoredEvent {
-            event: get_json(&item, "event")?,
-            raw_body: get_s(&item, "raw_body").map(str::to_owned),
-            job: item
-                .contains_key(attr::JOB)
-                .then(|| get_json(&item, attr::JOB))
-                .transpose()?,
-            ack: ack_state(&item),
-            expires_at: get_n(&item, "expires_at").unwrap_or_default(),
-            reprocessed_as: get_s(&item, REPROCESSED_AS).map(str::to_owned),
-        }))
+        out.item.map(|item| Ok(EventImage::stored(&item)?)).transpose()
     }
 
     async fn rewrite(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
@@ -510,17 +390,19 @@ impl EventStore for DynamoStore {
         &self,
         provider: &str,
         quarantined_key: &str,
-        key: &str,
+        new_key: &str,
     ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
-            .key(attr::PK, s(keys::event_pk(provider, quarantined_key)))
-            .key(attr::SK, s(keys::EVENT_SK))
+            .set_key(Some(key(
+                keys::event_pk(provider, quarantined_key),
+                keys::EVENT_SK,
+            )))
             .update_expression("SET #as = :key")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#as", REPROCESSED_AS)
-            .expression_attribute_values(":key", s(key))
+            .condition_expression(expr::EXISTS)
+            .expression_attribute_names("#as", attr::REPROCESSED_AS)
+            .expression_attribute_values(":key", s(new_key))
             .send()
             .await
             .map(drop)
@@ -533,7 +415,7 @@ impl EventStore for DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
+            .key_condition_expression(expr::PARTITION)
             .expression_attribute_values(":pk", s(keys::order_pk(provider, order_id)))
             .consistent_read(true)
             .into_paginator()
@@ -541,14 +423,10 @@ impl EventStore for DynamoStore {
             .send();
         while let Some(item) = pages.next().await {
             let item = item.map_err(|e| failed("query", &e))?;
-            if let Some(state) = StateImage::read(&item).map_err(StoreError::Corrupt)? {
+            if let Some(state) = StateImage::read(&item)? {
                 view.state = Some(state.state()?);
-            } else {
-                let ack = item.contains_key("ack_status").then(|| ack_state(&item));
-                view.trail.push(TrailEntry {
-                    event: get_json(&item, "event")?,
-                    ack,
-                });
+            } else if let Some(entry) = TrailImage::read(&item)? {
+                view.trail.push(entry.entry()?);
             }
         }
         Ok(view)
@@ -564,16 +442,9 @@ impl EventStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
-            .key("sk", s(keys::EVENT_SK))
-            .update_expression(
-                "SET ack_status = :taken, ack_lease_until = :lease, ack_updated_at = :now, \
-                 ack_attempts = if_not_exists(ack_attempts, :zero) + :one REMOVE due_key, due_at",
-            )
-            .condition_expression(
-                "attribute_exists(pk) AND (ack_status IN (:pending, :retrying) \
-                 OR (ack_status = :taken AND ack_lease_until < :now_s))",
-            )
+            .set_key(Some(event_key(job)))
+            .update_expression(expr::CLAIM)
+            .condition_expression(expr::CLAIMABLE)
             .expression_attribute_values(":taken", s(AckStatus::InProgress.as_str()))
             .expression_attribute_values(":pending", s(AckStatus::Pending.as_str()))
             .expression_attribute_values(":retrying", s(AckStatus::Retrying.as_str()))
@@ -591,7 +462,7 @@ impl EventStore for DynamoStore {
                 attempt: out
                     .attributes
                     .as_ref()
-                    .and_then(|a| get_n(a, "ack_attempts"))
+                    .and_then(|a| a.number(attr::ACK_ATTEMPTS))
                     .unwrap_or(1)
                     .try_into()
                     .unwrap_or(u32::MAX),
@@ -599,8 +470,8 @@ impl EventStore for DynamoStore {
             Err(err) => match err.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(e)) => Ok(match e.item() {
                     None => Claim::Missing,
-                    Some(old) => match ack_status(Some(old)) {
-                        Some(status) if status.is_settled() => Claim::Settled { status },
+                    Some(old) => match old.ack().status {
+                        status if status.is_settled() => Claim::Settled { status },
                         _ => Claim::Busy,
                     },
                 }),
@@ -619,12 +490,9 @@ impl EventStore for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .key(attr::PK, s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
-            .key(attr::SK, s(keys::EVENT_SK))
-            .update_expression(
-                "SET ack_status = :failed, ack_message = :message, ack_updated_at = :now REMOVE due_key, due_at",
-            )
-            .condition_expression("ack_status = :pending")
+            .set_key(Some(event_key(job)))
+            .update_expression(expr::REFUSE)
+            .condition_expression(expr::PENDING)
             .expression_attribute_values(":failed", s(AckStatus::Failed.as_str()))
             .expression_attribute_values(":pending", s(AckStatus::Pending.as_str()))
             .expression_attribute_values(":message", s(format!("not queued: {reason}")))
@@ -712,10 +580,12 @@ impl DynamoStore {
         };
         let trail = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(keys::order_pk(&job.provider, order_key)))
-            .key("sk", s(keys::history_sk(received_at, &job.dedupe_key.0)))
-            .update_expression("SET ack_status = :status, ack_message = :message, ack_updated_at = :now")
-            .condition_expression("attribute_exists(pk)")
+            .set_key(Some(key(
+                keys::order_pk(&job.provider, order_key),
+                keys::history_sk(received_at, &job.dedupe_key.0),
+            )))
+            .update_expression(expr::SETTLE_TRAIL)
+            .condition_expression(expr::EXISTS)
             .set_expression_attribute_values(Some(values))
             .build()
             .expect("table, key and expression are set");
@@ -738,12 +608,9 @@ impl DynamoStore {
         values.insert(":taken".into(), s(AckStatus::InProgress.as_str()));
         let event = Update::builder()
             .table_name(&self.table)
-            .key("pk", s(keys::event_pk(&job.provider, &job.dedupe_key.0)))
-            .key("sk", s(keys::EVENT_SK))
-            .update_expression(
-                "SET ack_status = :status, ack_message = :message, ack_updated_at = :now REMOVE ack_lease_until",
-            )
-            .condition_expression("ack_status = :taken")
+            .set_key(Some(event_key(job)))
+            .update_expression(expr::SETTLE_EVENT)
+            .condition_expression(expr::HELD)
             .set_expression_attribute_values(Some(values))
             .build()
             .expect("table, key and expression are set");
@@ -762,26 +629,23 @@ impl DynamoStore {
     ) -> TransactWriteItem {
         let state = seq_bumped!(Update::builder())
             .table_name(&self.table)
-            .key("pk", s(keys::order_pk(&job.provider, order_key)))
-            .key("sk", s(keys::STATE_SK))
-            .update_expression(format!(
-                "SET #order = :order, enriched_at = :now, #kind = :kind, \
-                 #status = if_not_exists(#status, :unknown), #version = if_not_exists(#version, :zero), \
-                 expires_at = if_not_exists(expires_at, :expires), \
-                 #order_id = if_not_exists(#order_id, :order_id) {}",
-                attr::BUMP_SEQ
-            ))
+            .set_key(Some(key(
+                keys::order_pk(&job.provider, order_key),
+                keys::STATE_SK,
+            )))
+            .update_expression(format!("{} {}", expr::ENRICH, attr::BUMP_SEQ))
             .expression_attribute_names("#order_id", attr::ORDER_ID)
             .expression_attribute_values(":order_id", s(job.order_id.as_deref().unwrap_or(order_key)))
             .expression_attribute_names("#order", attr::ORDER)
             .expression_attribute_names("#kind", attr::KIND)
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_names("#version", attr::VERSION)
-            .condition_expression(
-                "attribute_not_exists(erased_at) AND (attribute_not_exists(enriched_at) OR enriched_at <= :now)",
-            )
+            .condition_expression(expr::ENRICHABLE)
             .expression_attribute_values(":order", json(order))
-            .expression_attribute_values(":now", s(now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)))
+            .expression_attribute_values(
+                ":now",
+                s(now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            )
             .expression_attribute_values(":kind", s(attr::STATE_KIND))
             .expression_attribute_values(":unknown", s("unknown"))
             .expression_attribute_values(":zero", n(0))
@@ -790,4 +654,9 @@ impl DynamoStore {
             .expect("table, key and expression are set");
         TransactWriteItem::builder().update(state).build()
     }
+}
+
+/// The key of a job's event record.
+fn event_key(job: &AckJob) -> Item {
+    key(keys::event_pk(&job.provider, &job.dedupe_key.0), keys::EVENT_SK)
 }

@@ -8,8 +8,8 @@
 //! the old partition deleted. `seq` continues past both, so consumers that drop a `seq`
 //! lower than one they have (docs/downstream-events.md) take the moved state.
 
-use super::{failed, get_n, n, s, DynamoStore, Item, StoreError};
-use crate::store::item::{attr, keys, StateImage};
+use super::{failed, DynamoStore, StoreError};
+use crate::store::item::{attr, expr, key, keys, n, s, Attributes, Item, StateImage};
 
 /// One order moved to its new key.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -30,7 +30,7 @@ impl DynamoStore {
     ) -> Result<Vec<Rekeyed>, StoreError> {
         let mut moves = Vec::new();
         self.for_each_state(provider, |item| {
-            if let Some(state) = StateImage::read(item).map_err(StoreError::Corrupt)? {
+            if let Some(state) = StateImage::read(item)? {
                 moves.extend(
                     key_of(&state)
                         .filter(|to| to != state.key)
@@ -85,7 +85,7 @@ impl DynamoStore {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
+            .key_condition_expression(expr::PARTITION)
             .expression_attribute_values(":pk", s(pk))
             .consistent_read(true)
             .into_paginator()
@@ -105,7 +105,7 @@ impl DynamoStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression(expr::NEW)
             .send()
             .await;
         match result {
@@ -125,8 +125,7 @@ impl DynamoStore {
                 .client
                 .get_item()
                 .table_name(&self.table)
-                .key(attr::PK, s(new_pk))
-                .key(attr::SK, s(keys::STATE_SK))
+                .set_key(Some(key(new_pk, keys::STATE_SK)))
                 .consistent_read(true)
                 .send()
                 .await
@@ -139,11 +138,9 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .set_item(Some(merged));
             put = match seen {
-                None => put.condition_expression("attribute_not_exists(pk)"),
+                None => put.condition_expression(expr::NEW),
                 Some(seq) => put
-                    .condition_expression(
-                        "attribute_exists(pk) AND (attribute_not_exists(#seq) OR #seq = :seen)",
-                    )
+                    .condition_expression(expr::UNCHANGED_SINCE)
                     .expression_attribute_names("#seq", attr::SEQ)
                     .expression_attribute_values(":seen", n(seq)),
             };
@@ -160,7 +157,7 @@ impl DynamoStore {
 /// The state to write for `old` (already under the new key) moved over `current`, if
 /// any, and the `seq` `current` had when read.
 fn merged(old: Item, current: Option<Item>) -> (Item, Option<i64>) {
-    let number = |item: &Item, name| get_n(item, name).unwrap_or_default();
+    let number = |item: &Item, name| item.number(name).unwrap_or_default();
     let Some(current) = current else {
         let seq = number(&old, attr::SEQ) + 1;
         let mut item = old;

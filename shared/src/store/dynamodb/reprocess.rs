@@ -8,13 +8,10 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
-use super::{failed, is_condition_failure, json, keys, n, s, transaction_failed, DynamoStore, StoreError};
+use super::{failed, is_condition_failure, json, keys, transaction_failed, DynamoStore, StoreError};
 use crate::model::{CanonicalEvent, QUARANTINED};
-use crate::store::item::attr;
+use crate::store::item::{attr, expr, key, n, s, Attributes};
 use crate::store::{NewEvent, Recorded};
-
-/// On a quarantined event record: the key it was stored under once read again.
-pub(super) const REPROCESSED_AS: &str = "reprocessed_as";
 
 /// Which of a platform's stored events to read again.
 #[derive(Debug, Clone, Copy)]
@@ -43,33 +40,26 @@ impl DynamoStore {
             .expression_attribute_values(":event", s(keys::EVENT_SK));
         let matching = match filter {
             EventFilter::Quarantined => {
-                scan = scan
-                    .expression_attribute_values(":q", s(QUARANTINED))
-                    .expression_attribute_names("#as", REPROCESSED_AS);
-                "event_type = :q AND attribute_not_exists(#as)"
+                scan = scan.expression_attribute_values(":q", s(QUARANTINED));
+                expr::QUARANTINED_NOT_REPROCESSED
             }
             EventFilter::ReceivedBetween(since, until) => {
                 scan = scan
                     .expression_attribute_values(":since", s(since))
                     .expression_attribute_values(":until", s(until));
-                "received_at BETWEEN :since AND :until"
+                expr::RECEIVED_BETWEEN
             }
         };
         let mut pages = scan
-            .filter_expression(format!("begins_with(pk, :prefix) AND sk = :event AND {matching}"))
+            .filter_expression(format!("{} AND {matching}", expr::EVENT_RECORDS))
             .into_paginator()
             .items()
             .send();
         let mut found = Vec::new();
         while let Some(item) = pages.next().await {
             let item = item.map_err(|e| failed("scan", &e))?;
-            let text = |name| {
-                item.get(name)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            found.push((text("received_at"), text("dedupe_key")));
+            let text = |name| item.text(name).unwrap_or_default().to_owned();
+            found.push((text(attr::RECEIVED_AT), text(attr::DEDUPE_KEY)));
         }
         found.sort();
         Ok(found.into_iter().map(|(_, key)| key).collect())
@@ -128,28 +118,23 @@ impl DynamoStore {
         e: &CanonicalEvent,
         trail_expires_at: Option<i64>,
     ) -> TransactWriteItem {
-        let mut set = "SET #event = :event, event_type = :type, dedupe_key = :key".to_owned();
+        let mut set = expr::SET_EVENT.to_owned();
         let mut values = HashMap::from([
             (":event".to_owned(), json(e)),
             (":type".to_owned(), s(&e.event_type)),
             (":key".to_owned(), s(&e.dedupe_key.0)),
         ]);
         if let Some(expires_at) = trail_expires_at {
-            set.push_str(", expires_at = :exp, kind = :history");
+            set.push_str(expr::SET_TRAIL);
             values.insert(":exp".into(), n(expires_at));
             values.insert(":history".into(), s(attr::HISTORY_KIND));
         }
         let update = Update::builder()
             .table_name(&self.table)
-            .key(attr::PK, s(pk))
-            .key(attr::SK, s(sk))
+            .set_key(Some(key(pk, sk)))
             .update_expression(set)
-            .set_condition_expression(
-                trail_expires_at
-                    .is_none()
-                    .then(|| "attribute_exists(pk)".to_owned()),
-            )
-            .set_expression_attribute_names(Some(HashMap::from([("#event".into(), "event".into())])))
+            .set_condition_expression(trail_expires_at.is_none().then(|| expr::EXISTS.to_owned()))
+            .set_expression_attribute_names(Some(HashMap::from([("#event".into(), attr::EVENT.into())])))
             .set_expression_attribute_values(Some(values))
             .build()
             .expect("table, key and expression are set");

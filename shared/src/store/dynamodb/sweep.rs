@@ -6,9 +6,9 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
 
-use super::{failed, get_s, s, DynamoStore, Item, StoreError};
+use super::{failed, DynamoStore, StoreError};
 use crate::job::AckJob;
-use crate::store::item::{attr, keys};
+use crate::store::item::{attr, expr, keys, s, EventImage, Item};
 use crate::store::AckStatus;
 
 impl DynamoStore {
@@ -73,7 +73,7 @@ impl DynamoStore {
             .key(attr::PK, pk.clone())
             .key(attr::SK, s(keys::EVENT_SK))
             .update_expression("SET #at = :now")
-            .condition_expression("#k = :k AND ack_status = :pending")
+            .condition_expression(expr::UNCLAIMED)
             .expression_attribute_names("#k", attr::DUE_KEY)
             .expression_attribute_names("#at", attr::DUE_AT)
             .expression_attribute_values(":k", due_key.clone())
@@ -95,10 +95,8 @@ impl DynamoStore {
             }
             Err(e) => return Err(failed("update_item", &e)),
         };
-        let job = get_s(&item, attr::JOB)
-            .ok_or_else(|| StoreError::Corrupt("an unclaimed event has no job".into()))?;
-        serde_json::from_str(job)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt(format!("job: {e}")))
+        let record = EventImage::read(&item)?
+            .ok_or_else(|| StoreError::Corrupt("an unclaimed job's record is gone".into()))?;
+        Ok(record.pending_job()?)
     }
 }
