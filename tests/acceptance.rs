@@ -48,7 +48,7 @@ async fn manual(then: Requested, reason: &str) -> Manual {
     };
     let rx = stack.pipeline(
         deliverect::Deliverect::new(config),
-        ordergate_tests::platforms::Deliverect::SECRETS,
+        ordergate_tests::platforms::Deliverect::secrets(),
     );
     let answer = rx
         .handle(ordergate_testkit::api_event("deliverect/new_order.json"))
@@ -252,7 +252,7 @@ async fn an_order_accepted_on_the_platform_no_longer_waits() {
     let m = manual(Requested::Accepted, "unused").await;
     let rx = m.stack.pipeline(
         deliverect::Deliverect::new(deliverect::Config::sample()),
-        ordergate_tests::platforms::Deliverect::SECRETS,
+        ordergate_tests::platforms::Deliverect::secrets(),
     );
     let accepted = rx
         .handle(ordergate_testkit::api_event("deliverect/accepted.json"))

@@ -177,7 +177,7 @@ impl Platforms for Outage {
 
 /// Stored Deliverect orders on `stack`, and their jobs.
 async fn stored_jobs(stack: &Stack, n: usize) -> Vec<AckJob> {
-    let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
+    let rx = stack.pipeline(Deliverect::provider(), Deliverect::secrets());
     for i in 0..n {
         let (event, _) = distinct::<Deliverect>(Deliverect::LIFECYCLE[0], &format!("outage{i}"));
         assert_eq!(rx.handle(ordergate_testkit::request(&event)).await.status(), 200);
@@ -380,7 +380,7 @@ impl Platforms for Hanging {
 async fn a_platform_that_is_down_does_not_hold_up_another_platforms_jobs() {
     let stack = Stack::new().await;
     let mut jobs = stored_jobs(&stack, 3).await;
-    let oolio = stack.pipeline(Oolio::provider(), Oolio::SECRETS);
+    let oolio = stack.pipeline(Oolio::provider(), Oolio::secrets());
     let (event, _) = distinct::<Oolio>(Oolio::LIFECYCLE[0], "fast");
     assert_eq!(
         oolio.handle(ordergate_testkit::request(&event)).await.status(),

@@ -209,7 +209,7 @@ async fn ordatic_jobs_fetch_the_full_order_onto_the_stored_order() {
         .await;
     let rx = stack.pipeline(
         ordatic::Ordatic::new(ordatic::Config::sample()),
-        r#"{"authorization": "local-ordatic-secret"}"#,
+        ordergate_testkit::local_secret("OrdaticSecret"),
     );
     for sample in ["ordatic/order-accepted.json", "ordatic/rider-created.json"] {
         assert_eq!(rx.handle(api_event(sample)).await.status(), 200);
@@ -253,7 +253,7 @@ async fn olaclick_async_acks_post_with_the_configured_header_and_oolio_needs_no_
     stack.receive_olaclick_async_order().await;
     let oolio = stack.pipeline(
         oolio::Oolio::new(oolio::Config::sample()),
-        r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#,
+        ordergate_testkit::local_secret("OolioSecret"),
     );
     assert_eq!(
         oolio
@@ -377,7 +377,7 @@ async fn ordatic_can_be_told_in_kitchen_when_an_accepted_order_arrives() {
     let w = ordatic_worker(&stack, &api);
     let rx = stack.pipeline(
         ordatic::Ordatic::new(ordatic::Config::sample()),
-        r#"{"authorization": "local-ordatic-secret"}"#,
+        ordergate_testkit::local_secret("OrdaticSecret"),
     );
     for sample in ["ordatic/order-accepted.json", "ordatic/order-served.json"] {
         assert_eq!(rx.handle(api_event(sample)).await.status(), 200);
@@ -427,7 +427,7 @@ async fn ordatic_accepted(order: serde_json::Value) -> (usize, (String, u32, Opt
     let mut all = platforms(&api);
     all.ordatic = ordergate_tests::ordatic_reporting_in_kitchen(&api.uri());
     let w = stack.worker(all);
-    let rx = stack.pipeline(Ordatic::provider(), Ordatic::SECRETS);
+    let rx = stack.pipeline(Ordatic::provider(), Ordatic::secrets());
     assert_eq!(
         rx.handle(api_event("ordatic/order-accepted.json")).await.status(),
         200
@@ -553,7 +553,7 @@ async fn a_slow_platforms_calls_are_cut_at_the_jobs_budget_and_retried() {
         .await;
     let mut w = ordatic_worker(&stack, &api);
     w.calls_budget = Duration::from_millis(700);
-    let rx = stack.pipeline(Ordatic::provider(), Ordatic::SECRETS);
+    let rx = stack.pipeline(Ordatic::provider(), Ordatic::secrets());
     assert_eq!(
         rx.handle(api_event("ordatic/order-accepted.json")).await.status(),
         200

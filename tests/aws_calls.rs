@@ -22,7 +22,8 @@ use ordergate_shared::store::DynamoStore;
 use ordergate_shared::verify::Delivery;
 use ordergate_shared::{ApiError, Limits, Pipeline, Provider};
 use ordergate_testkit::{json_body, request};
-use ordergate_tests::{svix_signed, Stack};
+use ordergate_tests::platforms::{signed_sample, Ordatic, Platform};
+use ordergate_tests::Stack;
 
 /// Records "Service.Operation" for every request the SDK sends.
 #[derive(Debug, Clone, Default)]
@@ -170,52 +171,17 @@ async fn new_then_duplicate<P: Provider>(
     assert_eq!(stack.queue_depth().await, 1, "one job, relayed from the stream");
 }
 
-#[tokio::test]
-async fn olaclick_costs_one_write() {
-    let provider = || {
-        olaclick::OlaClick::new(olaclick::Config {
-            merchants: None,
-            ..olaclick::Config::sample()
-        })
-    };
-    let event = ordergate_testkit::api_event_json("olaclick/order_created.json");
-    new_then_duplicate(
-        provider,
-        r#"{"auth_header_value": "local-olaclick-token"}"#,
-        event,
-        0,
-    )
-    .await;
+/// Each platform's first sample, as the platform signs it.
+async fn costs_one_write<P: Platform>() {
+    let event = signed_sample::<P>(P::LIFECYCLE[0]);
+    new_then_duplicate(P::provider, P::secrets(), event, 0).await;
 }
 
-#[tokio::test]
-async fn deliverect_costs_one_write() {
-    let provider = || deliverect::Deliverect::new(deliverect::Config::sample());
-    let event = ordergate_testkit::api_event_json("deliverect/new_order.json");
-    new_then_duplicate(
-        provider,
-        r#"{"hmac_secret": "local-deliverect-secret"}"#,
-        event,
-        0,
-    )
-    .await;
-}
+ordergate_tests::per_platform!(costs_one_write);
 
 #[tokio::test]
-async fn ordatic_costs_one_write_plus_s3_for_a_large_proof() {
-    let secrets = r#"{"authorization": "local-ordatic-secret"}"#;
-    let ordatic = || ordatic::Ordatic::new(ordatic::Config::sample());
-    let small = ordergate_testkit::api_event_json("ordatic/order-accepted.json");
-    new_then_duplicate(ordatic, secrets, small, 0).await;
+async fn a_large_ordatic_proof_costs_one_write_plus_two_s3_puts() {
     // The 3 MB proof: the image and the raw body go to S3 (2 puts) before the one write.
-    let large = ordergate_testkit::api_event_json("ordatic/rider-proof-delivery-large.json");
-    new_then_duplicate(ordatic, secrets, large, 2).await;
-}
-
-#[tokio::test]
-async fn oolio_costs_one_write() {
-    let provider = || oolio::Oolio::new(oolio::Config::sample());
-    let event = svix_signed("oolio/order_created.json", None);
-    let secrets = r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#;
-    new_then_duplicate(provider, secrets, event, 0).await;
+    let large = signed_sample::<Ordatic>("ordatic/rider-proof-delivery-large.json");
+    new_then_duplicate(Ordatic::provider, Ordatic::secrets(), large, 2).await;
 }

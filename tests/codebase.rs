@@ -129,3 +129,101 @@ fn the_literal_scanner_finds_what_it_must() {
     assert!(has_word("pk = :pk", "pk"));
     assert!(!has_word(":pk", "pk") && !has_word("#due_key", "due_key"));
 }
+
+/// What a platform must have in one place: a file (or, ending in `/`, a directory with
+/// files) that holds `needle`.
+struct Touch {
+    path: String,
+    needle: String,
+}
+
+fn touch(path: impl Into<String>, needle: impl Into<String>) -> Touch {
+    Touch {
+        path: path.into(),
+        needle: needle.into(),
+    }
+}
+
+/// The places a platform touches beyond its crate (`name` as in keys, `template` as in
+/// template.yaml's logical ids): docs/adding-a-platform.md walks through them.
+fn touch_points(name: &str, template: &str) -> Vec<Touch> {
+    let mut points = vec![
+        touch(
+            format!("functions/{name}/src/lib.rs"),
+            format!("const NAME: &'static str = \"{name}\";"),
+        ),
+        touch(format!("functions/{name}/src/ack.rs"), "impl Acknowledge for"),
+        touch(format!("functions/{name}/src/main.rs"), "ordergate_shared::run("),
+        touch("Cargo.toml", format!("\"functions/{name}\"")),
+        touch("functions/platforms/Cargo.toml", format!("{name} = ")),
+        touch("infra/local/secrets.json", format!("\"{template}Secret\"")),
+        touch("infra/local/check_template.py", format!("\"{template}Secret\":")),
+        touch(format!("events/{name}/"), "\"body\""),
+        touch("tests/src/platforms.rs", format!("impl Platform for {template} ")),
+        touch("tests/benches/hot_path.rs", format!("{name}::")),
+        touch(format!("fuzz/fuzz_targets/{name}.rs"), "fuzz_target!"),
+        touch("docs/platforms.md", format!("\n## {template}")),
+        touch("README.md", format!("### {template}")),
+    ];
+    for resource in [
+        "Function",
+        "Role",
+        "Secret",
+        "LogGroup",
+        "QuietAlarm",
+        "WebhookUrl",
+        "SecretArn",
+    ] {
+        points.push(touch("template.yaml", format!("\n  {template}{resource}:")));
+    }
+    points
+}
+
+/// Whether `touch` holds: its file has the needle, or its directory has a file that does.
+fn holds(touch: &Touch) -> bool {
+    let path = root().join(&touch.path);
+    let files: Vec<PathBuf> = if touch.path.ends_with('/') {
+        std::fs::read_dir(&path)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
+    } else {
+        vec![path]
+    };
+    files
+        .iter()
+        .any(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains(&touch.needle)))
+}
+
+#[test]
+fn every_registered_platform_is_in_every_place_a_platform_touches() {
+    let mut missing = Vec::new();
+    ordergate_tests::each_platform!(P => {
+        type Provider = <P as ordergate_tests::platforms::Platform>::P;
+        let (name, template) = (
+            <Provider as ordergate_shared::Provider>::NAME,
+            <Provider as ordergate_shared::Provider>::TEMPLATE_NAME,
+        );
+        missing.extend(
+            touch_points(name, template)
+                .into_iter()
+                .filter(|t| !holds(t))
+                .map(|t| format!("{name}: {} has no {:?}", t.path, t.needle)),
+        );
+    });
+    assert!(missing.is_empty(), "a platform left out:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn the_guide_to_adding_a_platform_names_every_place_it_touches() {
+    let guide = std::fs::read_to_string(root().join("docs/adding-a-platform.md")).unwrap();
+    let mut unnamed: Vec<String> = touch_points("<platform>", "<Name>")
+        .into_iter()
+        .map(|t| t.path)
+        .filter(|path| !guide.contains(path.as_str()))
+        .collect();
+    unnamed.dedup();
+    assert!(
+        unnamed.is_empty(),
+        "docs/adding-a-platform.md does not name: {unnamed:?}"
+    );
+}

@@ -127,7 +127,7 @@ per_platform!(every_status_the_platform_takes_is_queued_and_the_rest_refused);
 
 async fn every_status_the_platform_takes_is_queued_and_the_rest_refused<P: Platform>() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(P::provider(), P::SECRETS);
+    let rx = stack.pipeline(P::provider(), P::secrets());
     for (i, status) in Requested::ALL.into_iter().enumerate() {
         let (event, key) = distinct::<P>(P::LIFECYCLE[0], &format!("cmd{i}"));
         assert_eq!(rx.handle(request(&event)).await.status(), 200);
@@ -382,7 +382,7 @@ async fn ordatic_is_sent_its_four_statuses_at_its_status_path() {
 }
 
 async fn receive<P: Platform>(stack: &Stack, sample: &str) {
-    let rx = stack.pipeline(P::provider(), P::SECRETS);
+    let rx = stack.pipeline(P::provider(), P::secrets());
     let event = ordergate_tests::platforms::signed_sample::<P>(sample);
     assert_eq!(rx.handle(request(&event)).await.status(), 200);
 }

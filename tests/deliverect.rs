@@ -11,7 +11,6 @@ const NEW: &str = "deliverect/new_order.json";
 const ACCEPTED: &str = "deliverect/accepted.json";
 const CANCEL: &str = "deliverect/cancel.json";
 const ORDER_ID: &str = "6438f1a2c9e77d0012ab34cd";
-const SECRET: &str = r#"{"hmac_secret": "local-deliverect-secret"}"#;
 
 fn deliverect() -> Deliverect {
     Deliverect::new(Config {
@@ -20,10 +19,15 @@ fn deliverect() -> Deliverect {
     })
 }
 
+/// The local stack's secret (infra/local/secrets.json).
+fn secret() -> &'static str {
+    ordergate_testkit::local_secret("DeliverectSecret")
+}
+
 #[tokio::test]
 async fn an_order_its_cancel_and_a_late_older_status_end_cancelled() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(deliverect(), SECRET);
+    let rx = stack.pipeline(deliverect(), secret());
     for sample in [NEW, CANCEL, ACCEPTED] {
         let r = rx.handle(api_event(sample)).await;
         assert_eq!(r.status(), 200, "{sample}: {}", json_body(&r));
@@ -47,7 +51,7 @@ async fn an_order_its_cancel_and_a_late_older_status_end_cancelled() {
 #[tokio::test]
 async fn a_repeated_delivery_is_one_record_and_one_job() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(deliverect(), SECRET);
+    let rx = stack.pipeline(deliverect(), secret());
     let first = rx.handle(api_event(NEW)).await;
     let again = rx.handle(api_event(NEW)).await;
     assert_eq!(json_body(&first), json_body(&again));
@@ -58,7 +62,7 @@ async fn a_repeated_delivery_is_one_record_and_one_job() {
 #[tokio::test]
 async fn a_bad_signature_is_401_and_nothing_is_stored() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(deliverect(), SECRET);
+    let rx = stack.pipeline(deliverect(), secret());
     let mut event = api_event_json(NEW);
     event["headers"]["x-server-authorization-hmac-sha256"] = json!("00".repeat(32));
     let r = rx.handle(request(&event)).await;
@@ -70,5 +74,7 @@ async fn a_bad_signature_is_401_and_nothing_is_stored() {
 #[tokio::test]
 async fn dynamodb_unreachable_is_503_which_deliverect_retries() {
     let stack = Stack::new().await;
-    stack.assert_store_outage_is_503(deliverect(), SECRET, NEW).await;
+    stack
+        .assert_store_outage_is_503(deliverect(), secret(), NEW)
+        .await;
 }

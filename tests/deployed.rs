@@ -11,12 +11,13 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use ordergate_shared::config::ConfigError;
 use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::{Pipeline, Provider};
-use ordergate_testkit::request;
+use ordergate_testkit::{local_secret, local_secret_value, request};
 use ordergate_tests::iam::{receiver_function, ACK_WORKER, PUBLISHER};
-use ordergate_tests::{endpoint, root, svix_signed, Stack};
+use ordergate_tests::ordergate_platforms::NAMES;
+use ordergate_tests::platforms::{name, signed_sample, Platform};
+use ordergate_tests::{endpoint, root, Stack};
 use serde_json::{json, Value};
 use wiremock::matchers::{any, body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -49,31 +50,40 @@ async fn with_env<T>(env: &Env, f: impl std::future::Future<Output = T>) -> T {
     out
 }
 
-async fn put_secret(stack: &Stack, logical: &str, value: Value) {
-    aws_sdk_secretsmanager::Client::new(&stack.sdk)
-        .put_secret_value()
-        .secret_id(stack.resources[logical].as_str().expect("secret ARN"))
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .expect("put_secret_value");
+/// The local stack's API secrets (infra/local/secrets.json) in the stack's secrets.
+async fn put_api_secrets(stack: &Stack) {
+    let client = aws_sdk_secretsmanager::Client::new(&stack.sdk);
+    ordergate_tests::each_platform!(P => {
+        let logical = format!("{}ApiSecret", <P as Platform>::P::TEMPLATE_NAME);
+        if let Some(arn) = stack.resources[&logical].as_str() {
+            client
+                .put_secret_value()
+                .secret_id(arn)
+                .secret_string(local_secret(&logical))
+                .send()
+                .await
+                .expect("put_secret_value");
+        }
+    });
 }
 
-/// The platforms' APIs, answering only with the credentials put in the API secrets.
+/// The platforms' APIs, answering only with the credentials of the local API secrets.
 async fn fake_apis() -> MockServer {
     let api = MockServer::start().await;
     let ok = |body: Value| ResponseTemplate::new(200).set_body_json(body);
+    let ola_ack = local_secret_value("OlaClickApiSecret", "ack_auth_value");
     Mock::given(method("POST"))
         .and(path("/olaclick/ack"))
-        .and(header("authorization", "Bearer ola-ack"))
+        .and(header("authorization", ola_ack.as_str()))
         .respond_with(ResponseTemplate::new(200))
         .expect(1)
         .mount(&api)
         .await;
+    let deliverect = |key| local_secret_value("DeliverectApiSecret", key);
     Mock::given(method("POST"))
         .and(path("/oauth/token"))
         .and(body_partial_json(
-            json!({"client_id": "dlv-id", "client_secret": "dlv-secret"}),
+            json!({"client_id": deliverect("client_id"), "client_secret": deliverect("client_secret")}),
         ))
         .respond_with(ok(json!({"access_token": "dlv-tok", "expires_in": 3600})))
         .expect(1)
@@ -86,10 +96,11 @@ async fn fake_apis() -> MockServer {
         .expect(1)
         .mount(&api)
         .await;
+    let ordatic = |key| local_secret_value("OrdaticApiSecret", key);
     Mock::given(method("POST"))
         .and(path("/ordatic/v2/auth"))
         .and(body_partial_json(
-            json!({"appId": "ord-app", "appSecret": "ord-secret"}),
+            json!({"appId": ordatic("app_id"), "appSecret": ordatic("app_secret")}),
         ))
         .respond_with(ok(json!({"token": "ord-tok"})))
         .expect(1)
@@ -114,20 +125,21 @@ async fn fake_apis() -> MockServer {
     api
 }
 
-async fn receive<P: Provider>(
-    stack: &Stack,
-    env: &Env,
-    provider: fn() -> Result<P, ConfigError>,
-    event: Value,
-) {
+/// `P`'s receiver, set up from its environment in the template, takes its first sample.
+async fn receive<P: Platform>(stack: &Stack, envs: &BTreeMap<String, Env>) {
+    let function = receiver_function::<P::P>();
+    let env = envs
+        .get(&function)
+        .unwrap_or_else(|| panic!("{function} in template.yaml"));
+    let event = signed_sample::<P>(P::LIFECYCLE[0]);
     let status = with_env(env, async {
-        let sdk = stack.function_sdk(&receiver_function::<P>());
-        let rx = Pipeline::from_env_with(provider().expect("configured from the template"), &sdk)
+        let sdk = stack.function_sdk(&function);
+        let rx = Pipeline::from_env_with(P::from_env().expect("configured from the template"), &sdk)
             .expect("pipeline from the template's environment");
         rx.handle(request(&event)).await.status()
     })
     .await;
-    assert_eq!(status, 200, "{} as deployed", P::NAME);
+    assert_eq!(status, 200, "{} as deployed", name::<P>());
 }
 
 #[tokio::test]
@@ -135,7 +147,7 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
     let stack = Stack::new().await;
     let api = fake_apis().await;
     // What a user sets at deploy time for async OlaClick acks and their platform APIs.
-    let env = template_env(
+    let envs = template_env(
         &stack,
         &[
             ("OlaClickAckMode", "async".into()),
@@ -144,84 +156,37 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
             ("OrdaticApiUrl", format!("{}/ordatic", api.uri())),
         ],
     );
-    put_secret(
-        &stack,
-        "OlaClickApiSecret",
-        json!({"ack_auth_value": "Bearer ola-ack"}),
-    )
-    .await;
-    put_secret(
-        &stack,
-        "DeliverectApiSecret",
-        json!({"client_id": "dlv-id", "client_secret": "dlv-secret"}),
-    )
-    .await;
-    put_secret(
-        &stack,
-        "OrdaticApiSecret",
-        json!({"app_id": "ord-app", "app_secret": "ord-secret"}),
-    )
-    .await;
-    let envs = |f: &str| {
-        env.get(f)
+    put_api_secrets(&stack).await;
+    let env = |f: &str| {
+        envs.get(f)
             .unwrap_or_else(|| panic!("{f} in template.yaml"))
             .clone()
     };
 
     // Receivers: the webhook secrets are the local stack's (infra/local/secrets.json), which
     // the events/ samples are signed with.
-    let sample = |p: &str| ordergate_testkit::api_event_json(p);
-    receive(
-        &stack,
-        &envs("OlaClickFunction"),
-        olaclick::OlaClick::from_env,
-        sample("olaclick/order_created.json"),
-    )
-    .await;
-    receive(
-        &stack,
-        &envs("DeliverectFunction"),
-        deliverect::Deliverect::from_env,
-        sample("deliverect/new_order.json"),
-    )
-    .await;
-    receive(
-        &stack,
-        &envs("OrdaticFunction"),
-        ordatic::Ordatic::from_env,
-        sample("ordatic/order-accepted.json"),
-    )
-    .await;
-    receive(
-        &stack,
-        &envs("OolioFunction"),
-        oolio::Oolio::from_env,
-        svix_signed("oolio/order_created.json", None),
-    )
-    .await;
+    ordergate_tests::each_platform!(P => receive::<P>(&stack, &envs).await);
 
     // The ack worker: every platform called back with the credentials of its API secret.
-    let worker_env = envs(ACK_WORKER);
+    let worker_env = env(ACK_WORKER);
     with_env(&worker_env, async {
         let worker = ack_worker::from_env(&stack.function_sdk(ACK_WORKER)).expect("worker from the template");
         let mut handled = 0;
-        while handled < 4 {
+        while handled < NAMES.len() {
             let (n, failed) = stack.run_worker(&worker).await;
             assert!(failed.is_empty(), "{failed:?}");
-            assert!(n > 0, "4 jobs expected, {handled} handled");
+            assert!(n > 0, "a job per platform expected, {handled} handled");
             handled += n;
         }
     })
     .await;
-    for (provider, order) in [
-        ("olaclick", "777:PE-7222853393"),
-        ("deliverect", "6438f1a2c9e77d0012ab34cd"),
-        ("ordatic", "st-5f2b9c:ord-8d41a7e2-1c3b"),
-    ] {
-        let trail = stack.store().order(provider, order).await.unwrap().trail;
+    // Each platform's first sample acknowledged (OlaClick, Deliverect and Ordatic through
+    // the fake APIs; Oolio has no callback to make).
+    ordergate_tests::each_platform!(P => {
+        let trail = stack.store().order(name::<P>(), P::ORDER_KEY).await.unwrap().trail;
         let ack = trail[0].ack.as_ref().expect("ack on the trail");
-        assert_eq!(ack.status, AckStatus::Acked, "{provider}: {ack:?}");
-    }
+        assert_eq!(ack.status, AckStatus::Acked, "{}: {ack:?}", name::<P>());
+    });
     api.verify().await;
 
     // The publisher: the stream's order changes reach the bus named in its environment.
@@ -237,7 +202,7 @@ async fn every_function_runs_from_the_templates_environment_and_secrets() {
     );
     let event: Value = serde_json::from_slice(&stream.stdout).unwrap();
     assert!(!event["Records"].as_array().unwrap().is_empty());
-    let answer = with_env(&envs(PUBLISHER), async {
+    let answer = with_env(&env(PUBLISHER), async {
         let sdk = stack.function_sdk(PUBLISHER);
         let bus = publisher::EventBridge::from_env(&sdk).expect("bus from the template");
         let queue = publisher::relay::queue_from_env(&sdk).expect("queue from the template");

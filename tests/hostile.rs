@@ -10,7 +10,7 @@ use lambda_http::http::HeaderValue;
 use ordergate_shared::Provider;
 use ordergate_testkit::{api_event_json, payload, request, samples};
 use ordergate_tests::hostile::{Harness, Verdict};
-use ordergate_tests::platforms::{delivery, name, signed_sample, Oolio, Platform, OOLIO_SECRET};
+use ordergate_tests::platforms::{delivery, name, signed_sample, Oolio, Platform};
 use ordergate_tests::{per_platform, root};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -290,7 +290,8 @@ fn svix_replays_and_future_timestamps_are_401() {
     let h = Harness::<Oolio>::new();
     let sample = "oolio/order_created.json";
     let body = payload(sample).to_string();
-    let key = &oolio::svix::keys(OOLIO_SECRET).unwrap()[0];
+    let secret = ordergate_testkit::local_secret_value("OolioSecret", oolio::SIGNING_SECRETS);
+    let key = &oolio::svix::keys(&secret).unwrap()[0];
     for skew in [-3600, -301, 301, 3600] {
         let ts = chrono::Utc::now().timestamp() + skew;
         let mut e = api_event_json(sample);

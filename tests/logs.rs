@@ -6,10 +6,7 @@
 use std::time::Duration;
 
 use ordergate_testkit::{payload, request, samples};
-use ordergate_tests::platforms::{
-    signed_sample, Deliverect, OlaClick, Oolio, Ordatic, Platform, DELIVERECT_SECRET, OLACLICK_SECRET,
-    OOLIO_SECRET, ORDATIC_SECRET,
-};
+use ordergate_tests::platforms::{signed_sample, Platform};
 use ordergate_tests::{fake_platforms, Captured, Stack};
 use serde_json::Value;
 use wiremock::matchers::any;
@@ -53,7 +50,7 @@ fn personal_values(v: &Value, key: &str, out: &mut Vec<String>) {
 }
 
 async fn receive_all<P: Platform>(stack: &Stack, secrets_seen: &mut Vec<String>) -> Vec<String> {
-    let rx = stack.pipeline(P::provider(), P::SECRETS);
+    let rx = stack.pipeline(P::provider(), P::secrets());
     let mut pii = Vec::new();
     for sample in samples(ordergate_tests::platforms::name::<P>()) {
         let signed = signed_sample::<P>(&sample);
@@ -85,20 +82,11 @@ async fn no_customer_data_or_secret_is_ever_logged() {
     ));
 
     let stack = Stack::new().await;
-    let mut secrets = vec![
-        OLACLICK_SECRET.to_owned(),
-        DELIVERECT_SECRET.to_owned(),
-        ORDATIC_SECRET.to_owned(),
-        OOLIO_SECRET.to_owned(),
-        "olaclick-ack-key".to_owned(),
-        "pos-secret".to_owned(),
-        "app-secret".to_owned(),
-        "tok-logs".to_owned(),
-    ];
-    let mut pii = receive_all::<OlaClick>(&stack, &mut secrets).await;
-    pii.extend(receive_all::<Deliverect>(&stack, &mut secrets).await);
-    pii.extend(receive_all::<Ordatic>(&stack, &mut secrets).await);
-    pii.extend(receive_all::<Oolio>(&stack, &mut secrets).await);
+    // The local secrets, and those of the fake platforms' APIs.
+    let mut secrets = ordergate_testkit::local_secret_values();
+    secrets.extend(["olaclick-ack-key", "pos-secret", "app-secret", "tok-logs"].map(str::to_owned));
+    let mut pii = Vec::new();
+    ordergate_tests::each_platform!(P => pii.extend(receive_all::<P>(&stack, &mut secrets).await));
     pii.sort();
     pii.dedup();
     assert!(pii.len() > 20, "the samples carry customer data: {pii:?}");
@@ -178,7 +166,7 @@ async fn no_customer_data_or_secret_is_ever_logged() {
             .filter_map(|l| l[name].as_f64())
             .sum()
     };
-    for provider in ["olaclick", "deliverect", "ordatic", "oolio"] {
+    for &provider in ordergate_tests::ordergate_platforms::NAMES {
         let samples = samples(provider).len() as f64;
         assert_eq!(
             sum(provider, "Received"),

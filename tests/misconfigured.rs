@@ -77,7 +77,7 @@ async fn an_unusable_secret_is_503_until_an_operator_fixes_it<P: Platform>() {
     );
 
     // The operator puts the right value: the platform's retry of the same delivery is kept.
-    stack.put_secret(&arn, P::SECRETS).await;
+    stack.put_secret(&arn, P::secrets()).await;
     let r = rx.handle(request(&event)).await;
     assert_eq!(r.status(), 200, "{}", json_body(&r));
     assert_eq!(stack.event_records().await, 1);

@@ -16,7 +16,6 @@ const EVENT_ID: &str = "7573920b-5558-4455-ae73-d8628aba6609";
 const ORDER_ID: &str = "PE-7222853393";
 /// Where it is stored: OlaClick orders are keyed by merchant.
 const ORDER_KEY: &str = "777:PE-7222853393";
-const SECRET: &str = r#"{"auth_header_value": "local-olaclick-token"}"#;
 
 fn olaclick() -> OlaClick {
     OlaClick::new(Config {
@@ -35,10 +34,15 @@ fn body(r: &Response<Body>) -> Value {
     }
 }
 
+/// The local stack's secret (infra/local/secrets.json).
+fn secret() -> &'static str {
+    ordergate_testkit::local_secret("OlaClickSecret")
+}
+
 #[tokio::test]
 async fn a_new_event_is_stored_with_its_trail_and_one_job_is_enqueued() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(olaclick(), SECRET);
+    let rx = stack.pipeline(olaclick(), secret());
     let r = rx.handle(api_event(CREATED)).await;
     assert_eq!(r.status(), 200, "{}", body(&r));
 
@@ -84,7 +88,7 @@ fn payload_text(path: &str) -> String {
 #[tokio::test]
 async fn a_duplicate_gets_the_same_answer_one_record_and_one_job() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(olaclick(), SECRET);
+    let rx = stack.pipeline(olaclick(), secret());
     let first = rx.handle(api_event(CREATED)).await;
     let again = rx.handle(api_event(CREATED)).await;
     assert_eq!((first.status().as_u16(), again.status().as_u16()), (200, 200));
@@ -97,7 +101,7 @@ async fn a_duplicate_gets_the_same_answer_one_record_and_one_job() {
 #[tokio::test]
 async fn an_older_event_arriving_late_never_overwrites_newer_state() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(olaclick(), SECRET);
+    let rx = stack.pipeline(olaclick(), secret());
     assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
     assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
     let view = stack.store().order("olaclick", ORDER_KEY).await.unwrap();
@@ -116,7 +120,7 @@ async fn an_older_event_arriving_late_never_overwrites_newer_state() {
 #[tokio::test]
 async fn an_unknown_status_word_updates_the_snapshot_but_never_the_status() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(olaclick(), SECRET);
+    let rx = stack.pipeline(olaclick(), secret());
     assert_eq!(rx.handle(api_event(UPDATED)).await.status(), 200);
     let mut later = payload(UPDATED);
     later["event_id"] = json!("b2d7c9e1-0000-4000-8000-000000000099");
@@ -145,14 +149,14 @@ async fn an_unknown_status_word_updates_the_snapshot_but_never_the_status() {
 async fn dynamodb_unreachable_is_503_and_nothing_is_stored() {
     let stack = Stack::new().await;
     stack
-        .assert_store_outage_is_503(olaclick(), SECRET, CREATED)
+        .assert_store_outage_is_503(olaclick(), secret(), CREATED)
         .await;
 }
 
 #[tokio::test]
 async fn refused_input_leaves_the_table_empty_and_unreadable_json_is_kept_quarantined() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(olaclick(), SECRET);
+    let rx = stack.pipeline(olaclick(), secret());
     let mut wrong_token = api_event_json(CREATED);
     wrong_token["headers"]["x-ordergate-token"] = json!("nope");
     let mut unknown_merchant = payload(CREATED);
@@ -228,6 +232,7 @@ async fn credentials_are_read_from_secrets_manager() {
     );
     assert_eq!(rx.handle(api_event(CREATED)).await.status(), 200);
     let mut wrong = api_event_json(CREATED);
-    wrong["headers"]["x-ordergate-token"] = json!("local-olaclick-token-x");
+    wrong["headers"]["x-ordergate-token"] =
+        json!(ordergate_testkit::local_secret_value("OlaClickSecret", "auth_header_value") + "-x");
     assert_eq!(rx.handle(request(&wrong)).await.status(), 401);
 }

@@ -7,7 +7,6 @@ use ordergate_shared::store::EventStore;
 use ordergate_testkit::{json_body, request};
 use ordergate_tests::{svix_signed, Stack};
 
-const SECRET: &str = r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#;
 const ORDER_ID: &str = "91b969ea-2e4d-46ac-b727-3a7528e5306b";
 
 fn oolio() -> Oolio {
@@ -16,10 +15,15 @@ fn oolio() -> Oolio {
     })
 }
 
+/// The local stack's secret (infra/local/secrets.json).
+fn secret() -> &'static str {
+    ordergate_testkit::local_secret("OolioSecret")
+}
+
 #[tokio::test]
 async fn a_delivery_signed_by_the_svix_library_is_stored_once() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(oolio(), SECRET);
+    let rx = stack.pipeline(oolio(), secret());
     let event = svix_signed("oolio/order_created.json", None);
     let first = rx.handle(request(&event)).await;
     assert_eq!(first.status(), 200, "{}", json_body(&first));
@@ -45,13 +49,13 @@ async fn a_rotated_secret_signed_by_svix_verifies_and_a_foreign_one_does_not() {
     let stack = Stack::new().await;
     let old = "whsec_dGhpcyBpcyBhbm90aGVyIGtleQ==";
     let both =
-        format!(r#"{{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ== {old}"}}"#);
+        serde_json::json!({"signing_secrets": format!("{} {old}", ordergate_testkit::local_secret_value("OolioSecret", "signing_secrets"))}).to_string();
     let rx = stack.pipeline(oolio(), &both);
     let r = rx
         .handle(request(&svix_signed("oolio/order_accepted.json", Some(old))))
         .await;
     assert_eq!(r.status(), 200);
-    let strict = stack.pipeline(oolio(), SECRET);
+    let strict = stack.pipeline(oolio(), secret());
     let r = strict
         .handle(request(&svix_signed("oolio/order_completed.json", Some(old))))
         .await;
@@ -62,7 +66,7 @@ async fn a_rotated_secret_signed_by_svix_verifies_and_a_foreign_one_does_not() {
 #[tokio::test]
 async fn a_stale_signature_is_a_replay_and_is_refused() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(oolio(), SECRET);
+    let rx = stack.pipeline(oolio(), secret());
     // The stored sample was signed at generation time, long before now.
     let r = rx
         .handle(ordergate_testkit::api_event("oolio/order_created.json"))
@@ -98,7 +102,7 @@ fn message_id(seconds_ago: i64, tag: u8) -> String {
 #[tokio::test]
 async fn a_delayed_older_update_of_the_same_status_does_not_overwrite_a_newer_one() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(oolio(), SECRET);
+    let rx = stack.pipeline(oolio(), secret());
     let sample = "oolio/order_accepted.json";
     let update = |code: &str| {
         let mut body = ordergate_testkit::payload(sample);

@@ -13,7 +13,6 @@ use serde_json::json;
 
 /// The sample order, as stored: Ordatic's order ids are unique only per store.
 const ORDER_KEY: &str = "st-5f2b9c:ord-8d41a7e2-1c3b";
-const SECRET: &str = r#"{"authorization": "local-ordatic-secret"}"#;
 const LARGE_PROOF: &str = "ordatic/rider-proof-delivery-large.json";
 
 fn ordatic() -> Ordatic {
@@ -22,10 +21,15 @@ fn ordatic() -> Ordatic {
     })
 }
 
+/// The local stack's secret (infra/local/secrets.json).
+fn secret() -> &'static str {
+    ordergate_testkit::local_secret("OrdaticSecret")
+}
+
 #[tokio::test]
 async fn a_multi_megabyte_proof_is_kept_in_s3_without_loss() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(ordatic(), SECRET);
+    let rx = stack.pipeline(ordatic(), secret());
     for _ in 0..2 {
         let r = rx.handle(api_event(LARGE_PROOF)).await;
         assert_eq!(r.status(), 200, "{}", json_body(&r));
@@ -56,7 +60,7 @@ async fn a_multi_megabyte_proof_is_kept_in_s3_without_loss() {
 #[tokio::test]
 async fn order_events_out_of_order_end_at_the_furthest_status() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(ordatic(), SECRET);
+    let rx = stack.pipeline(ordatic(), secret());
     for event in [
         "order-served",
         "order-in-kitchen",
@@ -80,18 +84,18 @@ async fn order_events_out_of_order_end_at_the_furthest_status() {
 async fn dynamodb_unreachable_is_503() {
     let stack = Stack::new().await;
     stack
-        .assert_store_outage_is_503(ordatic(), SECRET, "ordatic/order-accepted.json")
+        .assert_store_outage_is_503(ordatic(), secret(), "ordatic/order-accepted.json")
         .await;
 }
 
 #[tokio::test]
 async fn s3_unreachable_is_503_and_nothing_is_stored_then_the_retry_succeeds() {
     let stack = Stack::new().await;
-    let broken = stack.pipeline_during(Outage::Blobs, ordatic(), SECRET).await;
+    let broken = stack.pipeline_during(Outage::Blobs, ordatic(), secret()).await;
     assert_eq!(broken.handle(api_event(LARGE_PROOF)).await.status(), 503);
     assert!(stack.keys().await.is_empty());
     assert_eq!(stack.queue_depth().await, 0);
-    let healthy = stack.pipeline(ordatic(), SECRET);
+    let healthy = stack.pipeline(ordatic(), secret());
     assert_eq!(healthy.handle(api_event(LARGE_PROOF)).await.status(), 200);
     assert_eq!(stack.event_records().await, 1);
     assert_eq!(stack.queue_depth().await, 1);
@@ -104,7 +108,7 @@ async fn s3_unreachable_is_503_and_nothing_is_stored_then_the_retry_succeeds() {
 async fn a_fetch_finishing_after_an_erasure_does_not_bring_the_customer_back() {
     use ordergate_shared::store::{AckOutcome, AckStatus, Claim};
     let stack = Stack::new().await;
-    let rx = stack.pipeline(ordatic(), SECRET);
+    let rx = stack.pipeline(ordatic(), secret());
     assert_eq!(
         rx.handle(api_event("ordatic/order-accepted.json")).await.status(),
         200
@@ -152,7 +156,7 @@ fn state_of<'a>(items: &'a [Item], pk: &str) -> Option<&'a Item> {
 #[tokio::test]
 async fn the_same_order_id_at_two_stores_is_two_orders() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(ordatic(), SECRET);
+    let rx = stack.pipeline(ordatic(), secret());
     let mut other_store = payload("ordatic/order-in-kitchen.json");
     other_store["storeId"] = json!("st-other");
     for event in [
@@ -206,7 +210,7 @@ async fn the_same_order_id_at_two_stores_is_two_orders() {
 #[tokio::test]
 async fn rekey_moves_an_order_stored_under_its_id_alone_and_merges_its_state() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(ordatic(), SECRET);
+    let rx = stack.pipeline(ordatic(), secret());
     for sample in ["ordatic/order-accepted.json", "ordatic/rider-picking.json"] {
         assert_eq!(rx.handle(api_event(sample)).await.status(), 200, "{sample}");
     }

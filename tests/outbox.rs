@@ -24,7 +24,7 @@ async fn a_receiver_killed_right_after_the_commit_still_gets_exactly_one_job<P: 
     let rx = std::sync::Arc::new(stack.pipeline_with(
         &faults.wrap(&stack.sdk),
         P::provider(),
-        P::SECRETS,
+        P::secrets(),
         Limits::default(),
     ));
     let event = signed_sample::<P>(P::LIFECYCLE[0]);
@@ -75,7 +75,7 @@ async fn a_receiver_killed_right_after_the_commit_still_gets_exactly_one_job<P: 
 async fn the_relay_retries_until_the_queue_takes_the_job_once() {
     use ordergate_tests::platforms::Deliverect;
     let stack = Stack::new().await;
-    let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
+    let rx = stack.pipeline(Deliverect::provider(), Deliverect::secrets());
     assert_eq!(
         rx.handle(request(&signed_sample::<Deliverect>(Deliverect::LIFECYCLE[0])))
             .await
@@ -152,7 +152,7 @@ impl ordergate_shared::queue::JobQueue for Refusing {
 async fn a_job_the_queue_refuses_for_good_holds_up_none_of_the_others() {
     use ordergate_tests::platforms::{distinct, OlaClick};
     let stack = Stack::new().await;
-    let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
+    let rx = stack.pipeline(OlaClick::provider(), OlaClick::secrets());
     let mut keys = Vec::new();
     for tag in ["first", "refused", "third"] {
         let (event, _) = distinct::<OlaClick>(OlaClick::LIFECYCLE[0], tag);
@@ -202,7 +202,7 @@ async fn a_job_the_queue_refuses_for_good_holds_up_none_of_the_others() {
 async fn the_sweep_queues_again_a_job_the_relay_lost() {
     use ordergate_tests::platforms::{distinct, OlaClick};
     let stack = Stack::new().await;
-    let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
+    let rx = stack.pipeline(OlaClick::provider(), OlaClick::secrets());
     for tag in ["lost", "claimed"] {
         let (event, _) = distinct::<OlaClick>(OlaClick::LIFECYCLE[0], tag);
         assert_eq!(rx.handle(request(&event)).await.status(), 200);
@@ -255,7 +255,7 @@ async fn a_job_carries_its_receivers_trace_to_the_queue() {
     use ordergate_tests::platforms::{distinct, OlaClick};
     let trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
     let stack = Stack::new().await;
-    let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
+    let rx = stack.pipeline(OlaClick::provider(), OlaClick::secrets());
     let (event, _) = distinct::<OlaClick>(OlaClick::LIFECYCLE[0], "traced");
     // What the Lambda runtime sets for each invocation. No other test of this binary
     // asserts on a job's trace.

@@ -26,7 +26,7 @@ fn stream_event(stack: &Stack) -> Value {
 /// Delivers `samples` through `P`'s receiver, then hands the publisher the stream records
 /// its mapping passes on (`records` of them) and checks it published them all.
 async fn deliver_and_publish<P: Platform>(stack: &Stack, bus: &str, samples: &[&str], records: usize) {
-    let rx = stack.pipeline(P::provider(), P::SECRETS);
+    let rx = stack.pipeline(P::provider(), P::secrets());
     for sample in samples {
         let event = ordergate_tests::platforms::signed_sample::<P>(sample);
         assert_eq!(rx.handle(ordergate_testkit::request(&event)).await.status(), 200);
@@ -131,7 +131,7 @@ async fn rider_events_reach_a_subscriber_as_order_events() {
 #[tokio::test]
 async fn an_unreachable_bus_reports_the_batch_for_retry() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(Deliverect::provider(), Deliverect::SECRETS);
+    let rx = stack.pipeline(Deliverect::provider(), Deliverect::secrets());
     let sample = ordergate_tests::platforms::signed_sample::<Deliverect>("deliverect/new_order.json");
     assert_eq!(rx.handle(ordergate_testkit::request(&sample)).await.status(), 200);
     let event = stream_event(&stack);

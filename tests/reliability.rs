@@ -18,7 +18,7 @@ per_platform!(
 
 async fn hundred_concurrent_copies<P: Platform>() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(P::provider(), P::SECRETS);
+    let rx = stack.pipeline(P::provider(), P::secrets());
     let event = signed_sample::<P>(P::LIFECYCLE[0]);
     stack.assert_concurrent_copies_store_once(&rx, &event, 100).await;
     let view = stack.store().order(name::<P>(), P::ORDER_KEY).await.unwrap();
@@ -47,7 +47,7 @@ async fn fault_at_every_step<P: Platform>() {
         inline_body_bytes: 0,
         ..Limits::default()
     };
-    let rx = stack.pipeline_with(&sdk, P::provider(), P::SECRETS, limits);
+    let rx = stack.pipeline_with(&sdk, P::provider(), P::secrets(), limits);
     let provider = name::<P>();
     for (n, (step, fault)) in scenarios().into_iter().enumerate() {
         let what = format!("{provider}: {step:?} {fault:?}");
@@ -119,7 +119,7 @@ async fn fault_at_every_step<P: Platform>() {
 /// The order's final state after its events arrive in `order` (indices into LIFECYCLE).
 async fn final_state<P: Platform>(order: &[usize]) -> (OrderState, Vec<String>) {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(P::provider(), P::SECRETS);
+    let rx = stack.pipeline(P::provider(), P::secrets());
     for i in order {
         let r = rx.handle(request(&signed_sample::<P>(P::LIFECYCLE[*i]))).await;
         assert_eq!(r.status(), 200, "{}", json_body(&r));
@@ -169,7 +169,7 @@ async fn a_reused_id_cannot_replace_a_kept_body<P: Platform>() {
         inline_body_bytes: 0,
         ..Limits::default()
     };
-    let rx = stack.pipeline_with(&stack.sdk, P::provider(), P::SECRETS, limits);
+    let rx = stack.pipeline_with(&stack.sdk, P::provider(), P::secrets(), limits);
     let (first, _) = distinct::<P>(P::LIFECYCLE[0], "reused");
     let mut other_body: serde_json::Value = serde_json::from_str(first["body"].as_str().unwrap()).unwrap();
     other_body["padding"] = serde_json::json!("x".repeat(70 * 1024));
@@ -216,7 +216,7 @@ async fn a_write_the_table_refuses_for_good_is_quarantined_not_retried() {
         inline_body_bytes: 1024 * 1024,
         ..Limits::default()
     };
-    let rx = stack.pipeline_with(&stack.sdk, Deliverect::provider(), Deliverect::SECRETS, limits);
+    let rx = stack.pipeline_with(&stack.sdk, Deliverect::provider(), Deliverect::secrets(), limits);
     let (sample, _) = distinct::<Deliverect>(Deliverect::LIFECYCLE[0], "big");
     let mut body: serde_json::Value = serde_json::from_str(sample["body"].as_str().unwrap()).unwrap();
     body["note"] = serde_json::json!("x".repeat(420 * 1024));

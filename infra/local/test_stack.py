@@ -30,6 +30,9 @@ import uuid
 import stack
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# The local stack's secrets: the tokens and keys the events/ samples are signed with.
+LOCAL_SECRETS = json.loads((ROOT / "infra/local/secrets.json").read_text())
+OLACLICK_TOKEN = LOCAL_SECRETS["OlaClickSecret"]["auth_header_value"]
 SETTLED = ("acked", "skipped")
 DEADLINE = 90  # seconds for the whole chain to settle every sample (typically < 10)
 # Set by the client and API Gateway, not by the platform.
@@ -185,8 +188,7 @@ class DeployedStack(unittest.TestCase):
         payload = ROOT / f".local/{self.name}-burst.json"
         payload.write_text(json.dumps(body))
         # `ordergate sign` does not print OlaClick's token (it is the secret): the local one.
-        token = json.loads((ROOT / "infra/local/secrets.json").read_text())["OlaClickSecret"]["auth_header_value"]
-        headers = {"x-ordergate-token": token}
+        headers = {"x-ordergate-token": OLACLICK_TOKEN}
         data = payload.read_bytes()
 
         def post(_):
@@ -426,7 +428,7 @@ class DeployedStack(unittest.TestCase):
     def test_what_is_not_json_or_not_routed_is_a_clear_4xx(self):
         url = self.outputs["OlaClickWebhookUrl"]
         status, body = self.post(url, b'\xff\xfe{"event_type": "order_created"}',
-                                 **{"content-type": "application/json", "x-ordergate-token": "local-olaclick-token"})
+                                 **{"content-type": "application/json", "x-ordergate-token": OLACLICK_TOKEN})
         self.assertEqual(status, 400, body)
         self.assertIn(body["error"], ("invalid_utf8", "invalid_json"))
         self.assertEqual(self.post(url, None, method="GET")[0], 404)

@@ -378,7 +378,7 @@ async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> Load {
 
 fn function<P: Platform>(common: &[(String, String)]) -> Function {
     let mut env = common.to_vec();
-    env.push((secret_var::<P>(), P::SECRETS.to_owned()));
+    env.push((secret_var::<P>(), P::secrets().to_owned()));
     env.extend(P::ENV.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Function {
         name: name::<P>(),
@@ -405,7 +405,7 @@ macro_rules! receivers {
 /// The worker's secret variables for every platform (their values: the local secrets).
 macro_rules! worker_secrets {
     ([] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
-        [$((secret_var::<$variant>(), $variant::SECRETS.to_owned()),)*]
+        [$((secret_var::<$variant>(), $variant::secrets().to_owned()),)*]
     };
 }
 
@@ -483,7 +483,7 @@ async fn worker_batches(stack: &Stack, measured: bool) -> Vec<Value> {
     if !measured {
         return Vec::new();
     }
-    let rx = stack.pipeline(Oolio::provider(), Oolio::SECRETS);
+    let rx = stack.pipeline(Oolio::provider(), Oolio::secrets());
     let mut messages = Vec::new();
     for i in 0..events_per_run() {
         let tag = format!("work{i}");
@@ -558,7 +558,7 @@ async fn sample_order() -> String {
     use ordergate_shared::Provider;
     let rx = ordergate_testkit::memory_pipeline(
         deliverect::Deliverect::new(deliverect::Config::sample()),
-        &serde_json::from_str(Deliverect::SECRETS).expect("secret JSON"),
+        &serde_json::from_str(Deliverect::secrets()).expect("secret JSON"),
     );
     let event = ordergate_tests::platforms::signed_sample::<Deliverect>("deliverect/new_order.json");
     rx.handle(ordergate_testkit::request(&event)).await;

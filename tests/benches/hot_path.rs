@@ -19,6 +19,11 @@ struct Case {
     headers: HeaderMap,
 }
 
+/// The local stack's Svix key (infra/local/secrets.json).
+fn oolio_secret() -> String {
+    ordergate_testkit::local_secret_value("OolioSecret", "signing_secrets")
+}
+
 fn headers(event: &Value) -> HeaderMap {
     let mut h = HeaderMap::new();
     for (k, v) in event["headers"].as_object().unwrap() {
@@ -55,12 +60,10 @@ fn times<T: Clone>(item: &T, n: usize) -> Vec<T> {
     vec![item.clone(); n]
 }
 
-const OOLIO_SECRET: &str = "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ==";
-
 fn oolio_sign(h: &mut HeaderMap, body: &[u8]) {
     let now = Utc::now().timestamp();
     let id = h["svix-id"].to_str().unwrap().to_owned();
-    let key = &oolio::svix::keys(OOLIO_SECRET).unwrap()[0];
+    let key = &oolio::svix::keys(&oolio_secret()).unwrap()[0];
     set(h, "svix-timestamp", &now.to_string());
     set(h, "svix-signature", &oolio::svix::sign(key, &id, now, body));
 }
@@ -102,7 +105,7 @@ fn olaclick(c: &mut Criterion) {
     bench_platform(
         c,
         &provider,
-        r#"{"auth_header_value": "local-olaclick-token"}"#,
+        ordergate_testkit::local_secret("OlaClickSecret"),
         cases,
     );
 }
@@ -113,7 +116,10 @@ fn deliverect(c: &mut Criterion) {
     let mut big = payload(path);
     big["items"] = json!(times(&big["items"][0], 50));
     let sign = |h: &mut HeaderMap, body: &[u8]| {
-        let sig = hmac_hex("local-deliverect-secret", std::str::from_utf8(body).unwrap());
+        let sig = hmac_hex(
+            &ordergate_testkit::local_secret_value("DeliverectSecret", "hmac_secret"),
+            std::str::from_utf8(body).unwrap(),
+        );
         set(h, "x-server-authorization-hmac-sha256", &sig);
     };
     let cases = vec![
@@ -123,7 +129,7 @@ fn deliverect(c: &mut Criterion) {
     bench_platform(
         c,
         &provider,
-        r#"{"hmac_secret": "local-deliverect-secret"}"#,
+        ordergate_testkit::local_secret("DeliverectSecret"),
         cases,
     );
 }
@@ -143,7 +149,7 @@ fn ordatic(c: &mut Criterion) {
     bench_platform(
         c,
         &provider,
-        r#"{"authorization": "local-ordatic-secret"}"#,
+        ordergate_testkit::local_secret("OrdaticSecret"),
         cases,
     );
 }
@@ -159,7 +165,7 @@ fn oolio(c: &mut Criterion) {
     bench_platform(
         c,
         &provider,
-        &json!({ "signing_secrets": OOLIO_SECRET }).to_string(),
+        &json!({ "signing_secrets": oolio_secret() }).to_string(),
         cases,
     );
 }

@@ -35,7 +35,7 @@ impl<P: Platform> Default for Harness<P> {
 
 impl<P: Platform> Harness<P> {
     pub fn new() -> Self {
-        let secrets: Value = serde_json::from_str(P::SECRETS).expect("secret JSON");
+        let secrets: Value = serde_json::from_str(P::secrets()).expect("secret JSON");
         Harness {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -597,7 +597,7 @@ impl Stack {
                 ack_mode: olaclick::AckMode::Async,
                 ..olaclick::Config::sample()
             }),
-            r#"{"auth_header_value": "local-olaclick-token"}"#,
+            ordergate_testkit::local_secret("OlaClickSecret"),
         );
         let r = rx
             .handle(ordergate_testkit::api_event("olaclick/order_created.json"))
@@ -610,7 +610,7 @@ impl Stack {
     pub async fn receive_deliverect_order(&self) {
         let rx = self.pipeline(
             deliverect::Deliverect::new(deliverect::Config::sample()),
-            r#"{"hmac_secret": "local-deliverect-secret"}"#,
+            ordergate_testkit::local_secret("DeliverectSecret"),
         );
         let r = rx
             .handle(ordergate_testkit::api_event("deliverect/new_order.json"))

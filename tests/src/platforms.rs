@@ -8,15 +8,13 @@ use ordergate_shared::{Provider, Signer};
 use ordergate_testkit::{api_event_json, payload};
 use serde_json::{json, Value};
 
-pub const OLACLICK_SECRET: &str = "local-olaclick-token";
-pub const DELIVERECT_SECRET: &str = "local-deliverect-secret";
-pub const ORDATIC_SECRET: &str = "local-ordatic-secret";
-pub const OOLIO_SECRET: &str = "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ==";
-
 pub trait Platform {
     type P: Provider;
-    /// The secret JSON the receiver reads (Secrets Manager or `<P>_SECRET_JSON`).
-    const SECRETS: &'static str;
+    /// The secret JSON the receiver reads (Secrets Manager or `<P>_SECRET_JSON`): the local
+    /// stack's (`<Platform>Secret` in infra/local/secrets.json).
+    fn secrets() -> &'static str {
+        ordergate_testkit::local_secret(&format!("{}Secret", <Self::P as Provider>::TEMPLATE_NAME))
+    }
     /// Extra environment of the release binary (besides the secret and AWS resources).
     const ENV: &'static [(&'static str, &'static str)];
     /// One order's events in the order the platform sends them; they share one order id.
@@ -34,6 +32,9 @@ pub trait Platform {
     const STATUSES: &'static [Requested];
 
     fn provider() -> Self::P;
+
+    /// The provider as its receiver's `main` sets it up, from the environment.
+    fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError>;
 
     /// The platform's sending side, set up like the receiver [`Platform::provider`].
     fn signer() -> impl Signer;
@@ -57,7 +58,7 @@ pub trait Platform {
 /// The credential / signature headers `P`'s platform puts on `body` (the provider's own
 /// sending side, with the local secret); `message_id` is used by Svix.
 pub fn sign<P: Platform>(body: &[u8], message_id: &str) -> Vec<(String, String)> {
-    let secrets = ordergate_shared::secrets::Secrets::from_json(P::SECRETS).expect("secret JSON");
+    let secrets = ordergate_shared::secrets::Secrets::from_json(P::secrets()).expect("secret JSON");
     P::signer()
         .sign(
             &secrets,
@@ -114,7 +115,10 @@ pub struct Oolio;
 
 impl Platform for OlaClick {
     type P = olaclick::OlaClick;
-    const SECRETS: &'static str = r#"{"auth_header_value": "local-olaclick-token"}"#;
+
+    fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError> {
+        olaclick::OlaClick::from_env()
+    }
     const ENV: &'static [(&'static str, &'static str)] = &[("OLACLICK_MERCHANT_IDS", "777")];
     const LIFECYCLE: &'static [&'static str] = &[
         "olaclick/order_created.json",
@@ -172,7 +176,10 @@ impl Platform for OlaClick {
 
 impl Platform for Deliverect {
     type P = deliverect::Deliverect;
-    const SECRETS: &'static str = r#"{"hmac_secret": "local-deliverect-secret"}"#;
+
+    fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError> {
+        deliverect::Deliverect::from_env()
+    }
     const ENV: &'static [(&'static str, &'static str)] = &[("DELIVERECT_CURRENCY", "EUR")];
     const LIFECYCLE: &'static [&'static str] = &[
         "deliverect/new_order.json",
@@ -214,7 +221,10 @@ impl Platform for Deliverect {
 
 impl Platform for Ordatic {
     type P = ordatic::Ordatic;
-    const SECRETS: &'static str = r#"{"authorization": "local-ordatic-secret"}"#;
+
+    fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError> {
+        ordatic::Ordatic::from_env()
+    }
     const ENV: &'static [(&'static str, &'static str)] = &[];
     const LIFECYCLE: &'static [&'static str] = &[
         "ordatic/order-accepted.json",
@@ -259,8 +269,10 @@ impl Platform for Ordatic {
 
 impl Platform for Oolio {
     type P = oolio::Oolio;
-    const SECRETS: &'static str =
-        r#"{"signing_secrets": "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ=="}"#;
+
+    fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError> {
+        oolio::Oolio::from_env()
+    }
     const ENV: &'static [(&'static str, &'static str)] = &[];
     const LIFECYCLE: &'static [&'static str] = &[
         "oolio/order_created.json",
@@ -317,5 +329,26 @@ macro_rules! per_platform_suite {
                 }
             )*
         }
+    };
+}
+
+/// Runs `$body` once per registered platform, in the registry's order, with `$P` naming
+/// its [`Platform`] type: for a test that goes through every platform in one run.
+#[macro_export]
+macro_rules! each_platform {
+    ($P:ident => $body:expr) => {
+        $crate::ordergate_platforms::for_each!($crate::each_platform_expand, $P, $body)
+    };
+}
+
+/// [`each_platform!`], given the platform list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! each_platform_expand {
+    ([$P:ident $body:tt] $($variant:ident $krate:ident $provider:ident $signer:ident $ack:ident;)*) => {
+        $({
+            type $P = $crate::platforms::$variant;
+            $body
+        })*
     };
 }

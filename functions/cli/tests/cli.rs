@@ -72,8 +72,9 @@ fn text_of(out: &Output) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_then_order_event_and_locations() {
     let stack = Stack::new().await;
-    let url = ordergate_tests::http::serve(stack.pipeline(Deliverect::provider(), Deliverect::SECRETS)).await;
-    let secret = ["--secret-json", Deliverect::SECRETS];
+    let url =
+        ordergate_tests::http::serve(stack.pipeline(Deliverect::provider(), Deliverect::secrets())).await;
+    let secret = ["--secret-json", Deliverect::secrets()];
     // Blocking on the CLI is fine: the served receiver runs on the runtime's other thread.
     let send = |file: &str, url: &str| {
         ordergate(
@@ -130,7 +131,7 @@ async fn send_then_order_event_and_locations() {
     // Unmapped: stored and flagged, never dropped.
     text_of(&ordergate(&stack, &["location", "rm", "deliverect", LOCATION]));
     let fresh =
-        ordergate_tests::http::serve(stack.pipeline(Deliverect::provider(), Deliverect::SECRETS)).await;
+        ordergate_tests::http::serve(stack.pipeline(Deliverect::provider(), Deliverect::secrets())).await;
     let cancel = send("events/deliverect/cancel.json", &fresh);
     assert_eq!(json_of(&cancel)["status"], 200);
     let view = json_of(&ordergate(&stack, &["order", "deliverect", ORDER, "--json"]));
@@ -153,7 +154,8 @@ async fn send_then_order_event_and_locations() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stack_name_fills_every_option() {
     let stack = Stack::new().await;
-    let url = ordergate_tests::http::serve(stack.pipeline(Deliverect::provider(), Deliverect::SECRETS)).await;
+    let url =
+        ordergate_tests::http::serve(stack.pipeline(Deliverect::provider(), Deliverect::secrets())).await;
     stack.publish_webhooks_at(&url);
     let with_stack = |args: &[&str]| {
         bare()
@@ -226,7 +228,7 @@ async fn sign_prints_what_the_platform_sends() {
             "oolio",
             "events/oolio/order_created.json",
             "--secret-json",
-            Oolio::SECRETS,
+            Oolio::secrets(),
             "--json",
         ],
     ));
@@ -240,7 +242,7 @@ async fn sign_prints_what_the_platform_sends() {
     for (k, v) in headers.as_object().unwrap() {
         event["headers"][k] = v.clone();
     }
-    let rx = stack.pipeline(Oolio::provider(), Oolio::SECRETS);
+    let rx = stack.pipeline(Oolio::provider(), Oolio::secrets());
     let r = rx.handle(ordergate_testkit::request(&event)).await;
     assert_eq!(r.status(), 200);
 }
@@ -305,7 +307,7 @@ async fn failures_exit_non_zero_with_a_reason() {
             "--url",
             "http://127.0.0.1:1/x",
             "--secret-json",
-            Deliverect::SECRETS,
+            Deliverect::secrets(),
         ],
     );
     assert_eq!(refused.status.code(), Some(1));
@@ -463,7 +465,7 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
         inline_body_bytes: 1024, // the sample (~2.7 KB) goes to S3; the deleted event stays inline
         ..ordergate_shared::Limits::default()
     };
-    let rx = stack.pipeline_with(&stack.sdk, OlaClick::provider(), OlaClick::SECRETS, limits);
+    let rx = stack.pipeline_with(&stack.sdk, OlaClick::provider(), OlaClick::secrets(), limits);
     for sample in [
         "olaclick/order_created.json",
         "olaclick/order_deleted_id_only.json",
@@ -585,7 +587,7 @@ async fn orders_list_by_location_and_day() {
         merchants: None,
         ..olaclick::Config::sample()
     });
-    let rx = stack.pipeline(any_merchant, OlaClick::SECRETS);
+    let rx = stack.pipeline(any_merchant, OlaClick::secrets());
     let sample = "olaclick/order_created.json";
     let mut body: Value = ordergate_testkit::payload(sample);
     for (n, merchant) in ["777", "777", "777", "777", "777", "888", "888"]
@@ -669,7 +671,7 @@ async fn orders_list_by_location_and_day() {
 async fn reprocess_reports_each_event_and_needs_a_selection() {
     use ordergate_tests::platforms::OlaClick;
     let stack = Stack::new().await;
-    let rx = stack.pipeline(OlaClick::provider(), OlaClick::SECRETS);
+    let rx = stack.pipeline(OlaClick::provider(), OlaClick::secrets());
     let sample = "olaclick/order_created.json";
     let mut body: Value = ordergate_testkit::payload(sample);
     body["event_type"] = serde_json::json!("order_exploded");
@@ -706,7 +708,7 @@ async fn reprocess_reports_each_event_and_needs_a_selection() {
 #[tokio::test]
 async fn an_ordatic_order_is_found_with_its_store() {
     let stack = Stack::new().await;
-    let rx = stack.pipeline(Ordatic::provider(), Ordatic::SECRETS);
+    let rx = stack.pipeline(Ordatic::provider(), Ordatic::secrets());
     let r = rx
         .handle(ordergate_testkit::api_event("ordatic/order-accepted.json"))
         .await;

@@ -101,7 +101,7 @@ async fn quarantine_alarm_fix_reprocess_and_a_later_mapping_change() {
     let mapping = Mapping::default();
     let rx = stack.pipeline(
         double(&mapping),
-        r#"{"auth_header_value": "local-olaclick-token"}"#,
+        ordergate_testkit::local_secret("OlaClickSecret"),
     );
 
     // 1. Quarantined: kept, answered 422, counted, nothing to acknowledge yet.

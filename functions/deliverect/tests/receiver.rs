@@ -17,7 +17,6 @@ const ACCEPTED: &str = "deliverect/accepted.json";
 const CANCEL: &str = "deliverect/cancel.json";
 const UNKNOWN: &str = "deliverect/unknown_status.json";
 const TEST_ORDER: &str = "deliverect/test_order.json";
-const SECRET: &str = "local-deliverect-secret";
 const ORDER_ID: &str = "6438f1a2c9e77d0012ab34cd";
 
 type Receiver = MemoryPipeline<Deliverect>;
@@ -32,7 +31,7 @@ fn config(currency: Option<&str>) -> Config {
 fn receiver() -> Receiver {
     memory_pipeline(
         Deliverect::new(config(Some("EUR"))),
-        &json!({ "hmac_secret": SECRET }),
+        &json!({ "hmac_secret": &secret() }),
     )
 }
 
@@ -45,13 +44,18 @@ fn signed(path: &str, body: &str, key: &str) -> Value {
 }
 
 fn signed_payload(path: &str, p: &Value) -> Value {
-    signed(path, &p.to_string(), SECRET)
+    signed(path, &p.to_string(), &secret())
 }
 
 async fn accept(rx: &Receiver, path: &str) -> Value {
     let r = rx.handle(api_event(path)).await;
     assert_eq!(r.status(), 200, "{path}: {}", json_body(&r));
     json_body(&r)
+}
+
+/// The local stack's key (infra/local/secrets.json), which the samples are signed with.
+fn secret() -> String {
+    ordergate_testkit::local_secret_value("DeliverectSecret", "hmac_secret")
 }
 
 #[tokio::test]
@@ -257,7 +261,10 @@ async fn test_orders_are_stored_flagged_and_accepted() {
 
 #[tokio::test]
 async fn a_location_without_a_currency_is_our_misconfiguration_503_and_nothing_stored() {
-    let rx = memory_pipeline(Deliverect::new(config(None)), &json!({ "hmac_secret": SECRET }));
+    let rx = memory_pipeline(
+        Deliverect::new(config(None)),
+        &json!({ "hmac_secret": &secret() }),
+    );
     let r = rx.handle(api_event(NEW)).await;
     assert_eq!(
         r.status(),
@@ -299,7 +306,7 @@ async fn location_currencies_override_the_default() {
     let mut cfg = config(Some("EUR"));
     cfg.location_currencies
         .insert("61a0b2c3d4e5f60718293ab4".into(), "JPY".parse().unwrap());
-    let rx = memory_pipeline(Deliverect::new(cfg), &json!({ "hmac_secret": SECRET }));
+    let rx = memory_pipeline(Deliverect::new(cfg), &json!({ "hmac_secret": &secret() }));
     accept(&rx, NEW).await;
     let o = stored_order(rx.store(), "deliverect", ORDER_ID).await;
     assert_eq!(o.currency.code(), "JPY");
@@ -324,7 +331,7 @@ async fn the_hmac_signature_is_required_and_checked_in_constant_time() {
     garbage["headers"]["x-server-authorization-hmac-sha256"] = json!("zz");
     expect_rejected(&rx, &garbage, 401, "unauthorized").await;
     let mut upper = api_event_json(NEW);
-    upper["headers"]["X-Server-Authorization-Hmac-Sha256"] = json!(hmac_hex(SECRET, &raw).to_uppercase());
+    upper["headers"]["X-Server-Authorization-Hmac-Sha256"] = json!(hmac_hex(&secret(), &raw).to_uppercase());
     upper["headers"]
         .as_object_mut()
         .unwrap()
@@ -357,7 +364,7 @@ async fn additional_keys_cover_rotation_and_staging_channel_links() {
 async fn what_is_not_json_is_400_and_what_cannot_be_read_is_kept() {
     let rx = receiver();
     let sample = payload(NEW);
-    expect_rejected(&rx, &signed(NEW, "{\"_id\": ", SECRET), 400, "invalid_json").await;
+    expect_rejected(&rx, &signed(NEW, "{\"_id\": ", &secret()), 400, "invalid_json").await;
     // 200 levels of subItems: refused before parsing (nesting limit), not a stack overflow.
     let mut deep = json!({"plu": "x", "name": "x", "price": 1, "quantity": 1, "subItems": []});
     for _ in 0..200 {

@@ -40,10 +40,7 @@ fn receiver_with(secrets: Value, ack_mode: AckMode) -> Receiver {
 }
 
 fn receiver() -> Receiver {
-    receiver_with(
-        json!({ "auth_header_value": "local-olaclick-token" }),
-        AckMode::Sync,
-    )
+    receiver_with(json!({ "auth_header_value": token() }), AckMode::Sync)
 }
 
 async fn send(rx: &Receiver, event: &Value) -> Response<Body> {
@@ -56,6 +53,11 @@ async fn expect_error(rx: &Receiver, event: &Value, status: u16, code: &str) -> 
 
 /// Line totals are after the products' and toppings' discounts; lines that match neither
 /// that nor the undiscounted subtotal are stored with a warning, never refused.
+/// The local stack's webhook token (infra/local/secrets.json), which the samples carry.
+fn token() -> String {
+    ordergate_testkit::local_secret_value("OlaClickSecret", "auth_header_value")
+}
+
 #[tokio::test]
 async fn line_totals_that_match_no_sum_are_a_warning() {
     let rx = receiver();
@@ -217,10 +219,7 @@ async fn a_duplicate_gets_the_same_answer_and_is_stored_once() {
 
 #[tokio::test]
 async fn async_mode_answers_without_acknowledging_and_queues_the_callback() {
-    let rx = receiver_with(
-        json!({ "auth_header_value": "local-olaclick-token" }),
-        AckMode::Async,
-    );
+    let rx = receiver_with(json!({ "auth_header_value": token() }), AckMode::Async);
     let r = rx.handle(api_event(CREATED)).await;
     assert_eq!(body(&r)["acknowledged"], false);
     let job = &rx.store().jobs()[0];
@@ -237,7 +236,7 @@ async fn webhook_header_is_required_and_must_match() {
     let mut event = ordergate_testkit::api_event_json(CREATED);
     event["headers"]["x-ordergate-token"] = json!("wrong-token");
     expect_error(&rx, &event, 401, "unauthorized").await;
-    event["headers"]["x-ordergate-token"] = json!("local-olaclick-token-and-more");
+    event["headers"]["x-ordergate-token"] = json!(format!("{}-and-more", token()));
     expect_error(&rx, &event, 401, "unauthorized").await;
     event["headers"]
         .as_object_mut()
@@ -245,7 +244,7 @@ async fn webhook_header_is_required_and_must_match() {
         .remove("x-ordergate-token");
     expect_error(&rx, &event, 401, "unauthorized").await;
     // Header names are case-insensitive.
-    event["headers"]["X-Ordergate-Token"] = json!("local-olaclick-token");
+    event["headers"]["X-Ordergate-Token"] = json!(token());
     assert_eq!(send(&rx, &event).await.status(), 200);
 }
 
@@ -268,7 +267,7 @@ fn sign(secret: &str, body: &str) -> String {
 #[tokio::test]
 async fn optional_hmac_signature_is_enforced_when_configured() {
     let rx = receiver_with(
-        json!({ "auth_header_value": "local-olaclick-token", "signing_secret": "olaclick-signing" }),
+        json!({ "auth_header_value": token(), "signing_secret": "olaclick-signing" }),
         AckMode::Sync,
     );
     let mut event = ordergate_testkit::api_event_json(CREATED);
@@ -361,7 +360,7 @@ async fn json_that_cannot_be_normalized_is_quarantined_422_with_the_reason() {
     for (p, code, named) in cases {
         let rx = memory_pipeline(
             OlaClick::new(config(AckMode::Async)),
-            &json!({"auth_header_value": "local-olaclick-token"}),
+            &json!({"auth_header_value": token()}),
         );
         let reason = expect_quarantined(&rx, &with_payload(CREATED, &p), code).await;
         assert!(reason.contains(named), "{reason}");
@@ -393,10 +392,7 @@ async fn an_unreadable_total_is_a_warning_and_the_order_is_stored() {
 async fn merchant_ids_may_be_numbers_and_zones_are_per_merchant() {
     let mut cfg = config(AckMode::Sync);
     cfg.merchant_timezones = olaclick::parse_merchant_timezones("777=America/Bogota").unwrap();
-    let rx = memory_pipeline(
-        OlaClick::new(cfg),
-        &json!({"auth_header_value": "local-olaclick-token"}),
-    );
+    let rx = memory_pipeline(OlaClick::new(cfg), &json!({"auth_header_value": token()}));
     let mut p = payload(CREATED);
     p["merchant_id"] = json!(777);
     assert_eq!(send(&rx, &with_payload(CREATED, &p)).await.status(), 200);
@@ -441,7 +437,7 @@ async fn per_merchant_tokens_may_only_send_for_their_merchants() {
         event
     };
     expect_error(&rx, &with_token("tok-888"), 403, "merchant_mismatch").await;
-    expect_error(&rx, &with_token("local-olaclick-token"), 401, "unauthorized").await;
+    expect_error(&rx, &with_token(&token()), 401, "unauthorized").await;
     expect_error(&rx, &with_token("tok-77"), 401, "unauthorized").await;
     let r = rx
         .handle(ordergate_testkit::request(&with_token("tok-777")))

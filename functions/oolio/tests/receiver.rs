@@ -11,7 +11,6 @@ use ordergate_testkit::{
 };
 use serde_json::{json, Value};
 
-const SECRET: &str = "whsec_bG9jYWwtb29saW8tc2lnbmluZy1rZXktMDEyMzQ1Njc4OQ==";
 const ORDER_ID: &str = "91b969ea-2e4d-46ac-b727-3a7528e5306b";
 
 type Receiver = MemoryPipeline<Oolio>;
@@ -26,7 +25,7 @@ fn receiver_with(secrets: &str) -> Receiver {
 }
 
 fn receiver() -> Receiver {
-    receiver_with(SECRET)
+    receiver_with(&secret())
 }
 
 /// Signs `event` as Svix would `age` seconds ago, with `secret`.
@@ -41,7 +40,7 @@ fn signed_at(mut event: Value, secret: &str, age: i64) -> Value {
 }
 
 fn fresh(path: &str) -> Value {
-    signed_at(api_event_json(path), SECRET, 0)
+    signed_at(api_event_json(path), &secret(), 0)
 }
 
 /// A sample with a different body (and svix-id), freshly signed.
@@ -49,7 +48,7 @@ fn fresh_with(path: &str, id: &str, body: &Value) -> Value {
     let mut event = api_event_json(path);
     event["body"] = json!(body.to_string());
     event["headers"]["svix-id"] = json!(id);
-    signed_at(event, SECRET, 0)
+    signed_at(event, &secret(), 0)
 }
 
 async fn deliver(rx: &Receiver, event: &Value) -> Value {
@@ -66,6 +65,11 @@ async fn stored_type(rx: &Receiver, svix_id: &str) -> String {
         .expect("stored")
         .event
         .event_type
+}
+
+/// The local stack's key (infra/local/secrets.json), which the samples are signed with.
+fn secret() -> String {
+    ordergate_testkit::local_secret_value("OolioSecret", "signing_secrets")
 }
 
 #[tokio::test]
@@ -258,7 +262,7 @@ async fn a_retried_message_is_one_record_with_the_same_answer() {
     let first = deliver(&rx, &fresh("oolio/order_accepted.json")).await;
     let again = deliver(
         &rx,
-        &signed_at(api_event_json("oolio/order_accepted.json"), SECRET, 30),
+        &signed_at(api_event_json("oolio/order_accepted.json"), &secret(), 30),
     )
     .await;
     assert_eq!(first, again);
@@ -271,7 +275,7 @@ async fn the_same_bytes_under_another_svix_id_are_another_message() {
     let first = deliver(&rx, &fresh("oolio/order_accepted.json")).await;
     let mut event = api_event_json("oolio/order_accepted.json");
     event["headers"]["svix-id"] = json!("msg_resent");
-    let r = rx.handle(request(&signed_at(event, SECRET, 0))).await;
+    let r = rx.handle(request(&signed_at(event, &secret(), 0))).await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         r.headers()["x-ordergate-duplicate"],
@@ -289,14 +293,14 @@ async fn signatures_are_required_and_checked() {
     expect_rejected(&rx, &api_event_json(path), 401, "unauthorized").await; // signed long ago
     expect_rejected(
         &rx,
-        &signed_at(api_event_json(path), SECRET, 301),
+        &signed_at(api_event_json(path), &secret(), 301),
         401,
         "unauthorized",
     )
     .await;
     expect_rejected(
         &rx,
-        &signed_at(api_event_json(path), SECRET, -301),
+        &signed_at(api_event_json(path), &secret(), -301),
         401,
         "unauthorized",
     )
@@ -338,7 +342,7 @@ async fn signatures_are_required_and_checked() {
 #[tokio::test]
 async fn a_rotated_secret_keeps_both_keys_valid() {
     let old = "whsec_dGhpcyBpcyBhbm90aGVyIGtleQ==";
-    let rx = receiver_with(&format!("{SECRET} {old}"));
+    let rx = receiver_with(&format!("{} {old}", secret()));
     deliver(
         &rx,
         &signed_at(api_event_json("oolio/order_accepted.json"), old, 0),
@@ -346,7 +350,7 @@ async fn a_rotated_secret_keeps_both_keys_valid() {
     .await;
     deliver(
         &rx,
-        &signed_at(api_event_json("oolio/order_created.json"), SECRET, 0),
+        &signed_at(api_event_json("oolio/order_created.json"), &secret(), 0),
     )
     .await;
     let unconfigured = receiver_with("");
@@ -412,7 +416,7 @@ async fn unreadable_orders_are_kept_quarantined_with_a_2xx_and_only_non_json_is_
     );
     let mut event = fresh("oolio/order_created.json");
     event["body"] = json!("not json");
-    let event = signed_at(event, SECRET, 0);
+    let event = signed_at(event, &secret(), 0);
     let rx = receiver();
     expect_rejected(&rx, &event, 400, "invalid_json").await;
 }

@@ -23,7 +23,7 @@ fn receiver() -> Receiver {
         Ordatic::new(Config {
             currency: "EUR".parse().unwrap(),
         }),
-        &json!({ "authorization": "local-ordatic-secret" }),
+        &json!({ "authorization": secret() }),
     )
 }
 
@@ -48,6 +48,11 @@ async fn status(rx: &Receiver) -> Option<OrderStatus> {
         .unwrap()
         .state
         .map(|s| s.status)
+}
+
+/// The local stack's authorization value (infra/local/secrets.json), which the samples carry.
+fn secret() -> String {
+    ordergate_testkit::local_secret_value("OrdaticSecret", "authorization")
 }
 
 #[tokio::test]
@@ -172,7 +177,7 @@ async fn refund_amounts_rounded_to_the_currency_are_warned_about() {
         Ordatic::new(Config {
             currency: "JPY".parse().unwrap(),
         }),
-        &json!({ "authorization": "local-ordatic-secret" }),
+        &json!({ "authorization": secret() }),
     );
     deliver(&rx, &sample(EventType::RiderRefund)).await;
     let trail = rx.store().order("ordatic", ORDER_KEY).await.unwrap().trail;
@@ -319,7 +324,7 @@ async fn bad_auth_is_refused_and_json_we_cannot_read_is_quarantined() {
     let rx = receiver();
     let path = sample(EventType::OrderAccepted);
     let mut wrong = api_event_json(&path);
-    wrong["headers"]["authorization"] = json!("Bearer local-ordatic-secret");
+    wrong["headers"]["authorization"] = json!(format!("Bearer {}", secret()));
     expect_rejected(&rx, &wrong, 401, "unauthorized").await;
     let mut missing = api_event_json(&path);
     missing["headers"]
@@ -350,7 +355,7 @@ async fn during_a_rotation_the_old_and_the_new_authorization_are_both_accepted()
         Ordatic::new(Config {
             currency: "EUR".parse().unwrap(),
         }),
-        &json!({ "authorization": "new-value", "previous_authorization": "local-ordatic-secret" }),
+        &json!({ "authorization": "new-value", "previous_authorization": secret() }),
     );
     let path = sample(EventType::OrderAccepted);
     let mut other = api_event_json(&sample(EventType::OrderServed));
@@ -374,7 +379,7 @@ async fn during_a_rotation_the_old_and_the_new_authorization_are_both_accepted()
         Ordatic::new(Config {
             currency: "EUR".parse().unwrap(),
         }),
-        &json!({ "authorization": "", "previous_authorization": "local-ordatic-secret" }),
+        &json!({ "authorization": "", "previous_authorization": secret() }),
     );
     let mut blank = api_event_json(&path);
     blank["headers"]["authorization"] = json!("");

@@ -8,6 +8,42 @@ use std::path::PathBuf;
 
 use lambda_http::Request;
 
+/// The local stack's secrets (infra/local/secrets.json): the one definition of the tokens
+/// and keys the samples in events/ are signed with. By logical id (`OlaClickSecret`), as
+/// the JSON text a function reads.
+pub fn local_secret(logical: &str) -> &'static str {
+    static SECRETS: std::sync::OnceLock<std::collections::HashMap<String, String>> =
+        std::sync::OnceLock::new();
+    let all = SECRETS.get_or_init(|| {
+        let file: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(include_str!("../../../infra/local/secrets.json"))
+                .expect("secrets.json is JSON");
+        file.into_iter().map(|(k, v)| (k, v.to_string())).collect()
+    });
+    all.get(logical)
+        .unwrap_or_else(|| panic!("{logical} in infra/local/secrets.json"))
+}
+
+/// Every non-empty value of every local secret: what no log line may hold.
+pub fn local_secret_values() -> Vec<String> {
+    let file: serde_json::Value = serde_json::from_str(include_str!("../../../infra/local/secrets.json"))
+        .expect("secrets.json is JSON");
+    let secrets = file.as_object().expect("secrets by logical id").values();
+    secrets
+        .flat_map(|s| s.as_object().expect("a secret is an object").values())
+        .filter_map(|v| v.as_str().filter(|v| !v.is_empty()).map(str::to_owned))
+        .collect()
+}
+
+/// One value of a local secret ([`local_secret`]).
+pub fn local_secret_value(logical: &str, key: &str) -> String {
+    let secret: serde_json::Value = serde_json::from_str(local_secret(logical)).expect("JSON");
+    secret[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{logical}.{key} in infra/local/secrets.json"))
+        .to_owned()
+}
+
 pub fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events")
 }
