@@ -10,7 +10,7 @@ use ordergate_shared::command::acceptance::{AcceptMode, Acceptance};
 use ordergate_shared::command::{CommandError, Refusal, Requested, StatusCommand, VERSION};
 use ordergate_shared::store::{DynamoStore, EventStore};
 use ordergate_shared::worker::Worker;
-use ordergate_tests::platforms::Platform;
+use ordergate_tests::platforms::TestPlatform;
 use ordergate_tests::{batch_of, deliverect_token, fake_platforms, Stack};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -86,7 +86,7 @@ impl Manual {
             .find(|e| !e.event_type.starts_with("command."))
             .expect("the new order");
         self.stack
-            .stored("deliverect", &order.dedupe_key.0)
+            .stored("deliverect", &order.event_key.0)
             .await
             .job
             .unwrap()
@@ -176,7 +176,7 @@ async fn a_manual_order_waits_for_the_restaurant_whose_rejection_is_sent() {
     m.later(Duration::seconds(241));
     assert!(!m.window_comes_back().await, "the window's job is done");
     let job = m.window_job().await;
-    let settled = m.stack.stored("deliverect", &job.dedupe_key.0).await.ack;
+    let settled = m.stack.stored("deliverect", &job.event_key.0).await.ack;
     assert_eq!(
         settled.message.as_deref(),
         Some("decided by the restaurant: rejected")
@@ -263,7 +263,7 @@ async fn an_order_accepted_on_the_platform_no_longer_waits() {
     assert!(!m.window_comes_back().await);
     let note = m
         .stack
-        .stored("deliverect", &m.window_job().await.dedupe_key.0)
+        .stored("deliverect", &m.window_job().await.event_key.0)
         .await
         .ack
         .message;

@@ -18,8 +18,8 @@ use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use ordergate_shared::job::AckJob;
 use ordergate_shared::store::{DynamoStore, EventStore};
-use ordergate_shared::worker::{AckError, Acked, Platforms, Reason, Redelivery, Worker, OUTAGE_BUDGET};
-use ordergate_tests::platforms::{distinct, Deliverect, Oolio, Platform};
+use ordergate_shared::worker::{AckError, Acked, Callbacks, Reason, Redelivery, Worker, OUTAGE_BUDGET};
+use ordergate_tests::platforms::{distinct, Deliverect, Oolio, TestPlatform};
 use ordergate_tests::{ack_queue_settings, Stack};
 
 /// Seconds since the simulation started, shared by the worker's clock and the queue.
@@ -160,7 +160,7 @@ struct Outage {
     calls: AtomicUsize,
 }
 
-impl Platforms for Outage {
+impl Callbacks for Outage {
     async fn acknowledge(&self, _job: &AckJob) -> Result<Acked, AckError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.clock.advance(self.takes);
@@ -227,7 +227,7 @@ async fn drain(queue: &SimQueue, w: &Worker<DynamoStore, Outage, SimRedelivery>)
 async fn ack_status(stack: &Stack, job: &AckJob) -> String {
     let e = stack
         .store()
-        .event("deliverect", &job.dedupe_key.0)
+        .event("deliverect", &job.event_key.0)
         .await
         .unwrap()
         .unwrap();
@@ -359,7 +359,7 @@ struct Hanging {
     waited_for_oolio: AtomicUsize,
 }
 
-impl Platforms for Hanging {
+impl Callbacks for Hanging {
     async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
         if job.provider == "oolio" {
             self.oolio_acked.send_replace(true);
@@ -420,7 +420,7 @@ async fn a_platform_that_is_down_does_not_hold_up_another_platforms_jobs() {
     let oolio_job = jobs.last().unwrap();
     let e = stack
         .store()
-        .event("oolio", &oolio_job.dedupe_key.0)
+        .event("oolio", &oolio_job.event_key.0)
         .await
         .unwrap()
         .unwrap();

@@ -8,7 +8,7 @@ use ordergate_shared::model::OrderStatus;
 use ordergate_shared::store::{DynamoStore, EventStore};
 use ordergate_shared::worker::Worker;
 use ordergate_testkit::{api_event, api_event_json, request};
-use ordergate_tests::platforms::{Ordatic, Platform};
+use ordergate_tests::platforms::{Ordatic, TestPlatform};
 use ordergate_tests::{batch_of, deliverect_token, fake_platforms as platforms, secrets, svix_signed, Stack};
 use serde_json::json;
 use wiremock::matchers::{bearer_token, body_partial_json, header, method, path};
@@ -318,7 +318,7 @@ async fn concurrent_workers_given_the_same_job_call_the_platform_once() {
         "the losers either saw it settled or busy (retried later)"
     );
     assert_eq!(
-        ack_status(&stack, "deliverect", &job.dedupe_key.0).await.0,
+        ack_status(&stack, "deliverect", &job.event_key.0).await.0,
         "acked"
     );
     api.verify().await;
@@ -343,7 +343,7 @@ async fn an_outcome_is_recorded_even_without_a_matching_trail_entry() {
     let response = worker(&stack, &api).handle(batch_of(&job, "m1")).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(
-        ack_status(&stack, "deliverect", &job.dedupe_key.0).await.0,
+        ack_status(&stack, "deliverect", &job.event_key.0).await.0,
         "acked"
     );
 }
@@ -516,7 +516,7 @@ async fn the_acceptance_sends_the_orders_pickup_time() {
     let job = ordergate_shared::job::AckJob {
         schema: 1,
         provider: "deliverect".into(),
-        dedupe_key: ordergate_shared::model::DedupeKey("o-1:10".into()),
+        event_key: ordergate_shared::model::EventKey("o-1:10".into()),
         event_type: "status_10".into(),
         order_id: Some("o-1".into()),
         order_key: None,

@@ -22,7 +22,7 @@ use ordergate_shared::store::DynamoStore;
 use ordergate_shared::verify::Delivery;
 use ordergate_shared::{ApiError, Limits, Pipeline, Provider};
 use ordergate_testkit::{json_body, request};
-use ordergate_tests::platforms::{signed_sample, Ordatic, Platform};
+use ordergate_tests::platforms::{signed_sample, Ordatic, TestPlatform};
 use ordergate_tests::Stack;
 
 /// Records "Service.Operation" for every request the SDK sends.
@@ -172,7 +172,7 @@ async fn new_then_duplicate<P: Provider>(
 }
 
 /// Each platform's first sample, as the platform signs it.
-async fn costs_one_write<P: Platform>() {
+async fn costs_one_write<P: TestPlatform>() {
     let event = signed_sample::<P>(P::LIFECYCLE[0]);
     new_then_duplicate(P::provider, P::secrets(), event, 0).await;
 }

@@ -84,7 +84,6 @@ fn no_module_but_the_item_codec_spells_an_attribute_name() {
                 && !matches!(
                     *n,
                     "order_id"
-                        | "dedupe_key"
                         | "event_type"
                         | "received_at"
                         | "location_id"
@@ -159,7 +158,10 @@ fn touch_points(name: &str, template: &str) -> Vec<Touch> {
         touch("infra/local/secrets.json", format!("\"{template}Secret\"")),
         touch("infra/local/check_template.py", format!("\"{template}Secret\":")),
         touch(format!("events/{name}/"), "\"body\""),
-        touch("tests/src/platforms.rs", format!("impl Platform for {template} ")),
+        touch(
+            "tests/src/platforms.rs",
+            format!("impl TestPlatform for {template} "),
+        ),
         touch("tests/benches/hot_path.rs", format!("{name}::")),
         touch(format!("fuzz/fuzz_targets/{name}.rs"), "fuzz_target!"),
         touch("docs/platforms.md", format!("\n## {template}")),
@@ -198,7 +200,7 @@ fn holds(touch: &Touch) -> bool {
 fn every_registered_platform_is_in_every_place_a_platform_touches() {
     let mut missing = Vec::new();
     ordergate_tests::each_platform!(P => {
-        type Provider = <P as ordergate_tests::platforms::Platform>::P;
+        type Provider = <P as ordergate_tests::platforms::TestPlatform>::P;
         let (name, template) = (
             <Provider as ordergate_shared::Provider>::NAME,
             <Provider as ordergate_shared::Provider>::TEMPLATE_NAME,

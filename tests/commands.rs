@@ -12,7 +12,7 @@ use ordergate_shared::store::DynamoStore;
 use ordergate_shared::worker::Worker;
 use ordergate_shared::Provider;
 use ordergate_testkit::request;
-use ordergate_tests::platforms::{distinct, name, Ordatic, Platform};
+use ordergate_tests::platforms::{distinct, name, Ordatic, TestPlatform};
 use ordergate_tests::{batch_of, deliverect_token, fake_platforms, per_platform, Stack};
 use publisher::StatusOutcome;
 use serde_json::{json, Value};
@@ -125,7 +125,7 @@ async fn outcomes(stack: &Stack) -> Vec<(&'static str, StatusOutcome)> {
 
 per_platform!(every_status_the_platform_takes_is_queued_and_the_rest_refused);
 
-async fn every_status_the_platform_takes_is_queued_and_the_rest_refused<P: Platform>() {
+async fn every_status_the_platform_takes_is_queued_and_the_rest_refused<P: TestPlatform>() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(P::provider(), P::secrets());
     for (i, status) in Requested::ALL.into_iter().enumerate() {
@@ -381,7 +381,7 @@ async fn ordatic_is_sent_its_four_statuses_at_its_status_path() {
     );
 }
 
-async fn receive<P: Platform>(stack: &Stack, sample: &str) {
+async fn receive<P: TestPlatform>(stack: &Stack, sample: &str) {
     let rx = stack.pipeline(P::provider(), P::secrets());
     let event = ordergate_tests::platforms::signed_sample::<P>(sample);
     assert_eq!(rx.handle(request(&event)).await.status(), 200);

@@ -16,7 +16,7 @@ use ordergate_shared::{Pipeline, Provider};
 use ordergate_testkit::{local_secret, local_secret_value, request};
 use ordergate_tests::iam::{receiver_function, ACK_WORKER, PUBLISHER};
 use ordergate_tests::ordergate_platforms::NAMES;
-use ordergate_tests::platforms::{name, signed_sample, Platform};
+use ordergate_tests::platforms::{name, signed_sample, TestPlatform};
 use ordergate_tests::{endpoint, root, Stack};
 use serde_json::{json, Value};
 use wiremock::matchers::{any, body_partial_json, header, method, path};
@@ -54,7 +54,7 @@ async fn with_env<T>(env: &Env, f: impl std::future::Future<Output = T>) -> T {
 async fn put_api_secrets(stack: &Stack) {
     let client = aws_sdk_secretsmanager::Client::new(&stack.sdk);
     ordergate_tests::each_platform!(P => {
-        let logical = format!("{}ApiSecret", <P as Platform>::P::TEMPLATE_NAME);
+        let logical = format!("{}ApiSecret", <P as TestPlatform>::P::TEMPLATE_NAME);
         if let Some(arn) = stack.resources[&logical].as_str() {
             client
                 .put_secret_value()
@@ -126,7 +126,7 @@ async fn fake_apis() -> MockServer {
 }
 
 /// `P`'s receiver, set up from its environment in the template, takes its first sample.
-async fn receive<P: Platform>(stack: &Stack, envs: &BTreeMap<String, Env>) {
+async fn receive<P: TestPlatform>(stack: &Stack, envs: &BTreeMap<String, Env>) {
     let function = receiver_function::<P::P>();
     let env = envs
         .get(&function)

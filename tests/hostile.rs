@@ -10,7 +10,7 @@ use lambda_http::http::HeaderValue;
 use ordergate_shared::Provider;
 use ordergate_testkit::{api_event_json, payload, request, samples};
 use ordergate_tests::hostile::{Harness, Verdict};
-use ordergate_tests::platforms::{delivery, name, signed_sample, Oolio, Platform};
+use ordergate_tests::platforms::{delivery, name, signed_sample, Oolio, TestPlatform};
 use ordergate_tests::{per_platform, root};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -32,7 +32,7 @@ fn set(value: &Value, pointer: &str, new: Value) -> Value {
 }
 
 /// Whether the field at `pointer` in `value` is one the platform cannot do without.
-fn essential<P: Platform>(value: &Value, pointer: &str) -> bool {
+fn essential<P: TestPlatform>(value: &Value, pointer: &str) -> bool {
     <P::P as Provider>::ESSENTIAL.contains(&pattern(value, pointer))
 }
 
@@ -62,7 +62,7 @@ fn pattern(value: &Value, pointer: &str) -> String {
 /// Named bodies and what must become of each: what is not JSON is refused (400); JSON
 /// that cannot be normalized is quarantined; a non-essential field that cannot be read
 /// (an amount out of range or of the wrong type) is left empty and the order stored.
-fn bad_bodies<P: Platform>() -> Vec<(String, Vec<u8>, Verdict)> {
+fn bad_bodies<P: TestPlatform>() -> Vec<(String, Vec<u8>, Verdict)> {
     let (sample, quantity, amount) = P::HOSTILE;
     let good = payload(sample);
     let text = good.to_string();
@@ -153,7 +153,7 @@ fn bad_bodies<P: Platform>() -> Vec<(String, Vec<u8>, Verdict)> {
     cases
 }
 
-async fn corpus<P: Platform>() {
+async fn corpus<P: TestPlatform>() {
     tokio::task::spawn_blocking(|| {
         let cases = bad_bodies::<P>();
         for (what, body, want) in &cases {
@@ -192,7 +192,7 @@ async fn corpus<P: Platform>() {
 
 /// Forged, missing, replayed or duplicated credentials are 401; header names are matched
 /// case-insensitively (a valid signature under any casing is accepted).
-async fn forged_signatures<P: Platform>() {
+async fn forged_signatures<P: TestPlatform>() {
     tokio::task::spawn_blocking(|| {
         let h = Harness::<P>::new();
         let (sample, _, _) = P::HOSTILE;
@@ -273,7 +273,7 @@ fn title_case(header: &str) -> String {
 }
 
 /// The credential a sender holding the wrong secret would send.
-fn wrong_secret_value<P: Platform>(body: &str) -> String {
+fn wrong_secret_value<P: TestPlatform>(body: &str) -> String {
     match P::AUTH_HEADER {
         "x-server-authorization-hmac-sha256" => ordergate_testkit::hmac_hex("not-the-secret", body),
         "svix-signature" => {
@@ -306,7 +306,7 @@ fn svix_replays_and_future_timestamps_are_401() {
 }
 
 /// Every file under `fuzz/corpus/<platform>/` (seeds and anything the fuzzer kept).
-async fn fuzz_corpus_replays<P: Platform>() {
+async fn fuzz_corpus_replays<P: TestPlatform>() {
     tokio::task::spawn_blocking(|| {
         let dir = root().join("fuzz/corpus").join(name::<P>());
         let h = Harness::<P>::new();
@@ -374,7 +374,7 @@ fn kept_if_json(body: &[u8], verdict: Verdict) -> bool {
 /// Random mutations of every sample of the platform: one node replaced by random JSON,
 /// one node removed, or random bytes. JSON is kept (stored or quarantined); other bytes get
 /// a clean 4xx; nothing else.
-async fn random_mutations<P: Platform>() {
+async fn random_mutations<P: TestPlatform>() {
     tokio::task::spawn_blocking(|| {
         let h = Harness::<P>::new();
         let mut samples: Vec<&str> = P::LIFECYCLE.to_vec();
@@ -477,7 +477,7 @@ fn variations(good: &Value, pointer: &str) -> Vec<(&'static str, Value)> {
 /// The acceptance measure: every non-essential leaf of every sample in events/<platform>/,
 /// varied one at a time ([`variations`]), must be kept, and at least 99 % of the variations
 /// stored normalized (2xx) rather than quarantined. Prints the rates per platform.
-async fn single_field_variations<P: Platform>() {
+async fn single_field_variations<P: TestPlatform>() {
     tokio::task::spawn_blocking(|| {
         let samples = samples(name::<P>());
         let (mut stored, mut quarantined, mut leaf_count) = (0_usize, Vec::new(), 0_usize);

@@ -4,7 +4,7 @@
 //! and unicode; ids that can only be dot segments are refused without a call.
 
 use ordergate_shared::job::AckJob;
-use ordergate_shared::model::DedupeKey;
+use ordergate_shared::model::EventKey;
 use ordergate_shared::worker::{AckError, Acknowledge};
 use ordergate_tests::secrets;
 use serde_json::{json, Value};
@@ -26,7 +26,7 @@ fn job(provider: &str, event_type: &str, ack: Value) -> AckJob {
     AckJob {
         schema: 1,
         provider: provider.into(),
-        dedupe_key: DedupeKey("k".into()),
+        event_key: EventKey("k".into()),
         event_type: event_type.into(),
         order_id: None,
         order_key: None,

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use ordergate_testkit::{payload, request, samples};
-use ordergate_tests::platforms::{signed_sample, Platform};
+use ordergate_tests::platforms::{signed_sample, TestPlatform};
 use ordergate_tests::{fake_platforms, Captured, Stack};
 use serde_json::Value;
 use wiremock::matchers::any;
@@ -49,7 +49,7 @@ fn personal_values(v: &Value, key: &str, out: &mut Vec<String>) {
     }
 }
 
-async fn receive_all<P: Platform>(stack: &Stack, secrets_seen: &mut Vec<String>) -> Vec<String> {
+async fn receive_all<P: TestPlatform>(stack: &Stack, secrets_seen: &mut Vec<String>) -> Vec<String> {
     let rx = stack.pipeline(P::provider(), P::secrets());
     let mut pii = Vec::new();
     for sample in samples(ordergate_tests::platforms::name::<P>()) {

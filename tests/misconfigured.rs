@@ -12,7 +12,7 @@ use ordergate_shared::secrets::{Freshness, SecretSource};
 use ordergate_shared::store::EventStore;
 use ordergate_shared::Limits;
 use ordergate_testkit::{json_body, request};
-use ordergate_tests::platforms::{signed_sample, Platform};
+use ordergate_tests::platforms::{signed_sample, TestPlatform};
 use ordergate_tests::{per_platform, sdk_for, Stack};
 use serde_json::json;
 use wiremock::matchers::any;
@@ -28,7 +28,7 @@ const ALWAYS_FRESH: Freshness = Freshness {
     remember_failure_for: Duration::ZERO,
 };
 
-async fn an_unusable_secret_is_503_until_an_operator_fixes_it<P: Platform>() {
+async fn an_unusable_secret_is_503_until_an_operator_fixes_it<P: TestPlatform>() {
     let stack = Stack::new().await;
     let arn = stack.webhook_secret::<P::P>();
     let secrets = || {

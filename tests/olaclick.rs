@@ -47,11 +47,7 @@ async fn a_new_event_is_stored_with_its_trail_and_one_job_is_enqueued() {
     assert_eq!(r.status(), 200, "{}", body(&r));
 
     let keys = stack.keys().await;
-    assert_eq!(
-        keys.len(),
-        3,
-        "event record, history entry, order state: {keys:?}"
-    );
+    assert_eq!(keys.len(), 3, "event record, trail entry, order state: {keys:?}");
     assert!(keys.contains(&(format!("EVENT#olaclick#{EVENT_ID}"), "EVENT".into())));
     assert!(keys.contains(&(format!("ORDER#olaclick#{ORDER_KEY}"), "STATE".into())));
 
@@ -71,12 +67,12 @@ async fn a_new_event_is_stored_with_its_trail_and_one_job_is_enqueued() {
     assert_eq!(view.state.as_ref().unwrap().status, OrderStatus::Placed);
     assert_eq!(view.state.unwrap().order.unwrap().totals.total.0, 8000);
     assert_eq!(view.trail.len(), 1);
-    assert_eq!(view.trail[0].dedupe_key.0, EVENT_ID);
+    assert_eq!(view.trail[0].event_key.0, EVENT_ID);
 
     let jobs = stack.receive_jobs().await;
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].provider, "olaclick");
-    assert_eq!(jobs[0].dedupe_key.0, EVENT_ID);
+    assert_eq!(jobs[0].event_key.0, EVENT_ID);
     assert_eq!(jobs[0].ack["mode"], "async");
     assert_eq!(jobs[0].ack["order_id"], ORDER_ID);
 }
@@ -142,7 +138,7 @@ async fn an_unknown_status_word_updates_the_snapshot_but_never_the_status() {
         "the content moves"
     );
     assert_eq!(state.order.unwrap().status_raw, "teleported");
-    assert_eq!(state.last_dedupe_key, "b2d7c9e1-0000-4000-8000-000000000099");
+    assert_eq!(state.last_event_key, "b2d7c9e1-0000-4000-8000-000000000099");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use ordergate_shared::store::{AckStatus, EventStore};
 use ordergate_shared::Limits;
 use ordergate_testkit::request;
 use ordergate_tests::faults::{Fault, Faults, Step};
-use ordergate_tests::platforms::{name, signed_sample, Platform};
+use ordergate_tests::platforms::{name, signed_sample, TestPlatform};
 use ordergate_tests::{per_platform, Stack};
 
 per_platform!(a_receiver_killed_right_after_the_commit_still_gets_exactly_one_job);
@@ -18,7 +18,7 @@ per_platform!(a_receiver_killed_right_after_the_commit_still_gets_exactly_one_jo
 /// back (its task is aborted while the call hangs): no answer, nothing after the commit
 /// ran. The relay still puts the job on the queue, once; the platform's retry (if it
 /// retries: Deliverect does not retry a 500) is a duplicate and adds no second job.
-async fn a_receiver_killed_right_after_the_commit_still_gets_exactly_one_job<P: Platform>() {
+async fn a_receiver_killed_right_after_the_commit_still_gets_exactly_one_job<P: TestPlatform>() {
     let stack = Stack::new().await;
     let faults = Faults::default();
     let rx = std::sync::Arc::new(stack.pipeline_with(
@@ -60,7 +60,7 @@ async fn a_receiver_killed_right_after_the_commit_still_gets_exactly_one_job<P: 
     let job = &stack.receive_jobs().await[0];
     let stored = stack
         .store()
-        .event(name::<P>(), &job.dedupe_key.0)
+        .event(name::<P>(), &job.event_key.0)
         .await
         .unwrap()
         .unwrap();
@@ -127,7 +127,7 @@ impl ordergate_shared::queue::JobQueue for Refusing {
         let (bad, good): (Vec<_>, Vec<_>) = jobs
             .iter()
             .enumerate()
-            .partition(|(_, j)| j.dedupe_key.0.contains(self.marker));
+            .partition(|(_, j)| j.event_key.0.contains(self.marker));
         let good_jobs: Vec<_> = good.iter().map(|(_, j)| (*j).clone()).collect();
         let sent = self.queue.enqueue_all(&good_jobs).await;
         assert!(sent.failed_at.is_none() && sent.refused.is_empty());
@@ -232,7 +232,7 @@ async fn the_sweep_queues_again_a_job_the_relay_lost() {
     assert_eq!(sweep(61).await, Ok(1), "the lost one, once past the window");
     let queued = stack.queued_jobs().await;
     assert_eq!(queued.len(), 1);
-    assert_eq!(queued[0].dedupe_key.0, "evt-lost");
+    assert_eq!(queued[0].event_key.0, "evt-lost");
     assert_eq!(sweep(62).await, Ok(0), "re-stamped: not sent again at once");
     assert_eq!(
         sweep(125).await,

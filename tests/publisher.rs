@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use ordergate_shared::store::EventStore;
-use ordergate_tests::platforms::{Deliverect, Platform};
+use ordergate_tests::platforms::{Deliverect, TestPlatform};
 use ordergate_tests::{endpoint, root, Stack};
 use publisher::EventBridge;
 use serde_json::{json, Value};
@@ -25,7 +25,7 @@ fn stream_event(stack: &Stack) -> Value {
 
 /// Delivers `samples` through `P`'s receiver, then hands the publisher the stream records
 /// its mapping passes on (`records` of them) and checks it published them all.
-async fn deliver_and_publish<P: Platform>(stack: &Stack, bus: &str, samples: &[&str], records: usize) {
+async fn deliver_and_publish<P: TestPlatform>(stack: &Stack, bus: &str, samples: &[&str], records: usize) {
     let rx = stack.pipeline(P::provider(), P::secrets());
     for sample in samples {
         let event = ordergate_tests::platforms::signed_sample::<P>(sample);

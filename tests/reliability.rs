@@ -6,7 +6,7 @@ use ordergate_shared::store::{EventStore, OrderState};
 use ordergate_shared::Limits;
 use ordergate_testkit::{json_body, request};
 use ordergate_tests::faults::{scenarios, Fault, Faults, Step};
-use ordergate_tests::platforms::{delivery, distinct, name, signed_sample, Platform};
+use ordergate_tests::platforms::{delivery, distinct, name, signed_sample, TestPlatform};
 use ordergate_tests::{per_platform, Stack};
 
 per_platform!(
@@ -16,16 +16,16 @@ per_platform!(
     a_reused_id_cannot_replace_a_kept_body
 );
 
-async fn hundred_concurrent_copies<P: Platform>() {
+async fn hundred_concurrent_copies<P: TestPlatform>() {
     let stack = Stack::new().await;
     let rx = stack.pipeline(P::provider(), P::secrets());
     let event = signed_sample::<P>(P::LIFECYCLE[0]);
     stack.assert_concurrent_copies_store_once(&rx, &event, 100).await;
     let view = stack.store().order(name::<P>(), P::ORDER_KEY).await.unwrap();
-    assert_eq!(view.trail.len(), 1, "one history entry");
+    assert_eq!(view.trail.len(), 1, "one trail entry");
 }
 
-/// What one order left in the table: (event records, history entries, has state).
+/// What one order left in the table: (event records, trail entries, has state).
 async fn footprint(stack: &Stack, provider: &str, order_id: &str) -> (usize, usize, bool) {
     let view = stack.store().order(provider, order_id).await.unwrap();
     (
@@ -39,7 +39,7 @@ async fn footprint(stack: &Stack, provider: &str, order_id: &str) -> (usize, usi
 /// the delivery is answered 503 and leaves all or nothing of its records; after the fault
 /// heals the platform's retry is stored once and enqueued once, and a further retry is
 /// a duplicate. Bodies go to S3 here (inline limit 0) so every delivery has an S3 put.
-async fn fault_at_every_step<P: Platform>() {
+async fn fault_at_every_step<P: TestPlatform>() {
     let stack = Stack::new().await;
     let faults = Faults::default();
     let sdk = faults.wrap(&stack.sdk);
@@ -117,7 +117,7 @@ async fn fault_at_every_step<P: Platform>() {
 }
 
 /// The order's final state after its events arrive in `order` (indices into LIFECYCLE).
-async fn final_state<P: Platform>(order: &[usize]) -> (OrderState, Vec<String>) {
+async fn final_state<P: TestPlatform>(order: &[usize]) -> (OrderState, Vec<String>) {
     let stack = Stack::new().await;
     let rx = stack.pipeline(P::provider(), P::secrets());
     for i in order {
@@ -125,7 +125,7 @@ async fn final_state<P: Platform>(order: &[usize]) -> (OrderState, Vec<String>) 
         assert_eq!(r.status(), 200, "{}", json_body(&r));
     }
     let view = stack.store().order(name::<P>(), P::ORDER_KEY).await.unwrap();
-    let mut trail: Vec<String> = view.trail.iter().map(|e| e.dedupe_key.0.clone()).collect();
+    let mut trail: Vec<String> = view.trail.iter().map(|e| e.event_key.0.clone()).collect();
     trail.sort();
     (view.state.expect("order state"), trail)
 }
@@ -145,7 +145,7 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 
 /// In order, reversed and three shuffles of one order's events end in the same state
 /// with the same trail.
-async fn any_arrival_order<P: Platform>() {
+async fn any_arrival_order<P: TestPlatform>() {
     let n = P::LIFECYCLE.len();
     let in_order: Vec<usize> = (0..n).collect();
     let mut orders = vec![in_order.iter().rev().copied().collect::<Vec<_>>()];
@@ -162,7 +162,7 @@ async fn any_arrival_order<P: Platform>() {
 /// both go to S3): the first event stays as it was received, its body object intact.
 /// (Deliverect's event key includes the body's hash: there the second body is an event
 /// of its own, and both objects must be intact.)
-async fn a_reused_id_cannot_replace_a_kept_body<P: Platform>() {
+async fn a_reused_id_cannot_replace_a_kept_body<P: TestPlatform>() {
     use ordergate_shared::blob::BlobStore;
     let stack = Stack::new().await;
     let limits = Limits {

@@ -21,7 +21,7 @@ fn event(key: &str, order: &str, status: Option<&str>, seconds: i64) -> Canonica
         change["status"] = json!(status);
     }
     serde_json::from_value(json!({
-        "schema": 1, "provider": "deliverect", "dedupe_key": key, "event_type": status.unwrap_or("note"),
+        "schema": 1, "provider": "deliverect", "event_key": key, "event_type": status.unwrap_or("note"),
         "received_at": at(seconds), "body_sha256": format!("sha-{key}"), "raw_body": {"stored": "inline"},
         "location_id": "store-1", "change": change
     }))
@@ -97,17 +97,17 @@ async fn an_order_moves_forward_only<S: EventStore>(store: S) {
                 state_applied: applied
             },
             "{}",
-            e.dedupe_key.0
+            e.event_key.0
         );
     }
     let view = store.order("deliverect", "o2").await.unwrap();
     let state = view.state.unwrap();
     assert_eq!(
-        (state.status, state.last_dedupe_key.as_str()),
+        (state.status, state.last_event_key.as_str()),
         (OrderStatus::Ready, "r")
     );
     assert_eq!(state.location_id.as_deref(), Some("store-1"));
-    let keys: Vec<&str> = view.trail.iter().map(|t| t.dedupe_key.0.as_str()).collect();
+    let keys: Vec<&str> = view.trail.iter().map(|t| t.event_key.0.as_str()).collect();
     assert_eq!(keys, ["p", "r", "a", "n"], "every event on the trail, by arrival");
 }
 
@@ -122,7 +122,7 @@ async fn an_undocumented_status_updates_only_the_snapshot<S: EventStore>(store: 
     );
     let state = store.order("deliverect", "o8").await.unwrap().state.unwrap();
     assert_eq!(
-        (state.status, state.order, state.last_dedupe_key.as_str()),
+        (state.status, state.order, state.last_event_key.as_str()),
         (OrderStatus::Ready, Some(order("o8")), "u2")
     );
 }

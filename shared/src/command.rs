@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::job::AckJob;
 use crate::model::{
-    CanonicalEvent, DedupeKey, EventDetail, OrderChange, OrderStatus, RawBodyRef, SCHEMA_VERSION,
+    CanonicalEvent, EventDetail, EventKey, OrderChange, OrderStatus, RawBodyRef, SCHEMA_VERSION,
 };
 use crate::store::{
     AckStatus, EventStore, NewEvent, OrderState, OrderView, Recorded, StoreError, TrailEntry,
@@ -238,11 +238,11 @@ pub struct Submitted {
 impl StatusCommand {
     /// The event key it is recorded under: one per command id and platform; for a
     /// decision (accept, reject), one per order, so an order is decided once.
-    pub fn event_key<P: Provider>(&self) -> Result<DedupeKey, Refusal> {
+    pub fn event_key<P: Provider>(&self) -> Result<EventKey, Refusal> {
         Ok(if self.status.is_decision() {
-            DedupeKey::joined(["decision", &self.order_key::<P>()?])
+            EventKey::joined(["decision", &self.order_key::<P>()?])
         } else {
-            DedupeKey::joined(["command", &self.command_id])
+            EventKey::joined(["command", &self.command_id])
         })
     }
 
@@ -299,7 +299,7 @@ impl StatusCommand {
 
 /// An earlier command on an order's trail, with how its sending went.
 struct Earlier<'a> {
-    key: &'a DedupeKey,
+    key: &'a EventKey,
     status: Requested,
     ack: AckStatus,
 }
@@ -307,7 +307,7 @@ struct Earlier<'a> {
 fn commands(view: &OrderView) -> impl Iterator<Item = Earlier<'_>> {
     view.trail.iter().filter_map(|entry| match &entry.detail {
         Some(EventDetail::Command(c)) => Some(Earlier {
-            key: &entry.dedupe_key,
+            key: &entry.event_key,
             status: c.status,
             ack: entry.ack.as_ref().map(|a| a.status).unwrap_or_default(),
         }),
@@ -369,7 +369,7 @@ pub async fn submit<P: Provider, S: EventStore>(
     let view = store.order(P::NAME, &key).await?;
     let body = serde_json::to_string(command).expect("plain data");
     let body_sha256 = crate::verify::sha256_hex(body.as_bytes());
-    if let Some(earlier) = view.trail.iter().find(|e| e.dedupe_key == event_key) {
+    if let Some(earlier) = view.trail.iter().find(|e| e.event_key == event_key) {
         return repeat(earlier.body_sha256 == body_sha256, event_key, decision(earlier));
     }
     let state = view.state.as_ref().ok_or_else(|| Refusal::UnknownOrder {
@@ -381,7 +381,7 @@ pub async fn submit<P: Provider, S: EventStore>(
     let event = CanonicalEvent {
         schema: SCHEMA_VERSION,
         provider: P::NAME.to_owned(),
-        dedupe_key: event_key.clone(),
+        event_key: event_key.clone(),
         event_type: format!("command.{}", command.status),
         location_id: state.location_id.clone(),
         team_location_id: state.team_location_id.clone(),
@@ -426,7 +426,7 @@ pub async fn submit<P: Provider, S: EventStore>(
         // Recorded meanwhile (this command from another caller, or another decision).
         Recorded::Duplicate { same_body } => {
             let view = store.order(P::NAME, &key).await?;
-            let winner = view.trail.iter().find(|e| e.dedupe_key == event_key);
+            let winner = view.trail.iter().find(|e| e.event_key == event_key);
             repeat(same_body, event_key, winner.and_then(decision))
         }
     }
@@ -442,7 +442,7 @@ fn decision(entry: &TrailEntry) -> Option<Requested> {
 
 /// A command recorded before under `key`: the same one again, or another one (`decided`:
 /// the decision an order already has).
-fn repeat(same: bool, key: DedupeKey, decided: Option<Requested>) -> Result<Submitted, CommandError> {
+fn repeat(same: bool, key: EventKey, decided: Option<Requested>) -> Result<Submitted, CommandError> {
     match (same, decided) {
         (true, _) => Ok(Submitted {
             event_key: key.0,
@@ -462,7 +462,7 @@ mod tests {
             status,
             version: 1,
             last_event_type: "t".into(),
-            last_dedupe_key: "k".into(),
+            last_event_key: "k".into(),
             location_id: None,
             team_location_id: None,
             order: None,
@@ -495,7 +495,7 @@ mod tests {
                 pickup_time: None,
             };
             let event: CanonicalEvent = serde_json::from_value(serde_json::json!({
-                "schema": 1, "provider": "deliverect", "dedupe_key": format!("command:c{i}"),
+                "schema": 1, "provider": "deliverect", "event_key": format!("command:c{i}"),
                 "event_type": "command", "received_at": "2026-12-05T10:00:00Z", "body_sha256": "",
                 "raw_body": {"stored": "inline"}
             }))

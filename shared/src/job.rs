@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CanonicalEvent, DedupeKey, SCHEMA_VERSION};
+use crate::model::{CanonicalEvent, EventKey, SCHEMA_VERSION};
 use crate::verify::sha256_hex;
 
 /// A job whose `ack` is not what its platform's worker reads: a job that cannot be done.
@@ -18,7 +18,9 @@ pub struct UnreadableAck {
 pub struct AckJob {
     pub schema: u32,
     pub provider: String,
-    pub dedupe_key: DedupeKey,
+    /// Read also under its earlier name, as jobs queued before carry it.
+    #[serde(alias = "dedupe_key")]
+    pub event_key: EventKey,
     pub event_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
@@ -34,7 +36,7 @@ pub struct AckJob {
     /// A restaurant's command not yet settled when this one was taken, on the same order:
     /// the worker sends this one only after it ([`crate::command`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<DedupeKey>,
+    pub after: Option<EventKey>,
     /// A new order waiting for the restaurant's decision: the worker applies the
     /// decision's default once the window has passed, unless the restaurant decided.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,7 +58,7 @@ impl AckJob {
         AckJob {
             schema: SCHEMA_VERSION,
             provider: event.provider.clone(),
-            dedupe_key: event.dedupe_key.clone(),
+            event_key: event.event_key.clone(),
             event_type: event.event_type.clone(),
             order_id: event.change.as_ref().map(|c| c.order_id.clone()),
             order_key: event.change.as_ref().and_then(|c| c.key.clone()),
@@ -81,7 +83,7 @@ impl AckJob {
     /// FIFO deduplication id: the same event enqueued twice within SQS's 5-minute window
     /// is one message (SQS allows 128 characters; a SHA-256 hex is 64).
     pub fn deduplication_id(&self) -> String {
-        sha256_hex(format!("{}#{}", self.provider, self.dedupe_key.0).as_bytes())
+        sha256_hex(format!("{}#{}", self.provider, self.event_key.0).as_bytes())
     }
 
     /// What the job's order is stored under, if it is about one.
@@ -94,9 +96,28 @@ impl AckJob {
     /// its order's other jobs (the restaurant's decision among them).
     pub fn group_id(&self) -> String {
         let subject = match self.decision {
-            Some(_) => format!("decision#{}", self.dedupe_key.0),
-            None => self.order().unwrap_or(&self.dedupe_key.0).to_owned(),
+            Some(_) => format!("decision#{}", self.event_key.0),
+            None => self.order().unwrap_or(&self.event_key.0).to_owned(),
         };
         sha256_hex(format!("{}#{}", self.provider, subject).as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn events_and_jobs_stored_under_the_earlier_key_name_still_read() {
+        let old_event = serde_json::json!({
+            "schema": 1, "provider": "deliverect", "dedupe_key": "k-1", "event_type": "t",
+            "received_at": "2026-12-05T10:00:00Z", "body_sha256": "", "raw_body": {"stored": "inline"}
+        });
+        let e: crate::model::CanonicalEvent = serde_json::from_value(old_event).unwrap();
+        assert_eq!(e.event_key.0, "k-1");
+        let job = super::AckJob::for_event(&e, &serde_json::json!({"action": "none"}));
+        let mut old_job = serde_json::to_value(&job).unwrap();
+        assert_eq!(old_job["event_key"], "k-1", "written under its name");
+        let key = old_job.as_object_mut().unwrap().remove("event_key").unwrap();
+        old_job["dedupe_key"] = key;
+        assert_eq!(serde_json::from_value::<super::AckJob>(old_job).unwrap(), job);
     }
 }

@@ -16,19 +16,19 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The platform's own id for one delivery: the unit of idempotency.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct DedupeKey(pub String);
+pub struct EventKey(pub String);
 
-impl DedupeKey {
+impl EventKey {
     /// A key made of several ids (`store:order:event`), joined with `:` after escaping `%`
     /// and `:` inside each (`%25`, `%3A`), so that no two different lists of ids make the
     /// same key. Ids without either character are kept as they are: the keys of events
     /// stored before this encoding are unchanged, so their retries still dedupe.
-    pub fn joined<'a>(parts: impl IntoIterator<Item = &'a str>) -> DedupeKey {
+    pub fn joined<'a>(parts: impl IntoIterator<Item = &'a str>) -> EventKey {
         let escaped: Vec<String> = parts
             .into_iter()
             .map(|p| p.replace('%', "%25").replace(':', "%3A"))
             .collect();
-        DedupeKey(escaped.join(":"))
+        EventKey(escaped.join(":"))
     }
 }
 
@@ -348,7 +348,7 @@ pub struct OrderChange {
     /// The platform's id of the order.
     pub order_id: String,
     /// The order's key in the table when its id alone is not unique: `<location>:<order
-    /// id>` (joined as [`DedupeKey::joined`]) for a platform whose order ids are unique only
+    /// id>` (joined as [`EventKey::joined`]) for a platform whose order ids are unique only
     /// per store ([`crate::Provider::ORDER_IDS_PER_LOCATION`]). Set by the pipeline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
@@ -374,14 +374,14 @@ impl OrderChange {
 
     /// The key of an order whose id is unique only within its location.
     pub fn key_in(location: &str, order_id: &str) -> String {
-        DedupeKey::joined([location, order_id]).0
+        EventKey::joined([location, order_id]).0
     }
 
     /// The order id inside a key [`OrderChange::key_in`] made at `location`; `None` when
     /// `key` is not one.
     pub fn id_in(location: &str, key: &str) -> Option<String> {
         let rest = key
-            .strip_prefix(&DedupeKey::joined([location]).0)?
+            .strip_prefix(&EventKey::joined([location]).0)?
             .strip_prefix(':')?;
         let mut id = String::with_capacity(rest.len());
         let mut chars = rest.char_indices();
@@ -416,7 +416,7 @@ impl OrderChange {
 /// platform's own ack job type ([`crate::Provider::Ack`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Normalized<A> {
-    pub dedupe_key: DedupeKey,
+    pub event_key: EventKey,
     pub event_type: String,
     /// The platform's id of the restaurant (merchant, location, store).
     pub location_id: Option<String>,
@@ -439,7 +439,7 @@ pub struct Normalized<A> {
 impl<A> Normalized<A> {
     pub fn map_ack<B>(self, f: impl FnOnce(A) -> B) -> Normalized<B> {
         Normalized {
-            dedupe_key: self.dedupe_key,
+            event_key: self.event_key,
             event_type: self.event_type,
             location_id: self.location_id,
             occurred_at: self.occurred_at,
@@ -458,7 +458,7 @@ impl<A> Normalized<A> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quarantine<A> {
     /// The platform's id for the delivery; without one the body's SHA-256 dedupes it.
-    pub dedupe_key: Option<String>,
+    pub event_key: Option<String>,
     /// The order it is about: the quarantined event joins that order's trail.
     pub order_id: Option<String>,
     pub location_id: Option<String>,
@@ -469,7 +469,7 @@ pub struct Quarantine<A> {
 impl<A> Default for Quarantine<A> {
     fn default() -> Self {
         Quarantine {
-            dedupe_key: None,
+            event_key: None,
             order_id: None,
             location_id: None,
             ack: None,
@@ -483,12 +483,14 @@ impl<A> Default for Quarantine<A> {
 /// stores it as new.
 pub const QUARANTINED: &str = "quarantined";
 
-/// The stored canonical event: one per dedupe key.
+/// The stored canonical event: one per event key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CanonicalEvent {
     pub schema: u32,
     pub provider: String,
-    pub dedupe_key: DedupeKey,
+    /// Read also under its earlier name, as events stored before carry it.
+    #[serde(alias = "dedupe_key")]
+    pub event_key: EventKey,
     pub event_type: String,
     /// The platform's id of the restaurant (merchant, location, store...).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -659,7 +661,7 @@ mod tests {
 
     #[test]
     fn joined_keys_are_unambiguous_and_plain_ids_keep_their_old_keys() {
-        let key = |parts: &[&str]| DedupeKey::joined(parts.iter().copied()).0;
+        let key = |parts: &[&str]| EventKey::joined(parts.iter().copied()).0;
         assert_eq!(key(&["st-1", "o1", "order-accepted"]), "st-1:o1:order-accepted");
         assert_ne!(key(&["a:b", "c"]), key(&["a", "b:c"]));
         assert_eq!(key(&["a:b", "c"]), "a%3Ab:c");
@@ -670,7 +672,7 @@ mod tests {
     fn an_event_time_from_the_future_counts_as_at_most_minutes_past_its_receipt() {
         let event = |occurred: &str| -> CanonicalEvent {
             serde_json::from_value(serde_json::json!({
-                "schema": 1, "provider": "deliverect", "dedupe_key": occurred, "event_type": "status_20",
+                "schema": 1, "provider": "deliverect", "event_key": occurred, "event_type": "status_20",
                 "received_at": "2026-11-25T12:00:00Z", "body_sha256": "00", "raw_body": {"stored": "inline"},
                 "occurred_at": {"raw": occurred, "utc": occurred},
                 "change": {"order_id": "o1", "status": "accepted"}
@@ -699,7 +701,7 @@ mod tests {
     #[test]
     fn forgetting_an_event_drops_a_proof_link_and_names_a_proof_image() {
         let mut event: CanonicalEvent = serde_json::from_value(serde_json::json!({
-            "schema": 1, "provider": "ordatic", "dedupe_key": "k", "event_type": "rider-proof-delivery",
+            "schema": 1, "provider": "ordatic", "event_key": "k", "event_type": "rider-proof-delivery",
             "received_at": "2026-11-25T12:00:00Z", "body_sha256": "00", "raw_body": {"stored": "inline"},
             "detail": {"kind": "proof_of_delivery_link", "url": "https://cdn.example.com/p.png"}
         }))

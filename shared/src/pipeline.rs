@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::job::AckJob;
 use crate::locations::{unmapped_warning, LocationCache};
 use crate::model::{
-    CanonicalEvent, DedupeKey, Normalized, OrderChange, Quarantine, RawBodyRef, QUARANTINED, SCHEMA_VERSION,
+    CanonicalEvent, EventKey, Normalized, OrderChange, Quarantine, RawBodyRef, QUARANTINED, SCHEMA_VERSION,
 };
 use crate::provider::Provider;
 use crate::recent::{delivery_id, RecentlyStored};
@@ -95,7 +95,7 @@ impl Outcome {
 /// event, and remembered for the retries this process answers alone ([`RecentlyStored`]).
 #[derive(Debug, Clone)]
 struct Receipt {
-    event_key: DedupeKey,
+    event_key: EventKey,
     event_type: String,
     quarantined: Option<String>,
     /// At a location the mapping does not know (the `UnmappedLocation` metric).
@@ -105,7 +105,7 @@ struct Receipt {
 impl Receipt {
     fn of(event: &CanonicalEvent) -> Receipt {
         Receipt {
-            event_key: event.dedupe_key.clone(),
+            event_key: event.event_key.clone(),
             event_type: event.event_type.clone(),
             quarantined: event.quarantined.clone(),
             unmapped: event.location_id.is_some() && event.team_location_id.is_none(),
@@ -118,7 +118,7 @@ impl Receipt {
 struct Received<'a> {
     status: &'static str,
     provider: &'static str,
-    event_id: &'a DedupeKey,
+    event_id: &'a EventKey,
     #[serde(skip_serializing_if = "Option::is_none")]
     acknowledged: Option<bool>,
 }
@@ -423,7 +423,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
         let raw_blob = (delivery.body.len() > inline_limit).then(|| {
             Blob::for_event_hashed(
                 P::NAME,
-                &normalized.dedupe_key.0,
+                &normalized.event_key.0,
                 "body.json",
                 "application/json",
                 delivery.body.to_vec(),
@@ -464,7 +464,7 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             Recorded::Duplicate { same_body } => Outcome::Duplicate { same_body },
         };
         if !outcome.holds_this_body() {
-            tracing::warn!(provider = P::NAME, event_key = %event.dedupe_key.0, "re-used event id with a different body; first one kept");
+            tracing::warn!(provider = P::NAME, event_key = %event.event_key.0, "re-used event id with a different body; first one kept");
         }
         Ok(outcome)
     }
@@ -559,13 +559,13 @@ impl<P: Provider, S: EventStore, B: BlobStore> Pipeline<P, S, B> {
             .await?;
         let inline_body =
             (event.raw_body == RawBodyRef::Inline).then(|| String::from_utf8_lossy(body).into_owned());
-        let event_key = event.dedupe_key.0.clone();
-        if event.dedupe_key != old.dedupe_key {
+        let event_key = event.event_key.0.clone();
+        if event.event_key != old.event_key {
             let outcome = self
                 .record(&event, job.as_ref(), inline_body.as_deref(), &delivery)
                 .await?;
             self.store
-                .mark_reprocessed(P::NAME, &old.dedupe_key.0, &event_key)
+                .mark_reprocessed(P::NAME, &old.event_key.0, &event_key)
                 .await
                 .map_err(ApiError::from)?;
             return Ok(match outcome {
@@ -609,7 +609,7 @@ fn replay_headers<P: Provider>(old: &CanonicalEvent) -> Result<lambda_http::http
         let id = old
             .message_id
             .clone()
-            .unwrap_or_else(|| old.dedupe_key.0.trim_start_matches(&quarantined).to_owned());
+            .unwrap_or_else(|| old.event_key.0.trim_start_matches(&quarantined).to_owned());
         let value = lambda_http::http::HeaderValue::from_str(&id).map_err(|_| {
             ApiError::bad_request("invalid_id", "the stored message id is not a header value")
         })?;
@@ -642,7 +642,7 @@ fn is_json(body: &[u8]) -> bool {
 
 /// A reading the store can key and hold: ids that fit a key, a size that fits an item.
 fn checked<A>(n: Normalized<A>) -> Result<Normalized<A>, ApiError> {
-    check_id("event id", &n.dedupe_key.0)?;
+    check_id("event id", &n.event_key.0)?;
     if let Some(change) = &n.change {
         check_id("order id", &change.order_id)?;
     }
@@ -681,9 +681,9 @@ fn json_len<T: serde::Serialize>(value: &T) -> usize {
 /// still read (ids that cannot be keyed on are dropped), the reason, no order content.
 fn quarantined<A>(found: Quarantine<A>, error: &ApiError, delivery: &Delivery<'_>) -> Normalized<Option<A>> {
     let usable = |id: Option<String>| id.filter(|id| check_id("id", id).is_ok());
-    let id = usable(found.dedupe_key).unwrap_or_else(|| format!("sha256:{}", delivery.body_sha256()));
+    let id = usable(found.event_key).unwrap_or_else(|| format!("sha256:{}", delivery.body_sha256()));
     Normalized {
-        dedupe_key: DedupeKey(format!("{QUARANTINED}:{id}")),
+        event_key: EventKey(format!("{QUARANTINED}:{id}")),
         event_type: QUARANTINED.to_owned(),
         location_id: usable(found.location_id),
         occurred_at: None,
@@ -730,7 +730,7 @@ fn stamp<A>(
     let event = CanonicalEvent {
         schema: SCHEMA_VERSION,
         provider: provider.to_owned(),
-        dedupe_key: n.dedupe_key,
+        event_key: n.event_key,
         event_type: n.event_type,
         location_id: n.location_id,
         team_location_id,

@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ordergate_tests::platforms::{distinct, name, Deliverect, OlaClick, Oolio, Ordatic, Platform};
+use ordergate_tests::platforms::{distinct, name, Deliverect, OlaClick, Oolio, Ordatic, TestPlatform};
 use ordergate_tests::{root, Stack};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -376,7 +376,7 @@ async fn load(bin: &Path, f: &Function, events: usize, stack: &Stack) -> Load {
     load
 }
 
-fn function<P: Platform>(common: &[(String, String)]) -> Function {
+fn function<P: TestPlatform>(common: &[(String, String)]) -> Function {
     let mut env = common.to_vec();
     env.push((secret_var::<P>(), P::secrets().to_owned()));
     env.extend(P::ENV.iter().map(|(k, v)| (k.to_string(), v.to_string())));
@@ -391,7 +391,7 @@ fn function<P: Platform>(common: &[(String, String)]) -> Function {
     }
 }
 
-fn secret_var<P: Platform>() -> String {
+fn secret_var<P: TestPlatform>() -> String {
     ordergate_shared::secrets::SecretKind::Webhook.json_var(name::<P>())
 }
 
@@ -526,12 +526,12 @@ fn publisher(stack: &Stack, common: &[(String, String)], order: String) -> Vec<F
         serde_json::json!({"eventName": "MODIFY", "dynamodb": {"SequenceNumber": n.to_string(), "NewImage": {
             "pk": {"S": format!("ORDER#deliverect#bench-{n}")}, "sk": {"S": "STATE"}, "kind": {"S": "state"},
             "status": {"S": "accepted"}, "version": {"N": "7"}, "seq": {"N": "2"},
-            "last_event_type": {"S": "status_20"}, "last_dedupe_key": {"S": format!("k{n}")},
+            "last_event_type": {"S": "status_20"}, "last_event_key": {"S": format!("k{n}")},
             "updated_at": {"S": "2026-11-25T12:00:00+00:00"}, "order": {"S": order.clone()},
         }}})
     };
     let jobs = |n: usize| {
-        let job = serde_json::json!({"schema": 1, "provider": "oolio", "dedupe_key": format!("bench-{}-{n}", uuid_like()),
+        let job = serde_json::json!({"schema": 1, "provider": "oolio", "event_key": format!("bench-{}-{n}", uuid_like()),
             "event_type": "order.created", "ack": {"action": "mark_processed"}});
         serde_json::json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": n.to_string(), "NewImage": {
             "kind": {"S": "event"}, "ack_status": {"S": "pending"}, "job": {"S": job.to_string()},

@@ -20,11 +20,11 @@ use aws_smithy_types::body::SdkBody;
 /// A step of the pipeline, recognised by its request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// The one DynamoDB TransactWriteItems (event record + history entry + order state).
+    /// The one DynamoDB TransactWriteItems (event record + trail entry + order state).
     StoreWrite,
-    /// The order-history item inside that transaction: DynamoDB cancels the whole
+    /// The trail entry inside that transaction: DynamoDB cancels the whole
     /// transaction when one of its items is throttled (whatever the [`Fault`]).
-    HistoryWrite,
+    TrailWrite,
     /// The SQS SendMessage of the ack job (by the outbox relay: the receiver sends none).
     Enqueue,
     /// An S3 PutObject (large body, proof of delivery).
@@ -54,7 +54,7 @@ pub fn scenarios() -> Vec<(Step, Fault)> {
         .iter()
         .flat_map(|step| all.iter().map(move |fault| (*step, *fault)))
         .collect();
-    s.push((Step::HistoryWrite, Fault::ServerError));
+    s.push((Step::TrailWrite, Fault::ServerError));
     s
 }
 
@@ -97,7 +97,7 @@ impl Faults {
         let mut state = self.0.lock().unwrap();
         let (step, fault) = state.broken?;
         let hit = match step {
-            Step::StoreWrite | Step::HistoryWrite => {
+            Step::StoreWrite | Step::TrailWrite => {
                 target(request) == Some("DynamoDB_20120810.TransactWriteItems")
             }
             Step::Enqueue => matches!(
@@ -151,8 +151,8 @@ impl HttpConnector for FaultyConnector {
         let Some(fault) = self.faults.fault_for(&request) else {
             return self.inner.call(request);
         };
-        if self.faults.step() == Some(Step::HistoryWrite) {
-            return HttpConnectorFuture::ready(Ok(history_throttled()));
+        if self.faults.step() == Some(Step::TrailWrite) {
+            return HttpConnectorFuture::ready(Ok(trail_throttled()));
         }
         match fault {
             Fault::Refused => HttpConnectorFuture::ready(Err(ConnectorError::io(
@@ -204,9 +204,9 @@ fn server_error(request: &HttpRequest) -> HttpResponse {
     }
 }
 
-/// What DynamoDB answers when one item of a transaction (here the second, the history
+/// What DynamoDB answers when one item of a transaction (here the second, the trail
 /// entry) is throttled: the whole transaction is cancelled, nothing is written.
-fn history_throttled() -> HttpResponse {
+fn trail_throttled() -> HttpResponse {
     response(
         400,
         "application/x-amz-json-1.0",

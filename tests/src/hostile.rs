@@ -9,7 +9,7 @@ use base64::Engine;
 use ordergate_testkit::{memory_pipeline, request, MemoryPipeline};
 use serde_json::{json, Value};
 
-use crate::platforms::Platform;
+use crate::platforms::TestPlatform;
 
 /// What became of one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,18 +22,18 @@ pub enum Verdict {
     Refused(u16),
 }
 
-pub struct Harness<P: Platform> {
+pub struct Harness<P: TestPlatform> {
     runtime: tokio::runtime::Runtime,
     rx: MemoryPipeline<P::P>,
 }
 
-impl<P: Platform> Default for Harness<P> {
+impl<P: TestPlatform> Default for Harness<P> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<P: Platform> Harness<P> {
+impl<P: TestPlatform> Harness<P> {
     pub fn new() -> Self {
         let secrets: Value = serde_json::from_str(P::secrets()).expect("secret JSON");
         Harness {

@@ -161,7 +161,7 @@ impl Stack {
 
     /// The ack worker as deployed on this stack: its store and back-off through clients
     /// recorded for the IAM check.
-    pub fn worker<P: ordergate_shared::worker::Platforms>(
+    pub fn worker<P: ordergate_shared::worker::Callbacks>(
         &self,
         platforms: P,
     ) -> ordergate_shared::worker::Worker<DynamoStore, P> {
@@ -250,7 +250,7 @@ impl Stack {
         keys
     }
 
-    /// Number of event records (one per dedupe key).
+    /// Number of event records (one per event key).
     pub async fn event_records(&self) -> usize {
         self.keys()
             .await
@@ -460,7 +460,7 @@ impl Stack {
     ) -> (usize, Vec<String>)
     where
         S: ordergate_shared::store::EventStore,
-        P: ordergate_shared::worker::Platforms,
+        P: ordergate_shared::worker::Callbacks,
         R: ordergate_shared::worker::Redelivery,
     {
         use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;

@@ -8,10 +8,10 @@ use ordergate_shared::{Provider, Signer};
 use ordergate_testkit::{api_event_json, payload};
 use serde_json::{json, Value};
 
-pub trait Platform {
+pub trait TestPlatform {
     type P: Provider;
     /// The secret JSON the receiver reads (Secrets Manager or `<P>_SECRET_JSON`): the local
-    /// stack's (`<Platform>Secret` in infra/local/secrets.json).
+    /// stack's (`<TestPlatform>Secret` in infra/local/secrets.json).
     fn secrets() -> &'static str {
         ordergate_testkit::local_secret(&format!("{}Secret", <Self::P as Provider>::TEMPLATE_NAME))
     }
@@ -36,7 +36,7 @@ pub trait Platform {
     /// The provider as its receiver's `main` sets it up, from the environment.
     fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError>;
 
-    /// The platform's sending side, set up like the receiver [`Platform::provider`].
+    /// The platform's sending side, set up like the receiver [`TestPlatform::provider`].
     fn signer() -> impl Signer;
 
     /// The sample the hostile-input corpus mutates, and JSON pointers into it to an item
@@ -57,7 +57,7 @@ pub trait Platform {
 
 /// The credential / signature headers `P`'s platform puts on `body` (the provider's own
 /// sending side, with the local secret); `message_id` is used by Svix.
-pub fn sign<P: Platform>(body: &[u8], message_id: &str) -> Vec<(String, String)> {
+pub fn sign<P: TestPlatform>(body: &[u8], message_id: &str) -> Vec<(String, String)> {
     let secrets = ordergate_shared::secrets::Secrets::from_json(P::secrets()).expect("secret JSON");
     P::signer()
         .sign(
@@ -72,7 +72,7 @@ pub fn sign<P: Platform>(body: &[u8], message_id: &str) -> Vec<(String, String)>
 }
 
 /// `sample` (an API Gateway event file) carrying `body`, signed for it by `P`.
-pub fn delivery<P: Platform>(sample: &str, body: &str, message_id: &str) -> Value {
+pub fn delivery<P: TestPlatform>(sample: &str, body: &str, message_id: &str) -> Value {
     let mut event = api_event_json(sample);
     event["body"] = json!(body);
     let headers = event["headers"].as_object_mut().expect("sample has headers");
@@ -83,7 +83,7 @@ pub fn delivery<P: Platform>(sample: &str, body: &str, message_id: &str) -> Valu
 }
 
 /// The sample itself, freshly signed (`message_id` derived from the sample's name).
-pub fn signed_sample<P: Platform>(sample: &str) -> Value {
+pub fn signed_sample<P: TestPlatform>(sample: &str) -> Value {
     let body = api_event_json(sample)["body"].as_str().unwrap().to_owned();
     delivery::<P>(
         sample,
@@ -94,7 +94,7 @@ pub fn signed_sample<P: Platform>(sample: &str) -> Value {
 
 /// The sample as a distinct delivery (`tag` unique), signed.
 /// Returns the event and what its order is stored under (its id; Ordatic: store and id).
-pub fn distinct<P: Platform>(sample: &str, tag: &str) -> (Value, String) {
+pub fn distinct<P: TestPlatform>(sample: &str, tag: &str) -> (Value, String) {
     let mut body = payload(sample);
     let order = P::make_distinct(&mut body, tag);
     (
@@ -104,7 +104,7 @@ pub fn distinct<P: Platform>(sample: &str, tag: &str) -> (Value, String) {
 }
 
 /// The provider's name (`olaclick`, ...), as in keys and logs.
-pub fn name<P: Platform>() -> &'static str {
+pub fn name<P: TestPlatform>() -> &'static str {
     <P::P as Provider>::NAME
 }
 
@@ -113,7 +113,7 @@ pub struct Deliverect;
 pub struct Ordatic;
 pub struct Oolio;
 
-impl Platform for OlaClick {
+impl TestPlatform for OlaClick {
     type P = olaclick::OlaClick;
 
     fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError> {
@@ -174,7 +174,7 @@ impl Platform for OlaClick {
     }
 }
 
-impl Platform for Deliverect {
+impl TestPlatform for Deliverect {
     type P = deliverect::Deliverect;
 
     fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError> {
@@ -219,7 +219,7 @@ impl Platform for Deliverect {
     }
 }
 
-impl Platform for Ordatic {
+impl TestPlatform for Ordatic {
     type P = ordatic::Ordatic;
 
     fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError> {
@@ -267,7 +267,7 @@ impl Platform for Ordatic {
     }
 }
 
-impl Platform for Oolio {
+impl TestPlatform for Oolio {
     type P = oolio::Oolio;
 
     fn from_env() -> Result<Self::P, ordergate_shared::config::ConfigError> {
@@ -306,7 +306,7 @@ impl Platform for Oolio {
     }
 }
 
-/// Declares one `#[tokio::test]` per platform running `$suite::<Platform>()`, in a module
+/// Declares one `#[tokio::test]` per platform running `$suite::<TestPlatform>()`, in a module
 /// named after the suite: `cargo test fault_injection::oolio`.
 #[macro_export]
 macro_rules! per_platform {
@@ -333,7 +333,7 @@ macro_rules! per_platform_suite {
 }
 
 /// Runs `$body` once per registered platform, in the registry's order, with `$P` naming
-/// its [`Platform`] type: for a test that goes through every platform in one run.
+/// its [`TestPlatform`] type: for a test that goes through every platform in one run.
 #[macro_export]
 macro_rules! each_platform {
     ($P:ident => $body:expr) => {

@@ -7,7 +7,7 @@ use ordergate_shared::command::{CommandError, StatusCommand, Submitted};
 use ordergate_shared::job::AckJob;
 use ordergate_shared::secrets::{SecretKind, SecretSource};
 use ordergate_shared::store::{DynamoStore, EventStore};
-use ordergate_shared::worker::{AckError, Acked, Acknowledge, Platforms, SqsRedelivery, Worker};
+use ordergate_shared::worker::{AckError, Acked, Acknowledge, Callbacks, SqsRedelivery, Worker};
 use ordergate_shared::Limits;
 use ordergate_shared::Provider;
 
@@ -30,7 +30,7 @@ macro_rules! all_platforms {
             }
         }
 
-        impl Platforms for AllPlatforms {
+        impl Callbacks for AllPlatforms {
             async fn acknowledge(&self, job: &AckJob) -> Result<Acked, AckError> {
                 match job.provider.as_str() {
                     $(platforms::$krate::$provider::NAME => self.$krate.acknowledge(job).await,)*

@@ -6,7 +6,7 @@
 use std::process::{Command, Output};
 
 use ordergate_shared::store::keys;
-use ordergate_tests::platforms::{Deliverect, Oolio, Ordatic, Platform};
+use ordergate_tests::platforms::{Deliverect, Oolio, Ordatic, TestPlatform};
 use ordergate_tests::{endpoint, root, Stack};
 use serde_json::Value;
 

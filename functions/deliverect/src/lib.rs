@@ -24,7 +24,7 @@ use ordergate_shared::command::acceptance::Acceptance;
 use ordergate_shared::command::{Refusal, StatusCommand};
 use ordergate_shared::config;
 use ordergate_shared::lenient::{self, Essential, Probe};
-use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, Quarantine};
+use ordergate_shared::model::{EventKey, Normalized, OrderChange, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretError, SecretKeys, Secrets};
@@ -185,7 +185,7 @@ impl Provider for Deliverect {
             };
         }
         Ok(Normalized {
-            dedupe_key: DedupeKey::joined([
+            event_key: EventKey::joined([
                 order.id.as_str(),
                 &order.status.to_string(),
                 &delivery.body_sha256()[..16],
@@ -216,7 +216,7 @@ impl Provider for Deliverect {
         let order_id = probe.id(&["_id"]);
         let reason = format!("the order could not be read: {reason}");
         Quarantine {
-            dedupe_key: None,
+            event_key: None,
             ack: order_id
                 .as_deref()
                 .map(|id| job::Ack::for_status(id, 0, Some(&reason), None)),

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::lenient::{self, Essential, Probe};
-use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
+use ordergate_shared::model::{EventKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretError, SecretKeys, Secrets};
 use ordergate_shared::time::{self, TimeZone, Timestamp};
@@ -364,7 +364,7 @@ impl Provider for OlaClick {
             },
         };
         Ok(Normalized {
-            dedupe_key: DedupeKey(envelope.event_id),
+            event_key: EventKey(envelope.event_id),
             event_type: kind.as_str().to_owned(),
             location_id: Some(envelope.merchant_id),
             occurred_at,
@@ -382,7 +382,7 @@ impl Provider for OlaClick {
     fn quarantine(&self, delivery: &Delivery<'_>, _reason: &ApiError) -> Quarantine<job::Ack> {
         let probe = Probe::new(delivery.body);
         Quarantine {
-            dedupe_key: probe.id(&["event_id"]),
+            event_key: probe.id(&["event_id"]),
             order_id: probe.id(&["data", "order_id"]),
             location_id: probe.id(&["merchant_id"]),
             ack: None,

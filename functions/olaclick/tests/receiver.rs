@@ -214,7 +214,7 @@ async fn a_duplicate_gets_the_same_answer_and_is_stored_once() {
         .store()
         .jobs()
         .iter()
-        .all(|j| j.dedupe_key.0 == "7573920b-5558-4455-ae73-d8628aba6609"));
+        .all(|j| j.event_key.0 == "7573920b-5558-4455-ae73-d8628aba6609"));
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ pub mod wire;
 
 use ordergate_shared::config;
 use ordergate_shared::lenient::{self, Essential, Probe as BodyProbe, Scratch, Wire};
-use ordergate_shared::model::{DedupeKey, Normalized, OrderChange, OrderStatus, Quarantine};
+use ordergate_shared::model::{EventKey, Normalized, OrderChange, OrderStatus, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretError, SecretKeys, Secrets};
@@ -329,7 +329,7 @@ impl Provider for Oolio {
             }
         }
         Ok(Normalized {
-            dedupe_key: DedupeKey(id.to_owned()),
+            event_key: EventKey(id.to_owned()),
             event_type: kind.event_type().to_owned(),
             location_id,
             // Order events carry no time of their own: Svix's message time orders them, so a
@@ -355,7 +355,7 @@ impl Provider for Oolio {
     fn quarantine(&self, delivery: &Delivery<'_>, _reason: &ApiError) -> Quarantine<job::Ack> {
         let probe = BodyProbe::new(delivery.body);
         Quarantine {
-            dedupe_key: svix::message_id(delivery).ok().flatten().map(str::to_owned),
+            event_key: svix::message_id(delivery).ok().flatten().map(str::to_owned),
             order_id: probe.id(&["data", "id"]),
             location_id: probe
                 .id(&["location_id"])

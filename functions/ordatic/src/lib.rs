@@ -20,7 +20,7 @@ use ordergate_shared::command::{Refusal, StatusCommand};
 use ordergate_shared::config;
 use ordergate_shared::error::{parse_json, parse_json_at};
 use ordergate_shared::lenient::{self, Essential, Probe, Scratch, Wire};
-use ordergate_shared::model::{DedupeKey, EventDetail, Normalized, OrderChange, Quarantine};
+use ordergate_shared::model::{EventDetail, EventKey, Normalized, OrderChange, Quarantine};
 use ordergate_shared::money::Currency;
 use ordergate_shared::provider::{Headers, Outgoing};
 use ordergate_shared::secrets::{SecretError, SecretKeys, Secrets};
@@ -191,7 +191,7 @@ impl Provider for Ordatic {
         let (envelope, kind, data) = read(delivery.body, &scratch, &mut warnings)?;
         // Rider events can repeat with new content: their body's hash is part of the key.
         let hash = kind.is_rider().then(|| &delivery.body_sha256()[..16]);
-        let key = DedupeKey::joined(
+        let key = EventKey::joined(
             [envelope.store_id.as_str(), &data.order_id, kind.as_str()]
                 .into_iter()
                 .chain(hash),
@@ -223,7 +223,7 @@ impl Provider for Ordatic {
             _ => (None, Vec::new()),
         };
         Ok(Normalized {
-            dedupe_key: DedupeKey(key),
+            event_key: EventKey(key),
             event_type: kind.as_str().to_owned(),
             location_id: Some(envelope.store_id.clone()),
             occurred_at: None,
@@ -257,7 +257,7 @@ impl Provider for Ordatic {
             .zip(order_id.clone())
             .map(|(store_id, order_id)| job::Ack::FetchOrder { store_id, order_id });
         Quarantine {
-            dedupe_key: None,
+            event_key: None,
             order_id,
             location_id: store_id,
             ack,

@@ -128,7 +128,7 @@ fn base64_any(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
 
 /// Reads `data.proofDelivery`: base64 (standard or URL-safe, padded or not, line-wrapped or
 /// not), a `data:` URI, or an http(s) URL.
-pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Proof, ApiError> {
+pub fn proof(provider: &str, event_key: &str, encoded: &str) -> Result<Proof, ApiError> {
     let trimmed = encoded.trim();
     if trimmed.starts_with("https://") || trimmed.starts_with("http://") {
         return Ok(Proof::Link(trimmed.to_owned()));
@@ -159,7 +159,7 @@ pub fn proof(provider: &str, dedupe_key: &str, encoded: &str) -> Result<Proof, A
     };
     Ok(Proof::Image(Blob::for_event(
         provider,
-        dedupe_key,
+        event_key,
         name,
         content_type,
         bytes,

@@ -228,7 +228,7 @@ async fn a_multi_megabyte_proof_goes_to_the_blob_store_not_the_table() {
     assert_eq!(body, api_event_json(path)["body"].as_str().unwrap().as_bytes());
     let record = rx
         .store()
-        .event("ordatic", &event.dedupe_key.0)
+        .event("ordatic", &event.event_key.0)
         .await
         .unwrap()
         .unwrap();

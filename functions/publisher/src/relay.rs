@@ -71,7 +71,7 @@ pub async fn record_refused<S: EventStore>(
 ) -> Result<usize, (usize, usize)> {
     for (done, r) in refused.iter().enumerate() {
         let job = &jobs[r.index];
-        tracing::error!(provider = %job.provider, event_key = %job.dedupe_key.0, reason = %r.reason, "ack job refused by the queue for good");
+        tracing::error!(provider = %job.provider, event_key = %job.event_key.0, reason = %r.reason, "ack job refused by the queue for good");
         if let Err(e) = store.refuse_job(job, &r.reason, chrono::Utc::now()).await {
             tracing::warn!(error = %e, "refused ack job not recorded");
             return Err((done, r.index));
@@ -102,12 +102,12 @@ mod tests {
 
     #[test]
     fn only_new_pending_event_records_carry_a_job() {
-        let job = json!({"schema": 1, "provider": "deliverect", "dedupe_key": "k", "event_type": "t",
+        let job = json!({"schema": 1, "provider": "deliverect", "event_key": "k", "event_type": "t",
                          "ack": {"action": "none", "order_id": "o"}})
         .to_string();
         let (event, state) = (keys::EVENT_SK, keys::STATE_SK);
         let got = pending_job(&record("INSERT", event, "pending", Some(&job))).unwrap();
-        assert_eq!(got.unwrap().dedupe_key.0, "k");
+        assert_eq!(got.unwrap().event_key.0, "k");
         for r in [
             record("MODIFY", event, "pending", Some(&job)),
             record("INSERT", event, "skipped", None),

@@ -42,7 +42,7 @@ pub async fn sweep<Q: JobQueue>(
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let jobs = store.sweep_unclaimed(cutoff, now, SWEEP_LIMIT).await?;
     for job in &jobs {
-        tracing::warn!(provider = %job.provider, event_key = %job.dedupe_key.0, "ack job unclaimed past the window: queued again");
+        tracing::warn!(provider = %job.provider, event_key = %job.event_key.0, "ack job unclaimed past the window: queued again");
     }
     let sent = queue.enqueue_all(&jobs).await;
     let refused = crate::relay::record_refused(store, &jobs, &sent.refused)

@@ -34,19 +34,19 @@ impl Blob {
     /// A blob named `name` belonging to one event of `provider`.
     pub fn for_event(
         provider: &str,
-        dedupe_key: &str,
+        event_key: &str,
         name: &str,
         content_type: &str,
         bytes: Vec<u8>,
     ) -> Blob {
         let sha256 = sha256_hex(&bytes);
-        Self::for_event_hashed(provider, dedupe_key, name, content_type, bytes, sha256)
+        Self::for_event_hashed(provider, event_key, name, content_type, bytes, sha256)
     }
 
     /// [`Blob::for_event`] for bytes whose SHA-256 (hex) is already known.
     pub fn for_event_hashed(
         provider: &str,
-        dedupe_key: &str,
+        event_key: &str,
         name: &str,
         content_type: &str,
         bytes: Vec<u8>,
@@ -59,7 +59,7 @@ impl Blob {
                 // object of its own and can never overwrite the one a stored event points to.
                 key: format!(
                     "events/{provider}/{}/{sha256}/{name}",
-                    sha256_hex(dedupe_key.as_bytes())
+                    sha256_hex(event_key.as_bytes())
                 ),
                 content_type: content_type.to_owned(),
                 size: bytes.len(),

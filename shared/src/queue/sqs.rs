@@ -221,7 +221,7 @@ mod tests {
             .build();
         let queue = SqsQueue::new(aws_sdk_sqs::Client::from_conf(config), "https://sqs/q.fifo");
         let mut job: AckJob = serde_json::from_value(serde_json::json!({
-            "schema": 1, "provider": "olaclick", "dedupe_key": "k", "event_type": "order_created", "ack": {}
+            "schema": 1, "provider": "olaclick", "event_key": "k", "event_type": "order_created", "ack": {}
         }))
         .unwrap();
         assert_eq!(queue.entry(0, &job).unwrap().message_system_attributes(), None);
@@ -259,7 +259,7 @@ mod tests {
     #[test]
     fn a_message_never_holds_what_sqs_refuses_and_reads_back_as_the_job() {
         let job: AckJob = serde_json::from_value(serde_json::json!({
-            "schema": 1, "provider": "deliverect", "dedupe_key": "k\u{FFFF}1", "event_type": "t",
+            "schema": 1, "provider": "deliverect", "event_key": "k\u{FFFF}1", "event_type": "t",
             "order_id": "o\u{FFFE}", "ack": {"action": "none", "order_id": "o\u{FFFE}"}
         }))
         .unwrap();

@@ -17,8 +17,8 @@ pub mod keys {
     pub const EVENT_SK: &str = "EVENT";
     pub const STATE_SK: &str = "STATE";
 
-    pub fn event_pk(provider: &str, dedupe_key: &str) -> String {
-        format!("EVENT#{provider}#{dedupe_key}")
+    pub fn event_pk(provider: &str, event_key: &str) -> String {
+        format!("EVENT#{provider}#{event_key}")
     }
     pub fn order_pk(provider: &str, order_id: &str) -> String {
         format!("ORDER#{provider}#{order_id}")
@@ -43,9 +43,9 @@ pub mod keys {
     /// over this many partitions, so that the index's writes (one per delivery) never
     /// meet one partition's limit.
     pub const RELAY_SHARDS: u8 = 16;
-    /// The Due index's key of an event record (`dedupe_key`) whose job is unclaimed.
-    pub fn relay_due(dedupe_key: &str) -> String {
-        let hash = (dedupe_key.bytes()).fold(0_u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    /// The Due index's key of an event record (`event_key`) whose job is unclaimed.
+    pub fn relay_due(event_key: &str) -> String {
+        let hash = (event_key.bytes()).fold(0_u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
         relay_shard((hash % u32::from(RELAY_SHARDS)) as u8)
     }
     pub fn relay_shard(shard: u8) -> String {
@@ -55,10 +55,10 @@ pub mod keys {
     pub fn due_at(at: &chrono::DateTime<chrono::Utc>) -> String {
         at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
-    /// History entries sort by arrival time, then key, before the STATE item.
-    pub fn history_sk(received_at: &chrono::DateTime<chrono::Utc>, dedupe_key: &str) -> String {
+    /// Trail entries sort by arrival time, then key, before the STATE item.
+    pub fn trail_sk(received_at: &chrono::DateTime<chrono::Utc>, event_key: &str) -> String {
         format!(
-            "EVENT#{}#{dedupe_key}",
+            "EVENT#{}#{event_key}",
             received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
         )
     }
@@ -72,7 +72,8 @@ pub mod attr {
     pub const STATUS: &str = "status";
     pub const VERSION: &str = "version";
     pub const LAST_EVENT_TYPE: &str = "last_event_type";
-    pub const LAST_DEDUPE_KEY: &str = "last_dedupe_key";
+    /// The event that moved the state last (its event key).
+    pub const LAST_EVENT_KEY: &str = "last_dedupe_key";
     pub const UPDATED_AT: &str = "updated_at";
     pub const EXPIRES_AT: &str = "expires_at";
     pub const LOCATION_ID: &str = "location_id";
@@ -100,8 +101,9 @@ pub mod attr {
     pub const JOB: &str = "job";
     /// On a trail entry whose event does not move the order's state (`true`).
     pub const TRAIL_ONLY: &str = "trail_only";
-    /// `kind` of a trail entry; its `event` is the canonical event as JSON text.
-    pub const HISTORY_KIND: &str = "history";
+    /// `kind` of a trail entry (stored as `history`); its `event` is the canonical event as
+    /// JSON text.
+    pub const TRAIL_KIND: &str = "history";
     /// On a trail entry that is a restaurant's command (`true`): its outcome, when the ack
     /// worker records it there, is published (the stream filter selects on it).
     pub const COMMAND: &str = "command";
@@ -116,7 +118,8 @@ pub mod attr {
     pub const BUMP_SEQ: &str = "ADD #seq :one";
     /// An event record's and a trail entry's own fields (the event's, copied for scans).
     pub const PROVIDER: &str = "provider";
-    pub const DEDUPE_KEY: &str = "dedupe_key";
+    /// The event key.
+    pub const EVENT_KEY: &str = "dedupe_key";
     pub const EVENT_TYPE: &str = "event_type";
     pub const RECEIVED_AT: &str = "received_at";
     /// The SHA-256 of the delivery's body: tells a retry from a different body under one key.
@@ -145,7 +148,7 @@ pub mod attr {
         STATUS,
         VERSION,
         LAST_EVENT_TYPE,
-        LAST_DEDUPE_KEY,
+        LAST_EVENT_KEY,
         UPDATED_AT,
         EXPIRES_AT,
         LOCATION_ID,
@@ -166,7 +169,7 @@ pub mod attr {
         ACK_UPDATED_AT,
         SEQ,
         PROVIDER,
-        DEDUPE_KEY,
+        EVENT_KEY,
         EVENT_TYPE,
         RECEIVED_AT,
         BODY_SHA256,
@@ -220,7 +223,7 @@ pub mod expr {
     /// Reprocessing: the event's reading replaced (`#event`), on an event record or a trail entry.
     pub const SET_EVENT: &str = "SET #event = :event, event_type = :type, dedupe_key = :key";
     /// ... and, for a trail entry written anew, its expiry and kind.
-    pub const SET_TRAIL: &str = ", expires_at = :exp, kind = :history";
+    pub const SET_TRAIL: &str = ", expires_at = :exp, kind = :trail";
     /// Reprocessing's scans of a platform's event records (`:prefix`, `:event`), then one of:
     pub const EVENT_RECORDS: &str = "begins_with(pk, :prefix) AND sk = :event";
     pub const QUARANTINED_NOT_REPROCESSED: &str = "event_type = :q AND attribute_not_exists(reprocessed_as)";
@@ -427,11 +430,11 @@ impl<'a> EventImage<'a> {
         let e = new.event;
         let ack = new.job.map_or(AckStatus::Skipped, |_| AckStatus::Pending);
         let mut item: Item = HashMap::from([
-            (attr::PK.into(), s(keys::event_pk(&e.provider, &e.dedupe_key.0))),
+            (attr::PK.into(), s(keys::event_pk(&e.provider, &e.event_key.0))),
             (attr::SK.into(), s(keys::EVENT_SK)),
             (attr::KIND.into(), s(attr::EVENT_KIND)),
             (attr::PROVIDER.into(), s(&e.provider)),
-            (attr::DEDUPE_KEY.into(), s(&e.dedupe_key.0)),
+            (attr::EVENT_KEY.into(), s(&e.event_key.0)),
             (attr::EVENT_TYPE.into(), s(&e.event_type)),
             (attr::RECEIVED_AT.into(), s(e.received_at.to_rfc3339())),
             (attr::BODY_SHA256.into(), s(&e.body_sha256)),
@@ -449,7 +452,7 @@ impl<'a> EventImage<'a> {
                 s(serde_json::to_string(job).expect("plain data")),
             );
             // Until a worker claims it (the sweep's way to find a job the relay lost).
-            item.insert(attr::DUE_KEY.into(), s(keys::relay_due(&e.dedupe_key.0)));
+            item.insert(attr::DUE_KEY.into(), s(keys::relay_due(&e.event_key.0)));
             item.insert(attr::DUE_AT.into(), s(keys::due_at(&e.received_at)));
         }
         if let Some(body) = new.raw_body {
@@ -465,7 +468,7 @@ impl<'a> EventImage<'a> {
 }
 
 /// A trail entry: one per event of an order, under the order's key
-/// ([`keys::history_sk`]), with the outcome of the event's job when it had one.
+/// ([`keys::trail_sk`]), with the outcome of the event's job when it had one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrailImage<'a> {
     /// The canonical event, as stored JSON text.
@@ -520,13 +523,10 @@ impl<'a> TrailImage<'a> {
         let mut item: Item = HashMap::from([
             (attr::EXPIRES_AT.into(), n(expires_at)),
             (attr::PK.into(), s(keys::order_pk(&e.provider, order_key))),
-            (
-                attr::SK.into(),
-                s(keys::history_sk(&e.received_at, &e.dedupe_key.0)),
-            ),
-            (attr::KIND.into(), s(attr::HISTORY_KIND)),
+            (attr::SK.into(), s(keys::trail_sk(&e.received_at, &e.event_key.0))),
+            (attr::KIND.into(), s(attr::TRAIL_KIND)),
             (attr::EVENT_TYPE.into(), s(&e.event_type)),
-            (attr::DEDUPE_KEY.into(), s(&e.dedupe_key.0)),
+            (attr::EVENT_KEY.into(), s(&e.event_key.0)),
             (attr::EVENT.into(), event),
         ]);
         // Recorded on the trail without moving the state (a rider's progress, a refund):
@@ -580,7 +580,7 @@ pub struct StateImage<'a> {
     /// before it existed.
     pub seq: i64,
     pub last_event_type: &'a str,
-    pub last_dedupe_key: &'a str,
+    pub last_event_key: &'a str,
     pub updated_at: &'a str,
     pub location_id: Option<&'a str>,
     pub team_location_id: Option<&'a str>,
@@ -609,7 +609,7 @@ impl<'a> StateImage<'a> {
             version: text(attr::VERSION).parse().unwrap_or_default(),
             seq: text(attr::SEQ).parse().unwrap_or_default(),
             last_event_type: text(attr::LAST_EVENT_TYPE),
-            last_dedupe_key: text(attr::LAST_DEDUPE_KEY),
+            last_event_key: text(attr::LAST_EVENT_KEY),
             updated_at: text(attr::UPDATED_AT),
             location_id: item.text(attr::LOCATION_ID),
             team_location_id: item.text(attr::TEAM_LOCATION_ID),
@@ -626,7 +626,7 @@ impl<'a> StateImage<'a> {
                 .map_err(|e| unreadable("status", e))?,
             version: self.version,
             last_event_type: self.last_event_type.to_owned(),
-            last_dedupe_key: self.last_dedupe_key.to_owned(),
+            last_event_key: self.last_event_key.to_owned(),
             location_id: self.location_id.map(str::to_owned),
             team_location_id: self.team_location_id.map(str::to_owned),
             order: self
@@ -656,7 +656,7 @@ mod tests {
 
     fn trail_only_event() -> CanonicalEvent {
         serde_json::from_value(json!({
-            "schema": 1, "provider": "ordatic", "dedupe_key": "evt-1", "event_type": "rider.arrived",
+            "schema": 1, "provider": "ordatic", "event_key": "evt-1", "event_type": "rider.arrived",
             "received_at": "2026-12-05T10:00:00Z", "body_sha256": "abc", "raw_body": {"stored": "inline"},
             "change": {"order_id": "o-1", "key": "st-1:o-1"}
         }))
@@ -788,8 +788,8 @@ mod tests {
             ("olaclick", "PE-1#b", 42, 3)
         );
         assert_eq!(a.state().unwrap().status.as_str(), "accepted");
-        let history = json!({"pk": {"S": "ORDER#olaclick#PE-1"}, "sk": {"S": "EVENT#2026"}});
-        assert_eq!(StateImage::read(&history), Ok(None));
+        let trail = json!({"pk": {"S": "ORDER#olaclick#PE-1"}, "sk": {"S": "EVENT#2026"}});
+        assert_eq!(StateImage::read(&trail), Ok(None));
         let odd = json!({"pk": {"S": "EVENT#olaclick#x"}, "sk": {"S": "STATE"}});
         assert!(StateImage::read(&odd).is_err());
     }

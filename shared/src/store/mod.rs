@@ -1,7 +1,7 @@
 //! The durable, idempotent record of every delivery and the order state it implies.
 //!
-//! One write per delivery stores, atomically: the event record (unique per dedupe key), the
-//! order's history entry, and the order's current state if this event is not older than
+//! One write per delivery stores, atomically: the event record (unique per event key), the
+//! order's trail entry, and the order's current state if this event is not older than
 //! what is stored. Never read-then-write: uniqueness and ordering are write conditions.
 
 mod dynamodb;
@@ -36,7 +36,7 @@ pub struct NewEvent<'a> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
-    /// First time this dedupe key was seen; `state_applied` is false when a newer event
+    /// First time this event key was seen; `state_applied` is false when a newer event
     /// already moved the order further.
     New { state_applied: bool },
     /// Seen before (its job already on its way, from the outbox). `same_body` is false when
@@ -206,7 +206,8 @@ pub struct OrderState {
     pub status: OrderStatus,
     pub version: i64,
     pub last_event_type: String,
-    pub last_dedupe_key: String,
+    #[serde(alias = "last_dedupe_key")]
+    pub last_event_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -244,7 +245,7 @@ pub trait EventStore: Send + Sync {
     fn event(
         &self,
         provider: &str,
-        dedupe_key: &str,
+        event_key: &str,
     ) -> impl Future<Output = Result<Option<StoredEvent>, StoreError>> + Send;
     fn order(
         &self,

@@ -160,7 +160,7 @@ pub trait Acknowledge: Sized + Send + Sync {
 }
 
 /// The platforms the worker can call back, dispatched on `job.provider`.
-pub trait Platforms: Send + Sync {
+pub trait Callbacks: Send + Sync {
     fn acknowledge(&self, job: &AckJob) -> impl Future<Output = Result<Acked, AckError>> + Send;
 
     /// Validates and records a command for the platform it names
@@ -302,7 +302,7 @@ enum Handled {
     },
 }
 
-impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
+impl<S: EventStore, P: Callbacks, R: Redelivery> Worker<S, P, R> {
     /// `redelivery` lets failed messages back off; without it they come back after the
     /// queue's visibility timeout.
     pub fn new(store: S, platforms: P, redelivery: Option<R>) -> Self {
@@ -542,7 +542,7 @@ impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
     }
 }
 
-impl<S: EventStore, P: Platforms, R: Redelivery> Worker<S, P, R> {
+impl<S: EventStore, P: Callbacks, R: Redelivery> Worker<S, P, R> {
     /// The platform's calls for a job, within [`Worker::calls_budget`]: past it they are
     /// dropped (a call in flight may have landed; platforms take a repeated status as a
     /// no-op) and the job is retried.

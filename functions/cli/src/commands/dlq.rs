@@ -120,7 +120,7 @@ fn describe(m: &aws_sdk_sqs::types::Message) -> DeadLetter {
             .and_then(|c| c.parse().ok())
             .unwrap_or_default(),
         provider: job.as_ref().ok().map(|j| j.provider.clone()),
-        event_key: job.as_ref().ok().map(|j| j.dedupe_key.0.clone()),
+        event_key: job.as_ref().ok().map(|j| j.event_key.0.clone()),
         order_id: job.as_ref().ok().and_then(|j| j.order_id.clone()),
         unreadable: job.err().map(|e| e.to_string()),
     }

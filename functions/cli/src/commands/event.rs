@@ -54,11 +54,7 @@ impl EventArgs {
 pub fn event_text(e: &StoredEvent) -> String {
     let ev = &e.event;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} event {}: {}",
-        ev.provider, ev.dedupe_key.0, ev.event_type
-    );
+    let _ = writeln!(out, "{} event {}: {}", ev.provider, ev.event_key.0, ev.event_type);
     let _ = writeln!(out, "received: {}", ev.received_at.to_rfc3339());
     if let Some(change) = &ev.change {
         let status = change.status.map_or("(status unchanged)", |s| s.as_str());

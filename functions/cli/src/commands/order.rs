@@ -32,7 +32,7 @@ impl OrderArgs {
         // The trail records an ack once it settles; until then the event record (while it
         // lives, EVENT_TTL_DAYS) has the live status.
         for entry in view.trail.iter_mut().filter(|e| e.ack.is_none()) {
-            entry.ack = store.event(platform, &entry.dedupe_key.0).await?.map(|e| e.ack);
+            entry.ack = store.event(platform, &entry.event_key.0).await?.map(|e| e.ack);
         }
         if view.state.is_none() && view.trail.is_empty() {
             let table = self.table.name(&ctx.stack)?;
@@ -52,7 +52,7 @@ pub fn order_text(provider: &str, order_id: &str, view: &OrderView) -> String {
                 s.status.as_str(),
                 s.version,
                 s.last_event_type,
-                s.last_dedupe_key
+                s.last_event_key
             );
             let _ = writeln!(
                 out,
@@ -87,7 +87,7 @@ pub fn order_text(provider: &str, order_id: &str, view: &OrderView) -> String {
             "  {}  {:<24} {}  {ack}",
             e.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             e.event_type,
-            e.dedupe_key.0
+            e.event_key.0
         );
         for w in &e.warnings {
             let _ = writeln!(out, "      warning: {w}");

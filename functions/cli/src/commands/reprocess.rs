@@ -225,7 +225,7 @@ async fn selected<P: Provider>(store: &DynamoStore, selection: &Selection) -> Re
         Selection::Event(key) => return Ok(vec![key.clone()]),
         Selection::Order(id) => {
             let trail = store.order(P::NAME, id).await.map_err(|e| e.to_string())?.trail;
-            return Ok(trail.into_iter().map(|e| e.event.dedupe_key.0).collect());
+            return Ok(trail.into_iter().map(|e| e.event.event_key.0).collect());
         }
         Selection::Quarantined => store.event_keys(P::NAME, EventFilter::Quarantined).await,
         Selection::Received { since, until } => {

@@ -41,12 +41,12 @@ impl DynamoStore {
             let (changed, blobs) = event.forget_personal();
             report.blobs.extend(blobs);
             if changed {
-                let sk = keys::history_sk(&event.received_at, &event.dedupe_key.0);
+                let sk = keys::trail_sk(&event.received_at, &event.event_key.0);
                 self.set_erased(&pk, &sk, attr::EVENT, json(&event), false)
                     .await?;
                 report.items += 1;
             }
-            report.items += self.forget_event_record(provider, &event.dedupe_key.0).await?;
+            report.items += self.forget_event_record(provider, &event.event_key.0).await?;
         }
         report.blobs.sort();
         report.blobs.dedup();
@@ -55,8 +55,8 @@ impl DynamoStore {
 
     /// The event record of one trail entry, while it lives (TTL): its canonical event and
     /// the raw body kept on it.
-    async fn forget_event_record(&self, provider: &str, dedupe_key: &str) -> Result<usize, StoreError> {
-        let Some(stored) = self.event(provider, dedupe_key).await? else {
+    async fn forget_event_record(&self, provider: &str, event_key: &str) -> Result<usize, StoreError> {
+        let Some(stored) = self.event(provider, event_key).await? else {
             return Ok(0);
         };
         let mut event = stored.event;
@@ -64,7 +64,7 @@ impl DynamoStore {
         if !changed && stored.raw_body.is_none() {
             return Ok(0);
         }
-        let pk = keys::event_pk(provider, dedupe_key);
+        let pk = keys::event_pk(provider, event_key);
         self.set_erased(&pk, keys::EVENT_SK, attr::EVENT, json(&event), true)
             .await?;
         Ok(1)

@@ -131,7 +131,7 @@ impl DynamoStore {
             (attr::KIND, s(attr::STATE_KIND)),
             (attr::ORDER_ID, s(&change.order_id)),
             (attr::LAST_EVENT_TYPE, s(&e.event_type)),
-            (attr::LAST_DEDUPE_KEY, s(&e.dedupe_key.0)),
+            (attr::LAST_EVENT_KEY, s(&e.event_key.0)),
             (attr::UPDATED_AT, s(e.received_at.to_rfc3339())),
             (attr::EXPIRES_AT, n(expires_at)),
         ];
@@ -303,7 +303,7 @@ impl EventStore for DynamoStore {
             if is_condition_failure(reasons.first()) || is_condition_failure(reasons.get(1)) {
                 let old = reasons.first().and_then(CancellationReason::item);
                 return Ok(Recorded::Duplicate {
-                    // Without the old item (a history clash) the body cannot be compared.
+                    // Without the old item (a trail entry clash) the body cannot be compared.
                     same_body: old
                         .and_then(EventImage::body_sha256)
                         .is_none_or(|h| h == new.event.body_sha256),
@@ -311,7 +311,7 @@ impl EventStore for DynamoStore {
             }
             if write != StateWrite::None && is_condition_failure(reasons.get(2)) {
                 // A newer event already moved the order: its snapshot only, if its status
-                // is one nobody documented, else this event goes to history only.
+                // is one nobody documented, else this event goes to the trail only.
                 write = write.after_newer(new.event);
                 continue;
             }
@@ -369,12 +369,12 @@ impl EventStore for DynamoStore {
         Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
 
-    async fn event(&self, provider: &str, dedupe_key: &str) -> Result<Option<StoredEvent>, StoreError> {
+    async fn event(&self, provider: &str, event_key: &str) -> Result<Option<StoredEvent>, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(key(keys::event_pk(provider, dedupe_key), keys::EVENT_SK)))
+            .set_key(Some(key(keys::event_pk(provider, event_key), keys::EVENT_SK)))
             .consistent_read(true)
             .send()
             .await
@@ -537,7 +537,7 @@ impl EventStore for DynamoStore {
             let reasons = c.cancellation_reasons();
             if is_condition_failure(reasons.first()) {
                 // Our lease ran out and another worker took the job over: its result counts.
-                tracing::warn!(provider = %job.provider, event_key = %job.dedupe_key.0, "ack lease lost");
+                tracing::warn!(provider = %job.provider, event_key = %job.event_key.0, "ack lease lost");
                 return Ok(());
             }
             if with_trail && is_condition_failure(reasons.get(1)) {
@@ -549,7 +549,7 @@ impl EventStore for DynamoStore {
                 if is_condition_failure(reasons.last()) {
                     // The order was erased, or a later fetch is stored: the outcome counts,
                     // this snapshot does not.
-                    tracing::warn!(provider = %job.provider, event_key = %job.dedupe_key.0, "fetched order not stored: erased or superseded");
+                    tracing::warn!(provider = %job.provider, event_key = %job.event_key.0, "fetched order not stored: erased or superseded");
                     outcome = AckOutcome::Acked { note, order: None };
                     continue;
                 }
@@ -582,7 +582,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(
                 keys::order_pk(&job.provider, order_key),
-                keys::history_sk(received_at, &job.dedupe_key.0),
+                keys::trail_sk(received_at, &job.event_key.0),
             )))
             .update_expression(expr::SETTLE_TRAIL)
             .condition_expression(expr::EXISTS)
@@ -658,5 +658,5 @@ impl DynamoStore {
 
 /// The key of a job's event record.
 fn event_key(job: &AckJob) -> Item {
-    key(keys::event_pk(&job.provider, &job.dedupe_key.0), keys::EVENT_SK)
+    key(keys::event_pk(&job.provider, &job.event_key.0), keys::EVENT_SK)
 }

@@ -59,7 +59,7 @@ impl DynamoStore {
         while let Some(item) = pages.next().await {
             let item = item.map_err(|e| failed("scan", &e))?;
             let text = |name| item.text(name).unwrap_or_default().to_owned();
-            found.push((text(attr::RECEIVED_AT), text(attr::DEDUPE_KEY)));
+            found.push((text(attr::RECEIVED_AT), text(attr::EVENT_KEY)));
         }
         found.sort();
         Ok(found.into_iter().map(|(_, key)| key).collect())
@@ -69,10 +69,10 @@ impl DynamoStore {
         let e = new.event;
         let mut with_state = e.precedence().is_some();
         loop {
-            let event_pk = keys::event_pk(&e.provider, &e.dedupe_key.0);
+            let event_pk = keys::event_pk(&e.provider, &e.event_key.0);
             let mut items = vec![self.set_event(&event_pk, keys::EVENT_SK, e, None)];
             if let Some(change) = &e.change {
-                let sk = keys::history_sk(&e.received_at, &e.dedupe_key.0);
+                let sk = keys::trail_sk(&e.received_at, &e.event_key.0);
                 let pk = keys::order_pk(&e.provider, change.key());
                 items.push(self.set_event(&pk, &sk, e, Some(new.order_expires_at)));
             }
@@ -98,7 +98,7 @@ impl DynamoStore {
                 _ => return Err(transaction_failed(&err)),
             };
             if is_condition_failure(reasons.first()) {
-                return Err(StoreError::NotFound(format!("event {}", e.dedupe_key.0)));
+                return Err(StoreError::NotFound(format!("event {}", e.event_key.0)));
             }
             if with_state && is_condition_failure(reasons.get(2)) {
                 // A newer event moved the order: the trail only.
@@ -109,7 +109,7 @@ impl DynamoStore {
         }
     }
 
-    /// `SET event = :event, event_type, dedupe_key` on one item: the event record (which
+    /// `SET event = :event, event_type, event_key` on one item: the event record (which
     /// must exist) or, with the order's expiry, its trail entry (written if missing).
     fn set_event(
         &self,
@@ -122,12 +122,12 @@ impl DynamoStore {
         let mut values = HashMap::from([
             (":event".to_owned(), json(e)),
             (":type".to_owned(), s(&e.event_type)),
-            (":key".to_owned(), s(&e.dedupe_key.0)),
+            (":key".to_owned(), s(&e.event_key.0)),
         ]);
         if let Some(expires_at) = trail_expires_at {
             set.push_str(expr::SET_TRAIL);
             values.insert(":exp".into(), n(expires_at));
-            values.insert(":history".into(), s(attr::HISTORY_KIND));
+            values.insert(":trail".into(), s(attr::TRAIL_KIND));
         }
         let update = Update::builder()
             .table_name(&self.table)

@@ -23,7 +23,7 @@ pub struct MemoryStore {
 #[derive(Default)]
 struct Inner {
     events: BTreeMap<String, (StoredEvent, Option<i64>)>,
-    history: BTreeMap<(String, String), TrailEntry>,
+    trail: BTreeMap<(String, String), TrailEntry>,
     states: BTreeMap<String, OrderState>,
     /// The jobs the table's stream and its relay would put on the ack queue: each new
     /// event's, at commit (a key is new once, so each job lands once).
@@ -53,7 +53,7 @@ impl EventStore for MemoryStore {
     async fn record(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
         let e = new.event;
         let mut inner = self.lock()?;
-        let event_pk = keys::event_pk(&e.provider, &e.dedupe_key.0);
+        let event_pk = keys::event_pk(&e.provider, &e.event_key.0);
         if let Some((old, _)) = inner.events.get(&event_pk) {
             return Ok(Recorded::Duplicate {
                 same_body: old.event.body_sha256 == e.body_sha256,
@@ -80,11 +80,8 @@ impl EventStore for MemoryStore {
     async fn rewrite(&self, new: NewEvent<'_>) -> Result<Recorded, StoreError> {
         let e = new.event;
         let mut inner = self.lock()?;
-        let Some((stored, _)) = inner
-            .events
-            .get_mut(&keys::event_pk(&e.provider, &e.dedupe_key.0))
-        else {
-            return Err(StoreError::NotFound(format!("event {}", e.dedupe_key.0)));
+        let Some((stored, _)) = inner.events.get_mut(&keys::event_pk(&e.provider, &e.event_key.0)) else {
+            return Err(StoreError::NotFound(format!("event {}", e.event_key.0)));
         };
         stored.event = e.clone();
         Ok(Recorded::New {
@@ -132,11 +129,11 @@ impl EventStore for MemoryStore {
             .is_some())
     }
 
-    async fn event(&self, provider: &str, dedupe_key: &str) -> Result<Option<StoredEvent>, StoreError> {
+    async fn event(&self, provider: &str, event_key: &str) -> Result<Option<StoredEvent>, StoreError> {
         let inner = self.lock()?;
         Ok(inner
             .events
-            .get(&keys::event_pk(provider, dedupe_key))
+            .get(&keys::event_pk(provider, event_key))
             .map(|(e, _)| e.clone()))
     }
 
@@ -146,7 +143,7 @@ impl EventStore for MemoryStore {
         Ok(OrderView {
             state: inner.states.get(&pk).cloned(),
             trail: inner
-                .history
+                .trail
                 .iter()
                 .filter(|((p, _), _)| *p == pk)
                 .map(|(_, e)| e.clone())
@@ -163,7 +160,7 @@ impl EventStore for MemoryStore {
         let mut inner = self.lock()?;
         let Some((event, lease_until)) = inner
             .events
-            .get_mut(&keys::event_pk(&job.provider, &job.dedupe_key.0))
+            .get_mut(&keys::event_pk(&job.provider, &job.event_key.0))
         else {
             return Ok(Claim::Missing);
         };
@@ -188,7 +185,7 @@ impl EventStore for MemoryStore {
         let mut inner = self.lock()?;
         if let Some((event, _)) = inner
             .events
-            .get_mut(&keys::event_pk(&job.provider, &job.dedupe_key.0))
+            .get_mut(&keys::event_pk(&job.provider, &job.event_key.0))
             .filter(|(e, _)| e.ack.status == AckStatus::Pending)
         {
             event.ack.status = AckStatus::Failed;
@@ -207,7 +204,7 @@ impl EventStore for MemoryStore {
         let mut inner = self.lock()?;
         let Some((event, lease_until)) = inner
             .events
-            .get_mut(&keys::event_pk(&job.provider, &job.dedupe_key.0))
+            .get_mut(&keys::event_pk(&job.provider, &job.event_key.0))
         else {
             return Ok(());
         };
@@ -224,8 +221,8 @@ impl EventStore for MemoryStore {
         };
         let order_pk = keys::order_pk(&job.provider, order_key);
         if let Some(entry) = inner
-            .history
-            .get_mut(&(order_pk.clone(), keys::history_sk(received_at, &job.dedupe_key.0)))
+            .trail
+            .get_mut(&(order_pk.clone(), keys::trail_sk(received_at, &job.event_key.0)))
         {
             entry.ack = Some(ack);
         }
@@ -237,7 +234,7 @@ impl EventStore for MemoryStore {
                 status: OrderStatus::Unknown,
                 version: 0,
                 last_event_type: String::new(),
-                last_dedupe_key: String::new(),
+                last_event_key: String::new(),
                 location_id: job.location_id.clone(),
                 team_location_id: None,
                 order: None,
@@ -255,12 +252,12 @@ fn apply(inner: &mut Inner, e: &CanonicalEvent) -> bool {
         return false;
     };
     let order_pk = keys::order_pk(&e.provider, change.key());
-    let sk = keys::history_sk(&e.received_at, &e.dedupe_key.0);
+    let sk = keys::trail_sk(&e.received_at, &e.event_key.0);
     let ack = inner
-        .history
+        .trail
         .get(&(order_pk.clone(), sk.clone()))
         .and_then(|entry| entry.ack.clone());
-    inner.history.insert(
+    inner.trail.insert(
         (order_pk.clone(), sk),
         TrailEntry {
             event: e.clone(),
@@ -276,7 +273,7 @@ fn apply(inner: &mut Inner, e: &CanonicalEvent) -> bool {
         if let (OrderStatus::Unknown, Some(order)) = (precedence.status, &change.order) {
             newer.order = Some(order.clone());
             newer.last_event_type = e.event_type.clone();
-            newer.last_dedupe_key = e.dedupe_key.0.clone();
+            newer.last_event_key = e.event_key.0.clone();
         }
         return false;
     }
@@ -297,7 +294,7 @@ fn apply(inner: &mut Inner, e: &CanonicalEvent) -> bool {
         status: precedence.status,
         version,
         last_event_type: e.event_type.clone(),
-        last_dedupe_key: e.dedupe_key.0.clone(),
+        last_event_key: e.event_key.0.clone(),
         location_id,
         team_location_id,
         order,
