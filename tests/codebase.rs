@@ -62,13 +62,13 @@ fn literals(text: &str) -> Vec<&str> {
 }
 
 /// Whether `name` occurs in `text` as a word of its own (not inside a longer name, nor
-/// as an expression's `:value` or `#name` placeholder).
+/// as an expression's `:value` or `#name` placeholder, nor a `{variable}` in a format).
 fn has_word(text: &str, name: &str) -> bool {
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     text.match_indices(name).any(|(at, _)| {
         let before = text.as_bytes()[..at].last().copied();
         let after = text.as_bytes().get(at + name.len()).copied();
-        !before.is_some_and(|b| word(b) || b == b':' || b == b'#') && !after.is_some_and(word)
+        !before.is_some_and(|b| word(b) || b"#:{".contains(&b)) && !after.is_some_and(word)
     })
 }
 
@@ -89,19 +89,25 @@ fn no_module_but_the_item_codec_spells_an_attribute_name() {
                         | "location_id"
                         | "team_location_id"
                         | "raw_body"
+                        | "body_sha256"
                         | "expires_at"
                 )
         })
         .chain(["pk", "sk"])
         .collect();
     let dirs = [
+        "tests",
+        "functions/cli/tests",
+        "functions/ack-worker/src",
         "shared/src/store/dynamodb",
         "functions/publisher/src",
         "functions/cli/src",
         "functions/commands/src",
     ];
     let mut found = Vec::new();
-    for path in dirs.iter().flat_map(|d| sources(&root().join(d))) {
+    // This file names them on purpose: it is the check.
+    let sources = dirs.iter().flat_map(|d| sources(&root().join(d)));
+    for path in sources.filter(|p| !p.ends_with("tests/codebase.rs")) {
         let text = std::fs::read_to_string(&path).unwrap();
         for literal in literals(&text) {
             for name in names.iter().filter(|n| has_word(literal, n)) {

@@ -6,6 +6,7 @@ use ordatic::{Config, Ordatic};
 use ordergate_shared::blob::BlobStore;
 use ordergate_shared::model::{EventDetail, OrderChange, OrderStatus, RawBodyRef};
 use ordergate_shared::store::item::StateImage;
+use ordergate_shared::store::item::{attr, keys};
 use ordergate_shared::store::EventStore;
 use ordergate_testkit::{api_event, api_event_json, json_body, payload, request, with_payload};
 use ordergate_tests::{Outage, Stack};
@@ -147,7 +148,7 @@ type Item = std::collections::HashMap<String, AttributeValue>;
 fn state_of<'a>(items: &'a [Item], pk: &str) -> Option<&'a Item> {
     items
         .iter()
-        .find(|i| i["pk"].as_s().unwrap() == pk && i["sk"].as_s().unwrap() == "STATE")
+        .find(|i| i[attr::PK].as_s().unwrap() == pk && i[attr::SK].as_s().unwrap() == keys::STATE_SK)
 }
 
 /// Ordatic's order ids are unique only per store (its API addresses an order inside its
@@ -225,16 +226,16 @@ async fn rekey_moves_an_order_stored_under_its_id_alone_and_merges_its_state() {
         .items()
         .await
         .into_iter()
-        .filter(|i| i["pk"].as_s().unwrap() == &scoped)
+        .filter(|i| i[attr::PK].as_s().unwrap() == &scoped)
     {
         db.delete_item()
             .table_name(&stack.table)
-            .key("pk", item["pk"].clone())
-            .key("sk", item["sk"].clone())
+            .key(attr::PK, item[attr::PK].clone())
+            .key(attr::SK, item[attr::SK].clone())
             .send()
             .await
             .unwrap();
-        item.insert("pk".into(), AttributeValue::S(legacy.into()));
+        item.insert(attr::PK.into(), AttributeValue::S(legacy.into()));
         item.remove("order_id");
         db.put_item()
             .table_name(&stack.table)
@@ -255,12 +256,12 @@ async fn rekey_moves_an_order_stored_under_its_id_alone_and_merges_its_state() {
     );
     let items = stack.items().await;
     assert!(
-        !items.iter().any(|i| i["pk"].as_s().unwrap() == legacy),
+        !items.iter().any(|i| i[attr::PK].as_s().unwrap() == legacy),
         "old partition deleted"
     );
     let view = stack.store().order("ordatic", ORDER_KEY).await.unwrap();
     assert_eq!(view.trail.len(), 3, "every event on one trail");
-    let republished = |i: &&Item| i["pk"].as_s().unwrap() == &scoped && i.contains_key("trail_only");
+    let republished = |i: &&Item| i[attr::PK].as_s().unwrap() == &scoped && i.contains_key(attr::TRAIL_ONLY);
     assert!(
         !items.iter().any(|i| republished(&i)),
         "a moved rider event is not published again"

@@ -3,6 +3,7 @@
 //! (infra/local/stream_event.py), published by the publisher to the stack's EventBridge
 //! bus, and received by a subscriber (a rule forwarding to an SQS queue).
 
+use ordergate_shared::store::item::{attr, keys, n, s, stream_image, Item};
 use std::process::Command;
 
 use ordergate_shared::store::EventStore;
@@ -145,14 +146,21 @@ async fn an_unreachable_bus_reports_the_batch_for_retry() {
 #[test]
 fn a_change_too_large_for_eventbridge_leaves_the_snapshot_out() {
     let big = "x".repeat(300 * 1024);
-    let record = json!({"dynamodb": {"SequenceNumber": "1", "NewImage": {
-        "pk": {"S": "ORDER#oolio#o-1"}, "sk": {"S": "STATE"}, "kind": {"S": "state"},
-        "status": {"S": "accepted"}, "version": {"N": "7"},
-        "order": {"S": json!({"note": big}).to_string()},
-    }}});
+    let item: Item = [
+        (attr::PK, s(keys::order_pk("oolio", "o-1"))),
+        (attr::SK, s(keys::STATE_SK)),
+        (attr::KIND, s(attr::STATE_KIND)),
+        (attr::STATUS, s("accepted")),
+        (attr::VERSION, n(7)),
+        (attr::ORDER, s(json!({"note": big}).to_string())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let record = json!({"dynamodb": {"SequenceNumber": "1", "NewImage": stream_image(&item)}});
     let change = publisher::order_changed(&record).unwrap().unwrap();
     assert!(change.order.is_none() && change.order_omitted);
     assert_eq!((change.order_id.as_str(), change.version), ("o-1", 7));
-    let other = json!({"dynamodb": {"NewImage": {"kind": {"S": "history"}}}});
+    let other = json!({"dynamodb": {"NewImage": {attr::KIND: {"S": attr::TRAIL_KIND}}}});
     assert!(publisher::order_changed(&other).unwrap().is_none());
 }

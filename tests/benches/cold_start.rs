@@ -107,6 +107,51 @@ async fn connection(stream: TcpStream, state: Shared) {
     }
 }
 
+/// A Deliverect order's STATE item, as the stream carries it after a status change.
+fn state_image(order_id: &str, order: &str) -> Value {
+    use ordergate_shared::store::item::{attr, keys, n, s, stream_image, Item};
+    let item: Item = [
+        (attr::PK, s(keys::order_pk("deliverect", order_id))),
+        (attr::SK, s(keys::STATE_SK)),
+        (attr::KIND, s(attr::STATE_KIND)),
+        (attr::STATUS, s("accepted")),
+        (attr::VERSION, n(7)),
+        (attr::SEQ, n(2)),
+        (attr::LAST_EVENT_TYPE, s("status_20")),
+        (attr::LAST_EVENT_KEY, s(format!("k-{order_id}"))),
+        (attr::UPDATED_AT, s("2026-11-25T12:00:00+00:00")),
+        (attr::ORDER, s(order)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    stream_image(&item)
+}
+
+/// A new Oolio event record with its job pending, as the stream carries it.
+fn pending_job_image(event_key: &str) -> Value {
+    use ordergate_shared::store::item::{s, stream_image, EventImage};
+    use ordergate_shared::store::NewEvent;
+    let event: ordergate_shared::model::CanonicalEvent = serde_json::from_value(serde_json::json!({
+        "schema": 1, "provider": "oolio", "event_key": event_key, "event_type": "order.created",
+        "received_at": "2026-11-25T12:00:00Z", "body_sha256": "", "raw_body": {"stored": "inline"}
+    }))
+    .expect("a canonical event");
+    let job =
+        ordergate_shared::job::AckJob::for_event(&event, &serde_json::json!({"action": "mark_processed"}));
+    let new = NewEvent {
+        event: &event,
+        raw_body: None,
+        job: Some(&job),
+        expires_at: 0,
+        order_expires_at: 0,
+    };
+    stream_image(&EventImage::item(
+        &new,
+        s(serde_json::to_string(&event).expect("JSON")),
+    ))
+}
+
 fn uuid_like() -> String {
     format!("{:032x}", rand_u128())
 }
@@ -523,19 +568,12 @@ fn publisher(stack: &Stack, common: &[(String, String)], order: String) -> Vec<F
         serde_json::json!({ "Records": records })
     };
     let changes = move |n: usize| {
-        serde_json::json!({"eventName": "MODIFY", "dynamodb": {"SequenceNumber": n.to_string(), "NewImage": {
-            "pk": {"S": format!("ORDER#deliverect#bench-{n}")}, "sk": {"S": "STATE"}, "kind": {"S": "state"},
-            "status": {"S": "accepted"}, "version": {"N": "7"}, "seq": {"N": "2"},
-            "last_event_type": {"S": "status_20"}, "last_event_key": {"S": format!("k{n}")},
-            "updated_at": {"S": "2026-11-25T12:00:00+00:00"}, "order": {"S": order.clone()},
-        }}})
+        let image = state_image(&format!("bench-{n}"), &order);
+        serde_json::json!({"eventName": "MODIFY", "dynamodb": {"SequenceNumber": n.to_string(), "NewImage": image}})
     };
     let jobs = |n: usize| {
-        let job = serde_json::json!({"schema": 1, "provider": "oolio", "event_key": format!("bench-{}-{n}", uuid_like()),
-            "event_type": "order.created", "ack": {"action": "mark_processed"}});
-        serde_json::json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": n.to_string(), "NewImage": {
-            "kind": {"S": "event"}, "ack_status": {"S": "pending"}, "job": {"S": job.to_string()},
-        }}})
+        let image = pending_job_image(&format!("bench-{}-{n}", uuid_like()));
+        serde_json::json!({"eventName": "INSERT", "dynamodb": {"SequenceNumber": n.to_string(), "NewImage": image}})
     };
     let count = events_per_run() / RECORDS_PER_BATCH;
     let profile = |label: &str, events: Box<dyn Fn(usize) -> Value>| Function {

@@ -218,9 +218,10 @@ impl Recorder {
 /// The partition key values a DynamoDB request touches: `Key.pk`, `Item.pk`, or the value
 /// bound to `pk` in a Query's key condition.
 fn leading_keys(spec: &Value) -> Vec<String> {
+    use ordergate_shared::store::item::attr;
     let direct = ["Key", "Item"]
         .iter()
-        .find_map(|k| spec[k]["pk"]["S"].as_str().map(str::to_owned));
+        .find_map(|k| spec[k][attr::PK]["S"].as_str().map(str::to_owned));
     if let Some(pk) = direct {
         return vec![pk];
     }
@@ -228,7 +229,7 @@ fn leading_keys(spec: &Value) -> Vec<String> {
     condition
         .split(" AND ")
         .filter_map(|clause| clause.split_once('='))
-        .filter(|(name, _)| name.trim() == "pk")
+        .filter(|(name, _)| name.trim() == attr::PK)
         .filter_map(|(_, placeholder)| spec["ExpressionAttributeValues"][placeholder.trim()]["S"].as_str())
         .map(str::to_owned)
         .collect()

@@ -238,13 +238,14 @@ impl Stack {
 
     /// Every item in the table as (pk, sk), sorted.
     pub async fn keys(&self) -> Vec<(String, String)> {
+        use ordergate_shared::store::item::attr;
         let s = |item: &std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
                  k: &str| { item[k].as_s().expect("string key").clone() };
         let mut keys: Vec<(String, String)> = self
             .items()
             .await
             .iter()
-            .map(|i| (s(i, "pk"), s(i, "sk")))
+            .map(|i| (s(i, attr::PK), s(i, attr::SK)))
             .collect();
         keys.sort();
         keys

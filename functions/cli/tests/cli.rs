@@ -5,6 +5,7 @@
 
 use std::process::{Command, Output};
 
+use ordergate_shared::store::item::{self, attr};
 use ordergate_shared::store::keys;
 use ordergate_tests::platforms::{Deliverect, Oolio, Ordatic, TestPlatform};
 use ordergate_tests::{endpoint, root, Stack};
@@ -477,7 +478,7 @@ async fn forget_erases_a_customers_data_and_keeps_the_orders_facts() {
     // written, unlike the event records' dedupe window (30 days).
     let now = chrono::Utc::now().timestamp();
     for item in stack.items().await {
-        let (pk, sk) = (item["pk"].as_s().unwrap(), item["sk"].as_s().unwrap());
+        let (pk, sk) = (item[attr::PK].as_s().unwrap(), item[attr::SK].as_s().unwrap());
         let expires: i64 = item["expires_at"]
             .as_n()
             .expect("every item expires")
@@ -605,12 +606,12 @@ async fn orders_list_by_location_and_day() {
         .dynamodb()
         .update_item()
         .table_name(&stack.table)
-        .key(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(keys::order_pk("olaclick", "777:LIST-0")),
-        )
-        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("STATE".into()))
-        .update_expression("SET updated_at = :t")
+        .set_key(Some(item::key(
+            keys::order_pk("olaclick", "777:LIST-0"),
+            keys::STATE_SK,
+        )))
+        .update_expression("SET #u = :t")
+        .expression_attribute_names("#u", attr::UPDATED_AT)
         .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::S(three_days_ago))
         .send()
         .await

@@ -560,6 +560,18 @@ impl LocationImage {
     }
 }
 
+/// `item` as the table's stream carries it (DynamoDB JSON: `{"S": …}`, `{"N": …}`,
+/// `{"BOOL": …}`), for tests and benchmarks of what reads the stream.
+pub fn stream_image(item: &Item) -> serde_json::Value {
+    let value = |v: &AttributeValue| match v {
+        AttributeValue::S(t) => serde_json::json!({ "S": t }),
+        AttributeValue::N(t) => serde_json::json!({ "N": t }),
+        AttributeValue::Bool(b) => serde_json::json!({ "BOOL": b }),
+        other => unreachable!("the codec writes no {other:?}"),
+    };
+    item.iter().map(|(k, v)| (k.clone(), value(v))).collect()
+}
+
 /// The key of the item `pk`/`sk` name.
 pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
     HashMap::from([(attr::PK.into(), s(pk)), (attr::SK.into(), s(sk))])
@@ -643,17 +655,6 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// An SDK item as the table's stream carries it (DynamoDB JSON).
-    fn streamed(item: &Item) -> serde_json::Value {
-        let value = |v: &AttributeValue| match v {
-            AttributeValue::S(t) => json!({ "S": t }),
-            AttributeValue::N(t) => json!({ "N": t }),
-            AttributeValue::Bool(b) => json!({ "BOOL": b }),
-            other => panic!("not written by the codec: {other:?}"),
-        };
-        item.iter().map(|(k, v)| (k.clone(), value(v))).collect()
-    }
-
     fn trail_only_event() -> CanonicalEvent {
         serde_json::from_value(json!({
             "schema": 1, "provider": "ordatic", "event_key": "evt-1", "event_type": "rider.arrived",
@@ -675,7 +676,7 @@ mod tests {
             order_expires_at: 9,
         };
         let sdk = EventImage::item(&new, s(serde_json::to_string(&event).unwrap()));
-        let stream = streamed(&sdk);
+        let stream = stream_image(&sdk);
         let (a, b) = (
             EventImage::read(&sdk).unwrap().unwrap(),
             EventImage::read(&stream).unwrap().unwrap(),
@@ -707,7 +708,7 @@ mod tests {
     fn a_trail_entry_reads_back_what_was_written_from_the_sdk_and_the_stream() {
         let event = trail_only_event();
         let sdk = TrailImage::item(&event, "st-1:o-1", 9, s(serde_json::to_string(&event).unwrap()));
-        let stream = streamed(&sdk);
+        let stream = stream_image(&sdk);
         let (a, b) = (
             TrailImage::read(&sdk).unwrap().unwrap(),
             TrailImage::read(&stream).unwrap().unwrap(),

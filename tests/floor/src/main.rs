@@ -15,6 +15,8 @@
 
 use std::convert::Infallible;
 
+use ordergate_shared::store::item::{self, attr, expr, keys};
+
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -67,9 +69,8 @@ async fn put(client: &Client, table: &str, body: &[u8]) -> StatusCode {
     let put = client
         .put_item()
         .table_name(table)
-        .item("pk", s(key))
-        .item("sk", s("EVENT"))
-        .condition_expression("attribute_not_exists(pk)")
+        .set_item(Some(item::key(key, keys::EVENT_SK)))
+        .condition_expression(expr::NEW)
         .send()
         .await;
     status(put, PutItemError::is_conditional_check_failed_exception)
@@ -83,28 +84,25 @@ async fn transact(client: &Client, table: &str, body: &[u8]) -> StatusCode {
     let order_pk = format!("FLOOR_ORDER#{hash}");
     let record = Put::builder()
         .table_name(table)
-        .item("pk", s(format!("FLOOR#{hash}")))
-        .item("sk", s("EVENT"))
-        .item("raw_body", s(&text))
-        .item("event", s(&text))
-        .condition_expression("attribute_not_exists(pk)")
+        .set_item(Some(item::key(format!("FLOOR#{hash}"), keys::EVENT_SK)))
+        .item(attr::RAW_BODY, s(&text))
+        .item(attr::EVENT, s(&text))
+        .condition_expression(expr::NEW)
         .build()
         .expect("table, item and condition are set");
     let trail = Put::builder()
         .table_name(table)
-        .item("pk", s(&order_pk))
-        .item("sk", s(format!("EVENT#{hash}")))
-        .item("event", s(&text))
+        .set_item(Some(item::key(&order_pk, format!("EVENT#{hash}"))))
+        .item(attr::EVENT, s(&text))
         .build()
         .expect("table and item are set");
     let state = Update::builder()
         .table_name(table)
-        .key("pk", s(&order_pk))
-        .key("sk", s("STATE"))
+        .set_key(Some(item::key(&order_pk, keys::STATE_SK)))
         .update_expression("SET #order = :order, #version = :version")
-        .condition_expression("attribute_not_exists(pk) OR #version <= :version")
-        .expression_attribute_names("#order", "order")
-        .expression_attribute_names("#version", "version")
+        .condition_expression(format!("{} OR #version <= :version", expr::NEW))
+        .expression_attribute_names("#order", attr::ORDER)
+        .expression_attribute_names("#version", attr::VERSION)
         .expression_attribute_values(":order", s(text))
         .expression_attribute_values(":version", AttributeValue::N("1".to_owned()))
         .build()
