@@ -4,6 +4,8 @@
 
 pub mod aws;
 pub mod blob;
+#[cfg(feature = "eventbridge")]
+pub mod bus;
 pub mod command;
 pub mod config;
 pub mod error;

@@ -8,10 +8,10 @@
 //! event to the function's dead-letter queue (alarmed).
 
 use chrono::{DateTime, Utc};
+use ordergate_shared::bus::Bus;
 use ordergate_shared::command::{self, CommandError, Refusal, StatusCommand, Submitted};
 use ordergate_shared::store::EventStore;
 use ordergate_shared::Limits;
-use publisher::Bus;
 use serde::Serialize;
 use serde_json::Value;
 

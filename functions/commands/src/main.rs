@@ -3,8 +3,8 @@
 //! `Order Status Rejected`.
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
+use ordergate_shared::bus::EventBridge;
 use ordergate_shared::store::DynamoStore;
-use publisher::EventBridge;
 
 // One event at a time per process (Lambda): one thread is enough.
 #[tokio::main(flavor = "current_thread")]
