@@ -71,7 +71,7 @@ def ordatic_calls(event, job):
 
 def olaclick_calls(event, job):
     return [("POST", "/olaclick/ack",
-             {"event_id": event["event_key"], "order_id": job["order_id"], "status": "received"},
+             {"event_id": event["dedupe_key"], "order_id": job["order_id"], "status": "received"},
              {"authorization": LOCAL_SECRETS["OlaClickApiSecret"]["ack_auth_value"]})]
 
 
@@ -201,7 +201,7 @@ class DeployedStack(unittest.TestCase):
         stored = self.settle("olaclick", event_id)
         self.assertEqual(stored["ack"]["status"], "acked", stored["ack"])
         order = self.ordergate("order", "olaclick", order_id, "--location", str(body["merchant_id"]))
-        self.assertEqual([e["event_key"] for e in order["trail"]], [event_id], "one record")
+        self.assertEqual([e["dedupe_key"] for e in order["trail"]], [event_id], "one record")
         acks = [r for r in stack.received_requests(self.env["FAKE_PLATFORMS"])
                 if r["path"] == "/olaclick/ack" and (r["body"] or {}).get("event_id") == event_id]
         self.assertEqual(len(acks), 1, "one acknowledgement call")
@@ -371,7 +371,7 @@ class DeployedStack(unittest.TestCase):
                                                   "sk": {"S": "EVENT"}})["Item"]
         lost = f"lost-{uuid.uuid4().hex[:8]}"
         job = json.loads(item["job"]["S"])
-        job["event_key"] = lost
+        job["dedupe_key"] = lost
         item.update({"pk": {"S": f"EVENT#olaclick#{lost}"}, "dedupe_key": {"S": lost},
                      "job": {"S": json.dumps(job)}, "ack_status": {"S": "skipped"}, "ack_attempts": {"N": "0"}})
         for gone in ("ack_message", "ack_updated_at", "ack_lease_until", "due_key", "due_at"):

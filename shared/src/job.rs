@@ -18,8 +18,12 @@ pub struct UnreadableAck {
 pub struct AckJob {
     pub schema: u32,
     pub provider: String,
-    /// Read also under its earlier name, as jobs queued before carry it.
-    #[serde(alias = "dedupe_key")]
+    /// Written as `dedupe_key`, the name every running function reads (an ack worker or a
+    /// publisher still on the previous version during a deploy); read under either name.
+    #[serde(
+        rename(serialize = "dedupe_key", deserialize = "event_key"),
+        alias = "dedupe_key"
+    )]
     pub event_key: EventKey,
     pub event_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -106,7 +110,7 @@ impl AckJob {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn events_and_jobs_stored_under_the_earlier_key_name_still_read() {
+    fn events_and_jobs_read_under_either_name_of_their_key() {
         let old_event = serde_json::json!({
             "schema": 1, "provider": "deliverect", "dedupe_key": "k-1", "event_type": "t",
             "received_at": "2026-12-05T10:00:00Z", "body_sha256": "", "raw_body": {"stored": "inline"}
@@ -115,9 +119,20 @@ mod tests {
         assert_eq!(e.event_key.0, "k-1");
         let job = super::AckJob::for_event(&e, &serde_json::json!({"action": "none"}));
         let mut old_job = serde_json::to_value(&job).unwrap();
-        assert_eq!(old_job["event_key"], "k-1", "written under its name");
-        let key = old_job.as_object_mut().unwrap().remove("event_key").unwrap();
-        old_job["dedupe_key"] = key;
-        assert_eq!(serde_json::from_value::<super::AckJob>(old_job).unwrap(), job);
+        assert_eq!(
+            old_job["dedupe_key"], "k-1",
+            "written under the name every version reads"
+        );
+        assert_eq!(
+            serde_json::from_value::<super::AckJob>(old_job.clone()).unwrap(),
+            job
+        );
+        let key = old_job.as_object_mut().unwrap().remove("dedupe_key").unwrap();
+        old_job["event_key"] = key;
+        assert_eq!(
+            serde_json::from_value::<super::AckJob>(old_job).unwrap(),
+            job,
+            "and its own"
+        );
     }
 }

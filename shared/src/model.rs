@@ -488,8 +488,11 @@ pub const QUARANTINED: &str = "quarantined";
 pub struct CanonicalEvent {
     pub schema: u32,
     pub provider: String,
-    /// Read also under its earlier name, as events stored before carry it.
-    #[serde(alias = "dedupe_key")]
+    /// Stored as `dedupe_key` (what every running function reads); read under either name.
+    #[serde(
+        rename(serialize = "dedupe_key", deserialize = "event_key"),
+        alias = "dedupe_key"
+    )]
     pub event_key: EventKey,
     pub event_type: String,
     /// The platform's id of the restaurant (merchant, location, store...).

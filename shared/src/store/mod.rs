@@ -206,7 +206,10 @@ pub struct OrderState {
     pub status: OrderStatus,
     pub version: i64,
     pub last_event_type: String,
-    #[serde(alias = "last_dedupe_key")]
+    #[serde(
+        rename(serialize = "last_dedupe_key", deserialize = "last_event_key"),
+        alias = "last_dedupe_key"
+    )]
     pub last_event_key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
