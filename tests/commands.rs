@@ -388,11 +388,11 @@ async fn receive<P: TestPlatform>(stack: &Stack, sample: &str) {
 }
 
 /// The commands function's code with its own (recorded) AWS clients.
-fn commands_function(stack: &Stack) -> (DynamoStore, publisher::EventBridge) {
+fn commands_function(stack: &Stack) -> (DynamoStore, ordergate_shared::bus::EventBridge) {
     let sdk = stack.function_sdk(ordergate_tests::iam::COMMANDS);
     (
         DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &stack.table),
-        publisher::EventBridge::new(aws_sdk_eventbridge::Client::new(&sdk), stack.bus()),
+        ordergate_shared::bus::EventBridge::new(aws_sdk_eventbridge::Client::new(&sdk), stack.bus()),
     )
 }
 
