@@ -37,9 +37,8 @@ fn literals(text: &str) -> Vec<&str> {
                     1
                 };
             }
-            b'r' if matches!(bytes.get(i + 1), Some(b'#' | b'"'))
-                && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric()) =>
-            {
+            // r"…", r#"…"#, and the byte strings br"…", br#"…"#.
+            b'r' if matches!(bytes.get(i + 1), Some(b'#' | b'"')) && starts_token(&bytes[..i]) => {
                 let hashes = bytes[i + 1..].iter().take_while(|b| **b == b'#').count();
                 let start = i + 2 + hashes;
                 let end = format!("\"{}", "#".repeat(hashes));
@@ -59,6 +58,16 @@ fn literals(text: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// Whether a raw string's `r` at the end of `before` starts it (not the end of a name like
+/// `for`), a `b` prefix allowed.
+fn starts_token(before: &[u8]) -> bool {
+    let alnum = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    match before {
+        [.., b'b'] => !alnum(before.get(before.len().wrapping_sub(2))),
+        _ => !alnum(before.last()),
+    }
 }
 
 /// Whether `name` occurs in `text` as a word of its own (not inside a longer name, nor
@@ -129,6 +138,8 @@ fn no_module_but_the_item_codec_spells_an_attribute_name() {
 fn the_literal_scanner_finds_what_it_must() {
     let text = "let a = \"ack_status = :x\"; // \"pk\" in a comment\nlet b = r#\"due_key\"#; let c = '\"';";
     assert_eq!(literals(text), vec!["ack_status = :x", "due_key"]);
+    let bytes = "let d = br#\"raw \"quoted\" bytes\"#; for x in r\"s\" {}";
+    assert_eq!(literals(bytes), vec!["raw \"quoted\" bytes", "s"]);
     assert!(has_word("SET ack_status = :s", "ack_status"));
     assert!(!has_word("last_ack_status_x", "ack_status"));
     assert!(has_word("pk = :pk", "pk"));
