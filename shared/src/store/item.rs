@@ -365,6 +365,11 @@ pub fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+/// A value stored as its JSON text (an event, a job, an order snapshot).
+pub fn json<T: serde::Serialize>(v: &T) -> AttributeValue {
+    s(serde_json::to_string(v).expect("canonical types serialize"))
+}
+
 /// An event record: one per delivery (`EVENT#<provider>#<key>`, `EVENT`), holding the
 /// canonical event, the body while it lives, and the ack job with its outcome (the outbox).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -447,10 +452,7 @@ impl<'a> EventImage<'a> {
             item.insert(attr::ORDER_ID.into(), s(&change.order_id));
         }
         if let Some(job) = new.job {
-            item.insert(
-                attr::JOB.into(),
-                s(serde_json::to_string(job).expect("plain data")),
-            );
+            item.insert(attr::JOB.into(), json(job));
             // Until a worker claims it (the sweep's way to find a job the relay lost).
             item.insert(attr::DUE_KEY.into(), s(keys::relay_due(&e.event_key.0)));
             item.insert(attr::DUE_AT.into(), s(keys::due_at(&e.received_at)));

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::item::{
-    attr, expr, key, n, s, Attributes, EventImage, Item, LocationImage, StateImage, TrailImage,
+    attr, expr, json, key, n, s, Attributes, EventImage, Item, LocationImage, StateImage, TrailImage,
 };
 use super::{
     keys, AckOutcome, AckStatus, Claim, EventStore, NewEvent, OrderView, Recorded, StoreError, StoredEvent,
@@ -54,10 +54,6 @@ pub struct DynamoStore {
     table: String,
     /// Retention of an order's state created by the ack worker (enrichment).
     order_ttl: Duration,
-}
-
-fn json<T: serde::Serialize>(v: &T) -> AttributeValue {
-    s(serde_json::to_string(v).expect("canonical types serialize"))
 }
 
 /// What a failed call means to its caller: DynamoDB's `ValidationException` refuses the
